@@ -1,0 +1,1 @@
+"""Outside capabilities behind small interfaces: database, passwords, (later) signing, QR, files."""

@@ -1,0 +1,35 @@
+"""Maps the domain's plain classes onto the tables, so the domain never imports SQLAlchemy."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import registry
+
+from skillcard.adapters.db import tables
+from skillcard.domain.accounts import User
+from skillcard.domain.audit import AuditEvent
+from skillcard.domain.cards import Card
+from skillcard.domain.people import Cardholder, HeldQualification, Membership
+from skillcard.domain.schemes import CardType, Occupation, Scheme
+
+mapper_registry = registry(metadata=tables.metadata)
+_started = False
+
+
+def start_mappers() -> None:
+    """Map once per process; safe to call again."""
+    global _started
+    if _started:
+        return
+    for cls, table in (
+        (Scheme, tables.schemes),
+        (CardType, tables.card_types),
+        (Occupation, tables.occupations),
+        (Cardholder, tables.cardholders),
+        (HeldQualification, tables.held_qualifications),
+        (Membership, tables.memberships),
+        (Card, tables.cards),
+        (User, tables.users),
+        (AuditEvent, tables.audit_events),
+    ):
+        mapper_registry.map_imperatively(cls, table)
+    _started = True

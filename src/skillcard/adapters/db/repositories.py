@@ -1,0 +1,364 @@
+"""Repositories: how the services find and add things. They never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from skillcard.adapters.db import tables
+from skillcard.domain.accounts import User
+from skillcard.domain.audit import GENESIS, AuditEvent
+from skillcard.domain.cards import Card
+from skillcard.domain.people import (
+    Cardholder,
+    HeldQualification,
+    Membership,
+    RecognisedInstitute,
+)
+from skillcard.domain.schemes import CardType, Occupation, Qualification, Scheme
+
+
+class _Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, thing) -> None:
+        self.session.add(thing)
+        self.session.flush()
+
+
+class SchemeRepository(_Repository):
+    def get(self, scheme_id: int) -> Scheme | None:
+        return self.session.get(Scheme, scheme_id)
+
+    def by_code(self, code: str) -> Scheme | None:
+        return self.session.scalars(
+            sa.select(Scheme).where(sa.func.upper(tables.schemes.c.code) == code.strip().upper())
+        ).first()
+
+    def list(self) -> list[Scheme]:
+        return list(self.session.scalars(sa.select(Scheme).order_by(tables.schemes.c.code)))
+
+    def next_serial(self, scheme_id: int, count: int = 1) -> int:
+        """Reserve ``count`` serials for new cards and return the first of them."""
+        serials = tables.card_number_serials
+        row = self.session.execute(
+            sa.select(serials.c.next_serial)
+            .where(serials.c.scheme_id == scheme_id)
+            .with_for_update()
+        ).first()
+        if row is None:
+            first = 1
+            self.session.execute(
+                serials.insert().values(scheme_id=scheme_id, next_serial=first + count)
+            )
+        else:
+            first = row.next_serial
+            self.session.execute(
+                serials.update()
+                .where(serials.c.scheme_id == scheme_id)
+                .values(next_serial=first + count)
+            )
+        return first
+
+
+class CardTypeRepository(_Repository):
+    def get(self, card_type_id: int) -> CardType | None:
+        return self.session.get(CardType, card_type_id)
+
+    def by_code(self, scheme_id: int, code: str) -> CardType | None:
+        t = tables.card_types.c
+        return self.session.scalars(
+            sa.select(CardType).where(t.scheme_id == scheme_id, t.code == code.strip().upper())
+        ).first()
+
+    def for_scheme(self, scheme_id: int) -> list[CardType]:
+        t = tables.card_types.c
+        return list(
+            self.session.scalars(
+                sa.select(CardType).where(t.scheme_id == scheme_id).order_by(t.code)
+            )
+        )
+
+
+class OccupationRepository(_Repository):
+    def get(self, occupation_id: int) -> Occupation | None:
+        return self.session.get(Occupation, occupation_id)
+
+    def by_code(self, scheme_id: int, code: str) -> Occupation | None:
+        o = tables.occupations.c
+        return self.session.scalars(
+            sa.select(Occupation).where(o.scheme_id == scheme_id, o.code == code.strip().upper())
+        ).first()
+
+    def for_scheme(self, scheme_id: int) -> list[Occupation]:
+        o = tables.occupations.c
+        return list(
+            self.session.scalars(
+                sa.select(Occupation).where(o.scheme_id == scheme_id).order_by(o.title)
+            )
+        )
+
+
+class ReferenceRepository(_Repository):
+    """Qualifications and recognised institutes: small tables, read as plain values."""
+
+    def add_qualification(self, q: Qualification) -> None:
+        self.session.execute(
+            tables.qualifications.insert().values(
+                code=q.code,
+                title=q.title,
+                level=q.level,
+                awarding_body=q.awarding_body,
+                tags=",".join(q.tags),
+                sample=q.sample,
+            )
+        )
+
+    def qualification(self, code: str) -> Qualification | None:
+        row = self.session.execute(
+            sa.select(tables.qualifications).where(tables.qualifications.c.code == code)
+        ).first()
+        return _qualification(row) if row else None
+
+    def qualifications(self) -> list[Qualification]:
+        rows = self.session.execute(
+            sa.select(tables.qualifications).order_by(tables.qualifications.c.title)
+        )
+        return [_qualification(r) for r in rows]
+
+    def add_institute(self, i: RecognisedInstitute) -> None:
+        self.session.execute(
+            tables.institutes.insert().values(
+                code=i.code,
+                name=i.name,
+                membership_pattern=i.membership_pattern,
+                qualifying_grades="|".join(i.qualifying_grades),
+                recognised_for=i.recognised_for,
+                sample=i.sample,
+                source=i.source,
+            )
+        )
+
+    def institutes(self) -> list[RecognisedInstitute]:
+        rows = self.session.execute(sa.select(tables.institutes).order_by(tables.institutes.c.code))
+        return [
+            RecognisedInstitute(
+                code=r.code,
+                name=r.name,
+                membership_pattern=r.membership_pattern,
+                qualifying_grades=tuple(g for g in r.qualifying_grades.split("|") if g),
+                recognised_for=r.recognised_for,
+                sample=r.sample,
+                source=r.source,
+            )
+            for r in rows
+        ]
+
+
+def _qualification(row) -> Qualification:
+    return Qualification(
+        code=row.code,
+        title=row.title,
+        level=row.level,
+        awarding_body=row.awarding_body,
+        tags=tuple(t for t in row.tags.split(",") if t),
+        sample=row.sample,
+    )
+
+
+class CardholderRepository(_Repository):
+    def get(self, cardholder_id: int) -> Cardholder | None:
+        return self.session.get(Cardholder, cardholder_id)
+
+    def by_surname_key(self, key: str, limit: int = 50) -> list[Cardholder]:
+        c = tables.cardholders.c
+        return list(
+            self.session.scalars(
+                sa.select(Cardholder).where(c.surname_key == key).order_by(c.id).limit(limit)
+            )
+        )
+
+    def qualifications_of(self, cardholder_id: int) -> list[HeldQualification]:
+        h = tables.held_qualifications.c
+        return list(
+            self.session.scalars(
+                sa.select(HeldQualification)
+                .where(h.cardholder_id == cardholder_id)
+                .order_by(h.achieved_on)
+            )
+        )
+
+    def memberships_of(self, cardholder_id: int) -> list[Membership]:
+        m = tables.memberships.c
+        return list(
+            self.session.scalars(sa.select(Membership).where(m.cardholder_id == cardholder_id))
+        )
+
+
+class CardRepository(_Repository):
+    def get(self, card_id: int) -> Card | None:
+        return self.session.get(Card, card_id)
+
+    def by_number(self, scheme_id: int, number: str) -> Card | None:
+        c = tables.cards.c
+        return self.session.scalars(
+            sa.select(Card).where(c.scheme_id == scheme_id, c.number == number)
+        ).first()
+
+    def of_cardholder(self, cardholder_id: int) -> list[Card]:
+        c = tables.cards.c
+        return list(
+            self.session.scalars(
+                sa.select(Card).where(c.cardholder_id == cardholder_id).order_by(c.issued_on.desc())
+            )
+        )
+
+    def scheme_ids_of_cardholder(self, cardholder_id: int) -> set[int]:
+        c = tables.cards.c
+        return set(
+            self.session.scalars(
+                sa.select(c.scheme_id).where(c.cardholder_id == cardholder_id).distinct()
+            )
+        )
+
+    def search(
+        self,
+        *,
+        scheme_id: int | None,
+        surname_key: str = "",
+        number_prefix: str = "",
+        limit: int = 50,
+    ) -> list[Card]:
+        """Cards by the start of their number or by their holder's surname key."""
+        c, h = tables.cards.c, tables.cardholders.c
+        query = sa.select(Card).join(tables.cardholders, h.id == c.cardholder_id)
+        if scheme_id is not None:
+            query = query.where(c.scheme_id == scheme_id)
+        if number_prefix:
+            query = query.where(c.number.startswith(number_prefix, autoescape=True))
+        if surname_key:
+            query = query.where(h.surname_key == surname_key)
+        return list(self.session.scalars(query.order_by(c.number).limit(limit)))
+
+
+class UserRepository(_Repository):
+    def get(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def by_email(self, email: str) -> User | None:
+        return self.session.scalars(
+            sa.select(User).where(tables.users.c.email == email.strip().lower())
+        ).first()
+
+    def list(self) -> list[User]:
+        return list(self.session.scalars(sa.select(User).order_by(tables.users.c.email)))
+
+
+class CredentialRepository(_Repository):
+    """Web sessions and API tokens, stored by the SHA-256 of the secret only."""
+
+    def add_session(
+        self,
+        *,
+        token_hash: str,
+        user_id: int,
+        csrf_token: str,
+        created_at: dt.datetime,
+        expires_at: dt.datetime,
+    ) -> None:
+        self.session.execute(
+            tables.web_sessions.insert().values(
+                token_hash=token_hash,
+                user_id=user_id,
+                csrf_token=csrf_token,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+
+    def find_session(self, token_hash: str):
+        return self.session.execute(
+            sa.select(tables.web_sessions).where(tables.web_sessions.c.token_hash == token_hash)
+        ).first()
+
+    def delete_session(self, token_hash: str) -> None:
+        self.session.execute(
+            tables.web_sessions.delete().where(tables.web_sessions.c.token_hash == token_hash)
+        )
+
+    def delete_expired_sessions(self, now: dt.datetime) -> None:
+        self.session.execute(
+            tables.web_sessions.delete().where(tables.web_sessions.c.expires_at < now)
+        )
+
+    def add_api_token(
+        self,
+        *,
+        token_hash: str,
+        user_id: int,
+        name: str,
+        created_at: dt.datetime,
+        expires_at: dt.datetime,
+    ) -> int:
+        return self.session.execute(
+            tables.api_tokens.insert().values(
+                token_hash=token_hash,
+                user_id=user_id,
+                name=name,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        ).inserted_primary_key[0]
+
+    def find_api_token(self, token_hash: str):
+        return self.session.execute(
+            sa.select(tables.api_tokens).where(tables.api_tokens.c.token_hash == token_hash)
+        ).first()
+
+
+class AuditRepository(_Repository):
+    def append(self, event: AuditEvent) -> None:
+        """Link ``event`` to the chain's last event and store it; waits for other writers."""
+        head = tables.audit_head
+        row = self.session.execute(
+            sa.select(head.c.seq, head.c.hash).where(head.c.id == 1).with_for_update()
+        ).first()
+        seq, prev = (row.seq, row.hash) if row else (0, GENESIS)
+        event.seal(seq=seq + 1, prev_hash=prev)
+        self.session.add(event)
+        if row is None:
+            self.session.execute(head.insert().values(id=1, seq=event.seq, hash=event.hash))
+        else:
+            self.session.execute(
+                head.update().where(head.c.id == 1).values(seq=event.seq, hash=event.hash)
+            )
+        self.session.flush()
+
+    def in_order(self, batch: int = 5000):
+        """Every event by sequence, streamed in batches."""
+        last = 0
+        a = tables.audit_events.c
+        while True:
+            events = list(
+                self.session.scalars(
+                    sa.select(AuditEvent).where(a.seq > last).order_by(a.seq).limit(batch)
+                )
+            )
+            yield from events
+            if len(events) < batch:
+                return
+            last = events[-1].seq
+            self.session.expunge_all()
+
+    def for_entity(self, entity_type: str, entity_id: str) -> list[AuditEvent]:
+        a = tables.audit_events.c
+        return list(
+            self.session.scalars(
+                sa.select(AuditEvent)
+                .where(a.entity_type == entity_type, a.entity_id == entity_id)
+                .order_by(a.seq)
+            )
+        )

@@ -1,0 +1,225 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations are written to match it.
+
+Integrity lives here as named constraints, so a violation can be reported by name (409).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from skillcard.domain.accounts import Role
+from skillcard.domain.cards import CardStatus
+from skillcard.domain.schemes import CardCategory
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _enum(enum_class: type) -> sa.Enum:
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", sa.Integer, primary_key=True)
+
+
+schemes = sa.Table(
+    "schemes",
+    metadata,
+    _id(),
+    sa.Column("code", sa.String(20), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("operator", sa.String(300), nullable=False, default=""),
+    sa.Column("number_prefix", sa.String(6), nullable=False, unique=True),
+    sa.Column("number_digits", sa.Integer, nullable=False),
+    sa.Column("trade", sa.String(300), nullable=False, default=""),
+    sa.Column("website", sa.String(200), nullable=False, default=""),
+    sa.Column("sample", sa.Boolean, nullable=False, default=False),
+    sa.Column("source", sa.Text, nullable=False, default=""),
+)
+
+card_types = sa.Table(
+    "card_types",
+    metadata,
+    _id(),
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id"), nullable=False),
+    sa.Column("code", sa.String(60), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("category", _enum(CardCategory), nullable=False),
+    sa.Column("colour", sa.String(100), nullable=False, default=""),
+    sa.Column("validity_months", sa.Integer, nullable=False),
+    sa.Column("cpd_target_hours", sa.Integer, nullable=False, default=0),
+    sa.Column("renewable", sa.Boolean, nullable=False, default=True),
+    sa.Column("sample", sa.Boolean, nullable=False, default=False),
+    sa.Column("source", sa.Text, nullable=False, default=""),
+    sa.UniqueConstraint("scheme_id", "code"),
+)
+
+occupations = sa.Table(
+    "occupations",
+    metadata,
+    _id(),
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id"), nullable=False),
+    sa.Column("code", sa.String(60), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("card_type_id", sa.ForeignKey("card_types.id"), nullable=False),
+    sa.UniqueConstraint("scheme_id", "code"),
+)
+
+qualifications = sa.Table(
+    "qualifications",
+    metadata,
+    sa.Column("code", sa.String(60), primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("level", sa.String(40), nullable=False, default=""),
+    sa.Column("awarding_body", sa.String(200), nullable=False, default=""),
+    sa.Column("tags", sa.String(200), nullable=False, default=""),
+    sa.Column("sample", sa.Boolean, nullable=False, default=False),
+)
+
+institutes = sa.Table(
+    "institutes",
+    metadata,
+    sa.Column("code", sa.String(20), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("membership_pattern", sa.String(200), nullable=False),
+    sa.Column("qualifying_grades", sa.String(500), nullable=False, default=""),
+    sa.Column("recognised_for", sa.String(100), nullable=False, default=""),
+    sa.Column("sample", sa.Boolean, nullable=False, default=False),
+    sa.Column("source", sa.Text, nullable=False, default=""),
+)
+
+cardholders = sa.Table(
+    "cardholders",
+    metadata,
+    _id(),
+    sa.Column("given_names", sa.String(100), nullable=False),
+    sa.Column("surname", sa.String(100), nullable=False),
+    sa.Column("surname_key", sa.String(100), nullable=False, index=True),
+    sa.Column("date_of_birth", sa.Date),
+    sa.Column("email", sa.String(254)),
+    sa.Column("photo_sha256", sa.String(64)),
+)
+
+held_qualifications = sa.Table(
+    "held_qualifications",
+    metadata,
+    _id(),
+    sa.Column("cardholder_id", sa.ForeignKey("cardholders.id"), nullable=False, index=True),
+    sa.Column("qualification_code", sa.ForeignKey("qualifications.code"), nullable=False),
+    sa.Column("achieved_on", sa.Date, nullable=False),
+    sa.Column("certificate_number", sa.String(100), nullable=False, default=""),
+    sa.Column("verified", sa.Boolean, nullable=False, default=False),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    _id(),
+    sa.Column("cardholder_id", sa.ForeignKey("cardholders.id"), nullable=False, index=True),
+    sa.Column("institute_code", sa.ForeignKey("institutes.code"), nullable=False),
+    sa.Column("number", sa.String(40), nullable=False),
+    sa.Column("grade", sa.String(100), nullable=False),
+    sa.Column("verified", sa.Boolean, nullable=False, default=False),
+    sa.Column("lapsed_on", sa.Date),
+    sa.UniqueConstraint("institute_code", "number"),
+)
+
+cards = sa.Table(
+    "cards",
+    metadata,
+    _id(),
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id"), nullable=False),
+    sa.Column("card_type_id", sa.ForeignKey("card_types.id"), nullable=False),
+    sa.Column("cardholder_id", sa.ForeignKey("cardholders.id"), nullable=False, index=True),
+    sa.Column("occupation_id", sa.ForeignKey("occupations.id")),
+    sa.Column("number", sa.String(20), nullable=False),
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("expires_on", sa.Date, nullable=False),
+    sa.Column("status", _enum(CardStatus), nullable=False),
+    sa.Column("status_reason", sa.String(500), nullable=False, default=""),
+    sa.Column("replaces_card_id", sa.ForeignKey("cards.id")),
+    sa.UniqueConstraint("scheme_id", "number"),
+)
+
+# The next serial each scheme will give a card: a row lock here, not a scan of cards.
+card_number_serials = sa.Table(
+    "card_number_serials",
+    metadata,
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id"), primary_key=True),
+    sa.Column("next_serial", sa.Integer, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("role", _enum(Role), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id")),
+    sa.Column("cardholder_id", sa.ForeignKey("cardholders.id")),
+    sa.Column("business_id", sa.Integer),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, nullable=False, unique=True),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(254), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("entity_type", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(60), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False, default=""),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),
+)
+
+# One row: the chain's last link. Appending locks it, so appends from many processes queue.
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)

@@ -1,0 +1,85 @@
+"""The unit of work on SQLAlchemy: one session, one transaction, translated errors."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from skillcard.adapters.db import repositories as repos
+from skillcard.adapters.db.mapping import start_mappers
+from skillcard.errors import Conflict
+from skillcard.services.unit_of_work import AbstractUnitOfWork
+
+_CONSTRAINT = re.compile(r"(uq_\w+|fk_\w+|pk_\w+|ck_\w+)")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+_READABLE = {
+    "uq_cards_scheme_id_number": "a card with that number already exists in this scheme",
+    "uq_users_email": "a user with that e-mail address already exists",
+    "uq_schemes_code": "a scheme with that code already exists",
+    "uq_schemes_number_prefix": "another scheme already uses that card number prefix",
+    "uq_card_types_scheme_id_code": "the scheme already has a card type with that code",
+    "uq_memberships_institute_code_number": "that membership number is already registered",
+}
+
+
+class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        start_mappers()
+        bind = engine.execution_options(read_only=True) if read_only else engine
+        self._factory = sessionmaker(bind=bind, expire_on_commit=False)
+        self.session: Session | None = None
+
+    def __enter__(self):
+        self.session = self._factory()
+        s = self.session
+        self.schemes = repos.SchemeRepository(s)
+        self.card_types = repos.CardTypeRepository(s)
+        self.occupations = repos.OccupationRepository(s)
+        self.reference = repos.ReferenceRepository(s)
+        self.cardholders = repos.CardholderRepository(s)
+        self.cards = repos.CardRepository(s)
+        self.users = repos.UserRepository(s)
+        self.credentials = repos.CredentialRepository(s)
+        self.audit = repos.AuditRepository(s)
+        return super().__enter__()
+
+    def __exit__(self, exc_type, exc_value, tb):
+        try:
+            super().__exit__(exc_type, exc_value, tb)
+        finally:
+            self.session.close()
+        if isinstance(exc_value, exc.IntegrityError):
+            raise translate_integrity_error(exc_value) from exc_value
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except exc.IntegrityError as error:
+            self.session.rollback()
+            raise translate_integrity_error(error) from error
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def translate_integrity_error(error: exc.IntegrityError) -> Conflict:
+    """A 409 with words a person understands, whichever database refused the change."""
+    text = str(error.orig)
+    name = _constraint_name(text)
+    if name in _READABLE:
+        return Conflict(_READABLE[name])
+    return Conflict(f"the change conflicts with stored data: {text.splitlines()[0]}")
+
+
+def _constraint_name(text: str) -> str:
+    found = _CONSTRAINT.search(text)
+    if found:  # PostgreSQL names the constraint
+        return found.group(1)
+    sqlite = _SQLITE_UNIQUE.search(text)  # SQLite names the columns: rebuild our name
+    if sqlite:
+        columns = [part.strip().split(".") for part in sqlite.group(1).split(",")]
+        return "uq_" + columns[0][0] + "_" + "_".join(col for _table, col in columns)
+    return ""

@@ -1,0 +1,40 @@
+"""Settings: one object, read from environment variables prefixed ``SKILLCARD_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "development-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SKILLCARD_", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    database_url: str = "sqlite:///skillcard.db"
+    secret_key: str = DEFAULT_SECRET
+    files_dir: Path = Path("files")
+    session_hours: float = 12.0
+    cookie_secure: bool = False
+    api_token_days: int = 365
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment in ("development", "test")
+
+    def check_safe_to_serve(self) -> None:
+        """Refuse to run outside development with the well-known default secret."""
+        if not self.is_development and self.secret_key in ("", DEFAULT_SECRET):
+            raise RuntimeError(
+                "SKILLCARD_SECRET_KEY is missing or is the development default; "
+                "set a long random secret before running outside development."
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

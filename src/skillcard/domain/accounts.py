@@ -1,0 +1,106 @@
+"""People who sign in, their roles, and who may see or change what.
+
+Every rule about access lives here, so the services can enforce it whatever calls them (a
+page, the API or the CLI), and the tests can prove each boundary without a server.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from skillcard.errors import InvalidInput, PermissionDenied
+
+
+class Role(enum.StrEnum):
+    CARDHOLDER = "cardholder"
+    BUSINESS_ADMIN = "business_admin"
+    BUSINESS_CHECKER = "business_checker"
+    INVIGILATOR = "invigilator"
+    ASSESSOR = "assessor"
+    SCHEME_ADMIN = "scheme_admin"
+    HUB_ADMIN = "hub_admin"
+
+
+SCHEME_SCOPED = {Role.SCHEME_ADMIN, Role.INVIGILATOR, Role.ASSESSOR}
+BUSINESS_SCOPED = {Role.BUSINESS_ADMIN, Role.BUSINESS_CHECKER}
+
+
+@dataclass(eq=False)
+class User:
+    email: str
+    display_name: str
+    role: Role
+    password_hash: str
+    scheme_id: int | None = None
+    cardholder_id: int | None = None
+    business_id: int | None = None
+    active: bool = True
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.email = self.email.strip().lower()
+        if "@" not in self.email or len(self.email) > 254:
+            raise InvalidInput(f"{self.email!r} is not an e-mail address")
+        role = Role(self.role)
+        if role in SCHEME_SCOPED and self.scheme_id is None:
+            raise InvalidInput(f"a {role.value} must belong to a scheme")
+        if role == Role.CARDHOLDER and self.cardholder_id is None:
+            raise InvalidInput("a cardholder account must be linked to a cardholder record")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a signed-in user, or the operator at the command line."""
+
+    label: str
+    role: Role
+    user_id: int | None = None
+    scheme_id: int | None = None
+    cardholder_id: int | None = None
+    business_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        return cls(
+            label=user.email,
+            role=Role(user.role),
+            user_id=user.id,
+            scheme_id=user.scheme_id,
+            cardholder_id=user.cardholder_id,
+            business_id=user.business_id,
+        )
+
+    @classmethod
+    def operator(cls) -> Principal:
+        """The person at the server's command line: full rights, audited as ``cli``."""
+        return cls(label="cli", role=Role.HUB_ADMIN)
+
+    @property
+    def is_hub_admin(self) -> bool:
+        return self.role == Role.HUB_ADMIN
+
+
+def can_manage_scheme(who: Principal, scheme_id: int) -> bool:
+    return who.is_hub_admin or (who.role == Role.SCHEME_ADMIN and who.scheme_id == scheme_id)
+
+
+def can_view_cardholder(who: Principal, cardholder_id: int, card_scheme_ids: set[int]) -> bool:
+    """A holder sees themselves; a scheme admin sees holders of their scheme's cards, and
+    holders with no card yet (so that they can issue the first)."""
+    if who.is_hub_admin or (who.role == Role.CARDHOLDER and who.cardholder_id == cardholder_id):
+        return True
+    if who.role == Role.SCHEME_ADMIN:
+        return not card_scheme_ids or who.scheme_id in card_scheme_ids
+    return False
+
+
+def can_view_card(who: Principal, scheme_id: int, cardholder_id: int) -> bool:
+    if can_manage_scheme(who, scheme_id):
+        return True
+    return who.role == Role.CARDHOLDER and who.cardholder_id == cardholder_id
+
+
+def require(allowed: bool, what: str) -> None:
+    if not allowed:
+        raise PermissionDenied(f"you do not have permission to {what}")

@@ -1,0 +1,181 @@
+"""A card and its lifecycle: issue, renew, replace, suspend, reinstate, revoke.
+
+``expired`` is never stored: it is what an active card is once its expiry date has passed.
+Every change goes through :data:`TRANSITIONS`, so an illegal one (revoked -> active) is refused
+in one place with one kind of error.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from skillcard.domain.schemes import CardType
+from skillcard.errors import IllegalTransition, InvalidInput
+
+EXPIRING_SOON_DAYS = 90
+RENEWAL_WINDOW_DAYS = 180  # a card can be renewed up to six months before it expires
+
+
+class CardStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
+
+
+class CardState(enum.StrEnum):
+    """What a card is on a given day: its status, with expiry worked out from the date."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
+
+
+class Action(enum.StrEnum):
+    RENEW = "renew"
+    REPLACE = "replace"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    REVOKE = "revoke"
+
+
+class ReplacementReason(enum.StrEnum):
+    LOST = "lost"
+    STOLEN = "stolen"
+    DAMAGED = "damaged"
+
+
+TRANSITIONS: dict[tuple[CardStatus, Action], CardStatus] = {
+    (CardStatus.ACTIVE, Action.RENEW): CardStatus.ACTIVE,
+    (CardStatus.ACTIVE, Action.REPLACE): CardStatus.REPLACED,
+    (CardStatus.ACTIVE, Action.SUSPEND): CardStatus.SUSPENDED,
+    (CardStatus.ACTIVE, Action.REVOKE): CardStatus.REVOKED,
+    (CardStatus.SUSPENDED, Action.REINSTATE): CardStatus.ACTIVE,
+    (CardStatus.SUSPENDED, Action.REVOKE): CardStatus.REVOKED,
+}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later; the 31st becomes the month's last day where it must."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(eq=False)
+class Card:
+    scheme_id: int
+    card_type_id: int
+    cardholder_id: int
+    number: str
+    issued_on: dt.date
+    expires_on: dt.date
+    status: CardStatus = CardStatus.ACTIVE
+    occupation_id: int | None = None
+    status_reason: str = ""
+    replaces_card_id: int | None = None
+    id: int | None = None
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        card_type: CardType,
+        cardholder_id: int,
+        number: str,
+        issued_on: dt.date,
+        occupation_id: int | None = None,
+    ) -> Card:
+        return cls(
+            scheme_id=card_type.scheme_id,
+            card_type_id=card_type.id,
+            cardholder_id=cardholder_id,
+            number=number,
+            issued_on=issued_on,
+            expires_on=add_months(issued_on, card_type.validity_months),
+            occupation_id=occupation_id,
+        )
+
+    def state_on(self, day: dt.date) -> CardState:
+        if self.status != CardStatus.ACTIVE:
+            return CardState(self.status.value)
+        if day < self.issued_on:
+            return CardState.NOT_YET_VALID
+        if day > self.expires_on:
+            return CardState.EXPIRED
+        return CardState.VALID
+
+    def expiring_soon(self, day: dt.date) -> bool:
+        return self.state_on(day) == CardState.VALID and (self.expires_on - day).days <= (
+            EXPIRING_SOON_DAYS
+        )
+
+    def _move(self, action: Action, reason: str = "") -> None:
+        target = TRANSITIONS.get((CardStatus(self.status), action))
+        if target is None:
+            raise IllegalTransition(
+                f"card {self.number} is {self.status}: it cannot be {_PAST[action]}"
+            )
+        self.status = target
+        self.status_reason = reason
+
+    def renew(self, *, card_type: CardType, today: dt.date) -> None:
+        if not card_type.renewable:
+            raise IllegalTransition(
+                f"a {card_type.title} card cannot be renewed: apply for a new card instead"
+            )
+        if (self.expires_on - today).days > RENEWAL_WINDOW_DAYS:
+            raise IllegalTransition(
+                f"card {self.number} expires on {self.expires_on:%d %B %Y}: it can be renewed "
+                f"from {self.expires_on - dt.timedelta(days=RENEWAL_WINDOW_DAYS):%d %B %Y}"
+            )
+        self._move(Action.RENEW)
+        self.issued_on = today
+        self.expires_on = add_months(today, card_type.validity_months)
+
+    def replace(self, *, reason: ReplacementReason, new_number: str) -> Card:
+        """Retire this card and return its successor: same type and expiry, a new number."""
+        self._move(Action.REPLACE, f"replaced: {ReplacementReason(reason).value}")
+        return Card(
+            scheme_id=self.scheme_id,
+            card_type_id=self.card_type_id,
+            cardholder_id=self.cardholder_id,
+            number=new_number,
+            issued_on=self.issued_on,
+            expires_on=self.expires_on,
+            occupation_id=self.occupation_id,
+            replaces_card_id=self.id,
+        )
+
+    def suspend(self, *, reason: str) -> None:
+        self._move(Action.SUSPEND, _required(reason, "suspending"))
+
+    def reinstate(self, *, reason: str = "") -> None:
+        self._move(Action.REINSTATE, reason.strip())
+
+    def revoke(self, *, reason: str) -> None:
+        self._move(Action.REVOKE, _required(reason, "revoking"))
+
+
+_PAST = {
+    Action.RENEW: "renewed",
+    Action.REPLACE: "replaced",
+    Action.SUSPEND: "suspended",
+    Action.REINSTATE: "reinstated",
+    Action.REVOKE: "revoked",
+}
+
+
+def _required(reason: str, doing: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(f"a reason is required for {doing} a card")
+    if len(reason) > 500:
+        raise InvalidInput("a reason is limited to 500 characters")
+    return reason

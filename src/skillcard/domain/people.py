@@ -1,0 +1,82 @@
+"""Cardholders and what they hold besides cards: qualifications and institute memberships."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from skillcard.domain.names import surname_key
+from skillcard.errors import InvalidInput
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(eq=False)
+class Cardholder:
+    given_names: str
+    surname: str
+    date_of_birth: dt.date | None = None
+    email: str | None = None
+    photo_sha256: str | None = None
+    surname_key: str = ""
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.given_names = " ".join((self.given_names or "").split())
+        self.surname = " ".join((self.surname or "").split())
+        if not self.surname or not surname_key(self.surname):
+            raise InvalidInput("a cardholder needs a surname")
+        if not self.given_names:
+            raise InvalidInput("a cardholder needs at least one given name")
+        if len(self.surname) > 100 or len(self.given_names) > 100:
+            raise InvalidInput("names are limited to 100 characters")
+        if self.email is not None:
+            self.email = self.email.strip().lower() or None
+            if self.email and not _EMAIL.match(self.email):
+                raise InvalidInput(f"{self.email!r} is not an e-mail address")
+        self.surname_key = surname_key(self.surname)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.surname}"
+
+
+@dataclass(eq=False)
+class HeldQualification:
+    cardholder_id: int
+    qualification_code: str
+    achieved_on: dt.date
+    certificate_number: str = ""
+    verified: bool = False  # False: self-declared, not yet seen by the scheme
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class RecognisedInstitute:
+    """A professional body whose members at a qualifying grade may hold a PQP card."""
+
+    code: str
+    name: str
+    membership_pattern: str  # a regular expression for its membership numbers
+    qualifying_grades: tuple[str, ...] = field(default_factory=tuple)
+    recognised_for: str = ""
+    sample: bool = False
+    source: str = ""
+
+    def check_membership_number(self, number: str) -> str:
+        number = number.strip().upper()
+        if not re.fullmatch(self.membership_pattern, number):
+            raise InvalidInput(f"{number!r} is not a {self.code} membership number")
+        return number
+
+
+@dataclass(eq=False)
+class Membership:
+    cardholder_id: int
+    institute_code: str
+    number: str
+    grade: str
+    verified: bool = False
+    lapsed_on: dt.date | None = None
+    id: int | None = None

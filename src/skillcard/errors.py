@@ -1,0 +1,77 @@
+"""One error tree for the whole of skillcard.
+
+    SkillcardError                      code             HTTP  CLI exit
+     ├── InvalidInput                   invalid_input     422   2
+     │    ├── InvalidCardNumber         invalid_card_number
+     │    └── ReferenceDataError        reference_data    (file, line, reason)
+     ├── NotFound                       not_found         404   2
+     ├── Conflict                       conflict          409   2
+     │    └── IllegalTransition         illegal_transition
+     ├── NotAuthenticated               not_authenticated 401   2
+     │    └── SessionExpired            session_expired
+     └── PermissionDenied               forbidden         403   2
+          └── CsrfFailure               csrf_failed
+
+Adapters translate library errors (an IntegrityError, an argon2 mismatch) into these, so the
+web and CLI layers only ever map this tree to status codes and exit codes.
+"""
+
+from __future__ import annotations
+
+
+class SkillcardError(Exception):
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(SkillcardError):
+    code = "invalid_input"
+    http_status = 422
+
+
+class InvalidCardNumber(InvalidInput):
+    code = "invalid_card_number"
+
+
+class ReferenceDataError(InvalidInput):
+    code = "reference_data"
+
+    def __init__(self, file: str, line: int, reason: str) -> None:
+        super().__init__(f"{file}, line {line}: {reason}")
+        self.file, self.line, self.reason = file, line, reason
+
+
+class NotFound(SkillcardError):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(SkillcardError):
+    code = "conflict"
+    http_status = 409
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+
+class NotAuthenticated(SkillcardError):
+    code = "not_authenticated"
+    http_status = 401
+
+
+class SessionExpired(NotAuthenticated):
+    code = "session_expired"
+
+
+class PermissionDenied(SkillcardError):
+    code = "forbidden"
+    http_status = 403
+
+
+class CsrfFailure(PermissionDenied):
+    code = "csrf_failed"
