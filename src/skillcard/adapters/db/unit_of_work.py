@@ -47,10 +47,9 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return super().__enter__()
 
     def __exit__(self, exc_type, exc_value, tb):
-        try:
-            super().__exit__(exc_type, exc_value, tb)
-        finally:
-            self.session.close()
+        # close() rolls back whatever was not committed, and, unlike rollback(), leaves what
+        # was read loaded, so a service can return the objects it read.
+        self.session.close()
         if isinstance(exc_value, exc.IntegrityError):
             raise translate_integrity_error(exc_value) from exc_value
 

@@ -1,0 +1,212 @@
+"""Users, sign-in sessions for pages, and bearer tokens for machine clients.
+
+Secrets are shown once and stored only as SHA-256 digests: a copy of the database lets no one
+sign in. Sessions live in the database so any number of server processes share them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from skillcard.domain.accounts import SCHEME_SCOPED, Principal, Role, User, require
+from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
+from skillcard.services.audit import record, utcnow
+from skillcard.services.unit_of_work import AbstractUnitOfWork
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "sc_"
+
+
+class Passwords(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, stored_hash: str | None, password: str) -> bool: ...
+
+
+_passwords: Passwords | None = None
+
+
+def default_passwords() -> Passwords:
+    global _passwords
+    if _passwords is None:
+        from skillcard.adapters.passwords import Argon2Passwords
+        from skillcard.config import get_settings
+
+        _passwords = Argon2Passwords(cheapest=get_settings().environment == "test")
+    return _passwords
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def add_user(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    email: str,
+    display_name: str,
+    role: str,
+    password: str,
+    scheme_code: str | None = None,
+    cardholder_id: int | None = None,
+    business_id: int | None = None,
+    passwords: Passwords | None = None,
+) -> int:
+    require(who.is_hub_admin, "add users")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise InvalidInput(f"role must be one of: {', '.join(r.value for r in Role)}") from None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    with uow:
+        scheme_id = None
+        if scheme_code:
+            scheme = uow.schemes.by_code(scheme_code)
+            if scheme is None:
+                raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+            scheme_id = scheme.id
+        if role in SCHEME_SCOPED and scheme_id is None:
+            raise InvalidInput(f"a {role.value} needs a scheme (--scheme)")
+        if cardholder_id is not None and uow.cardholders.get(cardholder_id) is None:
+            raise NotFound(f"there is no cardholder {cardholder_id}")
+        user = User(
+            email=email,
+            display_name=display_name.strip() or email,
+            role=role,
+            password_hash=(passwords or default_passwords()).hash(password),
+            scheme_id=scheme_id,
+            cardholder_id=cardholder_id,
+            business_id=business_id,
+        )
+        uow.users.add(user)
+        record(
+            uow,
+            who,
+            "user.add",
+            "user",
+            user.email,
+            detail={"role": role.value, "scheme": scheme_code or ""},
+        )
+        uow.commit()
+        return user.id
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # the cookie's value: shown once, never stored
+    csrf_token: str
+    principal: Principal
+    expires_at: dt.datetime
+
+
+def sign_in(
+    *,
+    uow: AbstractUnitOfWork,
+    email: str,
+    password: str,
+    session_hours: float,
+    now: dt.datetime | None = None,
+    passwords: Passwords | None = None,
+) -> SignedIn:
+    now = now or utcnow()
+    with uow:
+        user = uow.users.by_email(email or "")
+        ok = (passwords or default_passwords()).verify(
+            user.password_hash if user else None, password or ""
+        )
+        if not ok or not user.active:
+            raise NotAuthenticated("that e-mail address and password do not match an account")
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        expires = now + dt.timedelta(hours=session_hours)
+        uow.credentials.delete_expired_sessions(now)
+        uow.credentials.add_session(
+            token_hash=_digest(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=expires,
+        )
+        uow.commit()
+        return SignedIn(token, csrf, Principal.of(user), expires)
+
+
+def session_principal(
+    *, uow: AbstractUnitOfWork, token: str, now: dt.datetime | None = None
+) -> tuple[Principal, str]:
+    """Who a session cookie belongs to, and the session's CSRF token."""
+    now = now or utcnow()
+    with uow:
+        row = uow.credentials.find_session(_digest(token)) if token else None
+        if row is None:
+            raise NotAuthenticated("please sign in")
+        if _aware(row.expires_at) <= now:
+            raise SessionExpired("your session has expired: please sign in again")
+        user = uow.users.get(row.user_id)
+        if user is None or not user.active:
+            raise NotAuthenticated("please sign in")
+        return Principal.of(user), row.csrf_token
+
+
+def sign_out(*, uow: AbstractUnitOfWork, token: str) -> None:
+    with uow:
+        uow.credentials.delete_session(_digest(token))
+        uow.commit()
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def create_api_token(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    email: str,
+    name: str,
+    days: int,
+    now: dt.datetime | None = None,
+) -> str:
+    """A new bearer token for ``email``'s account: a user for themselves, a hub admin for any."""
+    now = now or utcnow()
+    with uow:
+        user = uow.users.by_email(email)
+        if user is None:
+            raise NotFound(f"there is no user {email!r}")
+        require(who.is_hub_admin or who.user_id == user.id, "create tokens for other users")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        uow.credentials.add_api_token(
+            token_hash=_digest(token),
+            user_id=user.id,
+            name=name.strip()[:100] or "token",
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
+        )
+        record(uow, who, "token.create", "user", user.email, detail={"name": name})
+        uow.commit()
+        return token
+
+
+def token_principal(
+    *, uow: AbstractUnitOfWork, token: str, now: dt.datetime | None = None
+) -> Principal:
+    now = now or utcnow()
+    with uow:
+        row = uow.credentials.find_api_token(_digest(token)) if token else None
+        if row is None or row.revoked_at is not None:
+            raise NotAuthenticated("the API token is not valid")
+        if _aware(row.expires_at) <= now:
+            raise SessionExpired("the API token has expired")
+        user = uow.users.get(row.user_id)
+        if user is None or not user.active:
+            raise NotAuthenticated("the API token is not valid")
+        return Principal.of(user)

@@ -1,0 +1,60 @@
+"""Writing and checking the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from skillcard.domain.accounts import Principal, require
+from skillcard.domain.audit import AuditEvent, BrokenLink, first_broken_link
+from skillcard.services.unit_of_work import AbstractUnitOfWork
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def record(
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    *,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> AuditEvent:
+    """Append an event in the caller's transaction: it commits or rolls back with the change."""
+    event = AuditEvent(
+        occurred_at=now or utcnow(),
+        actor=who.label,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        reason=reason,
+        detail=detail or {},
+    )
+    uow.audit.append(event)
+    return event
+
+
+def verify_audit_chain(*, uow: AbstractUnitOfWork, who: Principal) -> tuple[int, BrokenLink | None]:
+    """How many events were read, and the first broken link if any."""
+    require(who.is_hub_admin, "verify the audit log")
+    with uow:
+        count = 0
+
+        def counted():
+            nonlocal count
+            for event in uow.audit.in_order():
+                count += 1
+                yield event
+
+        broken = first_broken_link(counted())
+        return count, broken
+
+
+def history(*, uow: AbstractUnitOfWork, entity_type: str, entity_id: object) -> list[AuditEvent]:
+    with uow:
+        return uow.audit.for_entity(entity_type, str(entity_id))

@@ -1,0 +1,351 @@
+"""Cards: issue, look up, and move through their lifecycle, each change audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from skillcard.domain.accounts import Principal, can_manage_scheme, can_view_card, require
+from skillcard.domain.card_numbers import normalise_card_number
+from skillcard.domain.cards import Card, ReplacementReason
+from skillcard.domain.names import surname_key
+from skillcard.domain.schemes import Scheme
+from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound
+from skillcard.services.audit import record, utcnow
+from skillcard.services.unit_of_work import AbstractUnitOfWork
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A card as people read it: its holder, type and state on the day asked."""
+
+    id: int
+    number: str
+    scheme_code: str
+    scheme_name: str
+    card_type_code: str
+    card_type_title: str
+    colour: str
+    category: str
+    holder_id: int
+    holder_name: str
+    surname: str
+    occupation: str
+    issued_on: dt.date
+    expires_on: dt.date
+    status: str
+    state: str
+    expiring_soon: bool
+    status_reason: str
+    replaces_card_id: int | None
+
+
+def describe(uow: AbstractUnitOfWork, card: Card, today: dt.date) -> CardView:
+    scheme = uow.schemes.get(card.scheme_id)
+    card_type = uow.card_types.get(card.card_type_id)
+    holder = uow.cardholders.get(card.cardholder_id)
+    occupation = uow.occupations.get(card.occupation_id) if card.occupation_id else None
+    return CardView(
+        id=card.id,
+        number=card.number,
+        scheme_code=scheme.code,
+        scheme_name=scheme.name,
+        card_type_code=card_type.code,
+        card_type_title=card_type.title,
+        colour=card_type.colour,
+        category=str(card_type.category),
+        holder_id=holder.id,
+        holder_name=holder.full_name,
+        surname=holder.surname,
+        occupation=occupation.title if occupation else "",
+        issued_on=card.issued_on,
+        expires_on=card.expires_on,
+        status=str(card.status),
+        state=str(card.state_on(today)),
+        expiring_soon=card.expiring_soon(today),
+        status_reason=card.status_reason,
+        replaces_card_id=card.replaces_card_id,
+    )
+
+
+def scheme_for_number(
+    uow: AbstractUnitOfWork, number: str, scheme_code: str | None = None
+) -> tuple[Scheme, str]:
+    """The scheme a card number belongs to (given, or found from its prefix) and the number
+    checked against that scheme's format."""
+    if scheme_code:
+        scheme = uow.schemes.by_code(scheme_code)
+        if scheme is None:
+            raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+        return scheme, scheme.number_format.parse(number)
+    normalised = normalise_card_number(number)
+    matches = [s for s in uow.schemes.list() if normalised.startswith(s.number_prefix)]
+    if not matches:
+        raise InvalidCardNumber(
+            f"{number!r} does not look like a card number of any scheme skillcard knows"
+        )
+    scheme = max(matches, key=lambda s: len(s.number_prefix))
+    return scheme, scheme.number_format.parse(number)
+
+
+def _load_card(uow, who: Principal, number: str, scheme_code: str | None) -> Card:
+    scheme, normalised = scheme_for_number(uow, number, scheme_code)
+    card = uow.cards.by_number(scheme.id, normalised)
+    if card is None or not can_view_card(who, card.scheme_id, card.cardholder_id):
+        # The same answer whether the card is missing or not theirs: no probing for numbers.
+        raise NotFound(f"no card {normalised} that you can see")
+    return card
+
+
+def show_card(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    number: str,
+    scheme_code: str | None = None,
+    today: dt.date | None = None,
+) -> CardView:
+    with uow:
+        card = _load_card(uow, who, number, scheme_code)
+        return describe(uow, card, today or dt.date.today())
+
+
+def search_cards(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    query: str,
+    scheme_code: str | None = None,
+    today: dt.date | None = None,
+    limit: int = 50,
+) -> list[CardView]:
+    """Cards whose number starts with ``query`` or whose holder's surname is ``query``."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        raise InvalidInput("type at least two characters of a card number or surname")
+    with uow:
+        scheme_id = None
+        if scheme_code:
+            scheme = uow.schemes.by_code(scheme_code)
+            if scheme is None:
+                raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+            scheme_id = scheme.id
+        if not who.is_hub_admin:
+            require(who.scheme_id is not None and who.role == "scheme_admin", "search cards")
+            if scheme_id not in (None, who.scheme_id):
+                raise NotFound("no cards that you can see")
+            scheme_id = who.scheme_id
+        number = normalise_card_number(query)
+        if any(ch.isdigit() for ch in number):
+            found = uow.cards.search(scheme_id=scheme_id, number_prefix=number, limit=limit)
+        else:
+            found = uow.cards.search(
+                scheme_id=scheme_id, surname_key=surname_key(query), limit=limit
+            )
+        day = today or dt.date.today()
+        return [describe(uow, card, day) for card in found]
+
+
+def issue_card(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    cardholder_id: int,
+    scheme_code: str,
+    card_type_code: str,
+    occupation_code: str | None = None,
+    issued_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> CardView:
+    now = now or utcnow()
+    with uow:
+        scheme = uow.schemes.by_code(scheme_code)
+        if scheme is None:
+            raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+        require(can_manage_scheme(who, scheme.id), f"issue {scheme.code} cards")
+        card_type = uow.card_types.by_code(scheme.id, card_type_code)
+        if card_type is None:
+            raise NotFound(f"{scheme.code} has no card type {card_type_code!r}")
+        holder = uow.cardholders.get(cardholder_id)
+        if holder is None:
+            raise NotFound(f"there is no cardholder {cardholder_id}")
+        occupation_id = None
+        if occupation_code:
+            occupation = uow.occupations.by_code(scheme.id, occupation_code)
+            if occupation is None:
+                raise NotFound(f"{scheme.code} has no occupation {occupation_code!r}")
+            occupation_id = occupation.id
+        number = scheme.number_format.number_for(uow.schemes.next_serial(scheme.id))
+        card = Card.issue(
+            card_type=card_type,
+            cardholder_id=holder.id,
+            number=number,
+            issued_on=issued_on or now.date(),
+            occupation_id=occupation_id,
+        )
+        uow.cards.add(card)
+        record(
+            uow,
+            who,
+            "card.issue",
+            "card",
+            card.number,
+            now=now,
+            detail={
+                "scheme": scheme.code,
+                "card_type": card_type.code,
+                "cardholder_id": holder.id,
+                "expires_on": card.expires_on.isoformat(),
+            },
+        )
+        view = describe(uow, card, now.date())
+        uow.commit()
+        return view
+
+
+def _change(
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    number: str,
+    scheme_code: str | None,
+    action: str,
+    change: Callable[[Card], Card | None],
+    reason: str,
+    now: dt.datetime | None,
+) -> CardView:
+    now = now or utcnow()
+    with uow:
+        card = _load_card(uow, who, number, scheme_code)
+        require(can_manage_scheme(who, card.scheme_id), f"{action} this card")
+        before = {"status": str(card.status), "expires_on": card.expires_on.isoformat()}
+        successor = change(card)
+        after = {"status": str(card.status), "expires_on": card.expires_on.isoformat()}
+        if successor is not None:
+            uow.cards.add(successor)
+            after["replaced_by"] = successor.number
+        record(
+            uow,
+            who,
+            f"card.{action}",
+            "card",
+            card.number,
+            reason=reason,
+            now=now,
+            detail={"before": before, "after": after},
+        )
+        if successor is not None:
+            record(
+                uow,
+                who,
+                "card.issue",
+                "card",
+                successor.number,
+                reason=reason,
+                now=now,
+                detail={"replaces": card.number, "expires_on": successor.expires_on.isoformat()},
+            )
+        view = describe(uow, successor or card, now.date())
+        uow.commit()
+        return view
+
+
+def renew_card(
+    *,
+    uow,
+    who: Principal,
+    number: str,
+    scheme_code: str | None = None,
+    now: dt.datetime | None = None,
+) -> CardView:
+    day = (now or utcnow()).date()
+
+    def renew(card: Card) -> None:
+        card.renew(card_type=uow.card_types.get(card.card_type_id), today=day)
+
+    return _change(uow, who, number, scheme_code, "renew", renew, "", now)
+
+
+def replace_card(
+    *,
+    uow,
+    who: Principal,
+    number: str,
+    reason: str,
+    scheme_code: str | None = None,
+    now: dt.datetime | None = None,
+) -> CardView:
+    try:
+        why = ReplacementReason((reason or "").strip().lower())
+    except ValueError:
+        raise InvalidInput("a replacement reason is one of: lost, stolen, damaged") from None
+
+    def replace(card: Card) -> Card:
+        scheme = uow.schemes.get(card.scheme_id)
+        new_number = scheme.number_format.number_for(uow.schemes.next_serial(scheme.id))
+        return card.replace(reason=why, new_number=new_number)
+
+    return _change(uow, who, number, scheme_code, "replace", replace, why.value, now)
+
+
+def suspend_card(
+    *,
+    uow,
+    who: Principal,
+    number: str,
+    reason: str,
+    scheme_code: str | None = None,
+    now: dt.datetime | None = None,
+) -> CardView:
+    return _change(
+        uow,
+        who,
+        number,
+        scheme_code,
+        "suspend",
+        lambda card: card.suspend(reason=reason),
+        reason,
+        now,
+    )
+
+
+def reinstate_card(
+    *,
+    uow,
+    who: Principal,
+    number: str,
+    reason: str = "",
+    scheme_code: str | None = None,
+    now: dt.datetime | None = None,
+) -> CardView:
+    return _change(
+        uow,
+        who,
+        number,
+        scheme_code,
+        "reinstate",
+        lambda card: card.reinstate(reason=reason),
+        reason,
+        now,
+    )
+
+
+def revoke_card(
+    *,
+    uow,
+    who: Principal,
+    number: str,
+    reason: str,
+    scheme_code: str | None = None,
+    now: dt.datetime | None = None,
+) -> CardView:
+    return _change(
+        uow,
+        who,
+        number,
+        scheme_code,
+        "revoke",
+        lambda card: card.revoke(reason=reason),
+        reason,
+        now,
+    )

@@ -1,0 +1,47 @@
+"""Reading the registry's reference: schemes, card types, occupations, qualifications."""
+
+from __future__ import annotations
+
+from skillcard.domain.people import RecognisedInstitute
+from skillcard.domain.schemes import CardType, Occupation, Qualification, Scheme
+from skillcard.errors import NotFound
+from skillcard.services.unit_of_work import AbstractUnitOfWork
+
+
+def list_schemes(*, uow: AbstractUnitOfWork) -> list[Scheme]:
+    with uow:
+        return uow.schemes.list()
+
+
+def get_scheme(*, uow: AbstractUnitOfWork, code: str) -> Scheme:
+    with uow:
+        scheme = uow.schemes.by_code(code)
+        if scheme is None:
+            raise NotFound(f"there is no scheme with the code {code!r}")
+        return scheme
+
+
+def card_types_of(*, uow: AbstractUnitOfWork, scheme_code: str) -> list[CardType]:
+    with uow:
+        scheme = uow.schemes.by_code(scheme_code)
+        if scheme is None:
+            raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+        return uow.card_types.for_scheme(scheme.id)
+
+
+def occupations_of(*, uow: AbstractUnitOfWork, scheme_code: str) -> list[Occupation]:
+    with uow:
+        scheme = uow.schemes.by_code(scheme_code)
+        if scheme is None:
+            raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+        return uow.occupations.for_scheme(scheme.id)
+
+
+def qualifications(*, uow: AbstractUnitOfWork) -> list[Qualification]:
+    with uow:
+        return uow.reference.qualifications()
+
+
+def institutes(*, uow: AbstractUnitOfWork) -> list[RecognisedInstitute]:
+    with uow:
+        return uow.reference.institutes()
