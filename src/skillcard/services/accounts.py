@@ -109,6 +109,24 @@ class SignedIn:
     expires_at: dt.datetime
 
 
+def _check_password(uow, email: str, password: str, passwords: Passwords | None) -> User:
+    user = uow.users.by_email(email or "")
+    ok = (passwords or default_passwords()).verify(
+        user.password_hash if user else None, password or ""
+    )
+    if not ok or not user.active:
+        raise NotAuthenticated("that e-mail address and password do not match an account")
+    return user
+
+
+def authenticate(
+    *, uow: AbstractUnitOfWork, email: str, password: str, passwords: Passwords | None = None
+) -> Principal:
+    """Who an e-mail and password belong to; one answer for every kind of failure."""
+    with uow:
+        return Principal.of(_check_password(uow, email, password, passwords))
+
+
 def sign_in(
     *,
     uow: AbstractUnitOfWork,
@@ -120,12 +138,7 @@ def sign_in(
 ) -> SignedIn:
     now = now or utcnow()
     with uow:
-        user = uow.users.by_email(email or "")
-        ok = (passwords or default_passwords()).verify(
-            user.password_hash if user else None, password or ""
-        )
-        if not ok or not user.active:
-            raise NotAuthenticated("that e-mail address and password do not match an account")
+        user = _check_password(uow, email, password, passwords)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + dt.timedelta(hours=session_hours)
         uow.credentials.delete_expired_sessions(now)

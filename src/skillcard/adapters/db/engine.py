@@ -6,8 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from skillcard.adapters.db.mapping import start_mappers
+
 
 def make_engine(url: str, **kwargs) -> Engine:
+    # Domain objects made before mapping cannot be stored: map before anything is made.
+    start_mappers()
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)

@@ -1,0 +1,45 @@
+# skillcard: `make demo` serves the demo, `make test` runs every test. Both set up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: setup demo test test-fast lint bench browser lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/skillcard demo
+
+browser:
+	@scripts/ensure-chromium
+
+test: setup browser
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not browser" tests/unit
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: setup
+	$(BIN)/python bench/load.py
+
+# Refresh the lock file from a clean environment after changing pyproject.toml.
+lock:
+	rm -rf /tmp/skillcard-lock && $(PYTHON) -m venv /tmp/skillcard-lock
+	/tmp/skillcard-lock/bin/pip install --quiet --upgrade pip
+	/tmp/skillcard-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/skillcard-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info

@@ -1,0 +1,35 @@
+"""``skillcard db``: create or upgrade the schema, and load the reference data."""
+
+from __future__ import annotations
+
+import typer
+
+from skillcard.adapters.db.migrate import current_revision, upgrade
+from skillcard.cli.common import OPERATOR, console, engine, uow
+from skillcard.config import get_settings
+from skillcard.services.reference_data import install_reference_data, read_reference_data
+
+app = typer.Typer(help="The database: create, upgrade, load reference data.", no_args_is_help=True)
+
+
+def prepare_database(quiet: bool = False) -> dict[str, int]:
+    """Migrate to the newest schema and install the shipped reference data (idempotent)."""
+    upgrade(engine())
+    data = read_reference_data()
+    with uow() as work:
+        counts = install_reference_data(work, data, actor=OPERATOR.label)
+        work.commit()
+    if not quiet:
+        console.print(
+            f"Database at revision [bold]{current_revision(engine())}[/]: "
+            f"{get_settings().database_url.split('@')[-1]}"
+        )
+    return counts
+
+
+@app.command("upgrade")
+def upgrade_command() -> None:
+    """Create or migrate the schema to the newest revision and load the reference data."""
+    counts = prepare_database()
+    added = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    console.print(f"Reference data: {added or 'already up to date'}")

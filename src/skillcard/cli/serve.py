@@ -1,0 +1,78 @@
+"""``skillcard serve`` and ``skillcard demo``: the web app and API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Annotated
+
+import typer
+
+from skillcard.cli.common import console
+from skillcard.config import get_settings
+
+DEMO_CROWD = 2000
+Host = Annotated[str, typer.Option("--host", help="Address to listen on")]
+Port = Annotated[int, typer.Option("--port", help="Port to listen on")]
+
+
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Server processes sharing one database")
+    ] = 1,
+) -> None:
+    """Serve the web app and API. Every process is stateless: add more with --workers."""
+    import uvicorn
+
+    get_settings().check_safe_to_serve()
+    uvicorn.run(
+        "skillcard.web:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=max(1, workers),
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Load the demo data, then stop")
+    ] = False,
+) -> None:
+    """Load demo data into the embedded database and serve it on http://127.0.0.1:8000."""
+    from skillcard.cli.common import engine, uow
+    from skillcard.cli.db import prepare_database
+    from skillcard.services.demo import DEMO_LOGINS, load_demo
+
+    settings = get_settings()
+    if not settings.is_development:
+        raise typer.BadParameter("the demo runs only with SKILLCARD_ENVIRONMENT=development")
+    prepare_database()
+    if load_demo(uow_factory=uow):
+        from skillcard.services.seed import seed_registry
+
+        crowd = seed_registry(
+            engine=engine(), cards=DEMO_CROWD, schemes=38, seed=7, today=dt.date.today()
+        )
+        console.print(
+            f"[bold]Demo data loaded:[/] named cardholders in every card state, and "
+            f"{crowd.cards:,} synthetic cards across 38 schemes."
+        )
+    else:
+        console.print("[bold]Demo data[/] was already loaded.")
+    console.print("\n[bold]Sign in with any of these (demo only):[/]")
+    for role, email, password in DEMO_LOGINS:
+        console.print(f"  {role:<17} {email:<34} password: {password}")
+    if no_serve:
+        return
+    console.print(
+        f"\nServing on [bold]http://{host}:{port}[/] (API docs at /api/docs). Ctrl+C stops.\n"
+    )
+    os.environ.setdefault("SKILLCARD_DATABASE_URL", settings.database_url)
+    serve(host=host, port=port, workers=1)

@@ -1,0 +1,70 @@
+"""``skillcard user``: add people who sign in, and give machine clients API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from skillcard.cli.common import OPERATOR, console, print_json, uow
+from skillcard.config import get_settings
+from skillcard.domain.accounts import Role
+from skillcard.errors import InvalidInput
+from skillcard.services import accounts
+
+app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
+
+
+@app.command("add")
+def add(
+    email: Annotated[str, typer.Argument(help="Their e-mail address, used to sign in")],
+    role: Annotated[str, typer.Option("--role", help=", ".join(r.value for r in Role))],
+    name: Annotated[str, typer.Option("--name", help="Their name as shown")] = "",
+    scheme: Annotated[
+        str | None,
+        typer.Option("--scheme", help="Scheme code (scheme admins, invigilators, assessors)"),
+    ] = None,
+    cardholder: Annotated[
+        int | None, typer.Option("--cardholder", help="Cardholder id (cardholders)")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help="Omit to be asked (not echoed)")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Add a user with one role."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user_id = accounts.add_user(
+        uow=uow(),
+        who=OPERATOR,
+        email=email,
+        display_name=name or email,
+        role=role,
+        password=password,
+        scheme_code=scheme,
+        cardholder_id=cardholder,
+    )
+    if as_json:
+        print_json({"id": user_id, "email": email.strip().lower(), "role": role})
+    else:
+        console.print(f"Added {role} [bold]{email}[/] (user {user_id}).")
+
+
+@app.command("token")
+def token(
+    email: Annotated[str, typer.Argument(help="Whose account the token acts for")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for")] = "api",
+    days: Annotated[int | None, typer.Option("--days", help="How long it lasts")] = None,
+    as_json: Json = False,
+) -> None:
+    """Create a bearer token for the API. It is shown once: keep it secret."""
+    days = days if days is not None else get_settings().api_token_days
+    if not 1 <= days <= 3650:
+        raise InvalidInput("--days must be between 1 and 3650")
+    secret = accounts.create_api_token(uow=uow(), who=OPERATOR, email=email, name=name, days=days)
+    if as_json:
+        print_json({"token": secret, "email": email, "days": days})
+    else:
+        console.print(secret, soft_wrap=True)

@@ -1,0 +1,171 @@
+"""What the API accepts and returns. Responses never carry secrets or password hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS = {status: {"model": ErrorBody} for status in (401, 403, 404, 409, 422)}
+
+
+class _FromDomain(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SchemePublic(_FromDomain):
+    code: str
+    name: str
+    operator: str
+    trade: str
+    website: str
+    number_prefix: str
+    number_digits: int
+    sample: bool = Field(description="true where the scheme is sample data, not a real scheme")
+
+
+class CardTypePublic(_FromDomain):
+    code: str
+    title: str
+    category: str
+    colour: str
+    validity_months: int
+    cpd_target_hours: int
+    renewable: bool
+    sample: bool
+
+
+class OccupationPublic(_FromDomain):
+    code: str
+    title: str
+    card_type_id: int
+
+
+class QualificationPublic(_FromDomain):
+    code: str
+    title: str
+    level: str
+    awarding_body: str
+    tags: tuple[str, ...]
+
+
+class InstitutePublic(_FromDomain):
+    code: str
+    name: str
+    qualifying_grades: tuple[str, ...]
+    recognised_for: str
+
+
+class CardPublic(_FromDomain):
+    number: str
+    scheme_code: str
+    scheme_name: str
+    card_type_code: str
+    card_type_title: str
+    colour: str
+    category: str
+    holder_id: int
+    holder_name: str
+    occupation: str
+    issued_on: dt.date
+    expires_on: dt.date
+    status: str = Field(description="stored status: active, suspended, revoked or replaced")
+    state: str = Field(description="status on today's date: valid, expired, not_yet_valid, ...")
+    expiring_soon: bool
+    status_reason: str
+
+
+class CardIssue(BaseModel):
+    cardholder_id: int
+    scheme: str = Field(max_length=20)
+    card_type: str = Field(max_length=60)
+    occupation: str | None = Field(None, max_length=60)
+    issued_on: dt.date | None = None
+
+
+class Reason(BaseModel):
+    reason: str = Field("", max_length=500)
+
+
+class CardholderCreate(BaseModel):
+    given_names: str = Field(min_length=1, max_length=100)
+    surname: str = Field(min_length=1, max_length=100)
+    date_of_birth: dt.date | None = None
+    email: str | None = Field(None, max_length=254)
+
+
+class CardholderCreated(BaseModel):
+    id: int
+
+
+class HeldQualificationIn(BaseModel):
+    qualification: str = Field(max_length=60)
+    achieved_on: dt.date
+    certificate_number: str = Field("", max_length=100)
+
+
+class HeldQualificationPublic(_FromDomain):
+    code: str
+    title: str
+    achieved_on: dt.date
+    certificate_number: str
+    verified: bool
+
+
+class MembershipPublic(_FromDomain):
+    institute_code: str
+    number: str
+    grade: str
+    verified: bool
+
+
+class CardholderPublic(_FromDomain):
+    id: int
+    given_names: str
+    surname: str
+    date_of_birth: dt.date | None
+    email: str | None
+    cards: list[CardPublic]
+    qualifications: list[HeldQualificationPublic]
+    memberships: list[MembershipPublic]
+
+
+class TokenRequest(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+    name: str = Field("api", max_length=100)
+
+
+class TokenIssued(BaseModel):
+    token: str
+    token_type: str = "bearer"
+
+
+class Me(BaseModel):
+    email: str
+    role: str
+    scheme_id: int | None
+    cardholder_id: int | None
+
+
+class UserCreate(BaseModel):
+    email: str = Field(max_length=254)
+    display_name: str = Field("", max_length=200)
+    role: str
+    password: str = Field(min_length=10, max_length=200)
+    scheme: str | None = None
+    cardholder_id: int | None = None
+
+
+class UserCreated(BaseModel):
+    id: int

@@ -1,0 +1,48 @@
+"""The application factory: nothing is built at import time."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+
+from skillcard import __version__
+from skillcard.adapters.db.engine import make_engine
+from skillcard.config import Settings, get_settings
+from skillcard.web import errors
+from skillcard.web.api import router as api_router
+from skillcard.web.pages import router as pages_router
+
+STATIC = Path(__file__).with_name("static")
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """A skillcard web app on ``engine`` (or one made from the settings' database URL)."""
+    settings = settings or get_settings()
+    settings.check_safe_to_serve()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        if owns_engine:
+            app.state.engine.dispose()
+
+    owns_engine = engine is None
+    app = FastAPI(
+        title="skillcard",
+        version=__version__,
+        summary="Registry, digital cards and checks for construction skills card schemes.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    errors.install(app)
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,68 @@
+"""Typed dependencies that keep routes short: the unit of work and who is asking."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from skillcard.config import Settings
+from skillcard.domain.accounts import Principal
+from skillcard.errors import NotAuthenticated
+from skillcard.services import accounts
+
+SESSION_COOKIE = "skillcard_session"
+
+
+class UnitOfWorkFactory:
+    """Makes a fresh unit of work per use; read-only ones keep SQLite's reads lock-free."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+
+    def __call__(self, read_only: bool = False) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine, read_only=read_only)
+
+
+def get_uow_factory(request: Request) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(request.app.state.engine)
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def api_principal(
+    request: Request, uows: Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
+) -> Principal:
+    """The API is for machine clients: a bearer token, never the page's cookie (no CSRF)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("send an API token: Authorization: Bearer <token>")
+    return accounts.token_principal(uow=uows(read_only=True), token=token.strip())
+
+
+def page_session(
+    request: Request, uows: Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
+) -> tuple[Principal, str]:
+    """The signed-in person of a page, and their session's CSRF token."""
+    return accounts.session_principal(
+        uow=uows(read_only=True), token=request.cookies.get(SESSION_COOKIE, "")
+    )
+
+
+def optional_page_session(
+    request: Request, uows: Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
+) -> tuple[Principal, str] | None:
+    try:
+        return page_session(request, uows)
+    except NotAuthenticated:
+        return None
+
+
+Uows = Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ApiWho = Annotated[Principal, Depends(api_principal)]
+PageSession = Annotated[tuple[Principal, str], Depends(page_session)]
+OptionalPageSession = Annotated[tuple[Principal, str] | None, Depends(optional_page_session)]
