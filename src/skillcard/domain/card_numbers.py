@@ -65,7 +65,12 @@ class CardNumberFormat:
     def matches(self, number: str) -> bool:
         """True when ``number`` (already normalised) has this format, whatever its check digit."""
         body = number[len(self.prefix) :]
-        return number.startswith(self.prefix) and len(body) == self.digits and body.isdigit()
+        return (
+            number.startswith(self.prefix)
+            and len(body) == self.digits
+            and body.isascii()  # "²".isdigit() is True, but it is no card digit
+            and body.isdigit()
+        )
 
     def parse(self, text: str) -> str:
         """The normalised number, or :class:`InvalidCardNumber` saying what is wrong with it."""

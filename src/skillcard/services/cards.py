@@ -120,7 +120,7 @@ def search_cards(
     today: dt.date | None = None,
     limit: int = 50,
 ) -> list[CardView]:
-    """Cards whose number starts with ``query`` or whose holder's surname is ``query``."""
+    """Cards whose number, or whose holder's surname, starts with ``query``."""
     query = (query or "").strip()
     if len(query) < 2:
         raise InvalidInput("type at least two characters of a card number or surname")

@@ -240,7 +240,9 @@ class CardRepository(_Repository):
         if number_prefix:
             query = query.where(c.number.startswith(number_prefix, autoescape=True))
         if surname_key:
-            query = query.where(h.surname_key == surname_key)
+            # "Starts with": keys hold no LIKE wildcards once these two are taken out.
+            prefix = surname_key.replace("%", "").replace("_", "")
+            query = query.where(h.surname_key.like(prefix + "%"))
         return list(self.session.scalars(query.order_by(c.number).limit(limit)))
 
 

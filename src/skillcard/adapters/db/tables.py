@@ -107,10 +107,17 @@ cardholders = sa.Table(
     _id(),
     sa.Column("given_names", sa.String(100), nullable=False),
     sa.Column("surname", sa.String(100), nullable=False),
-    sa.Column("surname_key", sa.String(100), nullable=False, index=True),
+    sa.Column("surname_key", sa.String(100), nullable=False),
     sa.Column("date_of_birth", sa.Date),
     sa.Column("email", sa.String(254)),
     sa.Column("photo_sha256", sa.String(64)),
+    # text_pattern_ops lets PostgreSQL use the index for "starts with" as well as equality;
+    # SQLite does the same with case_sensitive_like (see engine.py).
+    sa.Index(
+        "ix_cardholders_surname_key",
+        "surname_key",
+        postgresql_ops={"surname_key": "text_pattern_ops"},
+    ),
 )
 
 held_qualifications = sa.Table(

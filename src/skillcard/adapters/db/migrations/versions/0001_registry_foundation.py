@@ -57,7 +57,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cardholders", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_cardholders_surname_key"), ["surname_key"], unique=False
+            batch_op.f("ix_cardholders_surname_key"),
+            ["surname_key"],
+            unique=False,
+            postgresql_ops={"surname_key": "text_pattern_ops"},
         )
 
     op.create_table(
