@@ -1,20 +1,20 @@
 """The ``skillcard`` command. Commands parse, call a service and print; nothing more.
 
 Exit codes (DESIGN.md): 0 the thing asked for succeeded (or the card is valid), 1 a card check
-came out not valid, 2 bad usage or bad input.
+(or an audit check) came out not valid, 2 bad usage or bad input, 3 an unexpected failure.
 """
 
 from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
-from skillcard.cli import audit, card, db, seed, serve, user
+from skillcard.cli import audit, card, cardholder, db, seed, serve, user
 from skillcard.cli.common import err_console
 from skillcard.errors import SkillcardError
 
+INTERNAL_ERROR = 3
 app = typer.Typer(
     name="skillcard",
     help="Registry, digital cards and checks for construction skills card schemes.",
@@ -23,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(cardholder.app, name="cardholder")
 app.add_typer(card.app, name="card")
 app.add_typer(user.app, name="user")
 app.add_typer(audit.app, name="audit")
@@ -34,19 +35,19 @@ app.command("demo")(serve.demo)
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every failure into a clear message and the contract's exit code."""
     try:
-        result = app(args=argv, standalone_mode=False)
+        # Standalone mode prints usage errors itself and exits 2, as the contract wants.
+        app(args=argv, prog_name="skillcard")
     except SkillcardError as error:
         err_console.print(f"[bold red]Error:[/] {error.message}")
         return 2
-    except click.exceptions.UsageError as error:
-        error.show()
-        return 2
-    except click.exceptions.Abort:
-        err_console.print("Stopped.")
-        return 2
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    return result if isinstance(result, int) else 0
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
+    except Exception:
+        # A bug, not bad input: say so, and keep exit 1 for "card not valid".
+        err_console.print_exception()
+        err_console.print("[bold red]skillcard failed unexpectedly[/]: please report this.")
+        return INTERNAL_ERROR
+    return 0
 
 
 def main() -> None:

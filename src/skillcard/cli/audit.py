@@ -15,7 +15,7 @@ app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_he
 @app.command("verify")
 def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
-) -> int:
+) -> None:
     """Check every link of the chain; name the first event that was altered or removed."""
     count, broken = verify_audit_chain(uow=uow(read_only=True), who=OPERATOR)
     if as_json:
@@ -32,4 +32,5 @@ def verify(
         console.print(f"[bold green]Intact:[/] {count} events, every link holds.")
     else:
         err_console.print(f"[bold red]Broken[/] at event {broken.seq}: {broken.reason}.")
-    return 0 if broken is None else 1
+    if broken is not None:
+        raise typer.Exit(1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import configure_mappers, registry
 
 from skillcard.adapters.db import tables
 from skillcard.domain.accounts import User
@@ -32,4 +32,6 @@ def start_mappers() -> None:
         (AuditEvent, tables.audit_events),
     ):
         mapper_registry.map_imperatively(cls, table)
+    # Configure now, not at the first query: instruments the classes before any object exists.
+    configure_mappers()
     _started = True
