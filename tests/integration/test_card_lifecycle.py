@@ -131,3 +131,11 @@ def test_altering_an_audit_row_is_found(registry, uow_factory, engine):
         connection.exec_driver_sql("UPDATE audit_events SET reason = 'tampered' WHERE seq = 5")
     _count, broken = audit.verify_audit_chain(uow=uow_factory(), who=OPERATOR)
     assert broken is not None and broken.seq == 5 and "altered" in broken.reason
+
+
+def test_cutting_events_off_the_end_of_the_audit_log_is_found(registry, uow_factory, engine):
+    count, _ = audit.verify_audit_chain(uow=uow_factory(), who=OPERATOR)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"DELETE FROM audit_events WHERE seq >= {count - 1}")
+    _count, broken = audit.verify_audit_chain(uow=uow_factory(), who=OPERATOR)
+    assert broken is not None and broken.seq == count - 1 and "removed" in broken.reason

@@ -7,6 +7,7 @@ page, the API or the CLI), and the tests can prove each boundary without a serve
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from skillcard.errors import InvalidInput, PermissionDenied
@@ -22,6 +23,7 @@ class Role(enum.StrEnum):
     HUB_ADMIN = "hub_admin"
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SCHEME_SCOPED = {Role.SCHEME_ADMIN, Role.INVIGILATOR, Role.ASSESSOR}
 BUSINESS_SCOPED = {Role.BUSINESS_ADMIN, Role.BUSINESS_CHECKER}
 
@@ -40,7 +42,7 @@ class User:
 
     def __post_init__(self) -> None:
         self.email = self.email.strip().lower()
-        if "@" not in self.email or len(self.email) > 254:
+        if len(self.email) > 254 or not _EMAIL.match(self.email):
             raise InvalidInput(f"{self.email!r} is not an e-mail address")
         role = Role(self.role)
         if role in SCHEME_SCOPED and self.scheme_id is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from skillcard.errors import InvalidCardNumber
 
-_PREFIX = re.compile(r"^[A-Z]{2,6}$")
+_PREFIX = re.compile(r"[A-Z]{2,6}")
 _SEPARATORS = re.compile(r"[\s\-/.]")
 
 
@@ -41,7 +41,7 @@ class CardNumberFormat:
     digits: int  # the serial and its check digit together
 
     def __post_init__(self) -> None:
-        if not _PREFIX.match(self.prefix):
+        if not _PREFIX.fullmatch(self.prefix):
             raise ValueError(f"card number prefix must be 2-6 capital letters, not {self.prefix!r}")
         if not 4 <= self.digits <= 12:
             raise ValueError(f"card numbers need 4 to 12 digits, not {self.digits}")

@@ -157,7 +157,7 @@ class Card:
         self._move(Action.SUSPEND, _required(reason, "suspending"))
 
     def reinstate(self, *, reason: str = "") -> None:
-        self._move(Action.REINSTATE, reason.strip())
+        self._move(Action.REINSTATE, _optional(reason))
 
     def revoke(self, *, reason: str) -> None:
         self._move(Action.REVOKE, _required(reason, "revoking"))
@@ -172,10 +172,15 @@ _PAST = {
 }
 
 
-def _required(reason: str, doing: str) -> str:
+def _optional(reason: str) -> str:
     reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(f"a reason is required for {doing} a card")
     if len(reason) > 500:
         raise InvalidInput("a reason is limited to 500 characters")
+    return reason
+
+
+def _required(reason: str, doing: str) -> str:
+    reason = _optional(reason)
+    if not reason:
+        raise InvalidInput(f"a reason is required for {doing} a card")
     return reason

@@ -6,7 +6,7 @@ import unicodedata
 
 # Letters that do not decompose into a base letter plus an accent.
 _FOLDS = str.maketrans({"ß": "ss", "ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th"})
-_IGNORED = set(" -'’‘`.,")
+_IGNORED = set(" -'’‘`.,\u2010\u2011")  # with the Unicode hyphen and non-breaking hyphen
 
 
 def surname_key(surname: str) -> str:

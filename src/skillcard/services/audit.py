@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from skillcard.domain.accounts import Principal, require
-from skillcard.domain.audit import AuditEvent, BrokenLink, first_broken_link
+from skillcard.domain.audit import GENESIS, AuditEvent, BrokenLink, first_broken_link
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -40,18 +40,26 @@ def record(
 
 
 def verify_audit_chain(*, uow: AbstractUnitOfWork, who: Principal) -> tuple[int, BrokenLink | None]:
-    """How many events were read, and the first broken link if any."""
+    """How many events were read, and the first broken link if any.
+
+    The chain shows an altered, removed or re-ordered event; the stored head (the last link
+    written) also shows events cut off the end.
+    """
     require(who.is_hub_admin, "verify the audit log")
     with uow:
-        count = 0
+        count, last = 0, (0, GENESIS)
 
         def counted():
-            nonlocal count
+            nonlocal count, last
             for event in uow.audit.in_order():
                 count += 1
+                last = (event.seq, event.hash)
                 yield event
 
         broken = first_broken_link(counted())
+        head = uow.audit.head()
+        if broken is None and head != last:
+            broken = BrokenLink(last[0] + 1, f"events {last[0] + 1} to {head[0]} were removed")
         return count, broken
 
 

@@ -224,6 +224,7 @@ def _change(
         if successor is not None:
             uow.cards.add(successor)
             after["replaced_by"] = successor.number
+        reason = card.status_reason if action != "replace" else reason
         record(
             uow,
             who,

@@ -339,6 +339,12 @@ class AuditRepository(_Repository):
             )
         self.session.flush()
 
+    def head(self) -> tuple[int, str]:
+        """The sequence number and hash of the last event appended (0 and GENESIS if none)."""
+        head = tables.audit_head
+        row = self.session.execute(sa.select(head.c.seq, head.c.hash).where(head.c.id == 1)).first()
+        return (row.seq, row.hash) if row else (0, GENESIS)
+
     def in_order(self, batch: int = 5000):
         """Every event by sequence, streamed in batches."""
         last = 0
