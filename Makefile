@@ -8,7 +8,6 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-* && touch $@
@@ -37,9 +36,9 @@ bench: setup
 # Refresh the lock file from a clean environment after changing pyproject.toml.
 lock:
 	rm -rf /tmp/skillcard-lock && $(PYTHON) -m venv /tmp/skillcard-lock
-	/tmp/skillcard-lock/bin/pip install --quiet --upgrade pip
+	/tmp/skillcard-lock/bin/pip install --quiet --upgrade pip setuptools
 	/tmp/skillcard-lock/bin/pip install --quiet -e '.[dev]'
-	/tmp/skillcard-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	/tmp/skillcard-lock/bin/pip freeze --all --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info
