@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -42,7 +43,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     errors.install(app)
+    if settings.environment == "test":
+        _name_the_process(app)
     app.include_router(api_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _name_the_process(app: FastAPI) -> None:
+    """Tests of several workers need to see which process answered; only in tests."""
+    pid = str(os.getpid())
+
+    @app.middleware("http")
+    async def served_by(request, call_next):
+        response = await call_next(request)
+        response.headers["x-served-by"] = pid
+        return response

@@ -1,0 +1,3 @@
+from skillcard.cli import main
+
+main()

@@ -1,0 +1,87 @@
+"""`skillcard serve --workers 2`: separate processes share sign-ins through the database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import page_csrf
+
+SKILLCARD = [sys.executable, "-m", "skillcard.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def served(database_url, tmp_path):
+    env = {**os.environ, "SKILLCARD_DATABASE_URL": database_url, "SKILLCARD_ENVIRONMENT": "test"}
+    subprocess.run([*SKILLCARD, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            *SKILLCARD,
+            "user",
+            "add",
+            "hub@example.test",
+            "--role",
+            "hub_admin",
+            "--password",
+            "a long password",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [*SKILLCARD, "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=tmp_path,
+            stdout=output,
+            stderr=output,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/v1/schemes", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
+    yield base
+    server.terminate()
+    server.wait(timeout=20)
+
+
+def test_a_sign_in_holds_whichever_process_answers(served):
+    with httpx.Client(base_url=served, follow_redirects=True, timeout=10) as client:
+        login = client.get("/login")
+        client.post(
+            "/login",
+            data={
+                "email": "hub@example.test",
+                "password": "a long password",
+                "csrf_token": page_csrf(login.text),
+                "next": "/admin/cards",
+            },
+        )
+        pids = set()
+        for _ in range(30):
+            page = client.get("/admin/cards", headers={"Connection": "close"})
+            assert page.status_code == 200 and "Find a card" in page.text
+            pids.add(page.headers.get("x-served-by"))
+        assert len(pids - {None}) == 2, "both worker processes should have answered"
