@@ -16,6 +16,7 @@ from typing import Protocol
 from skillcard.domain.accounts import SCHEME_SCOPED, Principal, Role, User, require
 from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
 from skillcard.services.audit import record, utcnow
+from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 MIN_PASSWORD_LENGTH = 10
@@ -71,10 +72,7 @@ def add_user(
     with uow:
         scheme_id = None
         if scheme_code:
-            scheme = uow.schemes.by_code(scheme_code)
-            if scheme is None:
-                raise NotFound(f"there is no scheme with the code {scheme_code!r}")
-            scheme_id = scheme.id
+            scheme_id = scheme_named(uow, scheme_code).id
         if role in SCHEME_SCOPED and scheme_id is None:
             raise InvalidInput(f"a {role.value} needs a scheme (--scheme)")
         if cardholder_id is not None and uow.cardholders.get(cardholder_id) is None:

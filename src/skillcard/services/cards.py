@@ -13,6 +13,7 @@ from skillcard.domain.names import surname_key
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
+from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -75,9 +76,7 @@ def scheme_for_number(
     """The scheme a card number belongs to (given, or found from its prefix) and the number
     checked against that scheme's format."""
     if scheme_code:
-        scheme = uow.schemes.by_code(scheme_code)
-        if scheme is None:
-            raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+        scheme = scheme_named(uow, scheme_code)
         return scheme, scheme.number_format.parse(number)
     normalised = normalise_card_number(number)
     matches = [s for s in uow.schemes.list() if normalised.startswith(s.number_prefix)]
@@ -127,9 +126,7 @@ def search_cards(
     with uow:
         scheme_id = None
         if scheme_code:
-            scheme = uow.schemes.by_code(scheme_code)
-            if scheme is None:
-                raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+            scheme = scheme_named(uow, scheme_code)
             scheme_id = scheme.id
         if not who.is_hub_admin:
             require(who.scheme_id is not None and who.role == "scheme_admin", "search cards")
@@ -160,9 +157,7 @@ def issue_card(
 ) -> CardView:
     now = now or utcnow()
     with uow:
-        scheme = uow.schemes.by_code(scheme_code)
-        if scheme is None:
-            raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+        scheme = scheme_named(uow, scheme_code)
         require(can_manage_scheme(who, scheme.id), f"issue {scheme.code} cards")
         card_type = uow.card_types.by_code(scheme.id, card_type_code)
         if card_type is None:
