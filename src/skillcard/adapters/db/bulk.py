@@ -7,12 +7,15 @@ from text, and how SQLAlchemy stores dates in SQLite).
 
 Ids are given by the caller, so that cards can name their holders without a round trip: take
 :meth:`BulkWriter.lock_for_append` before reading :meth:`BulkWriter.max_id`, and call
-:meth:`BulkWriter.fix_id_sequence` once the rows are in.
+:meth:`BulkWriter.fix_id_sequence` once the rows are in. :class:`MadeAhead` makes the next
+batch of rows while the database takes in the last.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
@@ -53,8 +56,8 @@ class _PostgresWriter(BulkWriter):
     def lock_for_append(self, *tables: str) -> None:
         for table in tables:
             _check(table)
-        # EXCLUSIVE still lets readers in; it only stops other inserts, whose ids (from the
-        # sequence, not yet moved on) would collide with the ones assigned here.
+        # EXCLUSIVE still lets readers in; it stops other writers, whose inserts would take ids
+        # from a sequence not yet moved past the ones assigned here.
         self.connection.exec_driver_sql(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
 
     def append(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
@@ -88,6 +91,57 @@ class _SqliteWriter(BulkWriter):
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         finally:
             cursor.close()
+
+
+class MadeAhead:
+    """Iterates ``batches``, making each in a worker thread while the caller writes the last.
+
+    PostgreSQL takes longer over a batch than Python takes to make one, and psycopg waits for
+    the server without holding the GIL: making the next batch meanwhile comes almost free.
+    The worker's error, if any, is raised in the caller; leaving the block stops the worker.
+    """
+
+    _DONE = object()
+
+    def __init__(self, batches: Iterator) -> None:
+        self._handoff: queue.Queue = queue.Queue(maxsize=1)  # one batch ahead: memory stays flat
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._make, args=(batches,), name="seed-rows")
+
+    def __enter__(self) -> Iterator:
+        self._worker.start()
+        return self._take()
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()  # the writer failed or finished: the worker gives up its next offer
+        self._worker.join()
+
+    def _take(self) -> Iterator:
+        while True:
+            batch, error = self._handoff.get()
+            if error is not None:
+                raise error
+            if batch is self._DONE:
+                return
+            yield batch
+
+    def _make(self, batches: Iterator) -> None:
+        try:
+            for batch in batches:
+                if not self._offer((batch, None)):
+                    return
+            self._offer((self._DONE, None))
+        except BaseException as error:
+            self._offer((self._DONE, error))
+
+    def _offer(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
 
 def _check(table: str) -> str:
