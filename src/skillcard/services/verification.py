@@ -1,0 +1,183 @@
+"""Issuing and verifying digital cards, offline: QR text in, a VerificationResult out.
+
+The pipeline is the EU Digital COVID Certificate's:
+
+    claims -> CBOR -> COSE_Sign1 (ES256) -> zlib, only if smaller -> Base45 -> "SC1:" + text
+
+and :func:`verify` runs it backwards. It never raises: whatever is wrong with the text, the
+person checking a card gets an outcome and a reason. A deflated payload starts with the zlib
+header byte 0x78, a bare COSE message with 0xD2 (tag 18) or 0x84 (the array), so the decoder
+needs no flag; it inflates at most 16 KiB and refuses anything that would inflate further.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import zlib
+from collections.abc import Iterable
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from skillcard.adapters import base45, cose
+from skillcard.adapters.keys import load_public_key
+from skillcard.domain.credentials import (
+    CardClaims,
+    EncodingError,
+    MalformedCredential,
+    Outcome,
+    VerificationResult,
+    claims_from_map,
+    claims_to_map,
+    decide,
+    issuer_refusal,
+)
+from skillcard.domain.trust import (
+    StatusList,
+    TrustedKey,
+)
+
+PREFIX = "SC1:"
+MAX_TEXT = len(PREFIX) + 4_296  # the most alphanumeric characters a QR code holds
+MAX_INFLATED = 16_384
+PHONE_LIFETIME = dt.timedelta(minutes=5)
+_ZLIB, _TAGGED, _ARRAY = 0x78, 0xD2, 0x84
+
+_LoadedKey = tuple[TrustedKey, ec.EllipticCurvePublicKey]
+
+
+class VerifierBundle:
+    """The trusted keys and status lists a checker works from, with every key parsed once.
+
+    Several keys may share a key id (the same key listed for two windows, or two schemes'
+    clashing ids): verification tries each of them.
+    """
+
+    def __init__(
+        self, keys: Iterable[TrustedKey] = (), status_lists: Iterable[StatusList] = ()
+    ) -> None:
+        self.keys: tuple[TrustedKey, ...] = tuple(keys)
+        self._by_kid: dict[bytes, tuple[_LoadedKey, ...]] = {}
+        for key in self.keys:
+            loaded = (key, load_public_key(key.public_key))
+            self._by_kid[key.kid.encode()] = (*self._by_kid.get(key.kid.encode(), ()), loaded)
+        self.status_lists: dict[str, StatusList] = {}
+        for status_list in status_lists:
+            self.put_status_list(status_list)
+
+    def keys_for(self, kid: bytes) -> tuple[_LoadedKey, ...]:
+        return self._by_kid.get(kid, ())
+
+    def put_status_list(self, status_list: StatusList) -> None:
+        """Add or replace a scheme's status list (a fresher download)."""
+        self.status_lists[status_list.scheme] = status_list
+
+
+def verify(text: str, bundle: VerifierBundle, now: dt.datetime) -> VerificationResult:
+    """The outcome of checking the QR text ``text`` at ``now``. Never raises."""
+    try:
+        return _verify(text, bundle, now)
+    except MalformedCredential as error:
+        return VerificationResult(Outcome.MALFORMED, reasons=(f"Not a readable card: {error}.",))
+    except Exception as error:  # a checker on site always gets an answer
+        reason = f"Not a readable card ({type(error).__name__})."
+        return VerificationResult(Outcome.MALFORMED, reasons=(reason,))
+
+
+def _verify(text: str, bundle: VerifierBundle, now: dt.datetime) -> VerificationResult:
+    message = cose.decode(cose_from_text(text))
+    candidates = bundle.keys_for(message.kid)
+    if not candidates:
+        kid = message.kid[:64].decode("utf-8", "replace")
+        reason = f"The card was signed with a key this checker does not know ({kid})."
+        return VerificationResult(Outcome.UNKNOWN_ISSUER, reasons=(reason,), key_id=kid)
+    claims, chosen = None, None
+    for trusted, public_key in candidates:
+        if not cose.verify_signature(message, public_key):
+            continue
+        if claims is None:  # read only once a trusted key vouches for the bytes
+            claims = claims_from_map(cose.loads(message.payload))
+        chosen = chosen or trusted  # the first that verifies, unless a later one fits better
+        if len(candidates) == 1 or not issuer_refusal(claims, trusted):
+            chosen = trusted
+            break
+    if claims is None:
+        kid = message.kid[:64].decode("utf-8", "replace")
+        reason = "The signature does not match the card's details: it may have been altered."
+        return VerificationResult(Outcome.BAD_SIGNATURE, reasons=(reason,), key_id=kid)
+    return decide(claims, chosen, bundle.status_lists.get(claims.scheme), now)
+
+
+def cose_from_text(text: str) -> bytes:
+    """The COSE_Sign1 bytes inside QR text; EncodingError if the text is not ours."""
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        raise EncodingError("the text is longer than any QR code holds")
+    if not text.startswith(PREFIX):
+        raise EncodingError(f"a skills card code starts {PREFIX}")
+    data = base45.decode(text[len(PREFIX) :])
+    first = data[0] if data else None
+    if first == _ZLIB:
+        return inflate(data)
+    if first in (_TAGGED, _ARRAY):
+        return data
+    raise EncodingError("the code holds neither a signed card nor a compressed one")
+
+
+def inflate(data: bytes) -> bytes:
+    """zlib data inflated to at most MAX_INFLATED bytes; more, or damaged, raises."""
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(data, MAX_INFLATED)  # stops at the cap, whatever remains
+    except zlib.error:
+        raise EncodingError("the compressed data is damaged") from None
+    if inflater.unconsumed_tail:
+        raise EncodingError(f"the code inflates to more than {MAX_INFLATED} bytes")
+    if not inflater.eof or inflater.unused_data:
+        raise EncodingError("the compressed data is cut short or followed by other bytes")
+    return out
+
+
+def text_from_cose(message: bytes, *, compress: bool = True) -> str:
+    """QR text for a COSE message, deflated only when that makes it shorter."""
+    if compress:
+        packed = zlib.compress(message, 9)
+        if len(packed) < len(message):
+            message = packed
+    return PREFIX + base45.encode(message)
+
+
+def issue_credential(
+    claims: CardClaims,
+    signing_key: ec.EllipticCurvePrivateKey,
+    kid: str,
+    compress: bool = True,
+    *,
+    now: dt.datetime | None = None,
+) -> str:
+    """The QR text of a credential for ``claims``, signed now (or at ``claims.signed``).
+
+    Printed cards carry no portrait and no ``valid_until``; see :func:`phone_claims`.
+    """
+    if claims.signed is None:
+        signed = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+        claims = dataclasses.replace(claims, signed=signed)
+    payload = cose.dumps(claims_to_map(claims))
+    return text_from_cose(cose.sign(payload, signing_key, kid), compress=compress)
+
+
+def phone_claims(
+    claims: CardClaims,
+    *,
+    portrait: bytes | None,
+    now: dt.datetime,
+    lifetime: dt.timedelta = PHONE_LIFETIME,
+) -> CardClaims:
+    """The claims for the phone presentation: a thumbnail and a validity of minutes."""
+    now = now.replace(microsecond=0)
+    return dataclasses.replace(claims, portrait=portrait, signed=now, valid_until=now + lifetime)
+
+
+def printed_claims(claims: CardClaims) -> CardClaims:
+    """The claims for a printed card: no portrait, no short validity, signed when issued."""
+    return dataclasses.replace(claims, portrait=None, valid_until=None, signed=None)
