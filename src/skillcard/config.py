@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     session_hours: float = 12.0
     cookie_secure: bool = False
     api_token_days: int = 365
+    # Smart Check by number and surname: checks per client per window (anonymous clients are
+    # told apart by a keyed hash of their address; signed-in users by their account).
+    check_rate_limit_anonymous: int = Field(30, ge=1)
+    check_rate_limit_signed_in: int = Field(600, ge=1)
+    check_rate_limit_window_seconds: int = Field(60, ge=1, le=86_400)
+    redis_url: str | None = Field(None, description="rate counters in Redis, not the database")
 
     @property
     def is_development(self) -> bool:

@@ -9,8 +9,9 @@
      │    └── IllegalTransition         illegal_transition
      ├── NotAuthenticated               not_authenticated 401   2
      │    └── SessionExpired            session_expired
-     └── PermissionDenied               forbidden         403   2
-          └── CsrfFailure               csrf_failed
+     ├── PermissionDenied               forbidden         403   2
+     │    └── CsrfFailure               csrf_failed
+     └── RateLimited                    rate_limited      429   2   (sends Retry-After)
 
 Adapters translate library errors (an IntegrityError, an argon2 mismatch) into these, so the
 web and CLI layers only ever map this tree to status codes and exit codes.
@@ -22,6 +23,7 @@ from __future__ import annotations
 class SkillcardError(Exception):
     code = "error"
     http_status = 400
+    headers: dict[str, str] | None = None  # extra HTTP headers the answer must carry
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -75,3 +77,13 @@ class PermissionDenied(SkillcardError):
 
 class CsrfFailure(PermissionDenied):
     code = "csrf_failed"
+
+
+class RateLimited(SkillcardError):
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from skillcard.cli import audit, card, cardholder, db, seed, serve, user
+from skillcard.cli import audit, card, cardholder, check, db, seed, serve, user
 from skillcard.cli.common import err_console
 from skillcard.errors import SkillcardError
 
@@ -30,6 +30,7 @@ app.add_typer(audit.app, name="audit")
 app.command("seed")(seed.seed)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("check")(check.check)
 
 
 def run(argv: list[str] | None = None) -> int:

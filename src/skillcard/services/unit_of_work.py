@@ -25,6 +25,8 @@ class AbstractUnitOfWork(abc.ABC):
     users: object
     credentials: object
     audit: object
+    checks: object
+    rate_limits: object
 
     def __enter__(self) -> Self:
         return self

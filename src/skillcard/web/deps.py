@@ -9,8 +9,10 @@ from fastapi import Depends, Request
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.config import Settings
 from skillcard.domain.accounts import Principal
+from skillcard.domain.checks import client_key
 from skillcard.errors import NotAuthenticated
 from skillcard.services import accounts
+from skillcard.services.rate_limits import DatabaseRateLimiter, RateLimiter
 
 SESSION_COOKIE = "skillcard_session"
 
@@ -43,6 +45,35 @@ def api_principal(
     return accounts.token_principal(uow=uows(read_only=True), token=token.strip())
 
 
+def optional_api_principal(
+    request: Request, uows: Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
+) -> Principal | None:
+    """For public routes: no token is anonymous; a token sent must be a good one (401)."""
+    if not request.headers.get("authorization"):
+        return None
+    return api_principal(request, uows)
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    """The app's rate limiter, made on first use: Redis if configured, else the database."""
+    state = request.app.state
+    if getattr(state, "rate_limiter", None) is None:
+        if state.settings.redis_url:
+            from skillcard.adapters.rate_limits import RedisRateLimiter
+
+            state.rate_limiter = RedisRateLimiter.from_url(state.settings.redis_url)
+        else:
+            state.rate_limiter = DatabaseRateLimiter(UnitOfWorkFactory(state.engine))
+    return state.rate_limiter
+
+
+def anonymous_client(request: Request) -> str:
+    """A keyed hash of the client's address (uvicorn puts a trusted proxy's X-Forwarded-For
+    there): what the check log and the rate counters know of an anonymous client."""
+    address = request.client.host if request.client else "unknown"
+    return client_key(address, request.app.state.settings.secret_key)
+
+
 def page_session(
     request: Request, uows: Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
 ) -> tuple[Principal, str]:
@@ -64,5 +95,8 @@ def optional_page_session(
 Uows = Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiWho = Annotated[Principal, Depends(api_principal)]
+OptionalApiWho = Annotated[Principal | None, Depends(optional_api_principal)]
+Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
+AnonymousClient = Annotated[str, Depends(anonymous_client)]
 PageSession = Annotated[tuple[Principal, str], Depends(page_session)]
 OptionalPageSession = Annotated[tuple[Principal, str] | None, Depends(optional_page_session)]

@@ -28,10 +28,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SkillcardError)
     async def _skillcard(request: Request, error: SkillcardError) -> Response:
         if wants_json(request):
-            return JSONResponse(error_body(error.code, error.message), error.http_status)
+            return JSONResponse(
+                error_body(error.code, error.message), error.http_status, error.headers
+            )
         if isinstance(error, NotAuthenticated):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return _page(request, error.http_status, "Sorry, that did not work", error.message)
+        page = _page(request, error.http_status, "Sorry, that did not work", error.message)
+        page.headers.update(error.headers or {})
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> Response:

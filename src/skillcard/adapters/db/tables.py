@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from skillcard.domain.accounts import Role
 from skillcard.domain.cards import CardStatus
+from skillcard.domain.checks import CheckMethod, CheckOutcome
 from skillcard.domain.schemes import CardCategory
 
 metadata = sa.MetaData(
@@ -159,6 +160,8 @@ cards = sa.Table(
     sa.Column("status_reason", sa.String(500), nullable=False, default=""),
     sa.Column("replaces_card_id", sa.ForeignKey("cards.id")),
     sa.UniqueConstraint("scheme_id", "number"),
+    # A scheme's cards by status: what a status list is built from.
+    sa.Index("ix_cards_scheme_id_status", "scheme_id", "status"),
 )
 
 # The next serial each scheme will give a card: a row lock here, not a scan of cards.
@@ -229,4 +232,32 @@ audit_head = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# The check log: every check of a card, by anyone, by any method (see domain/checks.py).
+checks = sa.Table(
+    "checks",
+    metadata,
+    _id(),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("method", _enum(CheckMethod), nullable=False),
+    sa.Column("outcome", _enum(CheckOutcome), nullable=False),
+    sa.Column("card_id", sa.ForeignKey("cards.id")),
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id")),
+    sa.Column("checker_user_id", sa.ForeignKey("users.id")),
+    sa.Column("client_key", sa.String(64)),  # HMAC of an anonymous client's address
+    sa.Column("site", sa.String(200)),
+    sa.Column("synced_at", sa.DateTime(timezone=True)),  # when an offline check arrived
+    sa.Column("warnings", sa.Text, nullable=False, default=""),
+    sa.Index("ix_checks_card_id_checked_at", "card_id", "checked_at"),
+    sa.Index("ix_checks_checker_user_id_checked_at", "checker_user_id", "checked_at"),
+)
+
+# Fixed-window rate counters shared by every server process (when Redis is not used).
+rate_limit_counters = sa.Table(
+    "rate_limit_counters",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("window_start", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("count", sa.Integer, nullable=False),
 )

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from skillcard.web.api import accounts, cardholders, cards, registry
+from skillcard.web.api import accounts, cardholders, cards, checks, registry
 
 router = APIRouter(prefix="/api/v1")
-for module in (registry, cardholders, cards, accounts):
+for module in (registry, cardholders, cards, accounts, checks):
     router.include_router(module.router)

@@ -1,0 +1,104 @@
+"""Repositories of the check log and the shared rate-limit counters. They never commit."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from skillcard.adapters.db import tables
+from skillcard.adapters.db.repositories import _Repository
+from skillcard.domain.cards import Card
+from skillcard.domain.checks import Check
+
+
+class CheckRepository(_Repository):
+    """The check log, in SQLAlchemy Core: a check is written once and never changed."""
+
+    def add(self, check: Check) -> None:
+        check.id = self.session.execute(
+            tables.checks.insert().values(
+                checked_at=check.checked_at,
+                method=check.method,
+                outcome=check.outcome,
+                card_id=check.card_id,
+                scheme_id=check.scheme_id,
+                checker_user_id=check.checker_user_id,
+                client_key=check.client_key,
+                site=check.site,
+                synced_at=check.synced_at,
+                warnings=check.warnings,
+            )
+        ).inserted_primary_key[0]
+
+    def card_for_check(self, scheme_id: int, number: str) -> tuple[Card, str] | None:
+        """A card by its number, with its holder's surname key: one query, whether or not
+        the surname will match, so a wrong surname costs what an unknown number does."""
+        c, h = tables.cards.c, tables.cardholders.c
+        row = self.session.execute(
+            sa.select(Card, h.surname_key)
+            .join(tables.cardholders, h.id == c.cardholder_id)
+            .where(c.scheme_id == scheme_id, c.number == number)
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    def of_card(self, card_id: int) -> list[Check]:
+        k = tables.checks.c
+        rows = self.session.execute(
+            sa.select(tables.checks).where(k.card_id == card_id).order_by(k.checked_at, k.id)
+        )
+        return [Check(**row._mapping) for row in rows]
+
+    def for_cardholder(self, cardholder_id: int, limit: int = 50):
+        """The latest checks of any of a holder's cards, newest first, each with the card's
+        number and the checking user's display name (None when anonymous)."""
+        k, c, u = tables.checks.c, tables.cards.c, tables.users.c
+        query = (
+            sa.select(
+                k.checked_at,
+                k.synced_at,
+                k.method,
+                k.outcome,
+                k.site,
+                k.checker_user_id,
+                k.client_key,
+                c.number.label("card_number"),
+                u.display_name.label("checker_name"),
+            )
+            .join(tables.cards, c.id == k.card_id)
+            .outerjoin(tables.users, u.id == k.checker_user_id)
+            .where(c.cardholder_id == cardholder_id)
+            .order_by(k.checked_at.desc(), k.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.execute(query))
+
+
+class RateLimitRepository(_Repository):
+    """Fixed-window counters, one row per key and window, shared by every server process."""
+
+    def hit(self, key: str, window_start: int) -> int:
+        """Count one more hit of ``key`` in the window starting at ``window_start`` and return
+        the window's count so far. One statement (an upsert), so processes never lose a hit."""
+        r = tables.rate_limit_counters
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(r)
+            .values(key=key, window_start=window_start, count=1)
+            .on_conflict_do_update(
+                index_elements=[r.c.key, r.c.window_start], set_={"count": r.c.count + 1}
+            )
+            .returning(r.c.count)
+        )
+        return self.session.execute(statement).scalar_one()
+
+    def forget_key_before(self, key: str, window_start: int) -> None:
+        r = tables.rate_limit_counters.c
+        self.session.execute(
+            tables.rate_limit_counters.delete().where(r.key == key, r.window_start < window_start)
+        )
+
+    def forget_before(self, window_start: int) -> int:
+        """Drop every counter of a window that started before ``window_start``."""
+        r = tables.rate_limit_counters
+        return self.session.execute(r.delete().where(r.c.window_start < window_start)).rowcount

@@ -1,0 +1,51 @@
+"""Rate counters in Redis (``SKILLCARD_REDIS_URL``): INCR and EXPIRE in one round trip.
+
+The services ask for a :class:`skillcard.services.rate_limits.RateLimiter`; this one keeps the
+database free of a write per check when many processes or machines serve checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from skillcard.domain.checks import RateLimit
+
+log = logging.getLogger(__name__)
+
+
+class RedisRateLimiter:
+    """Fixed windows as Redis keys ``<prefix><key>:<window start>`` that expire on their own.
+
+    If Redis cannot be reached the check is allowed and the failure logged: a person checking
+    a card on site gets an answer, and the counters resume when Redis is back.
+    """
+
+    def __init__(self, client, *, prefix: str = "skillcard:rate:") -> None:
+        self.client = client
+        self.prefix = prefix
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs) -> RedisRateLimiter:
+        import redis  # only needed when Redis is configured
+
+        timeouts = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        return cls(redis.Redis.from_url(url, **timeouts), **kwargs)
+
+    def allow(self, key: str, limit: int, window_seconds: int, now: dt.datetime) -> bool:
+        import redis
+
+        rule = RateLimit(limit, window_seconds)
+        counter = f"{self.prefix}{key}:{rule.window_start(now)}"
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.incr(counter)
+            pipe.expire(counter, window_seconds + 1)  # outlives its window by a second
+            count, _ = pipe.execute()
+        except redis.RedisError:
+            log.exception("Redis rate counter %s unavailable: allowing the request", counter)
+            return True
+        return rule.allows(int(count))
+
+    def close(self) -> None:
+        self.client.close()

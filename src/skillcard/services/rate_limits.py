@@ -1,0 +1,87 @@
+"""Rate limits that hold across every server process: counters in the database, or in Redis.
+
+    limiter.allow(key, limit, window_seconds, now) -> bool
+
+A fixed window (see :class:`skillcard.domain.checks.RateLimit`): simple, and one counter per
+client per window is one row or one Redis key, so any number of processes share it. A client
+can make up to twice the limit across a window boundary; for stopping number-and-surname
+guessing that is plenty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from typing import Protocol
+
+from skillcard.domain.accounts import Principal
+from skillcard.domain.checks import MAX_WINDOW_SECONDS, RateLimit
+from skillcard.errors import RateLimited
+from skillcard.services.unit_of_work import AbstractUnitOfWork
+
+PURGE_CHANCE = 0.01  # of a key's new window also sweeping every key's day-old counters
+
+
+class RateLimiter(Protocol):
+    def allow(self, key: str, limit: int, window_seconds: int, now: dt.datetime) -> bool:
+        """Count one hit of ``key``; True while the window's hits are within ``limit``."""
+        ...
+
+
+class DatabaseRateLimiter:
+    """Counters in the ``rate_limit_counters`` table: an upsert per hit, in its own short
+    transaction, so the count is shared the moment it is committed."""
+
+    def __init__(self, uows: Callable[[], AbstractUnitOfWork]) -> None:
+        self._uows = uows
+
+    def allow(self, key: str, limit: int, window_seconds: int, now: dt.datetime) -> bool:
+        rule = RateLimit(limit, window_seconds)
+        start = rule.window_start(now)
+        with self._uows() as uow:
+            count = uow.rate_limits.hit(key, start)
+            if count == 1:  # a new window for this key: its old ones are of no more use
+                uow.rate_limits.forget_key_before(key, start)
+            uow.commit()
+        if count == 1 and random.random() < PURGE_CHANCE:
+            self.purge(before=start - MAX_WINDOW_SECONDS)
+        return rule.allows(count)
+
+    def purge(self, *, before: int) -> int:
+        """Forget counters of windows that started before ``before`` (epoch seconds), such as
+        those of clients that never came back."""
+        with self._uows() as uow:
+            gone = uow.rate_limits.forget_before(before)
+            uow.commit()
+        return gone
+
+
+def check_limit_key(who: Principal | None, client: str | None) -> str:
+    """Whose allowance a check uses: a signed-in user's own, or an anonymous client's."""
+    if who is not None and who.user_id is not None:
+        return f"check:user:{who.user_id}"
+    return f"check:anon:{client or 'unknown'}"
+
+
+def enforce(
+    limiter: RateLimiter, *, key: str, rule: RateLimit, now: dt.datetime, doing: str
+) -> None:
+    """Count a hit; :class:`RateLimited` (429, with Retry-After) once the rule is exceeded."""
+    if not limiter.allow(key, rule.limit, rule.window_seconds, now):
+        wait = rule.retry_after(now)
+        raise RateLimited(
+            f"too many {doing}: at most {rule.limit} every {_duration(rule.window_seconds)}. "
+            f"Try again in {wait} second{'s' if wait != 1 else ''}",
+            retry_after=wait,
+        )
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return "hour" if hours == 1 else f"{hours} hours"
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return "minute" if minutes == 1 else f"{minutes} minutes"
+    return "second" if seconds == 1 else f"{seconds} seconds"

@@ -1,0 +1,32 @@
+"""The migrations build exactly the schema of ``tables.py``, and 0002 (checks) can be undone."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from skillcard.adapters.db.migrate import alembic_config, current_revision, upgrade
+from skillcard.adapters.db.tables import metadata
+
+
+def differences(engine) -> list:
+    with engine.execution_options(read_only=True).connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+
+def test_the_migrated_schema_matches_the_tables(engine):
+    assert differences(engine) == []
+
+
+def test_the_checks_migration_goes_down_and_up_again(engine):
+    with engine.execution_options(read_only=True).connect() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+        connection.commit()
+    assert current_revision(engine) == "0001"
+    upgrade(engine)
+    assert current_revision(engine) != "0001"
+    assert differences(engine) == []
