@@ -326,8 +326,10 @@ def test_any_truncation_is_malformed(cut):
 @given(st.integers(len(PREFIX), len(GOOD) - 1), st.sampled_from(base45.ALPHABET))
 def test_any_changed_character_is_never_valid(position, character):
     text = GOOD[:position] + character + GOOD[position + 1 :]
-    result = run(text)
-    assert result.valid is (text == GOOD)
+    if run(text).valid:
+        # Deflate ignores the padding bits of its last byte: a change there may leave the
+        # signed bytes as they were, which is still the same, genuine credential.
+        assert cose_from_text(text) == cose_from_text(GOOD)
 
 
 @FAST

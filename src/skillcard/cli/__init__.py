@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from skillcard.cli import audit, card, cardholder, check, db, seed, serve, user
+from skillcard.cli import audit, card, cardholder, check, db, keys, seed, serve, trust, user, verify
 from skillcard.cli.common import err_console
 from skillcard.errors import SkillcardError
 
@@ -31,6 +31,9 @@ app.command("seed")(seed.seed)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.command("check")(check.check)
+app.add_typer(keys.app, name="keys")
+app.add_typer(trust.app, name="trust")
+app.command("verify")(verify.verify)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from skillcard.adapters.qr import make_qr, qr_png
 from skillcard.cli.common import OPERATOR, console, print_json, uow
-from skillcard.services import cards
+from skillcard.errors import InvalidInput
+from skillcard.services import cards, credentials
 from skillcard.services.cards import CardView
 
 app = typer.Typer(
@@ -149,3 +152,23 @@ def revoke(number: Number, reason: Reason, scheme: Scheme = None, as_json: Json 
         ),
         as_json,
     )
+
+
+@app.command("qr")
+def qr(
+    number: Number,
+    scheme: Scheme = None,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the printed QR as a PNG")
+    ] = None,
+    text: Annotated[bool, typer.Option("--text", help="Print the QR's text")] = False,
+) -> None:
+    """The card's printed credential: a signed QR code (version 15 at most, level Q)."""
+    if (out is None) == (not text):
+        raise InvalidInput("give one of -o PNG or --text")
+    content = credentials.printed_credential(uow=uow(), number=number, scheme_code=scheme)
+    if text:
+        typer.echo(content)
+        return
+    out.write_bytes(qr_png(content))
+    console.print(f"Wrote {out} ({len(content)} characters, version {make_qr(content).version})")

@@ -12,6 +12,7 @@ from skillcard.domain.cards import Card, ReplacementReason
 from skillcard.domain.names import surname_key
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound
+from skillcard.services import status_lists
 from skillcard.services.audit import record, utcnow
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -241,6 +242,9 @@ def _change(
                 now=now,
                 detail={"replaces": card.number, "expires_on": successor.expires_on.isoformat()},
             )
+        if successor is not None or after["status"] != before["status"]:
+            # The status list changes in this transaction: it commits or rolls back with it.
+            status_lists.card_changed(uow, card, successor, now)
         view = describe(uow, successor or card, now.date())
         uow.commit()
         return view

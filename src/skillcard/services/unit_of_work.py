@@ -27,6 +27,8 @@ class AbstractUnitOfWork(abc.ABC):
     audit: object
     checks: object
     rate_limits: object
+    signing_keys: object
+    status_lists: object
 
     def __enter__(self) -> Self:
         return self

@@ -261,3 +261,34 @@ rate_limit_counters = sa.Table(
     sa.Column("window_start", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("count", sa.Integer, nullable=False),
 )
+
+# Signing keys (see domain/signing.py): scheme_id NULL is the hub's key. Private keys are
+# sealed with the master secret (adapters/keys.py), never stored in the clear.
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    _id(),
+    sa.Column("kid", sa.String(32), nullable=False, unique=True),
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id")),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    sa.Column("private_key_encrypted", sa.LargeBinary, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("valid_until", sa.DateTime(timezone=True)),
+    sa.Column("verify_until", sa.Date),
+    sa.Index("ix_signing_keys_scheme_id_status", "scheme_id", "status"),
+)
+
+# One signed status list per scheme: the raw bit-planes (flipped in the lifecycle's own
+# transaction) and the signed JSON document as published (see services/status_lists.py).
+status_lists = sa.Table(
+    "status_lists",
+    metadata,
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id"), primary_key=True, autoincrement=False),
+    sa.Column("issued", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ttl", sa.Integer, nullable=False),
+    sa.Column("bits", sa.LargeBinary, nullable=False),
+    sa.Column("suspended", sa.LargeBinary, nullable=False),
+    sa.Column("kid", sa.String(32), nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)

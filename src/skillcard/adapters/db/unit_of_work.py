@@ -8,7 +8,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from skillcard.adapters.db import check_repositories
+from skillcard.adapters.db import check_repositories, key_repositories
 from skillcard.adapters.db import repositories as repos
 from skillcard.adapters.db.mapping import start_mappers
 from skillcard.errors import Conflict
@@ -47,6 +47,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.audit = repos.AuditRepository(s)
         self.checks = check_repositories.CheckRepository(s)
         self.rate_limits = check_repositories.RateLimitRepository(s)
+        self.signing_keys = key_repositories.SigningKeyRepository(s)
+        self.status_lists = key_repositories.StatusListRepository(s)
         return super().__enter__()
 
     def __exit__(self, exc_type, exc_value, tb):

@@ -3,7 +3,9 @@
 from fastapi import APIRouter
 
 from skillcard.web.api import accounts, cardholders, cards, checks, registry
+from skillcard.web.api import trust as trust_api
 
 router = APIRouter(prefix="/api/v1")
 for module in (registry, cardholders, cards, accounts, checks):
     router.include_router(module.router)
+router.include_router(trust_api.router)

@@ -1,0 +1,166 @@
+"""Signing keys and status lists, read and written with SQLAlchemy Core. They never commit.
+
+SQLite hands back time-zone-aware columns as naive datetimes; they are UTC, and are made
+aware here so the services compare like with like on either database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from skillcard.adapters.db import tables
+from skillcard.domain.signing import SigningKeyRecord
+from skillcard.domain.trust import KeyStatus
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def _record(row) -> SigningKeyRecord:
+    return SigningKeyRecord(
+        kid=row.kid,
+        scheme_id=row.scheme_id,
+        public_key=bytes(row.public_key),
+        private_key_encrypted=bytes(row.private_key_encrypted),
+        valid_from=_aware(row.valid_from),
+        status=KeyStatus(row.status),
+        valid_until=_aware(row.valid_until),
+        verify_until=row.verify_until,
+        id=row.id,
+    )
+
+
+class SigningKeyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, key: SigningKeyRecord) -> None:
+        key.id = self.session.execute(
+            tables.signing_keys.insert().values(
+                kid=key.kid,
+                scheme_id=key.scheme_id,
+                public_key=key.public_key,
+                private_key_encrypted=key.private_key_encrypted,
+                status=str(key.status),
+                valid_from=key.valid_from,
+                valid_until=key.valid_until,
+                verify_until=key.verify_until,
+            )
+        ).inserted_primary_key[0]
+
+    def save(self, key: SigningKeyRecord) -> None:
+        """Write back a key's status and windows (the key material never changes)."""
+        k = tables.signing_keys.c
+        self.session.execute(
+            tables.signing_keys.update()
+            .where(k.id == key.id)
+            .values(
+                status=str(key.status), valid_until=key.valid_until, verify_until=key.verify_until
+            )
+        )
+
+    def current(self, scheme_id: int | None, *, lock: bool = False) -> SigningKeyRecord | None:
+        """The key that signs for a scheme (None: the hub) now; the newest if, after a race,
+        there are two."""
+        k = tables.signing_keys.c
+        owner = k.scheme_id.is_(None) if scheme_id is None else k.scheme_id == scheme_id
+        query = (
+            sa.select(tables.signing_keys)
+            .where(owner, k.status == str(KeyStatus.CURRENT))
+            .order_by(k.valid_from.desc(), k.id.desc())
+        )
+        row = self.session.execute(query.with_for_update() if lock else query).first()
+        return _record(row) if row else None
+
+    def all(self) -> list[SigningKeyRecord]:
+        k = tables.signing_keys.c
+        rows = self.session.execute(sa.select(tables.signing_keys).order_by(k.scheme_id, k.id))
+        return [_record(row) for row in rows]
+
+    def scheme_ids_with_current_key(self) -> set[int | None]:
+        k = tables.signing_keys.c
+        return set(
+            self.session.scalars(
+                sa.select(k.scheme_id).where(k.status == str(KeyStatus.CURRENT)).distinct()
+            )
+        )
+
+
+@dataclass
+class StoredStatusList:
+    scheme_id: int
+    issued: dt.datetime
+    ttl: int
+    bits: bytes
+    suspended: bytes
+    kid: str
+    document: str
+
+
+class StatusListRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, scheme_id: int, *, lock: bool = False) -> StoredStatusList | None:
+        s = tables.status_lists.c
+        query = sa.select(tables.status_lists).where(s.scheme_id == scheme_id)
+        row = self.session.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            return None
+        return StoredStatusList(
+            row.scheme_id,
+            _aware(row.issued),
+            row.ttl,
+            bytes(row.bits),
+            bytes(row.suspended),
+            row.kid,
+            row.document,
+        )
+
+    def put(self, stored: StoredStatusList) -> None:
+        s = tables.status_lists.c
+        values = {
+            "issued": stored.issued,
+            "ttl": stored.ttl,
+            "bits": stored.bits,
+            "suspended": stored.suspended,
+            "kid": stored.kid,
+            "document": stored.document,
+        }
+        done = self.session.execute(
+            tables.status_lists.update().where(s.scheme_id == stored.scheme_id).values(**values)
+        )
+        if done.rowcount == 0:
+            self.session.execute(
+                tables.status_lists.insert().values(scheme_id=stored.scheme_id, **values)
+            )
+
+    def listed_cards(self, scheme_id: int) -> list[tuple[str, str]]:
+        """(number, status) of the scheme's cards that are not active: what a list marks."""
+        self.session.flush()  # the card changed in this transaction must be seen as changed
+        c = tables.cards.c
+        rows = self.session.execute(
+            sa.select(c.number, c.status).where(
+                c.scheme_id == scheme_id, c.status.in_(("suspended", "revoked", "replaced"))
+            )
+        )
+        return [(row.number, str(row.status)) for row in rows]
+
+    def highest_number(self, scheme_id: int) -> str | None:
+        """The scheme's highest card number (numbers are fixed width, so text order is serial
+        order), read from the unique (scheme_id, number) index."""
+        c = tables.cards.c
+        return self.session.scalar(sa.select(sa.func.max(c.number)).where(c.scheme_id == scheme_id))
+
+    def latest_expiry(self, scheme_id: int) -> dt.date | None:
+        c = tables.cards.c
+        return self.session.scalar(
+            sa.select(sa.func.max(c.expires_on)).where(c.scheme_id == scheme_id)
+        )

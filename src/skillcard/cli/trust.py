@@ -1,0 +1,28 @@
+"""``skillcard trust``: write the verifier bundle for offline checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from skillcard.cli.common import console, uow
+from skillcard.services import trust
+
+app = typer.Typer(help="The trust list and the verifier bundle.", no_args_is_help=True)
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("-o", "--output", help="Where to write bundle.json")],
+) -> None:
+    """Write the verifier bundle: the hub-signed trust list and every status list."""
+    bundle = trust.verifier_bundle(uow=uow())
+    out.write_text(json.dumps(bundle, indent=1, sort_keys=True), encoding="utf-8")
+    hub = bundle["trust_list"]["hub"]
+    console.print(
+        f"Wrote {out}: {len(bundle['trust_list']['keys'])} keys, "
+        f"{len(bundle['status_lists'])} status lists. Hub key to pin: {hub['public_key']}"
+    )

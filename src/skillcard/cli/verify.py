@@ -1,0 +1,100 @@
+"""``skillcard verify``: check a card's QR code, offline, from a PNG or its text.
+
+Exit 0 when the card is valid, 1 when it is not, 2 for bad input. Text that is not a card's
+code at all (garbage, a wrong prefix) is a check that came out ``malformed``: exit 1, like any
+other card that does not pass, since a checker scanned something and it is not a valid card.
+Bad input (2) is what stops a check from being made: an image with no QR code in it, an
+unreadable file, a damaged or wrongly signed bundle, neither or both of --qr and --text.
+
+Without --bundle the local database's keys and status lists are used; with it, the bundle's
+signatures are checked first, against --hub-key when given (the trust root to pin), else the
+hub key the bundle carries.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from skillcard.adapters.qr import read_qr
+from skillcard.cli.common import console, print_json, uow
+from skillcard.errors import InvalidInput
+from skillcard.services import credentials, trust
+from skillcard.services.audit import utcnow
+from skillcard.services.verification import verify as verify_offline
+
+
+def verify(
+    qr: Annotated[Path | None, typer.Option("--qr", help="A PNG/JPEG holding the QR")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="The QR's text, SC1:...")] = None,
+    bundle: Annotated[
+        Path | None, typer.Option("--bundle", help="A verifier bundle (skillcard trust export)")
+    ] = None,
+    hub_key: Annotated[
+        str | None, typer.Option("--hub-key", help="Pinned hub public key (base64url SEC1)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Check a card's QR code: valid (exit 0) or not (exit 1), and why."""
+    if (qr is None) == (text is None):
+        raise InvalidInput("give one of --qr PNG or --text TEXT")
+    if qr is not None:
+        text = _text_in(qr)
+    now = utcnow()
+    if bundle is None:
+        result = credentials.verify_text(uow=uow(), text=text, now=now)
+    else:
+        pinned = _pinned(hub_key)
+        data = _read(bundle)
+        result = verify_offline(text, trust.bundle_from_json(data, now, pinned_hub_key=pinned), now)
+    answer = credentials.result_json(result)
+    if as_json:
+        print_json(answer)
+    else:
+        _show(answer)
+    if not result.valid:
+        raise typer.Exit(1)
+
+
+def _text_in(path: Path) -> str:
+    codes = read_qr(_read(path))
+    if not codes:
+        raise InvalidInput(f"there is no QR code in {path}")
+    return codes[0].text
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
+
+
+def _pinned(hub_key: str | None) -> bytes | None:
+    if not hub_key:
+        return None
+    try:
+        return base64.urlsafe_b64decode(hub_key + "=" * (-len(hub_key) % 4))
+    except ValueError:
+        raise InvalidInput("--hub-key is not base64url") from None
+
+
+def _show(answer: dict) -> None:
+    style = "bold green" if answer["valid"] else "bold red"
+    verdict = answer["outcome"].replace("_", " ")
+    if answer["warnings"]:
+        verdict += " (" + ", ".join(w.replace("_", " ") for w in answer["warnings"]) + ")"
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_row("[dim]Result[/]", f"[{style}]{verdict}[/]")
+    claims = answer["claims"] or {}
+    for label, key in (("Card", "number"), ("Holder", "holder_name"),
+                       ("Card type", "card_type_title"), ("Expires", "expires")):  # fmt: skip
+        if claims.get(key):
+            table.add_row(f"[dim]{label}[/]", str(claims[key]))
+    if answer["reasons"]:
+        table.add_row("[dim]Why[/]", " ".join(answer["reasons"]))
+    console.print(table)
