@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -65,3 +66,31 @@ def show(
     for q in record.qualifications:
         checked = "verified" if q.verified else "self-declared"
         console.print(f"  {q.title}, {q.achieved_on.isoformat()} ({checked})")
+
+
+@app.command("photo")
+def photo(
+    cardholder_id: Annotated[int, typer.Argument(help="The cardholder's id")],
+    file: Annotated[
+        Path, typer.Argument(help="A JPEG or PNG photo of the face", exists=True, dir_okay=False)
+    ],
+    as_json: Json = False,
+) -> None:
+    """Give a cardholder a photo (checked, re-encoded and stored by its SHA-256)."""
+    from skillcard.adapters.photos import MAX_UPLOAD_BYTES, PhotoStore
+    from skillcard.config import get_settings
+    from skillcard.services import photos
+
+    with file.open("rb") as handle:
+        data = handle.read(MAX_UPLOAD_BYTES + 1)
+    digest = photos.set_photo(
+        uow=uow(),
+        store=PhotoStore(get_settings().files_dir),
+        who=OPERATOR,
+        cardholder_id=cardholder_id,
+        data=data,
+    )
+    if as_json:
+        print_json({"id": cardholder_id, "photo_sha256": digest})
+    else:
+        console.print(f"Cardholder [bold]{cardholder_id}[/] has a new photo ({digest[:12]}…).")

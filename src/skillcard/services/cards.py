@@ -80,12 +80,11 @@ def scheme_for_number(
         scheme = scheme_named(uow, scheme_code)
         return scheme, scheme.number_format.parse(number)
     normalised = normalise_card_number(number)
-    matches = [s for s in uow.schemes.list() if normalised.startswith(s.number_prefix)]
-    if not matches:
+    scheme = uow.schemes.for_number(normalised)
+    if scheme is None:
         raise InvalidCardNumber(
             f"{number!r} does not look like a card number of any scheme skillcard knows"
         )
-    scheme = max(matches, key=lambda s: len(s.number_prefix))
     return scheme, scheme.number_format.parse(number)
 
 

@@ -27,6 +27,7 @@ from skillcard.domain.checks import (
     clean_site,
 )
 from skillcard.domain.names import surname_key
+from skillcard.domain.people import Cardholder
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import utcnow
@@ -72,22 +73,17 @@ def _surname_key(surname: str) -> str:
 
 
 def _public_view(
-    uow: AbstractUnitOfWork, card: Card, scheme: Scheme, today: dt.date
+    uow: AbstractUnitOfWork, card: Card, holder: Cardholder, scheme: Scheme, today: dt.date
 ) -> PublicCardView:
-    holder = uow.cardholders.get(card.cardholder_id)
     occupation = uow.occupations.get(card.occupation_id) if card.occupation_id else None
-    titles = []
-    for held in uow.cardholders.qualifications_of(holder.id):
-        if held.verified:  # only what the scheme has seen: never a self-declared claim
-            known = uow.reference.qualification(held.qualification_code)
-            titles.append(known.title if known else held.qualification_code)
     return PublicCardView.of_card(
         card,
         scheme=scheme,
         card_type=uow.card_types.get(card.card_type_id),
         holder=holder,
         occupation=occupation.title if occupation else "",
-        qualifications=tuple(titles),
+        # only what the scheme has seen: never a self-declared claim
+        qualifications=uow.checks.verified_qualification_titles(holder.id),
         today=today,
     )
 
@@ -113,8 +109,8 @@ def check_card(
     with uow:
         scheme, normalised = scheme_for_number(uow, number, scheme_code)
         found = uow.checks.card_for_check(scheme.id, normalised)
-        if found is not None and found[1] == key:
-            view = _public_view(uow, found[0], scheme, now.date())
+        if found is not None and found[1].surname_key == key:
+            view = _public_view(uow, found[0], found[1], scheme, now.date())
         else:
             view = PublicCardView.no_match(scheme=scheme.code, card_number=normalised)
         uow.checks.add(

@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.cards import add_months
-from skillcard.services import accounts, cardholders, cards
+from skillcard.services import accounts, cardholders, cards, photos
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 OPERATOR = Principal.operator()
@@ -69,8 +70,16 @@ ANN_QUALIFICATIONS = [
 ]
 
 
-def load_demo(*, uow_factory: Callable[[], AbstractUnitOfWork]) -> bool:
-    """Load the named demo people and log-ins; False if they were there already."""
+def load_demo(
+    *, uow_factory: Callable[[], AbstractUnitOfWork], store: PhotoStore | None = None
+) -> bool:
+    """Load the named demo people and log-ins; False if they were there already. Each named
+    person gets a drawn portrait (synthetic, the same every time) in ``store`` (by default
+    the settings' files directory)."""
+    if store is None:
+        from skillcard.config import get_settings
+
+        store = PhotoStore(get_settings().files_dir)
     with uow_factory() as uow:
         if uow.users.by_email(DEMO_LOGINS[0][1]) is not None:
             return False
@@ -85,6 +94,13 @@ def load_demo(*, uow_factory: Callable[[], AbstractUnitOfWork]) -> bool:
             email=f"{given.lower()}@demo.skillcard.test",
         )
         holder_ids[given] = holder_id
+        photos.set_photo(
+            uow=uow_factory(),
+            store=store,
+            who=OPERATOR,
+            cardholder_id=holder_id,
+            data=drawn_portrait(f"{given} {surname}"),
+        )
         view = cards.issue_card(
             uow=uow_factory(),
             who=OPERATOR,

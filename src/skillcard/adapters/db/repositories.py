@@ -41,6 +41,16 @@ class SchemeRepository(_Repository):
     def list(self) -> list[Scheme]:
         return list(self.session.scalars(sa.select(Scheme).order_by(tables.schemes.c.code)))
 
+    def for_number(self, number: str) -> Scheme | None:
+        """The scheme whose prefix starts ``number`` (prefixes never start one another)."""
+        s = tables.schemes.c
+        return self.session.scalars(
+            sa.select(Scheme)
+            .where(sa.literal(number).startswith(s.number_prefix))
+            .order_by(sa.func.length(s.number_prefix).desc())
+            .limit(1)
+        ).first()
+
     def next_serial(self, scheme_id: int, count: int = 1) -> int:
         """Reserve ``count`` serials for new cards and return the first of them."""
         serials = tables.card_number_serials
@@ -188,6 +198,15 @@ class CardholderRepository(_Repository):
                 sa.select(HeldQualification)
                 .where(h.cardholder_id == cardholder_id)
                 .order_by(h.achieved_on)
+            )
+        )
+
+    def with_photo(self, sha256: str, limit: int = 20) -> list[Cardholder]:
+        """The cardholders whose photo is this one (usually one; shared photos are rare)."""
+        c = tables.cardholders.c
+        return list(
+            self.session.scalars(
+                sa.select(Cardholder).where(c.photo_sha256 == sha256).order_by(c.id).limit(limit)
             )
         )
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from skillcard.domain.accounts import Role, require
 from skillcard.errors import SkillcardError
-from skillcard.services import audit, cards
+from skillcard.services import audit, cards, photos
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
@@ -29,6 +29,7 @@ DONE = {
     "suspend": "suspended",
     "reinstate": "reinstated",
     "revoke": "revoked",
+    "photo": "given a new photo of its holder",
 }
 
 
@@ -63,6 +64,7 @@ def card_page(request: Request, number: str, session: PageSession, uows: Uows, d
             "history": history,
             "done": DONE.get(done, ""),
             "error": "",
+            "photo_sha256": photos.card_photo(uow=uows(read_only=True), who=who, number=number),
         },
     )
 

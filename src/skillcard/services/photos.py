@@ -1,0 +1,179 @@
+"""Cardholders' photos and the two presentations of a card that show them.
+
+- :func:`set_photo`: a scheme admin (of a scheme whose card the holder holds) or a hub admin
+  gives a cardholder a photo; audited as ``cardholder.photo``.
+- :func:`photo_bytes`: a stored photo, only for the holder themselves or an admin who may see
+  them; anyone else is told there is no such photo.
+- :func:`printed_card`: what the printable card shows (front and the printed QR text).
+- :func:`phone_card` / :func:`phone_credential`: the cardholder's phone presentation, a QR
+  with the portrait thumbnail and a validity of minutes, signed afresh on every call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from skillcard.adapters.photos import PhotoStore, is_sha256
+from skillcard.domain.accounts import Principal, Role, require
+from skillcard.domain.cards import CardStatus
+from skillcard.errors import Conflict, NotFound
+from skillcard.services.audit import record, utcnow
+from skillcard.services.cards import CardView, _load_card, describe
+from skillcard.services.credentials import printed_claims_for, printed_credential
+from skillcard.services.signing import current_signer
+from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.verification import PHONE_LIFETIME, issue_credential, phone_claims
+
+
+def _may_admin_photo(who: Principal, card_scheme_ids: set[int]) -> bool:
+    if who.is_hub_admin:
+        return True
+    return who.role == Role.SCHEME_ADMIN and who.scheme_id in card_scheme_ids
+
+
+def _may_see_photo(who: Principal, cardholder_id: int, card_scheme_ids: set[int]) -> bool:
+    if who.role == Role.CARDHOLDER:
+        return who.cardholder_id == cardholder_id
+    return _may_admin_photo(who, card_scheme_ids)
+
+
+def set_photo(
+    *,
+    uow: AbstractUnitOfWork,
+    store: PhotoStore,
+    who: Principal,
+    cardholder_id: int,
+    data: bytes,
+    now: dt.datetime | None = None,
+) -> str:
+    """Check, store and attach a cardholder's photo; its SHA-256. A refused file
+    (PhotoRefused, 422) leaves nothing stored and nothing changed."""
+    require(who.is_hub_admin or who.role == Role.SCHEME_ADMIN, "upload cardholders' photos")
+    now = now or utcnow()
+    with uow:
+        holder = uow.cardholders.get(cardholder_id)
+        schemes = uow.cards.scheme_ids_of_cardholder(cardholder_id) if holder else set()
+        if holder is None or not _may_admin_photo(who, schemes):
+            raise NotFound(f"no cardholder {cardholder_id} that you can see")
+        digest = store.put(data)  # raises before anything is written if the file is refused
+        previous = holder.photo_sha256
+        holder.photo_sha256 = digest
+        record(
+            uow,
+            who,
+            "cardholder.photo",
+            "cardholder",
+            holder.id,
+            now=now,
+            detail={"sha256": digest, "previous": previous},
+        )
+        uow.commit()
+        return digest
+
+
+def photo_bytes(
+    *, uow: AbstractUnitOfWork, store: PhotoStore, who: Principal, sha256: str
+) -> bytes:
+    """The stored JPEG, if ``who`` may see a cardholder whose photo it is; else NotFound."""
+    missing = NotFound("no photo that you can see")
+    if not is_sha256(sha256):
+        raise missing
+    with uow:
+        if who.role == Role.CARDHOLDER:
+            holder = uow.cardholders.get(who.cardholder_id) if who.cardholder_id else None
+            allowed = holder is not None and holder.photo_sha256 == sha256
+        else:
+            allowed = any(
+                _may_see_photo(who, h.id, uow.cards.scheme_ids_of_cardholder(h.id))
+                for h in uow.cardholders.with_photo(sha256)
+            )
+    data = store.get(sha256) if allowed else None
+    if data is None:
+        raise missing
+    return data
+
+
+def card_photo(*, uow: AbstractUnitOfWork, who: Principal, number: str) -> str | None:
+    """The SHA-256 of the photo of a card's holder, for someone who may see the card."""
+    with uow:
+        card = _load_card(uow, who, number, None)
+        return uow.cardholders.get(card.cardholder_id).photo_sha256
+
+
+@dataclass(frozen=True)
+class PrintedCard:
+    card: CardView
+    photo_sha256: str | None
+    qr_text: str | None  # None when the card is not active: it gets no credential
+    problem: str = ""
+
+
+def printed_card(
+    *, uow: AbstractUnitOfWork, who: Principal, number: str, now: dt.datetime | None = None
+) -> PrintedCard:
+    """The printable card: the holder, or an admin who may see the card (else NotFound)."""
+    now = now or utcnow()
+    with uow:
+        card = _load_card(uow, who, number, None)
+        view = describe(uow, card, now.date())
+        photo = uow.cardholders.get(card.cardholder_id).photo_sha256
+    try:
+        text = printed_credential(
+            uow=uow, number=view.number, scheme_code=view.scheme_code, now=now
+        )
+        problem = ""
+    except Conflict as refused:
+        text, problem = None, refused.message
+    return PrintedCard(view, photo, text, problem)
+
+
+@dataclass(frozen=True)
+class PhoneCard:
+    card: CardView
+    photo_sha256: str | None
+    qr_text: str | None
+    valid_until: dt.datetime | None
+    has_portrait: bool
+    problem: str = ""
+
+
+def phone_card(
+    *,
+    uow: AbstractUnitOfWork,
+    store: PhotoStore,
+    who: Principal,
+    number: str,
+    now: dt.datetime | None = None,
+    lifetime: dt.timedelta = PHONE_LIFETIME,
+) -> PhoneCard:
+    """The cardholder's own phone presentation, freshly signed. Only the holder: an admin
+    may print the card but does not carry it (PermissionDenied); another holder's card is
+    NotFound."""
+    require(
+        who.role == Role.CARDHOLDER and who.cardholder_id is not None,
+        "show a card on a phone: this page is for the card's holder",
+    )
+    now = (now or utcnow()).replace(microsecond=0)
+    with uow:
+        card = _load_card(uow, who, number, None)
+        view = describe(uow, card, now.date())
+        holder = uow.cardholders.get(card.cardholder_id)
+        photo = holder.photo_sha256
+        if card.status != CardStatus.ACTIVE:
+            return PhoneCard(view, photo, None, None, False, f"card {card.number} is {card.status}")
+        scheme = uow.schemes.get(card.scheme_id)
+        claims = printed_claims_for(uow, card, scheme.code, scheme.number_prefix, now)
+        thumb = store.thumbnail(photo) if photo else None
+        claims = dataclasses.replace(claims, portrait_sha256=photo if thumb else None)
+        claims = phone_claims(claims, portrait=thumb, now=now, lifetime=lifetime)
+        kid, private = current_signer(uow, scheme.id, now=now)
+        text = issue_credential(claims, private, kid)
+        uow.commit()  # a key made on first use is kept
+    return PhoneCard(view, photo, text, claims.valid_until, thumb is not None)
+
+
+def phone_credential(**kwargs) -> str | None:
+    """Only the QR text of :func:`phone_card`."""
+    return phone_card(**kwargs).qr_text
