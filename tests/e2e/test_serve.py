@@ -80,8 +80,10 @@ def test_a_sign_in_holds_whichever_process_answers(served):
             },
         )
         pids = set()
-        for _ in range(30):
+        for _ in range(300):  # the kernel, not skillcard, picks the process: ask until both
             page = client.get("/admin/cards", headers={"Connection": "close"})
             assert page.status_code == 200 and "Find a card" in page.text
             pids.add(page.headers.get("x-served-by"))
+            if len(pids - {None}) == 2:
+                break
         assert len(pids - {None}) == 2, "both worker processes should have answered"

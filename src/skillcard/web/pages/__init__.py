@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from skillcard.web.pages import admin, auth, cards, check, holder, home
+from skillcard.web.pages import admin, auth, cards, check, check_qr, holder, home
 
 router = APIRouter(include_in_schema=False)
-for module in (home, auth, admin, holder, check, cards):
+for module in (home, auth, admin, holder, check, check_qr, cards):
     router.include_router(module.router)
