@@ -119,6 +119,8 @@ cardholders = sa.Table(
         "surname_key",
         postgresql_ops={"surname_key": "text_pattern_ops"},
     ),
+    # Whose photo this is, when an admin asks for /photos/<sha256> (migration 0004).
+    sa.Index("ix_cardholders_photo_sha256", "photo_sha256"),
 )
 
 held_qualifications = sa.Table(
