@@ -10,6 +10,11 @@ A number with a wrong check digit is refused (422) before anything is looked up,
 stored: it is a slip of the finger, not a check of any card. A number that is well formed but
 matches no card, and a real number with the wrong surname, get the same ``no_match`` answer,
 after the same queries, so the answer never says whether a number exists.
+
+QR checks (:func:`check_qr`) are verified against the registry's own keys and status lists
+and logged in the same transaction, as ``qr_online``; checks a device made offline are sent
+later (:func:`sync_offline_checks`), verified again here at the time they were made, and
+logged as ``qr_offline`` with the server's outcome, never the device's.
 """
 
 from __future__ import annotations
@@ -17,27 +22,36 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from skillcard.domain.accounts import Principal
+from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
 from skillcard.domain.cards import Card
 from skillcard.domain.checks import (
     Check,
     CheckMethod,
+    CheckOutcome,
+    Colour,
     PublicCardView,
     can_see_check_log,
     clean_site,
 )
+from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
 from skillcard.domain.names import surname_key
 from skillcard.domain.people import Cardholder
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import utcnow
 from skillcard.services.cards import scheme_for_number
+from skillcard.services.credentials import local_bundle
 from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.verification import MAX_TEXT, verify
 
 ANONYMOUS_CHECKER = "a site checker (not signed in)"
 OPERATOR_CHECKER = "the scheme's operator"
 MAX_SURNAME_LENGTH = 100
 CHECK_LOG_LENGTH = 50
+VALID_REASON = "Signed by the scheme, not revoked or suspended, and in date."
+MAX_OFFLINE_BATCH = 500
+OFFLINE_MAX_AGE = dt.timedelta(days=30)
+OFFLINE_SKEW = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,42 @@ class PublicCheckResult:
 
     view: PublicCardView
     checked_at: dt.datetime
+    photo_url: str | None = None  # a short-lived signed link, added by the web layer
+
+
+@dataclass(frozen=True)
+class QrCheckResult:
+    """A QR check: the verification itself (for the API's answer) and its public view."""
+
+    result: VerificationResult
+    view: PublicCardView
+    checked_at: dt.datetime
+
+    @property
+    def public(self) -> PublicCheckResult:
+        return PublicCheckResult(view=self.view, checked_at=self.checked_at)
+
+
+@dataclass(frozen=True)
+class OfflineCheck:
+    """One check a device made offline, as it sends it: the device's outcome is only kept
+    to say whether the server agrees."""
+
+    qr: str
+    checked_at: dt.datetime
+    outcome: str | None = None
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class OfflineSyncItem:
+    """What became of one offline check: stored with the server's outcome, or refused."""
+
+    index: int
+    stored: bool
+    outcome: str | None = None
+    agrees: bool | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +179,171 @@ def check_card(
         )
         uow.commit()
     return PublicCheckResult(view=view, checked_at=now)
+
+
+def qr_view(result: VerificationResult, photo_sha256: str | None = None) -> PublicCardView:
+    """A QR verification's result as the public view the number check shows; the photo is
+    the registry's photo of the card's holder (the printed code carries none)."""
+    claims = result.claims
+    colour = Colour.RED
+    if result.valid:
+        colour = Colour.AMBER if EXPIRING_SOON in result.warnings else Colour.GREEN
+    reasons = tuple(result.reasons) or ((VALID_REASON,) if result.valid else ())
+    outcome = CheckOutcome(result.outcome.value)
+    if claims is None:
+        return PublicCardView(outcome=outcome, colour=colour, reasons=reasons)
+    return PublicCardView(
+        outcome=outcome,
+        colour=colour,
+        reasons=reasons,
+        warnings=tuple(result.warnings),
+        scheme=claims.scheme,
+        card_number=claims.number,
+        holder_name=claims.holder_name,
+        photo_sha256=photo_sha256,
+        card_type=claims.card_type_title,
+        occupation=claims.occupation or None,
+        qualifications=tuple(claims.qualifications),
+        expires_on=claims.expires,
+    )
+
+
+def _verify_and_log(
+    uow: AbstractUnitOfWork,
+    text: str,
+    *,
+    at: dt.datetime,
+    bundle,
+    method: CheckMethod,
+    who: Principal | None,
+    client: str | None,
+    site: str | None,
+    synced_at: dt.datetime | None = None,
+) -> tuple[VerificationResult, PublicCardView]:
+    """Verify QR text at ``at`` and add its check (inside the caller's transaction). The
+    card is named only when a trusted key vouched for the claims: a forged code's claims
+    are not believed, so its check is logged against no card."""
+    result = verify(text, bundle, at)
+    card_id = scheme_id = photo = None
+    if result.claims is not None:
+        scheme = uow.schemes.by_code(result.claims.scheme)
+        if scheme is not None:
+            scheme_id = scheme.id
+            found = uow.checks.card_for_check(scheme.id, result.claims.number)
+            if found is not None:
+                card_id, photo = found[0].id, found[1].photo_sha256
+    view = qr_view(result, photo)
+    uow.checks.add(
+        Check(
+            checked_at=at,
+            method=method,
+            outcome=view.outcome,
+            card_id=card_id,
+            scheme_id=scheme_id,
+            checker_user_id=who.user_id if who is not None else None,
+            client_key=client if who is None else None,
+            site=site if who is not None else None,
+            synced_at=synced_at,
+            warnings=",".join(view.warnings),
+        )
+    )
+    return result, view
+
+
+def check_qr(
+    *,
+    uow: AbstractUnitOfWork,
+    text: str,
+    who: Principal | None = None,
+    client: str | None = None,
+    site: str | None = None,
+    now: dt.datetime | None = None,
+) -> QrCheckResult:
+    """Verify QR text online against the registry's keys and status lists, and log the
+    check as ``qr_online`` in the same transaction (who and site as :func:`check_card`).
+    Never raises for bad text: that is the ``malformed`` outcome, logged too."""
+    now = now or utcnow()
+    site = clean_site(site)
+    with uow:
+        bundle = local_bundle(uow, now)
+        result, view = _verify_and_log(
+            uow,
+            text[: MAX_TEXT + 1],
+            at=now,
+            bundle=bundle,
+            method=CheckMethod.QR_ONLINE,
+            who=who,
+            client=client,
+            site=site,
+        )
+        uow.commit()
+    return QrCheckResult(result=result, view=view, checked_at=now)
+
+
+def _offline_refusal(item: OfflineCheck, now: dt.datetime) -> str:
+    at = item.checked_at
+    if at.tzinfo is None:
+        return "checked_at must give its time zone (e.g. 2026-05-01T09:30:00Z)"
+    if at > now + OFFLINE_SKEW:
+        return "checked_at is in the future: check the device's clock"
+    if at < now - OFFLINE_MAX_AGE:
+        return f"checked_at is more than {OFFLINE_MAX_AGE.days} days ago: too old to record"
+    if not item.qr or len(item.qr) > MAX_TEXT:
+        return "qr must be the QR code's text, SC1:..."
+    try:
+        clean_site(item.site)
+    except InvalidInput as problem:
+        return problem.message
+    return ""
+
+
+def sync_offline_checks(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    items: list[OfflineCheck],
+    now: dt.datetime | None = None,
+) -> list[OfflineSyncItem]:
+    """Record checks a signed-in checker's device made offline. Each QR text is verified
+    again here, at the time the device checked it, and stored as ``qr_offline`` with the
+    server's outcome (the device's is only compared), ``checked_at`` the device's time and
+    ``synced_at`` now. An item whose time is in the future (beyond 5 minutes of skew) or
+    more than 30 days old is refused on its own; the others are stored, in one transaction.
+
+    The status lists are today's: a card revoked since the check shows as revoked.
+    """
+    require(
+        who.is_hub_admin or who.role == Role.SCHEME_ADMIN or who.role in BUSINESS_SCOPED,
+        "record checks made offline",
+    )
+    if len(items) > MAX_OFFLINE_BATCH:
+        raise InvalidInput(f"send at most {MAX_OFFLINE_BATCH} checks at a time")
+    now = now or utcnow()
+    answers = []
+    with uow:
+        bundle = local_bundle(uow, now)
+        for index, item in enumerate(items):
+            refusal = _offline_refusal(item, now)
+            if refusal:
+                answers.append(OfflineSyncItem(index=index, stored=False, error=refusal))
+                continue
+            _, view = _verify_and_log(
+                uow,
+                item.qr,
+                at=item.checked_at.astimezone(dt.UTC),
+                bundle=bundle,
+                method=CheckMethod.QR_OFFLINE,
+                who=who,
+                client=None,
+                site=clean_site(item.site),
+                synced_at=now,
+            )
+            agrees = None if item.outcome is None else item.outcome == view.outcome.value
+            answers.append(
+                OfflineSyncItem(index=index, stored=True, outcome=view.outcome.value, agrees=agrees)
+            )
+        uow.commit()
+    return answers
 
 
 def _checker(row) -> str:

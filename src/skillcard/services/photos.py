@@ -4,6 +4,9 @@
   gives a cardholder a photo; audited as ``cardholder.photo``.
 - :func:`photo_bytes`: a stored photo, only for the holder themselves or an admin who may see
   them; anyone else is told there is no such photo.
+- :func:`photo_token` / :func:`photo_by_token`: a short-lived signed link to one photo, which
+  a check's answer carries so that whoever checked the card sees its holder's face, without
+  anyone being able to browse photos by their hash.
 - :func:`printed_card`: what the printable card shows (front and the printed QR text).
 - :func:`phone_card` / :func:`phone_credential`: the cardholder's phone presentation, a QR
   with the portrait thumbnail and a validity of minutes, signed afresh on every call.
@@ -11,8 +14,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import datetime as dt
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from skillcard.adapters.photos import PhotoStore, is_sha256
@@ -92,6 +99,62 @@ def photo_bytes(
     data = store.get(sha256) if allowed else None
     if data is None:
         raise missing
+    return data
+
+
+PHOTO_LINK_LIFETIME = dt.timedelta(minutes=10)
+_TOKEN_PURPOSE = b"skillcard photo link v1\x00"
+
+
+def _token_mac(secret: str, sha256: str, expires: int) -> bytes:
+    message = _TOKEN_PURPOSE + sha256.encode() + b"\x00" + str(expires).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
+
+
+def photo_token(
+    *,
+    secret: str,
+    sha256: str,
+    now: dt.datetime | None = None,
+    lifetime: dt.timedelta = PHOTO_LINK_LIFETIME,
+) -> str:
+    """A token that lets anyone fetch the photo ``sha256`` until ``now + lifetime``: the
+    expiry (Unix seconds) and an HMAC-SHA256 under the server's secret of the photo's hash
+    and that expiry, in base64url."""
+    expires = int(((now or utcnow()) + lifetime).timestamp())
+    raw = expires.to_bytes(8, "big") + _token_mac(secret, sha256, expires)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def valid_photo_token(
+    *, secret: str, sha256: str, token: str, now: dt.datetime | None = None
+) -> bool:
+    """Whether ``token`` was made by :func:`photo_token` for exactly this photo and has not
+    expired. Never raises."""
+    if not is_sha256(sha256) or not token or len(token) > 100:
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    if len(raw) != 8 + 32:
+        return False
+    expires = int.from_bytes(raw[:8], "big")
+    if not hmac.compare_digest(raw[8:], _token_mac(secret, sha256, expires)):
+        return False
+    return (now or utcnow()).timestamp() <= expires
+
+
+def photo_by_token(
+    *, store: PhotoStore, secret: str, sha256: str, token: str, now: dt.datetime | None = None
+) -> bytes:
+    """The stored JPEG for a valid, unexpired link to it; else NotFound (the same answer as
+    for a photo that does not exist)."""
+    data = None
+    if valid_photo_token(secret=secret, sha256=sha256, token=token, now=now):
+        data = store.get(sha256)
+    if data is None:
+        raise NotFound("no photo that you can see")
     return data
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from fastapi import Request
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.checks import RateLimit
-from skillcard.services import rate_limits
+from skillcard.services import photos, rate_limits
 from skillcard.services.audit import utcnow
 from skillcard.services.checks import PublicCheckResult
 from skillcard.services.rate_limits import RateLimiter
@@ -35,6 +36,16 @@ def limit_checks(
     )
 
 
+def with_photo_url(request: Request, result: PublicCheckResult) -> PublicCheckResult:
+    """The answer with a short-lived signed link to the holder's photo, when there is one:
+    whoever checked the card may see the face on it, for a few minutes, and no more."""
+    digest = result.view.photo_sha256
+    if not digest:
+        return result
+    token = photos.photo_token(secret=request.app.state.settings.secret_key, sha256=digest)
+    return dataclasses.replace(result, photo_url=f"/photos/{digest}?t={token}")
+
+
 def public_answer(result: PublicCheckResult) -> dict:
     """The answer as the API gives it: the public view, whether it is valid, and when."""
     view = result.view
@@ -49,6 +60,7 @@ def public_answer(result: PublicCheckResult) -> dict:
         "card_number": view.card_number,
         "holder_name": view.holder_name,
         "photo_sha256": view.photo_sha256,
+        "photo_url": result.photo_url,
         "card_type": view.card_type,
         "occupation": view.occupation,
         "qualifications": list(view.qualifications),

@@ -94,13 +94,9 @@ class RateLimitRepository(_Repository):
         """Count one more hit of ``key`` in the window starting at ``window_start`` and return
         the window's count so far. One statement (an upsert), so processes never lose a hit."""
         r = tables.rate_limit_counters
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            # Every check of a client updates one row, so its commits queue one behind the
-            # other: not waiting for the disk on each is what lets them through. A crash may
-            # forget the last few hits of a window, which a rate limit can afford.
-            self.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        bind = self.session.get_bind()
+        postgres = bind.dialect.name == "postgresql"
+        insert = postgresql.insert if postgres else sqlite.insert
         statement = (
             insert(r)
             .values(key=key, window_start=window_start, count=1)
@@ -109,6 +105,12 @@ class RateLimitRepository(_Repository):
             )
             .returning(r.c.count)
         )
+        if postgres:
+            # Every check of one client updates one row. In a transaction, its lock would be
+            # held until Python got round to COMMIT, and the client's other checks would queue
+            # behind it; on its own autocommit connection the lock lasts only the statement.
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                return connection.execute(statement).scalar_one()
         return self.session.execute(statement).scalar_one()
 
     def forget_key_before(self, key: str, window_start: int) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field
 
 from skillcard.services import checks
+from skillcard.services.verification import MAX_TEXT
 from skillcard.web.api.schemas import ERRORS, ErrorBody
-from skillcard.web.checking import limit_checks, public_answer
-from skillcard.web.deps import AnonymousClient, Limiter, OptionalApiWho, Uows
+from skillcard.web.checking import limit_checks, public_answer, with_photo_url
+from skillcard.web.deps import AnonymousClient, ApiWho, Limiter, OptionalApiWho, Uows
 
 router = APIRouter(
     tags=["checks"],
@@ -34,6 +36,9 @@ class CheckAnswer(BaseModel):
     card_number: str
     holder_name: str | None
     photo_sha256: str | None
+    photo_url: str | None = Field(
+        description="a link to the holder's photo that works for 10 minutes without signing in"
+    )
     card_type: str | None
     occupation: str | None
     qualifications: list[str] = Field(description="titles of qualifications the scheme checked")
@@ -71,4 +76,60 @@ def check(
         client=client,
         site=site,
     )
-    return public_answer(result)
+    return public_answer(with_photo_url(request, result))
+
+
+class OfflineCheckIn(BaseModel):
+    qr: str = Field(max_length=MAX_TEXT, description="the QR code's text, SC1:...")
+    checked_at: dt.datetime = Field(description="when the device checked it (ISO 8601, zoned)")
+    outcome: str | None = Field(
+        default=None, max_length=20, description="the device's outcome (compared, not stored)"
+    )
+    site: str | None = Field(default=None, max_length=200)
+
+
+class OfflineSyncAnswerItem(BaseModel):
+    index: int = Field(description="the item's place in the list sent, from 0")
+    stored: bool
+    outcome: str | None = Field(description="the server's outcome at checked_at, if stored")
+    agrees: bool | None = Field(description="whether the device's outcome was the same")
+    error: str | None = Field(description="why the item was refused, if it was")
+
+
+class OfflineSyncAnswer(BaseModel):
+    stored: int
+    refused: int
+    results: list[OfflineSyncAnswerItem]
+
+
+@router.post("/checks/offline", response_model=OfflineSyncAnswer)
+def sync_offline(
+    who: ApiWho,
+    uows: Uows,
+    items: Annotated[list[OfflineCheckIn], Body(max_length=checks.MAX_OFFLINE_BATCH)],
+):
+    """Send the QR checks a device made offline (at most 500 at a time). Each code is verified
+    again by the server at the time the device checked it, and logged as ``qr_offline`` with
+    the server's outcome. Items checked in the future (beyond 5 minutes of clock skew) or more
+    than 30 days ago are refused one by one. Needs a bearer token (business users, admins)."""
+    return offline_answer(uows, who, items)
+
+
+def offline_answer(uows: Uows, who, items: list[OfflineCheckIn]) -> dict:
+    """Sync offline checks and say what became of each (the API's and the page's answer)."""
+    results = checks.sync_offline_checks(
+        uow=uows(),
+        who=who,
+        items=[
+            checks.OfflineCheck(
+                qr=item.qr, checked_at=item.checked_at, outcome=item.outcome, site=item.site
+            )
+            for item in items
+        ],
+    )
+    stored = sum(1 for r in results if r.stored)
+    return {
+        "stored": stored,
+        "refused": len(results) - stored,
+        "results": [dataclasses.asdict(r) for r in results],
+    }

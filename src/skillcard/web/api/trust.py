@@ -17,10 +17,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 
 from skillcard.errors import InvalidInput
-from skillcard.services import credentials, trust
+from skillcard.services import checks, credentials, trust
 from skillcard.services.verification import MAX_TEXT
 from skillcard.web.api.schemas import ERRORS
-from skillcard.web.deps import Uows
+from skillcard.web.deps import AnonymousClient, OptionalApiWho, Uows
 
 router = APIRouter(tags=["trust"], responses=ERRORS)
 CACHE_CONTROL = "public, max-age=300"
@@ -76,16 +76,19 @@ _BODY_DOC = {
 
 
 @router.post("/verify", response_model=VerifyAnswer, openapi_extra=_BODY_DOC)
-async def verify(request: Request, uows: Uows):
-    """Verify a QR code's text against this registry's keys and status lists."""
+async def verify(request: Request, uows: Uows, who: OptionalApiWho, client: AnonymousClient):
+    """Verify a QR code's text against this registry's keys and status lists. The check is
+    logged (``qr_online``) in the card's holder's record: a bearer token names the checker."""
     raw = await _capped_body(request)
     try:
         body = VerifyRequest.model_validate_json(raw)
     except ValidationError as error:
         problem = error.errors()[0].get("msg", "invalid") if error.errors() else "invalid"
         raise InvalidInput(f'send {{"qr": "SC1:..."}}: {problem}') from None
-    result = await run_in_threadpool(credentials.verify_text, uow=uows(), text=body.qr)
-    return credentials.result_json(result)
+    checked = await run_in_threadpool(
+        checks.check_qr, uow=uows(), text=body.qr, who=who, client=client
+    )
+    return credentials.result_json(checked.result)
 
 
 async def _capped_body(request: Request) -> bytes:

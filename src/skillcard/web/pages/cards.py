@@ -2,7 +2,8 @@
 
 - ``POST /admin/cardholders/{id}/photo``: an admin uploads a cardholder's photo (multipart,
   CSRF), from the admin card page;
-- ``GET /photos/{sha256}``: a stored photo, only for people who may see its holder (else 404);
+- ``GET /photos/{sha256}``: a stored photo, only for people who may see its holder (else 404),
+  or, with ``?t=TOKEN``, for anyone holding a check answer's short-lived signed link to it;
 - ``GET /cards/{number}/print``: front and back at ID-1 size (85.60 x 53.98 mm), for A4;
 - ``GET /my/cards/{number}/phone``: the holder's phone card, whose QR (``.../phone/qr``, a
   partial) htmx fetches afresh every minute and whenever the page is shown again.
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from skillcard.adapters.photos import MAX_UPLOAD_BYTES, PhotoRefused, PhotoStore
 from skillcard.adapters.qr import PRINTED_MAX_VERSION, qr_svg
 from skillcard.errors import SkillcardError
 from skillcard.services import audit, cards, photos
-from skillcard.web.deps import PageSession, Uows
+from skillcard.web.deps import PageSession, Uows, page_session
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
 
@@ -82,16 +83,31 @@ def _photo_of(uows: Uows, who, number: str) -> str | None:
 
 
 @router.get("/photos/{sha256}")
-def photo(request: Request, sha256: str, session: PageSession, uows: Uows):
-    who, _ = session
-    data = photos.photo_bytes(
-        uow=uows(read_only=True), store=photo_store(request), who=who, sha256=sha256
-    )
+def photo(
+    request: Request,
+    sha256: str,
+    uows: Uows,
+    t: Annotated[str | None, Query(description="a check answer's photo link token")] = None,
+):
+    if t is not None:  # a check answer's link: that token, for that photo, or nothing
+        data = photos.photo_by_token(
+            store=photo_store(request),
+            secret=request.app.state.settings.secret_key,
+            sha256=sha256,
+            token=t,
+        )
+        cache = "private, max-age=600"
+    else:
+        who, _ = page_session(request, uows)  # signed out: off to the sign-in page
+        data = photos.photo_bytes(
+            uow=uows(read_only=True), store=photo_store(request), who=who, sha256=sha256
+        )
+        cache = "private, max-age=3600"
     return Response(
         data,
         media_type="image/jpeg",
         headers={
-            "Cache-Control": "private, max-age=3600",
+            "Cache-Control": cache,
             "X-Content-Type-Options": "nosniff",
             "Content-Disposition": "inline",
         },

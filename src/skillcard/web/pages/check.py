@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 
 from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound, RateLimited
 from skillcard.services import checks, registry
-from skillcard.web.checking import limit_checks
+from skillcard.web.checking import limit_checks, with_photo_url
 from skillcard.web.deps import AnonymousClient, Limiter, OptionalPageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
@@ -93,4 +93,4 @@ def check(
     except (InvalidInput, NotFound) as problem:
         field = {InvalidCardNumber: "number", NotFound: "scheme"}.get(type(problem), "surname")
         return _page(request, uows, session, 422, form=form, errors={field: problem.message})
-    return _page(request, uows, session, form=form, result=result)
+    return _page(request, uows, session, form=form, result=with_photo_url(request, result))

@@ -14,19 +14,17 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
 from skillcard.adapters import qr
-from skillcard.domain.checks import CheckOutcome, Colour, PublicCardView
-from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
 from skillcard.errors import InvalidInput, RateLimited
-from skillcard.services import credentials
-from skillcard.services.audit import utcnow
-from skillcard.services.checks import PublicCheckResult
+from skillcard.services import checks
 from skillcard.services.verification import MAX_TEXT
-from skillcard.web.checking import limit_checks
-from skillcard.web.deps import AnonymousClient, Limiter, OptionalPageSession, Uows
+from skillcard.web.api.checks import OfflineCheckIn, offline_answer
+from skillcard.web.checking import limit_checks, with_photo_url
+from skillcard.web.deps import AnonymousClient, Limiter, OptionalPageSession, PageSession, Uows
 from skillcard.web.pages.check import _page
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
@@ -36,9 +34,10 @@ router = APIRouter()
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _MAX_BODY = MAX_UPLOAD_BYTES + 64 * 1024  # the file and the form's other fields
 TOO_BIG = f"The picture is too big: send one smaller than {MAX_UPLOAD_BYTES // 1024 // 1024} MB"
-VALID_REASON = "Signed by the scheme, not revoked or suspended, and in date."
 
 
+MAX_OFFLINE_BODY = 4 * 1024 * 1024  # 500 checks of the longest QR text, and room to spare
+_OFFLINE_ITEMS = TypeAdapter(list[OfflineCheckIn])
 SERVICE_WORKER = Path(__file__).parent.parent / "static" / "sw.js"
 
 
@@ -52,32 +51,6 @@ def service_worker():
 
 class TooLarge(Exception):
     pass
-
-
-def view_of(result: VerificationResult) -> PublicCardView:
-    """A QR verification's result as the public view the number check shows."""
-    claims = result.claims
-    colour = Colour.RED
-    if result.valid:
-        colour = Colour.AMBER if EXPIRING_SOON in result.warnings else Colour.GREEN
-    reasons = tuple(result.reasons) or ((VALID_REASON,) if result.valid else ())
-    if claims is None:
-        return PublicCardView(
-            outcome=CheckOutcome(result.outcome.value), colour=colour, reasons=reasons
-        )
-    return PublicCardView(
-        outcome=CheckOutcome(result.outcome.value),
-        colour=colour,
-        reasons=reasons,
-        warnings=tuple(result.warnings),
-        scheme=claims.scheme,
-        card_number=claims.number,
-        holder_name=claims.holder_name,
-        card_type=claims.card_type_title,
-        occupation=claims.occupation or None,
-        qualifications=tuple(claims.qualifications),
-        expires_on=claims.expires,
-    )
 
 
 async def _capped_form(request: Request):
@@ -140,7 +113,8 @@ async def _answer(request, uows, limiter, client, session, form):
     if session:  # a signed-in check is made in the user's name: it must come from our form
         csrf = form.get("csrf_token")
         check_csrf(session[1], csrf if isinstance(csrf, str) else "")
-    image, text = form.get("image"), form.get("qr_text")
+    image, text, site = form.get("image"), form.get("qr_text"), form.get("site")
+    site = site.strip()[:200] if isinstance(site, str) else None
     text = text.strip() if isinstance(text, str) else ""
     has_image = isinstance(image, UploadFile) and bool(image.filename or image.size)
     if not has_image and not text:
@@ -162,6 +136,29 @@ async def _answer(request, uows, limiter, client, session, form):
     elif len(text) > MAX_TEXT:
         message = "That text is longer than any QR code holds"
         return _qr_page(request, uows, session, 422, errors={"qr-text": message})
-    result = await run_in_threadpool(credentials.verify_text, uow=uows(), text=text)
-    answer = PublicCheckResult(view=view_of(result), checked_at=utcnow())
-    return _qr_page(request, uows, session, result=answer)
+    checked = await run_in_threadpool(
+        checks.check_qr, uow=uows(), text=text, who=who, client=client, site=site
+    )
+    return _qr_page(request, uows, session, result=with_photo_url(request, checked.public))
+
+
+@router.post("/check/offline")
+async def sync_offline(request: Request, uows: Uows, session: PageSession):
+    """The check page's queue of QR checks made on this device while offline, sent once it is
+    back online by a signed-in checker (JSON, the CSRF token in ``X-CSRF-Token``): the same
+    as ``POST /api/v1/checks/offline``, for the page's session."""
+    who, csrf = session
+    check_csrf(csrf, request.headers.get("x-csrf-token", ""))
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_OFFLINE_BODY:
+            raise InvalidInput(f"the request body is larger than {MAX_OFFLINE_BODY} bytes")
+        chunks.append(chunk)
+    try:
+        items = _OFFLINE_ITEMS.validate_json(b"".join(chunks))
+    except ValidationError as error:
+        problem = error.errors()[0].get("msg", "invalid") if error.errors() else "invalid"
+        raise InvalidInput(f"send a list of offline checks: {problem}") from None
+    answer = await run_in_threadpool(offline_answer, uows, who, items)
+    return JSONResponse(answer)

@@ -8,6 +8,7 @@
   "use strict";
 
   var STORE = "skillcard-bundle";
+  var QUEUE = "skillcard-offline-checks";  /* checks made offline, sent once back online */
   var HEADLINES = {
     valid: "Valid card", expired: "Not valid: expired", not_yet_valid: "Not valid yet",
     suspended: "Not valid: suspended", revoked: "Not valid: revoked",
@@ -126,6 +127,41 @@
     place(box);
   }
 
+  /* --- checks made offline, sent later (signed-in checkers only) --------------------------- */
+
+  function queued() {
+    try { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; }
+  }
+
+  function keep(list) {
+    try { localStorage.setItem(QUEUE, JSON.stringify(list.slice(-500))); } catch (e) { /* full */ }
+  }
+
+  function signedInCsrf() {
+    var csrf = document.querySelector(".qr-form input[name=csrf_token]");
+    return csrf && csrf.value ? csrf.value : "";
+  }
+
+  function queueCheck(text, answer) {
+    if (!signedInCsrf()) return;  /* anonymous checks made offline are not recorded */
+    var list = queued();
+    list.push({ qr: text, checked_at: new Date().toISOString(), outcome: answer.outcome });
+    keep(list);
+  }
+
+  function sendQueued() {
+    var list = queued(), csrf = signedInCsrf();
+    if (!list.length || !csrf || !navigator.onLine) return Promise.resolve();
+    var batch = list.slice(0, 500);
+    return fetch("/check/offline", {
+      method: "POST", body: JSON.stringify(batch), credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    }).then(function (r) {
+      /* sent (each stored or refused for good): forget them; else try again later */
+      if (r.ok || r.status === 422) keep(queued().slice(batch.length));
+    }).catch(function () {});
+  }
+
   /* --- checking text ----------------------------------------------------------------------- */
 
   function checkOffline(text) {
@@ -136,7 +172,7 @@
     }
     return window.SkillcardOffline.loadBundle(kept.bundle)
       .then(function (bundle) { return window.SkillcardOffline.verify(text, bundle); })
-      .then(function (answer) { showLocal(answer, kept.fetched); })
+      .then(function (answer) { queueCheck(text, answer); showLocal(answer, kept.fetched); })
       .catch(function (error) { showProblem("The card list on this device cannot be used (" + error.message + "): connect to the internet to download it again."); });
   }
 
@@ -259,13 +295,14 @@
     document.body.addEventListener("htmx:afterSwap", function (event) {
       if (event.target.id === "number-check") $("qr-result").replaceChildren();
     });
-    window.addEventListener("online", function () { showOfflineNote(); refreshBundle(); });
+    window.addEventListener("online", function () { showOfflineNote(); refreshBundle(); sendQueued(); });
     window.addEventListener("offline", showOfflineNote);
     refreshBundle().then(showOfflineNote);
+    sendQueued();
     if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
   }
 
-  window.SkillcardCheck = { checkText: checkText, checkOffline: checkOffline };
+  window.SkillcardCheck = { checkText: checkText, checkOffline: checkOffline, sendQueued: sendQueued };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
   else setUp();
 })();
