@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "development-only-secret-change-me"
@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     environment: str = Field("development", description="development, test or production")
     database_url: str = "sqlite:///skillcard.db"
     secret_key: str = DEFAULT_SECRET
+    # Where `skillcard demo` keeps the secret it generates, so later commands (and server
+    # processes) can still open the signing keys it sealed. Used only when no key is set.
+    secret_file: Path = Path("skillcard.secret")
     files_dir: Path = Path("files")
     session_hours: float = 12.0
     cookie_secure: bool = False
@@ -27,6 +30,12 @@ class Settings(BaseSettings):
     check_rate_limit_signed_in: int = Field(600, ge=1)
     check_rate_limit_window_seconds: int = Field(60, ge=1, le=86_400)
     redis_url: str | None = Field(None, description="rate counters in Redis, not the database")
+
+    @model_validator(mode="after")
+    def _secret_from_file(self) -> Settings:
+        if self.secret_key == DEFAULT_SECRET and self.secret_file.is_file():
+            self.secret_key = self.secret_file.read_text().strip() or DEFAULT_SECRET
+        return self
 
     @property
     def is_development(self) -> bool:

@@ -23,6 +23,9 @@ def test_demo_loads_every_card_state_and_the_log_ins_once(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "ecs-admin@demo.skillcard.test" in first.stdout
     assert (tmp_path / "skillcard.db").exists()
+    secret = tmp_path / "skillcard.secret"  # generated, said so, and private
+    assert "Generated a secret key" in first.stdout and secret.stat().st_mode & 0o077 == 0
+    assert len(secret.read_text().strip()) >= 48
     again = subprocess.run(
         [*SKILLCARD, "demo", "--no-serve"],
         cwd=tmp_path,
@@ -58,6 +61,14 @@ def test_demo_loads_every_card_state_and_the_log_ins_once(tmp_path):
         "O'Connor": "revoked",
     }
     assert card("Smith")["expiring_soon"] is True
+    qr = subprocess.run(
+        [*SKILLCARD, "card", "qr", card("Smith")["number"], "--text"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert qr.returncode == 0 and qr.stdout.startswith("SC1:")  # the sealed keys open again
     verify = subprocess.run(
         [*SKILLCARD, "audit", "verify", "--json"],
         cwd=tmp_path,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 from typing import Annotated
 
 import typer
 
 from skillcard.cli.common import console
-from skillcard.config import get_settings
+from skillcard.config import DEFAULT_SECRET, get_settings
 
 DEMO_CROWD = 2000
 Host = Annotated[str, typer.Option("--host", help="Address to listen on")]
@@ -38,6 +39,18 @@ def serve(
     )
 
 
+def _generate_demo_secret(settings):
+    """The demo's own master secret, kept in a file beside its database and said out loud."""
+    settings.secret_file.write_text(secrets.token_urlsafe(48) + "\n")
+    settings.secret_file.chmod(0o600)
+    get_settings.cache_clear()
+    console.print(
+        f"Generated a secret key for this demo in [bold]{settings.secret_file}[/]: it seals the "
+        "signing keys. Outside development, set SKILLCARD_SECRET_KEY instead."
+    )
+    return get_settings()
+
+
 def demo(
     host: Host = "127.0.0.1",
     port: Port = 8000,
@@ -53,6 +66,8 @@ def demo(
     settings = get_settings()
     if not settings.is_development:
         raise typer.BadParameter("the demo runs only with SKILLCARD_ENVIRONMENT=development")
+    if settings.secret_key == DEFAULT_SECRET:
+        settings = _generate_demo_secret(settings)
     prepare_database()
     if load_demo(uow_factory=uow):
         from skillcard.services.seed import seed_registry
