@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import check_repositories, key_repositories
 from skillcard.adapters.db import repositories as repos
@@ -29,12 +29,13 @@ _READABLE = {
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         start_mappers()
-        bind = engine.execution_options(read_only=True) if read_only else engine
-        self._factory = sessionmaker(bind=bind, expire_on_commit=False)
+        # A plain Session, not a sessionmaker: each sessionmaker makes a Session subclass and
+        # its event registry, which cost more than a whole indexed query (seen in profiles).
+        self._bind = engine.execution_options(read_only=True) if read_only else engine
         self.session: Session | None = None
 
     def __enter__(self):
-        self.session = self._factory()
+        self.session = Session(bind=self._bind, expire_on_commit=False)
         s = self.session
         self.schemes = repos.SchemeRepository(s)
         self.card_types = repos.CardTypeRepository(s)
