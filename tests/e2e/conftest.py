@@ -5,15 +5,42 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from skillcard.config import Settings
+from skillcard.cli import common as cli_common
+from skillcard.cli import run
+from skillcard.config import Settings, get_settings
 from skillcard.services import accounts
 from skillcard.web import create_app
 from tests.factories import OPERATOR, PASSWORD
 
 
 @pytest.fixture
-def app(engine, database_url):
-    return create_app(Settings(environment="test", database_url=database_url), engine=engine)
+def files_dir(tmp_path):
+    return tmp_path / "files"
+
+
+@pytest.fixture
+def app(engine, database_url, files_dir):
+    settings = Settings(environment="test", database_url=database_url, files_dir=files_dir)
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def cli(database_url, files_dir, monkeypatch, capsys):
+    """The CLI in-process against the test database: ``cli(*args) -> (code, out, err)``."""
+    monkeypatch.setenv("SKILLCARD_DATABASE_URL", database_url)
+    monkeypatch.setenv("SKILLCARD_FILES_DIR", str(files_dir))
+    get_settings.cache_clear()
+    cli_common.engine.cache_clear()
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = run(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield invoke
+    cli_common.engine().dispose()
+    cli_common.engine.cache_clear()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -6,36 +6,16 @@ import datetime as dt
 import io
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.adapters.qr import qr_png, read_qr
-from skillcard.config import Settings
 from skillcard.domain.credentials import MAX_PORTRAIT_BYTES
 from skillcard.services import audit, credentials, photos
 from skillcard.services.audit import utcnow
 from skillcard.services.verification import verify
-from skillcard.web import create_app
 from tests.e2e.conftest import page_csrf, sign_in
 from tests.factories import OPERATOR
-
-
-@pytest.fixture
-def files_dir(tmp_path):
-    return tmp_path / "files"
-
-
-@pytest.fixture
-def app(engine, database_url, files_dir):
-    settings = Settings(environment="test", database_url=database_url, files_dir=files_dir)
-    return create_app(settings, engine=engine)
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def jpeg(size=(300, 375), colour=(200, 120, 80)) -> bytes:

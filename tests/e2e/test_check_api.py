@@ -10,9 +10,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from skillcard.cli import common as cli_common
-from skillcard.cli import run
-from skillcard.config import Settings, get_settings
+from skillcard.config import Settings
 from skillcard.domain.checks import client_key
 from skillcard.services import cards
 from skillcard.web import create_app
@@ -222,23 +220,6 @@ def test_the_cardholder_sees_who_checked_their_card(client, registry):
 
 def test_the_home_page_links_to_the_check(client):
     assert 'href="/check"' in client.get("/").text
-
-
-@pytest.fixture
-def cli(database_url, monkeypatch, capsys):
-    monkeypatch.setenv("SKILLCARD_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    cli_common.engine.cache_clear()
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    yield invoke
-    cli_common.engine().dispose()
-    cli_common.engine.cache_clear()
-    get_settings.cache_clear()
 
 
 def test_cli_check_exit_codes(cli, registry, uow_factory):

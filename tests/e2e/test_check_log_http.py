@@ -5,36 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
 from skillcard.adapters.db import tables
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.adapters.qr import qr_png
-from skillcard.config import Settings
 from skillcard.services import credentials, photos
 from skillcard.services.audit import utcnow
-from skillcard.web import create_app
 from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.factories import OPERATOR
-
-
-@pytest.fixture
-def files_dir(tmp_path):
-    return tmp_path / "files"
-
-
-@pytest.fixture
-def app(engine, database_url, files_dir):
-    settings = Settings(environment="test", database_url=database_url, files_dir=files_dir)
-    return create_app(settings, engine=engine)
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def logged(uow_factory):

@@ -6,27 +6,6 @@ import json
 
 import pytest
 
-from skillcard.cli import common as cli_common
-from skillcard.cli import run
-from skillcard.config import get_settings
-
-
-@pytest.fixture
-def cli(database_url, monkeypatch, capsys):
-    monkeypatch.setenv("SKILLCARD_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    cli_common.engine.cache_clear()
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    yield invoke
-    cli_common.engine().dispose()
-    cli_common.engine.cache_clear()
-    get_settings.cache_clear()
-
 
 @pytest.fixture
 def issued(cli):

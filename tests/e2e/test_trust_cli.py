@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from skillcard.adapters.qr import read_qr
-from tests.e2e.test_cli import cli, issued  # noqa: F401  (fixtures)
+from tests.e2e.test_cli import issued  # noqa: F401  (a fixture)
 
 
 def test_a_printed_qr_png_verifies_and_reads_as_version_15_or_less(cli, issued, tmp_path):  # noqa: F811

@@ -5,7 +5,6 @@ read strictly from the editable CSV files in ``skillcard/data/`` and installed i
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -13,11 +12,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from skillcard.domain.audit import AuditEvent
+from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.card_numbers import CardNumberFormat
 from skillcard.domain.people import RecognisedInstitute
 from skillcard.domain.schemes import CardCategory, CardType, Occupation, Qualification, Scheme
 from skillcard.errors import Conflict, ReferenceDataError
+from skillcard.services.audit import record
 
 DATA_DIRECTORY = Path(__file__).resolve().parent.parent / "data"
 
@@ -391,13 +391,6 @@ def install_reference_data(uow, data: ReferenceData, *, actor: str = "cli") -> d
     _install_reference(uow, data, counts)
     changes = {k: n for k, n in counts.items() if n and not k.endswith("_not_updated")}
     if changes:
-        event = AuditEvent(
-            occurred_at=dt.datetime.now(dt.UTC),
-            actor=actor,
-            action="reference.install",
-            entity_type="reference_data",
-            entity_id="all",
-            detail=changes,
-        )
-        uow.audit.append(event)
+        who = Principal(label=actor, role=Role.HUB_ADMIN)
+        record(uow, who, "reference.install", "reference_data", "all", detail=changes)
     return counts
