@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.cards import Card, CardState
+from skillcard.domain.credentials import Outcome
 from skillcard.domain.people import Cardholder
 from skillcard.domain.schemes import CardType, Scheme
 from skillcard.errors import InvalidInput
@@ -32,20 +33,11 @@ class CheckMethod(enum.StrEnum):
     QR_OFFLINE = "qr_offline"  # a QR code verified on the checker's device, uploaded later
 
 
-class CheckOutcome(enum.StrEnum):
-    """DESIGN.md's verification outcomes, and ``no_match`` for a number and surname that
-    match no card (a wrong surname and an unknown number alike)."""
-
-    VALID = "valid"
-    EXPIRED = "expired"
-    NOT_YET_VALID = "not_yet_valid"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
-    UNKNOWN_ISSUER = "unknown_issuer"
-    BAD_SIGNATURE = "bad_signature"
-    MALFORMED = "malformed"
-    STALE_STATUS = "stale_status"
-    NO_MATCH = "no_match"
+# DESIGN.md's verification outcomes (one list, in credentials.Outcome), and ``no_match`` for a
+# number and surname that match no card (a wrong surname and an unknown number alike).
+CheckOutcome = enum.StrEnum(
+    "CheckOutcome", [(o.name, o.value) for o in Outcome] + [("NO_MATCH", "no_match")]
+)
 
 
 class Colour(enum.StrEnum):
