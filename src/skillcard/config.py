@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     check_rate_limit_signed_in: int = Field(600, ge=1)
     check_rate_limit_window_seconds: int = Field(60, ge=1, le=86_400)
     redis_url: str | None = Field(None, description="rate counters in Redis, not the database")
+    # E-mail: without an SMTP host, messages wait in the outbox (shown at /outbox in a demo).
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65_535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "skillcard <no-reply@skillcard.invalid>"
+    # The address links in e-mails point at (confirmations, invitations).
+    public_url: str = "http://localhost:8000"
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:
@@ -40,6 +49,25 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment in ("development", "test")
+
+    @property
+    def shows_outbox(self) -> bool:
+        """In development and demos there is no real mail: the outbox page shows it."""
+        return self.is_development and not self.smtp_host
+
+    def mailer(self):
+        from skillcard.adapters.mail import SmtpMailer
+
+        if not self.smtp_host:
+            return None
+        return SmtpMailer(
+            self.smtp_host,
+            self.smtp_port,
+            sender=self.mail_from,
+            username=self.smtp_username,
+            password=self.smtp_password,
+            starttls=self.smtp_starttls,
+        )
 
     def check_safe_to_serve(self) -> None:
         """Refuse to run outside development with the well-known default secret."""

@@ -10,7 +10,24 @@ import sys
 
 import typer
 
-from skillcard.cli import audit, card, cardholder, check, db, keys, seed, serve, trust, user, verify
+from skillcard.cli import (
+    audit,
+    business,
+    card,
+    cardholder,
+    check,
+    cpd,
+    db,
+    hse,
+    keys,
+    outbox,
+    rules,
+    seed,
+    serve,
+    trust,
+    user,
+    verify,
+)
 from skillcard.cli.common import err_console
 from skillcard.errors import SkillcardError
 
@@ -34,6 +51,13 @@ app.command("check")(check.check)
 app.add_typer(keys.app, name="keys")
 app.add_typer(trust.app, name="trust")
 app.command("verify")(verify.verify)
+app.add_typer(outbox.app, name="outbox")
+app.command("bulk-check")(business.bulk_check)
+app.add_typer(business.app, name="business")
+app.add_typer(business.alerts_app, name="alerts")
+app.add_typer(hse.app, name="hse")
+app.add_typer(cpd.app, name="cpd")
+app.add_typer(rules.app, name="rules")
 
 
 def run(argv: list[str] | None = None) -> int:

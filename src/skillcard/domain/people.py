@@ -80,3 +80,31 @@ class Membership:
     verified: bool = False
     lapsed_on: dt.date | None = None
     id: int | None = None
+
+
+HSE_SOURCES = ("assessment", "admin_entry")
+
+
+@dataclass(eq=False)
+class HseRecord:
+    """A Health, Safety and Environmental assessment pass, which counts until ``valid_until``."""
+
+    cardholder_id: int
+    passed_on: dt.date
+    valid_until: dt.date
+    source: str  # "assessment" (a verified attempt) or "admin_entry" (a test-centre result)
+    recorded_by: str
+    recorded_at: dt.datetime
+    score: int | None = None
+    out_of: int | None = None
+    attempt_id: int | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.source not in HSE_SOURCES:
+            raise InvalidInput(f"an HSE record comes from one of {', '.join(HSE_SOURCES)}")
+        if self.valid_until <= self.passed_on:
+            raise InvalidInput("an HSE pass must be valid for some time after it was passed")
+
+    def counts_on(self, day: dt.date) -> bool:
+        return self.passed_on <= day <= self.valid_until

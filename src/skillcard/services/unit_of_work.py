@@ -29,6 +29,8 @@ class AbstractUnitOfWork(abc.ABC):
     rate_limits: object
     signing_keys: object
     status_lists: object
+    outbox: object
+    hse_records: object
 
     def __enter__(self) -> Self:
         return self

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import configure_mappers, registry
 
-from skillcard.adapters.db import tables
+from skillcard.adapters.db import (
+    business_repositories,
+    hse_repositories,
+    mycard_repositories,
+    tables,
+)
 from skillcard.domain.accounts import User
 from skillcard.domain.audit import AuditEvent
 from skillcard.domain.cards import Card
-from skillcard.domain.people import Cardholder, HeldQualification, Membership
+from skillcard.domain.outbox import OutboxMessage
+from skillcard.domain.people import Cardholder, HeldQualification, HseRecord, Membership
 from skillcard.domain.schemes import CardType, Occupation, Scheme
 
 mapper_registry = registry(metadata=tables.metadata)
@@ -30,8 +36,12 @@ def start_mappers() -> None:
         (Card, tables.cards),
         (User, tables.users),
         (AuditEvent, tables.audit_events),
+        (OutboxMessage, tables.outbox_messages),
+        (HseRecord, tables.hse_records),
     ):
         mapper_registry.map_imperatively(cls, table)
+    for area in (business_repositories, hse_repositories, mycard_repositories):
+        area.map_classes(mapper_registry)
     # Configure now, not at the first query: instruments the classes before any object exists.
     configure_mappers()
     _started = True

@@ -294,3 +294,44 @@ status_lists = sa.Table(
     sa.Column("kid", sa.String(32), nullable=False),
     sa.Column("document", sa.Text, nullable=False),
 )
+
+# E-mail waits here until it is sent (see services/outbox.py): written in the transaction of
+# the change it announces, so an e-mail is never sent about something that rolled back. A
+# dedupe key makes "send this digest once" hold however often the sender runs.
+outbox_messages = sa.Table(
+    "outbox_messages",
+    metadata,
+    _id(),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("to_address", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("dedupe_key", sa.String(200), unique=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text, nullable=False, default=""),
+    sa.Index("ix_outbox_messages_sent_at_id", "sent_at", "id"),
+    sa.Index("ix_outbox_messages_to_address", "to_address"),
+)
+
+# A Health, Safety and Environmental assessment pass, from a verified attempt or entered by a
+# scheme admin from a test-centre result; the eligibility rules read these.
+hse_records = sa.Table(
+    "hse_records",
+    metadata,
+    _id(),
+    sa.Column("cardholder_id", sa.ForeignKey("cardholders.id"), nullable=False, index=True),
+    sa.Column("passed_on", sa.Date, nullable=False),
+    sa.Column("valid_until", sa.Date, nullable=False),
+    sa.Column("score", sa.Integer),
+    sa.Column("out_of", sa.Integer),
+    sa.Column("source", sa.String(20), nullable=False),  # "assessment" or "admin_entry"
+    sa.Column("attempt_id", sa.Integer),
+    sa.Column("recorded_by", sa.String(254), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Each area's tables live in their own module on this metadata; importing them here means
+# whoever reads ``tables.metadata`` (mappers, migrations, their test) sees the whole schema.
+from skillcard.adapters.db import tables_business, tables_hse, tables_mycard  # noqa: E402,F401

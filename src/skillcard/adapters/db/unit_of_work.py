@@ -8,7 +8,14 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from skillcard.adapters.db import check_repositories, key_repositories
+from skillcard.adapters.db import (
+    business_repositories,
+    check_repositories,
+    hse_repositories,
+    key_repositories,
+    mycard_repositories,
+    outbox_repositories,
+)
 from skillcard.adapters.db import repositories as repos
 from skillcard.adapters.db.mapping import start_mappers
 from skillcard.errors import Conflict
@@ -50,6 +57,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.rate_limits = check_repositories.RateLimitRepository(s)
         self.signing_keys = key_repositories.SigningKeyRepository(s)
         self.status_lists = key_repositories.StatusListRepository(s)
+        self.outbox = outbox_repositories.OutboxRepository(s)
+        self.hse_records = outbox_repositories.HseRecordRepository(s)
+        for area in (business_repositories, hse_repositories, mycard_repositories):
+            area.attach(self, s)
         return super().__enter__()
 
     def __exit__(self, exc_type, exc_value, tb):

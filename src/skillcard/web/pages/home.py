@@ -15,6 +15,10 @@ HOME_OF = {
     Role.HUB_ADMIN: "/admin/cards",
     Role.SCHEME_ADMIN: "/admin/cards",
     Role.CARDHOLDER: "/my",
+    Role.BUSINESS_ADMIN: "/business",
+    Role.BUSINESS_CHECKER: "/business",
+    Role.INVIGILATOR: "/invigilation",
+    Role.ASSESSOR: "/assessor",
 }
 
 

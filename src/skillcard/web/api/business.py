@@ -1,0 +1,7 @@
+"""The API of Business Check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

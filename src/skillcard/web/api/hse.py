@@ -1,0 +1,7 @@
+"""The API of the HSE assessment."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""The API of MyCard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Pages of Business Check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
