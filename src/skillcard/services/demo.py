@@ -11,7 +11,15 @@ from collections.abc import Callable
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.cards import add_months
-from skillcard.services import accounts, cardholders, cards, photos
+from skillcard.services import (
+    accounts,
+    cardholders,
+    cards,
+    demo_business,
+    demo_hse,
+    demo_mycard,
+    photos,
+)
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 OPERATOR = Principal.operator()
@@ -123,6 +131,8 @@ def load_demo(
             certificate_number=certificate,
         )
     _add_users(uow_factory, holder_ids["Ann"])
+    for area in (demo_business, demo_hse, demo_mycard):
+        area.load(uow_factory=uow_factory, holder_ids=holder_ids, store=store)
     return True
 
 
