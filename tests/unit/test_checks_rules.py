@@ -57,7 +57,7 @@ def view_on(day: dt.date, status: CardStatus = CardStatus.ACTIVE) -> PublicCardV
     return PublicCardView.of_card(
         card,
         scheme=SCHEME,
-        card_type=GOLD,
+        card_type_title=GOLD.title,
         holder=HOLDER,
         occupation="",
         qualifications=(),

@@ -14,17 +14,28 @@ import hashlib
 import hmac
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.cards import Card, CardState
 from skillcard.domain.credentials import Outcome
 from skillcard.domain.people import Cardholder
-from skillcard.domain.schemes import CardType, Scheme
+from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput
 
 EXPIRING_SOON = "expiring_soon"  # the warning beside ``valid``, as DESIGN.md words it
 MAX_SITE_LENGTH = 200
 MAX_WINDOW_SECONDS = 86_400
+
+
+class CardOnRecord(NamedTuple):
+    """A card as the public check reads it: the card, its holder, and the titles of its card
+    type and occupation (read together, in one query)."""
+
+    card: Card
+    holder: Cardholder
+    card_type_title: str
+    occupation_title: str | None
 
 
 class CheckMethod(enum.StrEnum):
@@ -99,7 +110,7 @@ class PublicCardView:
         card: Card,
         *,
         scheme: Scheme,
-        card_type: CardType,
+        card_type_title: str,
         holder: Cardholder,
         occupation: str,
         qualifications: tuple[str, ...],
@@ -120,7 +131,7 @@ class PublicCardView:
             card_number=card.number,
             holder_name=holder.full_name,
             photo_sha256=holder.photo_sha256,
-            card_type=card_type.title,
+            card_type=card_type_title,
             occupation=occupation or None,
             qualifications=qualifications,
             expires_on=card.expires_on,

@@ -23,8 +23,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
-from skillcard.domain.cards import Card
 from skillcard.domain.checks import (
+    CardOnRecord,
     Check,
     CheckMethod,
     CheckOutcome,
@@ -35,7 +35,6 @@ from skillcard.domain.checks import (
 )
 from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
 from skillcard.domain.names import surname_key
-from skillcard.domain.people import Cardholder
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import utcnow
@@ -123,17 +122,16 @@ def _surname_key(surname: str) -> str:
 
 
 def _public_view(
-    uow: AbstractUnitOfWork, card: Card, holder: Cardholder, scheme: Scheme, today: dt.date
+    uow: AbstractUnitOfWork, found: CardOnRecord, scheme: Scheme, today: dt.date
 ) -> PublicCardView:
-    occupation = uow.occupations.get(card.occupation_id) if card.occupation_id else None
     return PublicCardView.of_card(
-        card,
+        found.card,
         scheme=scheme,
-        card_type=uow.card_types.get(card.card_type_id),
-        holder=holder,
-        occupation=occupation.title if occupation else "",
+        card_type_title=found.card_type_title,
+        holder=found.holder,
+        occupation=found.occupation_title or "",
         # only what the scheme has seen: never a self-declared claim
-        qualifications=uow.checks.verified_qualification_titles(holder.id),
+        qualifications=uow.checks.verified_qualification_titles(found.holder.id),
         today=today,
     )
 
@@ -158,9 +156,9 @@ def check_card(
     site, key = clean_site(site), _surname_key(surname)
     with uow:
         scheme, normalised = scheme_for_number(uow, number, scheme_code)
-        found = uow.checks.card_for_check(scheme.id, normalised)
-        if found is not None and found[1].surname_key == key:
-            view = _public_view(uow, found[0], found[1], scheme, now.date())
+        found = uow.checks.public_card(scheme.id, normalised)
+        if found is not None and found.holder.surname_key == key:
+            view = _public_view(uow, found, scheme, now.date())
         else:
             view = PublicCardView.no_match(scheme=scheme.code, card_number=normalised)
         uow.checks.add(
@@ -169,7 +167,7 @@ def check_card(
                 method=CheckMethod.NUMBER,
                 outcome=view.outcome,
                 # Kept for a wrong surname too: the holder and the scheme can see the attempt.
-                card_id=found[0].id if found is not None else None,
+                card_id=found.card.id if found is not None else None,
                 scheme_id=scheme.id,
                 checker_user_id=who.user_id if who is not None else None,
                 client_key=client if who is None else None,

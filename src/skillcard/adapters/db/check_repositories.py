@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.cards import Card
-from skillcard.domain.checks import Check
+from skillcard.domain.checks import CardOnRecord, Check
 from skillcard.domain.people import Cardholder
+
+# The statements of a Smart Check, built once: building them per check cost more than the
+# database took to answer them (profiled).
+_INSERT_CHECK = tables.checks.insert()
+_held, _q = tables.held_qualifications.c, tables.qualifications.c
+_QUALIFICATION_TITLES = (
+    sa.select(sa.func.coalesce(_q.title, _held.qualification_code))
+    .select_from(tables.held_qualifications)
+    .outerjoin(tables.qualifications, _q.code == _held.qualification_code)
+    .where(_held.cardholder_id == sa.bindparam("holder"), _held.verified.is_(True))
+    .order_by(_held.achieved_on, _held.id)
+)
+
+
+@functools.cache
+def _public_card_query() -> sa.Select:
+    """Built on first use: it names mapped classes, which are mapped when an engine is made."""
+    c, h = tables.cards.c, tables.cardholders.c
+    t, o = tables.card_types.c, tables.occupations.c
+    return (
+        sa.select(Card, Cardholder, t.title, o.title)
+        .join(tables.cardholders, h.id == c.cardholder_id)
+        .join(tables.card_types, t.id == c.card_type_id)
+        .outerjoin(tables.occupations, o.id == c.occupation_id)
+        .where(c.scheme_id == sa.bindparam("scheme_id"), c.number == sa.bindparam("number"))
+    )
 
 
 class CheckRepository(_Repository):
@@ -17,18 +45,19 @@ class CheckRepository(_Repository):
 
     def add(self, check: Check) -> None:
         check.id = self.session.execute(
-            tables.checks.insert().values(
-                checked_at=check.checked_at,
-                method=check.method,
-                outcome=check.outcome,
-                card_id=check.card_id,
-                scheme_id=check.scheme_id,
-                checker_user_id=check.checker_user_id,
-                client_key=check.client_key,
-                site=check.site,
-                synced_at=check.synced_at,
-                warnings=check.warnings,
-            )
+            _INSERT_CHECK,
+            {
+                "checked_at": check.checked_at,
+                "method": check.method,
+                "outcome": check.outcome,
+                "card_id": check.card_id,
+                "scheme_id": check.scheme_id,
+                "checker_user_id": check.checker_user_id,
+                "client_key": check.client_key,
+                "site": check.site,
+                "synced_at": check.synced_at,
+                "warnings": check.warnings,
+            },
         ).inserted_primary_key[0]
 
     def card_for_check(self, scheme_id: int, number: str) -> tuple[Card, Cardholder] | None:
@@ -42,18 +71,17 @@ class CheckRepository(_Repository):
         ).first()
         return (row[0], row[1]) if row else None
 
+    def public_card(self, scheme_id: int, number: str) -> CardOnRecord | None:
+        """What the public check shows of a card, in one query: the card, its holder, and the
+        titles of its card type and occupation."""
+        row = self.session.execute(
+            _public_card_query(), {"scheme_id": scheme_id, "number": number}
+        ).first()
+        return CardOnRecord(*row) if row else None
+
     def verified_qualification_titles(self, cardholder_id: int) -> tuple[str, ...]:
         """Titles of the qualifications the scheme has seen, oldest first, in one query."""
-        held, q = tables.held_qualifications.c, tables.qualifications.c
-        return tuple(
-            self.session.scalars(
-                sa.select(sa.func.coalesce(q.title, held.qualification_code))
-                .select_from(tables.held_qualifications)
-                .outerjoin(tables.qualifications, q.code == held.qualification_code)
-                .where(held.cardholder_id == cardholder_id, held.verified.is_(True))
-                .order_by(held.achieved_on, held.id)
-            )
-        )
+        return tuple(self.session.scalars(_QUALIFICATION_TITLES, {"holder": cardholder_id}))
 
     def of_card(self, card_id: int) -> list[Check]:
         k = tables.checks.c

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from skillcard.adapters.db import tables
+from skillcard.adapters.db import scheme_cache, tables
 from skillcard.domain.accounts import User
 from skillcard.domain.audit import GENESIS, AuditEvent
 from skillcard.domain.cards import Card
@@ -30,6 +30,10 @@ class _Repository:
 
 
 class SchemeRepository(_Repository):
+    def add(self, scheme: Scheme) -> None:
+        super().add(scheme)
+        scheme_cache.forget()
+
     def get(self, scheme_id: int) -> Scheme | None:
         return self.session.get(Scheme, scheme_id)
 
@@ -43,13 +47,7 @@ class SchemeRepository(_Repository):
 
     def for_number(self, number: str) -> Scheme | None:
         """The scheme whose prefix starts ``number`` (prefixes never start one another)."""
-        s = tables.schemes.c
-        return self.session.scalars(
-            sa.select(Scheme)
-            .where(sa.literal(number).startswith(s.number_prefix))
-            .order_by(sa.func.length(s.number_prefix).desc())
-            .limit(1)
-        ).first()
+        return scheme_cache.scheme_for_number(self.session, number)
 
     def next_serial(self, scheme_id: int, count: int = 1) -> int:
         """Reserve ``count`` serials for new cards and return the first of them."""
