@@ -245,3 +245,13 @@ def test_cli_check_exit_codes(cli, registry, uow_factory):
     assert [(c.method, c.checker_user_id, c.client_key) for c in stored] == [
         ("number", None, None)
     ] * 4
+
+
+def test_qr_checks_over_the_api_share_the_check_allowance(limited, registry):
+    """POST /api/v1/verify logs a check too, so it cannot be a way round the limit."""
+    params = {"number": registry.cards["bob"], "surname": "Smith"}
+    assert limited.get("/api/v1/check", params=params).status_code == 200
+    assert limited.post("/api/v1/verify", json={"qr": "SC1:NOT-A-CARD"}).status_code == 200
+    refused = limited.post("/api/v1/verify", json={"qr": "SC1:NOT-A-CARD"})
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"

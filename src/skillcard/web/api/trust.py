@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field, ValidationError
 from skillcard.errors import InvalidInput
 from skillcard.services import checks, credentials, trust
 from skillcard.services.verification import MAX_TEXT
-from skillcard.web.api.schemas import ERRORS
-from skillcard.web.deps import AnonymousClient, OptionalApiWho, Uows
+from skillcard.web.api.schemas import ERRORS, ErrorBody
+from skillcard.web.checking import limit_checks
+from skillcard.web.deps import AnonymousClient, Limiter, OptionalApiWho, Uows
 
 router = APIRouter(tags=["trust"], responses=ERRORS)
 CACHE_CONTROL = "public, max-age=300"
@@ -75,10 +76,19 @@ _BODY_DOC = {
 }
 
 
-@router.post("/verify", response_model=VerifyAnswer, openapi_extra=_BODY_DOC)
-async def verify(request: Request, uows: Uows, who: OptionalApiWho, client: AnonymousClient):
+@router.post(
+    "/verify",
+    response_model=VerifyAnswer,
+    openapi_extra=_BODY_DOC,
+    responses={429: {"model": ErrorBody, "description": "too many checks"}},
+)
+async def verify(
+    request: Request, uows: Uows, limiter: Limiter, who: OptionalApiWho, client: AnonymousClient
+):
     """Verify a QR code's text against this registry's keys and status lists. The check is
-    logged (``qr_online``) in the card's holder's record: a bearer token names the checker."""
+    logged (``qr_online``) in the card's holder's record: a bearer token names the checker.
+    It counts against the same allowance as a check by number (429 once it is used up)."""
+    await run_in_threadpool(limit_checks, request, limiter, who=who, client=client)
     raw = await _capped_body(request)
     try:
         body = VerifyRequest.model_validate_json(raw)
