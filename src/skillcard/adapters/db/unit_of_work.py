@@ -30,6 +30,10 @@ _READABLE = {
     "uq_schemes_number_prefix": "another scheme already uses that card number prefix",
     "uq_card_types_scheme_id_code": "the scheme already has a card type with that code",
     "uq_memberships_institute_code_number": "that membership number is already registered",
+    "uq_cpd_audits_scheme_id_year": "that scheme's CPD audit for the year is already sampled",
+    "uq_cpd_audit_cases_audit_id_cardholder_id": "that holder is already in this CPD audit",
+    "uq_qualification_reviews_held_qualification_id": "that qualification is already reviewed",
+    "ck_cpd_records_minutes_in_a_day": "CPD hours must be more than 0 and at most 24 a day",
 }
 
 

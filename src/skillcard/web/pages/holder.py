@@ -1,15 +1,28 @@
-"""A cardholder's own pages: their cards, qualifications and who checked their cards."""
+"""A cardholder's own record at /my: a phone-first hub of their cards, CPD, qualifications,
+applications, HSE result and who checked their cards."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
 from skillcard.domain.accounts import Role, require
-from skillcard.services import cardholders, checks
+from skillcard.services import applications, cardholders, checks, cpd
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.rendering import render
 
 router = APIRouter()
+
+
+def _review_states(uows, cardholder_id: int) -> dict[str, tuple[str, str]]:
+    """Per qualification code, the scheme's verdict on what the holder declared."""
+    with uows(read_only=True) as uow:
+        held = uow.cardholders.qualifications_of(cardholder_id)
+        reviews = uow.qualification_reviews.for_held([h.id for h in held])
+        return {
+            h.qualification_code: (reviews[h.id].state, reviews[h.id].reason)
+            for h in held
+            if h.id in reviews
+        }
 
 
 @router.get("/my")
@@ -25,8 +38,17 @@ def my_record(request: Request, session: PageSession, uows: Uows):
     checked = checks.cardholder_checks(
         uow=uows(read_only=True), who=who, cardholder_id=who.cardholder_id
     )
+    log = cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=who.cardholder_id)
     return render(
         request,
         "my_record.html",
-        {"who": who, "csrf_token": csrf, "record": record, "checks": checked},
+        {
+            "who": who,
+            "csrf_token": csrf,
+            "record": record,
+            "checks": checked,
+            "log": log,
+            "applications": applications.my_applications(uow=uows(read_only=True), who=who),
+            "reviews": _review_states(uows, who.cardholder_id),
+        },
     )

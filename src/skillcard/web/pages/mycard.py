@@ -1,7 +1,336 @@
-"""Pages of MyCard."""
+"""Pages of MyCard for the cardholder: CPD with evidence, applications, qualifications.
+
+The scheme admins' and assessors' pages are in application_admin.py, included here. Every page
+calls a service, which checks who may see or change what.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from skillcard.adapters.evidence_store import SUFFIX
+from skillcard.domain.cpd import TYPE_LABELS
+from skillcard.errors import InvalidInput, SkillcardError
+from skillcard.services import applications, cardholders, cpd, cpd_audit, eligibility
+from skillcard.services import registry as registry_service
+from skillcard.services.cpd_export import cpd_csv, cpd_pdf
+from skillcard.web.deps import PageSession, Uows
+from skillcard.web.pages import application_admin, qualification_pages
+from skillcard.web.pages.forms import check_csrf
+from skillcard.web.pages.mycard_common import Csrf, Files, evidence_store, holder_id, read_files
+from skillcard.web.pages.rendering import render
 
 router = APIRouter()
+router.include_router(application_admin.router)
+router.include_router(qualification_pages.router)
+
+
+def _cpd_page(request, who, csrf, uows, *, status=200, error="", field="", form=None, done=""):
+    log = cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=holder_id(who))
+    cases = cpd_audit.holder_cases(uow=uows(read_only=True), who=who)
+    return render(
+        request,
+        "cpd_record.html",
+        {
+            "who": who,
+            "csrf_token": csrf,
+            "log": log,
+            "cases": cases,
+            "types": TYPE_LABELS,
+            "today": dt.date.today().isoformat(),
+            "error": error,
+            "field": field,
+            "form": form or {},
+            "done": done,
+        },
+        status=status,
+    )
+
+
+@router.get("/my/cpd")
+def cpd_page(request: Request, session: PageSession, uows: Uows, done: str = ""):
+    who, csrf = session
+    return _cpd_page(request, who, csrf, uows, done="Your activity was saved." if done else "")
+
+
+_FIELD_OF = {
+    "hours": "cpd-hours",
+    "day": "cpd-hours",
+    "date": "cpd-date",
+    "future": "cpd-date",
+    "title": "cpd-title",
+    "kind": "cpd-type",
+    "file": "cpd-files",
+    "MB": "cpd-files",
+    "PDF": "cpd-files",
+    "empty": "cpd-files",
+}
+
+
+@router.post("/my/cpd")
+async def add_cpd(
+    request: Request,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    activity_on: Annotated[str, Form(max_length=20)] = "",
+    activity_type: Annotated[str, Form(max_length=40)] = "",
+    title: Annotated[str, Form(max_length=300)] = "",
+    provider: Annotated[str, Form(max_length=300)] = "",
+    hours: Annotated[str, Form(max_length=20)] = "",
+    learned: Annotated[str, Form(max_length=5000)] = "",
+    reflection: Annotated[str, Form(max_length=5000)] = "",
+    evidence: Files = None,
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    form = {
+        "activity_on": activity_on,
+        "activity_type": activity_type,
+        "title": title,
+        "provider": provider,
+        "hours": hours,
+        "learned": learned,
+        "reflection": reflection,
+    }
+    try:
+        try:
+            day = dt.date.fromisoformat(activity_on.strip())
+        except ValueError:
+            raise InvalidInput("enter the date of the activity, like 2026-03-14") from None
+        cpd.record_cpd(
+            uow=uows(),
+            who=who,
+            store=evidence_store(request),
+            cardholder_id=holder_id(who),
+            activity_on=day,
+            activity_type=activity_type,
+            title=title,
+            hours=hours,
+            provider=provider,
+            learned=learned,
+            reflection=reflection,
+            files=await read_files(evidence),
+        )
+    except SkillcardError as problem:
+        if problem.http_status in (401, 403, 404):
+            raise
+        field = next((f for word, f in _FIELD_OF.items() if word in problem.message), "cpd-title")
+        return _cpd_page(
+            request,
+            who,
+            csrf,
+            uows,
+            status=problem.http_status,
+            error=problem.message,
+            field=field,
+            form=form,
+        )
+    return RedirectResponse("/my/cpd?done=1", status_code=303)
+
+
+@router.post("/my/cpd/{record_id}/evidence")
+async def add_cpd_evidence(
+    request: Request,
+    record_id: int,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    evidence: Files = None,
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        cpd.add_cpd_evidence(
+            uow=uows(),
+            who=who,
+            store=evidence_store(request),
+            record_id=record_id,
+            files=await read_files(evidence),
+        )
+    except InvalidInput as problem:
+        return _cpd_page(
+            request,
+            who,
+            csrf,
+            uows,
+            status=422,
+            error=problem.message,
+            field=f"more-{record_id}",
+        )
+    return RedirectResponse("/my/cpd?done=1", status_code=303)
+
+
+@router.get("/my/cpd/export.csv")
+def export_csv(session: PageSession, uows: Uows):
+    who, _ = session
+    log = cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=holder_id(who))
+    return Response(
+        cpd_csv(log),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="cpd-record.csv"'},
+    )
+
+
+@router.get("/my/cpd/export.pdf")
+def export_pdf(session: PageSession, uows: Uows):
+    who, _ = session
+    log = cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=holder_id(who))
+    return Response(
+        cpd_pdf(log),
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="cpd-record.pdf"'},
+    )
+
+
+@router.post("/my/cpd/audit/{case_id}/answer")
+def answer_audit(
+    request: Request,
+    case_id: int,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    answer: Annotated[str, Form(max_length=4000)] = "",
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        cpd_audit.answer(uow=uows(), who=who, case_id=case_id, text=answer)
+    except InvalidInput as problem:
+        return _cpd_page(
+            request, who, csrf, uows, status=422, error=problem.message, field=f"answer-{case_id}"
+        )
+    return RedirectResponse("/my/cpd", status_code=303)
+
+
+@router.get("/evidence/{evidence_id}")
+def evidence_file(request: Request, evidence_id: int, session: PageSession, uows: Uows):
+    """A stored evidence file, for those who may see the holder's record (else 404)."""
+    who, _ = session
+    found, data = cpd.evidence_bytes(
+        uow=uows(read_only=True), who=who, store=evidence_store(request), evidence_id=evidence_id
+    )
+    return Response(
+        data,
+        media_type=found.media_type,
+        headers={
+            # Pictures show in the page; a PDF is downloaded, never run in this origin.
+            "Content-Disposition": (
+                f"{'attachment' if found.media_type == 'application/pdf' else 'inline'}; "
+                f'filename="evidence-{found.id}{SUFFIX[found.media_type]}"'
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'",
+        },
+    )
+
+
+# -- applications ------------------------------------------------------------------------------
+@router.get("/my/apply")
+def apply_page(request: Request, session: PageSession, uows: Uows, scheme: str = "ECS"):
+    who, csrf = session
+    holder_id(who)
+    schemes = registry_service.list_schemes(uow=uows(read_only=True))
+    rules = eligibility.rules_of_scheme(scheme_code=scheme)
+    return render(
+        request,
+        "application_start.html",
+        {
+            "who": who,
+            "csrf_token": csrf,
+            "rules": rules,
+            "scheme": scheme.upper(),
+            "schemes": [s for s in schemes if eligibility.rules_of_scheme(scheme_code=s.code)],
+            "cards": [
+                c
+                for c in cardholders.cardholder_record(
+                    uow=uows(read_only=True), who=who, cardholder_id=holder_id(who)
+                ).cards
+                if c.status == "active" and c.scheme_code == scheme.upper()
+            ],
+        },
+    )
+
+
+@router.post("/my/apply")
+def apply(
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    scheme: Annotated[str, Form(max_length=20)] = "ECS",
+    occupation: Annotated[str, Form(max_length=60)] = "",
+    renews: Annotated[str, Form(max_length=40)] = "",
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    app_id = applications.start_application(
+        uow=uows(),
+        who=who,
+        scheme_code=scheme,
+        occupation_code=occupation,
+        renews_card_number=renews or None,
+    )
+    return RedirectResponse(f"/my/applications/{app_id}", status_code=303)
+
+
+def _application_page(request, who, csrf, uows, app_id, *, status=200, error="", done=""):
+    view = applications.show_application(uow=uows(read_only=True), who=who, application_id=app_id)
+    return render(
+        request,
+        "application_detail.html",
+        {
+            "who": who,
+            "csrf_token": csrf,
+            "view": view,
+            "error": error,
+            "done": done,
+        },
+        status=status,
+    )
+
+
+@router.get("/my/applications/{app_id}")
+def application_page(
+    request: Request, app_id: int, session: PageSession, uows: Uows, done: str = ""
+):
+    who, csrf = session
+    words = {"evidence": "Your files were added.", "submitted": "Your application was sent."}
+    return _application_page(request, who, csrf, uows, app_id, done=words.get(done, ""))
+
+
+@router.post("/my/applications/{app_id}/evidence")
+async def application_evidence(
+    request: Request,
+    app_id: int,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    evidence: Files = None,
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        files = await read_files(evidence)
+        if not files:
+            raise InvalidInput("choose at least one file to add")
+        applications.add_application_evidence(
+            uow=uows(), who=who, store=evidence_store(request), application_id=app_id, files=files
+        )
+    except InvalidInput as problem:
+        return _application_page(
+            request, who, csrf, uows, app_id, status=422, error=problem.message
+        )
+    return RedirectResponse(f"/my/applications/{app_id}?done=evidence", status_code=303)
+
+
+@router.post("/my/applications/{app_id}/submit")
+def application_submit(app_id: int, session: PageSession, uows: Uows, csrf_token: Csrf = ""):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    applications.submit_application(uow=uows(), who=who, application_id=app_id)
+    return RedirectResponse(f"/my/applications/{app_id}?done=submitted", status_code=303)

@@ -1,0 +1,105 @@
+"""Evidence files (CPD certificates, qualification certificates): checked by content, stored by
+SHA-256 under ``files_dir/evidence``, like the photo store.
+
+The file's name and the browser's content type are trusted for nothing: the first bytes must be
+those of a PDF, JPEG, PNG or HEIC image. An executable renamed ``.pdf`` is refused. Files are
+kept exactly as given (a certificate must stay the certificate), and are only ever served with
+the content type found here, as a download-safe response, after an authorisation check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from skillcard.adapters.photos import is_sha256
+from skillcard.errors import InvalidInput
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+_HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+SUFFIX = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/heic": ".heic",
+}
+
+
+class EvidenceRefused(InvalidInput):
+    code = "evidence_refused"
+
+
+def sniff(data: bytes) -> str | None:
+    """The media type the bytes really are, among those accepted; None for anything else."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIC_BRANDS:
+        return "image/heic"
+    return None
+
+
+def check_evidence(data: bytes, filename: str = "") -> str:
+    """The accepted media type of ``data``, or EvidenceRefused saying why not."""
+    name = (filename or "the file").strip()[:100]
+    if not data:
+        raise EvidenceRefused(f"{name} is empty: choose a PDF, JPEG, PNG or HEIC file")
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise EvidenceRefused(
+            f"{name} is larger than {MAX_EVIDENCE_BYTES // 1024 // 1024} MB: "
+            "send a smaller scan or photo"
+        )
+    media_type = sniff(data)
+    if media_type is None:
+        raise EvidenceRefused(
+            f"{name} is not a PDF, JPEG, PNG or HEIC file (whatever its name says): "
+            "choose a scan or photo of the certificate"
+        )
+    return media_type
+
+
+def safe_filename(filename: str) -> str:
+    """A display name: no folders, no control characters, at most 200 characters."""
+    base = os.path.basename((filename or "").replace("\\", "/"))
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>')
+    return cleaned.strip()[:200] or "evidence"
+
+
+class EvidenceStore:
+    """Files under ``root/evidence/ab/<sha256><suffix>``, written atomically, never twice."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root) / "evidence"
+
+    def path(self, sha256: str, media_type: str) -> Path:
+        if not is_sha256(sha256) or media_type not in SUFFIX:
+            raise InvalidInput("not an evidence reference")
+        return self.root / sha256[:2] / f"{sha256}{SUFFIX[media_type]}"
+
+    def put(self, data: bytes, filename: str = "") -> tuple[str, str]:
+        """Check and keep ``data``; (sha256, media type). Nothing is written if refused."""
+        media_type = check_evidence(data, filename)
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest, media_type)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    file.write(data)
+                os.replace(temporary, target)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        return digest, media_type
+
+    def get(self, sha256: str, media_type: str) -> bytes | None:
+        try:
+            return self.path(sha256, media_type).read_bytes()
+        except (FileNotFoundError, InvalidInput):
+            return None

@@ -1,0 +1,278 @@
+"""Scheme admins' and assessors' MyCard pages: the applications queue (evidence beside the
+rules' reasons), declared qualifications and memberships, HSE passes, and the CPD audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from skillcard.domain.accounts import Role, require
+from skillcard.errors import InvalidInput, NotFound, SkillcardError
+from skillcard.services import applications, cpd, cpd_audit, qualifications
+from skillcard.services.eligibility_hse import record_hse_pass
+from skillcard.web.deps import PageSession, Uows
+from skillcard.web.pages.forms import check_csrf
+from skillcard.web.pages.rendering import render
+
+router = APIRouter()
+Csrf = Annotated[str, Form(max_length=100)]
+DONE = {
+    "verifying": "The application is marked as being checked.",
+    "refer": "The application was sent back to the applicant with your message.",
+    "reject": "The application was rejected.",
+    "approve": "The application was approved and the card issued.",
+    "hse": "The HSE pass was recorded.",
+    "verified": "The qualification was verified.",
+    "rejected": "The qualification was rejected.",
+    "membership": "The membership was verified.",
+    "lapsed": "The membership is recorded as lapsed.",
+}
+
+
+def _queue_page(
+    request, who, csrf, uows, *, status=200, error="", done="", failed=None, suspendable=None
+):
+    return render(
+        request,
+        "application_queue.html",
+        {
+            "who": who,
+            "csrf_token": csrf,
+            "error": error,
+            "done": DONE.get(done, ""),
+            "failed": failed,
+            "queue": applications.queue(uow=uows(read_only=True), who=who),
+            "pending": qualifications.pending_qualifications(uow=uows(read_only=True), who=who),
+            "memberships": _memberships(uows, who),
+            "current_memberships": _memberships(uows, who, verified=True),
+            "suspendable": suspendable or [],
+        },
+        status=status,
+    )
+
+
+def _memberships(uows, who, verified: bool = False):
+    """Memberships of holders related to the admin's scheme: those waiting to be verified, or
+    (``verified``) the current ones, which can be recorded as lapsed."""
+    with uows(read_only=True) as uow:
+        found = []
+        listed = uow.pqp_memberships.current() if verified else uow.pqp_memberships.unverified()
+        for m in listed:
+            holder = uow.cardholders.get(m.cardholder_id)
+            schemes = set(uow.cards.scheme_ids_of_cardholder(m.cardholder_id))
+            schemes |= {a.scheme_id for a in uow.applications.of_cardholder(m.cardholder_id)}
+            if who.is_hub_admin or who.scheme_id in schemes:
+                found.append((m, holder.full_name))
+        return found
+
+
+@router.get("/admin/applications")
+def queue_page(request: Request, session: PageSession, uows: Uows, done: str = ""):
+    who, csrf = session
+    return _queue_page(request, who, csrf, uows, done=done)
+
+
+@router.post("/admin/applications/{app_id}/{action}")
+def decide(
+    request: Request,
+    app_id: int,
+    action: str,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    message: Annotated[str, Form(max_length=1000)] = "",
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        applications.decide_application(
+            uow=uows(),
+            who=who,
+            application_id=app_id,
+            action=action,
+            message=message,
+            public_url=request.app.state.settings.public_url,
+        )
+    except SkillcardError as problem:
+        if problem.http_status in (401, 403, 404):
+            raise
+        return _queue_page(
+            request,
+            who,
+            csrf,
+            uows,
+            status=problem.http_status,
+            error=problem.message,
+            failed=(app_id, action),
+        )
+    return RedirectResponse(f"/admin/applications?done={action}", status_code=303)
+
+
+@router.post("/admin/cardholders/{holder_id}/hse")
+def hse_pass(
+    request: Request,
+    holder_id: int,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    passed_on: Annotated[str, Form(max_length=20)] = "",
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        try:
+            day = dt.date.fromisoformat(passed_on.strip())
+        except ValueError:
+            raise InvalidInput("enter the date of the HSE pass, like 2026-03-14") from None
+        record_hse_pass(uow=uows(), who=who, cardholder_id=holder_id, passed_on=day)
+    except InvalidInput as problem:
+        return _queue_page(request, who, csrf, uows, status=422, error=problem.message)
+    return RedirectResponse("/admin/applications?done=hse", status_code=303)
+
+
+@router.post("/admin/qualifications/{held_id}/{verdict}")
+def review_qualification(
+    request: Request,
+    held_id: int,
+    verdict: str,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        if verdict not in ("verified", "rejected"):
+            raise InvalidInput("a qualification is verified or rejected")
+        qualifications.review_qualification(
+            uow=uows(), who=who, held_id=held_id, verified=verdict == "verified", reason=reason
+        )
+    except InvalidInput as problem:
+        return _queue_page(request, who, csrf, uows, status=422, error=problem.message)
+    back = "/assessor" if who.role == Role.ASSESSOR else "/admin/applications"
+    return RedirectResponse(f"{back}?done={verdict}", status_code=303)
+
+
+@router.post("/admin/memberships/{membership_id}/verify")
+def verify_membership(membership_id: int, session: PageSession, uows: Uows, csrf_token: Csrf = ""):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    qualifications.verify_membership(uow=uows(), who=who, membership_id=membership_id)
+    return RedirectResponse("/admin/applications?done=membership", status_code=303)
+
+
+@router.post("/admin/memberships/{membership_id}/lapse")
+def lapse_membership(
+    request: Request,
+    membership_id: int,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    lapsed_on: Annotated[str, Form(max_length=20)] = "",
+):
+    """Record a lapse; the page then lists the holder's PQP cards that may now be suspended."""
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        try:
+            day = dt.date.fromisoformat(lapsed_on.strip())
+        except ValueError:
+            raise InvalidInput("enter the date the membership lapsed, like 2026-03-14") from None
+        cards = qualifications.lapse_membership(
+            uow=uows(), who=who, membership_id=membership_id, lapsed_on=day
+        )
+    except InvalidInput as problem:
+        return _queue_page(request, who, csrf, uows, status=422, error=problem.message)
+    return _queue_page(request, who, csrf, uows, done="lapsed", suspendable=cards)
+
+
+# -- assessors ---------------------------------------------------------------------------------
+@router.get("/assessor")
+def assessor_home(request: Request, session: PageSession, uows: Uows, done: str = ""):
+    who, csrf = session
+    require(who.role in (Role.ASSESSOR, Role.SCHEME_ADMIN), "review CPD audits")
+    return render(
+        request,
+        "assessor_cases.html",
+        {
+            "who": who,
+            "csrf_token": csrf,
+            "done": DONE.get(done, ""),
+            "cases": cpd_audit.assessor_cases(uow=uows(read_only=True), who=who),
+            "pending": qualifications.pending_qualifications(uow=uows(read_only=True), who=who),
+        },
+    )
+
+
+def _case_page(request, who, csrf, uows, case_id, *, status=200, error=""):
+    cases = {c.case.id: c for c in cpd_audit.assessor_cases(uow=uows(read_only=True), who=who)}
+    if case_id not in cases:
+        raise NotFound(f"no sampled CPD record {case_id} of your scheme")
+    case = cases[case_id]
+    log = cpd.cpd_log(
+        uow=uows(read_only=True), who=who, cardholder_id=case.case.cardholder_id, year=case.year
+    )
+    return render(
+        request,
+        "assessor_case.html",
+        {
+            "who": who,
+            "csrf_token": csrf,
+            "case": case,
+            "log": log,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@router.get("/assessor/cases/{case_id}")
+def case_page(request: Request, case_id: int, session: PageSession, uows: Uows):
+    who, csrf = session
+    return _case_page(request, who, csrf, uows, case_id)
+
+
+@router.post("/assessor/cases/{case_id}/{verdict}")
+def review_case(
+    request: Request,
+    case_id: int,
+    verdict: str,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    message: Annotated[str, Form(max_length=2000)] = "",
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        if verdict not in ("accept", "ask"):
+            raise InvalidInput("accept the record, or ask for more")
+        cpd_audit.review(
+            uow=uows(),
+            who=who,
+            case_id=case_id,
+            accept=verdict == "accept",
+            message=message,
+            public_url=request.app.state.settings.public_url,
+        )
+    except InvalidInput as problem:
+        return _case_page(request, who, csrf, uows, case_id, status=422, error=problem.message)
+    return RedirectResponse(f"/assessor/cases/{case_id}", status_code=303)
+
+
+@router.post("/assessor/cpd/{record_id}/verify")
+def verify_entry(
+    record_id: int,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    case: Annotated[int, Form()] = 0,
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    cpd.verify_cpd(uow=uows(), who=who, record_id=record_id)
+    return RedirectResponse(f"/assessor/cases/{case}" if case else "/assessor", status_code=303)

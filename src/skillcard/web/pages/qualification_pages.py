@@ -1,0 +1,118 @@
+"""The cardholder's qualification and institute membership pages (for the PQP card)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from skillcard.errors import InvalidInput, SkillcardError
+from skillcard.services import qualifications
+from skillcard.services import registry as registry_service
+from skillcard.web.deps import PageSession, Uows
+from skillcard.web.pages.forms import check_csrf
+from skillcard.web.pages.mycard_common import Csrf, Files, evidence_store, holder_id, read_files
+from skillcard.web.pages.rendering import render
+
+router = APIRouter()
+
+
+def _quals_page(request, who, csrf, uows, *, status=200, error="", field="", done=""):
+    holder_id(who)
+    return render(
+        request,
+        "qualification_add.html",
+        {
+            "who": who,
+            "csrf_token": csrf,
+            "error": error,
+            "field": field,
+            "done": done,
+            "qualifications": registry_service.qualifications(uow=uows(read_only=True)),
+            "institutes": registry_service.institutes(uow=uows(read_only=True)),
+        },
+        status=status,
+    )
+
+
+@router.get("/my/qualifications")
+def quals_page(request: Request, session: PageSession, uows: Uows, done: str = ""):
+    who, csrf = session
+    return _quals_page(
+        request, who, csrf, uows, done="Saved: the scheme will check it." if done else ""
+    )
+
+
+@router.post("/my/qualifications")
+async def add_qualification(
+    request: Request,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    code: Annotated[str, Form(max_length=60)] = "",
+    achieved_on: Annotated[str, Form(max_length=20)] = "",
+    certificate_number: Annotated[str, Form(max_length=100)] = "",
+    certificate: Files = None,
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        try:
+            day = dt.date.fromisoformat(achieved_on.strip())
+        except ValueError:
+            raise InvalidInput("enter the date you achieved it, like 2019-07-01") from None
+        qualifications.declare_qualification(
+            uow=uows(),
+            who=who,
+            store=evidence_store(request),
+            qualification_code=code,
+            achieved_on=day,
+            certificate_number=certificate_number,
+            files=await read_files(certificate),
+        )
+    except SkillcardError as problem:
+        if problem.http_status in (401, 403):
+            raise
+        return _quals_page(
+            request,
+            who,
+            csrf,
+            uows,
+            status=problem.http_status,
+            error=problem.message,
+            field="qual-code",
+        )
+    return RedirectResponse("/my/qualifications?done=1", status_code=303)
+
+
+@router.post("/my/memberships")
+def add_membership(
+    request: Request,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    institute: Annotated[str, Form(max_length=20)] = "",
+    number: Annotated[str, Form(max_length=40)] = "",
+    grade: Annotated[str, Form(max_length=100)] = "",
+):
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    try:
+        qualifications.declare_membership(
+            uow=uows(), who=who, institute_code=institute, number=number, grade=grade
+        )
+    except SkillcardError as problem:
+        if problem.http_status in (401, 403):
+            raise
+        return _quals_page(
+            request,
+            who,
+            csrf,
+            uows,
+            status=problem.http_status,
+            error=problem.message,
+            field="member-number",
+        )
+    return RedirectResponse("/my/qualifications?done=1", status_code=303)

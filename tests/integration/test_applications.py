@@ -1,0 +1,399 @@
+"""Applications, qualifications, PQP memberships and the CPD audit, end to end through the
+services on SQLite and PostgreSQL (issue 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from skillcard.adapters.evidence_store import EvidenceStore
+from skillcard.domain.applications import draw_sample
+from skillcard.domain.cards import add_months
+from skillcard.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from skillcard.services import applications as apps
+from skillcard.services import cardholders, cards, cpd, cpd_audit, qualifications
+from tests.factories import OPERATOR
+from tests.mycard_support import PDF, add_hse_pass, with_reference_data
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def mycard(registry, uow_factory):
+    return with_reference_data(registry, uow_factory)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return EvidenceStore(tmp_path / "files")
+
+
+LONG_AGO = dt.date(2015, 6, 1)
+
+
+def _outbox(uow_factory, to: str) -> list[str]:
+    with uow_factory() as uow:
+        return [m.subject for m in uow.outbox.recent(50, to)]
+
+
+def _give_installation_qualifications(uow_factory, reg) -> None:
+    for code in ("NVQ3_ELECTROTECHNICAL", "AM2", "BS7671_2018"):
+        cardholders.add_qualification(
+            uow=uow_factory(),
+            who=reg.principals["ecs_admin"],
+            cardholder_id=reg.holders["ann"],
+            qualification_code=code,
+            achieved_on=LONG_AGO,
+        )
+    add_hse_pass(uow_factory, reg.holders["ann"])
+
+
+def test_apply_submit_and_approve_issues_the_card(mycard, uow_factory, store):
+    ann = mycard.principals["ann"]
+    app_id = apps.start_application(
+        uow=uow_factory(), who=ann, scheme_code="ECS", occupation_code="INSTALLATION_ELECTRICIAN"
+    )
+    view = apps.show_application(uow=uow_factory(), who=ann, application_id=app_id)
+    assert view.application.state == "draft" and not view.decision.eligible
+    assert any("AM2 assessment" in t for t in view.decision.unmet)
+    assert (
+        apps.add_application_evidence(
+            uow=uow_factory(), who=ann, store=store, application_id=app_id, files=[("am2.pdf", PDF)]
+        )
+        == 1
+    )
+    apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
+    with pytest.raises(Conflict, match="open application"):
+        apps.start_application(
+            uow=uow_factory(),
+            who=ann,
+            scheme_code="ECS",
+            occupation_code="INSTALLATION_ELECTRICIAN",
+        )
+
+    queue = apps.queue(uow=uow_factory(), who=mycard.principals["ecs_admin"])
+    assert [v.application.id for v in queue] == [app_id]
+    assert queue[0].evidence[0].filename == "am2.pdf" and queue[0].decision.unmet
+    assert apps.queue(uow=uow_factory(), who=mycard.principals["cpcs_admin"]) == []
+    with pytest.raises(PermissionDenied, match="decide ECS applications"):
+        apps.decide_application(
+            uow=uow_factory(),
+            who=mycard.principals["cpcs_admin"],
+            application_id=app_id,
+            action="approve",
+        )
+    with pytest.raises(Conflict, match=r"the rules are not met yet: .*AM2"):
+        apps.decide_application(
+            uow=uow_factory(),
+            who=mycard.principals["ecs_admin"],
+            application_id=app_id,
+            action="approve",
+        )
+
+    _give_installation_qualifications(uow_factory, mycard)
+    done = apps.decide_application(
+        uow=uow_factory(),
+        who=mycard.principals["ecs_admin"],
+        application_id=app_id,
+        action="approve",
+    )
+    assert done.application.state == "card_issued" and done.card_number
+    record = cardholders.cardholder_record(
+        uow=uow_factory(), who=ann, cardholder_id=mycard.holders["ann"]
+    )
+    issued = [c for c in record.cards if c.number == done.card_number]
+    assert issued and issued[0].card_type_code == "INSTALLATION_ELECTRICIAN"
+    assert issued[0].state == "valid" and issued[0].occupation == "Installation Electrician"
+    assert "Your card is ready" in _outbox(uow_factory, "ann@example.test")
+    with pytest.raises(IllegalTransition):
+        apps.decide_application(
+            uow=uow_factory(),
+            who=mycard.principals["ecs_admin"],
+            application_id=app_id,
+            action="reject",
+            message="late",
+        )
+
+
+def test_refer_needs_a_message_and_the_holder_resubmits(mycard, uow_factory):
+    ann, admin = mycard.principals["ann"], mycard.principals["ecs_admin"]
+    app_id = apps.start_application(
+        uow=uow_factory(), who=ann, scheme_code="ECS", occupation_code="ELECTRICAL_LABOURER"
+    )
+    with pytest.raises(IllegalTransition):  # a draft is not in the queue yet
+        apps.decide_application(
+            uow=uow_factory(), who=admin, application_id=app_id, action="verifying"
+        )
+    apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
+    with pytest.raises(InvalidInput, match="say why"):
+        apps.decide_application(uow=uow_factory(), who=admin, application_id=app_id, action="refer")
+    apps.decide_application(
+        uow=uow_factory(),
+        who=admin,
+        application_id=app_id,
+        action="refer",
+        message="Send your HSE test result",
+    )
+    mine = apps.show_application(uow=uow_factory(), who=ann, application_id=app_id)
+    assert mine.application.state == "referred"
+    assert mine.application.message == "Send your HSE test result"
+    assert "Your application needs more from you" in _outbox(uow_factory, "ann@example.test")
+    with pytest.raises(NotFound):
+        apps.show_application(
+            uow=uow_factory(), who=mycard.principals["bob"], application_id=app_id
+        )
+    apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
+    add_hse_pass(uow_factory, mycard.holders["ann"])
+    done = apps.decide_application(
+        uow=uow_factory(), who=admin, application_id=app_id, action="approve"
+    )
+    assert done.application.state == "card_issued"
+
+
+def test_declared_qualification_is_verified_or_rejected_with_a_reason(mycard, uow_factory, store):
+    ann, admin = mycard.principals["ann"], mycard.principals["ecs_admin"]
+    with pytest.raises(InvalidInput, match="certificate number, or upload"):
+        qualifications.declare_qualification(
+            uow=uow_factory(), who=ann, store=store, qualification_code="AM2", achieved_on=LONG_AGO
+        )
+    with pytest.raises(NotFound):
+        qualifications.declare_qualification(
+            uow=uow_factory(),
+            who=ann,
+            store=store,
+            qualification_code="AM9",
+            achieved_on=LONG_AGO,
+            certificate_number="1",
+        )
+    am2 = qualifications.declare_qualification(
+        uow=uow_factory(),
+        who=ann,
+        store=store,
+        qualification_code="am2",
+        achieved_on=LONG_AGO,
+        files=[("am2.pdf", PDF)],
+    )
+    nvq = qualifications.declare_qualification(
+        uow=uow_factory(),
+        who=ann,
+        store=store,
+        qualification_code="NVQ3_ELECTROTECHNICAL",
+        achieved_on=LONG_AGO,
+        certificate_number="C-123",
+    )
+    pending = qualifications.pending_qualifications(uow=uow_factory(), who=admin)
+    assert {p.held.id for p in pending} == {am2, nvq}
+    assert [f.filename for p in pending if p.held.id == am2 for f in p.evidence] == ["am2.pdf"]
+    assert (
+        qualifications.pending_qualifications(
+            uow=uow_factory(), who=mycard.principals["cpcs_admin"]
+        )
+        == []
+    )
+    with pytest.raises(NotFound):
+        qualifications.review_qualification(
+            uow=uow_factory(), who=mycard.principals["cpcs_admin"], held_id=am2, verified=True
+        )
+    with pytest.raises(InvalidInput, match="reason"):
+        qualifications.review_qualification(
+            uow=uow_factory(), who=admin, held_id=nvq, verified=False
+        )
+    qualifications.review_qualification(uow=uow_factory(), who=admin, held_id=am2, verified=True)
+    qualifications.review_qualification(
+        uow=uow_factory(),
+        who=mycard.principals["assessor"],
+        held_id=nvq,
+        verified=False,
+        reason="The certificate number is not on the register",
+    )
+    app_id = apps.start_application(
+        uow=uow_factory(), who=ann, scheme_code="ECS", occupation_code="INSTALLATION_ELECTRICIAN"
+    )
+    decision = apps.show_application(uow=uow_factory(), who=ann, application_id=app_id).decision
+    met = [r.text for r in decision.reasons if r.met]
+    assert any("AM2 assessment" in t for t in met)
+    assert any("certificate given was rejected" in t for t in decision.unmet)
+    assert qualifications.pending_qualifications(uow=uow_factory(), who=admin) == []
+
+
+def test_pqp_membership_checked_verified_five_years_not_renewable_and_lapse(mycard, uow_factory):
+    ann, admin = mycard.principals["ann"], mycard.principals["ecs_admin"]
+    with pytest.raises(InvalidInput, match="not a IET membership number"):
+        qualifications.declare_membership(
+            uow=uow_factory(), who=ann, institute_code="IET", number="12345", grade="Member"
+        )
+    with pytest.raises(InvalidInput, match="not a professionally qualified grade of ICE"):
+        qualifications.declare_membership(
+            uow=uow_factory(), who=ann, institute_code="ICE", number="12345678", grade="Student"
+        )
+    member = qualifications.declare_membership(
+        uow=uow_factory(), who=ann, institute_code="iet", number="iet1234567", grade="Member"
+    )
+    add_hse_pass(uow_factory, mycard.holders["ann"])
+    app_id = apps.start_application(
+        uow=uow_factory(), who=ann, scheme_code="ECS", occupation_code="ELECTROTECHNICAL_PQP"
+    )
+    apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
+    with pytest.raises(Conflict, match="waiting to be verified"):
+        apps.decide_application(
+            uow=uow_factory(), who=admin, application_id=app_id, action="approve"
+        )
+    qualifications.verify_membership(uow=uow_factory(), who=admin, membership_id=member)
+    done = apps.decide_application(
+        uow=uow_factory(), who=admin, application_id=app_id, action="approve"
+    )
+    record = cardholders.cardholder_record(
+        uow=uow_factory(), who=ann, cardholder_id=mycard.holders["ann"]
+    )
+    pqp = next(c for c in record.cards if c.number == done.card_number)
+    assert pqp.card_type_code == "PQP" and (pqp.expires_on - pqp.issued_on).days >= 5 * 365
+    with pytest.raises(InvalidInput, match="cannot be renewed: apply again"):
+        apps.start_application(
+            uow=uow_factory(),
+            who=ann,
+            scheme_code="ECS",
+            occupation_code="ELECTROTECHNICAL_PQP",
+            renews_card_number=done.card_number,
+        )
+    suspendable = qualifications.lapse_membership(
+        uow=uow_factory(), who=admin, membership_id=member, lapsed_on=TODAY
+    )
+    assert suspendable == [done.card_number]
+
+
+def test_cpd_audit_sample_is_reproducible_and_reviewed_by_the_schemes_assessors(
+    mycard, uow_factory
+):
+    assert draw_sample(list(range(1, 1001)), 5, 42) == draw_sample(list(range(1000, 0, -1)), 5, 42)
+    assert len(draw_sample(list(range(1, 1001)), 5, 42)) == 50
+    with pytest.raises(PermissionDenied):
+        cpd_audit.sample(
+            uow=uow_factory(),
+            who=mycard.principals["cpcs_admin"],
+            scheme_code="ECS",
+            year=TODAY.year,
+        )
+    result = cpd_audit.sample(
+        uow=uow_factory(),
+        who=mycard.principals["ecs_admin"],
+        scheme_code="ECS",
+        year=TODAY.year,
+        share_percent=50,
+        seed=99,
+    )
+    assert result.population == 2 and len(result.cardholder_ids) == 1
+    assert result.cardholder_ids == draw_sample(
+        [mycard.holders["ann"], mycard.holders["bob"]], 50, 99
+    )
+    with pytest.raises(Conflict, match="already been sampled"):
+        cpd_audit.sample(
+            uow=uow_factory(),
+            who=mycard.principals["ecs_admin"],
+            scheme_code="ECS",
+            year=TODAY.year,
+        )
+    cpd_audit.sample(
+        uow=uow_factory(),
+        who=mycard.principals["cpcs_admin"],
+        scheme_code="CPCS",
+        year=TODAY.year,
+        share_percent=100,
+        seed=1,
+    )
+    cases = cpd_audit.assessor_cases(uow=uow_factory(), who=mycard.principals["assessor"])
+    assert [c.scheme_code for c in cases] == ["ECS"]  # never CPCS's sampled holders
+    case = cases[0]
+    # The assessor sees the sampled ECS holder's CPD, never an unsampled one's, nor CPCS's.
+    sampled = case.case.cardholder_id
+    unsampled = ({mycard.holders["ann"], mycard.holders["bob"]} - {sampled}).pop()
+    assessor = mycard.principals["assessor"]
+    assert cpd.cpd_log(uow=uow_factory(), who=assessor, cardholder_id=sampled).entries == []
+    for hidden in (unsampled, mycard.holders["cy"]):
+        with pytest.raises(NotFound):
+            cpd.cpd_log(uow=uow_factory(), who=assessor, cardholder_id=hidden)
+    holder_key = "ann" if case.case.cardholder_id == mycard.holders["ann"] else "bob"
+    holder = mycard.principals[holder_key]
+    with pytest.raises(InvalidInput, match="say what more"):
+        cpd_audit.review(
+            uow=uow_factory(), who=mycard.principals["assessor"], case_id=case.case.id, accept=False
+        )
+    cpd_audit.review(
+        uow=uow_factory(),
+        who=mycard.principals["assessor"],
+        case_id=case.case.id,
+        accept=False,
+        message="Please add the certificate for the March course",
+    )
+    assert "More is needed for your CPD audit" in _outbox(uow_factory, f"{holder_key}@example.test")
+    with pytest.raises(NotFound):
+        cpd_audit.answer(
+            uow=uow_factory(), who=mycard.principals["hub"], case_id=case.case.id, text="x"
+        )
+    cpd_audit.answer(
+        uow=uow_factory(), who=holder, case_id=case.case.id, text="Added it to the March entry"
+    )
+    mine = cpd_audit.holder_cases(uow=uow_factory(), who=holder)
+    assert mine[0].case.state == "answered" and mine[0].case.answer == "Added it to the March entry"
+    cpd_audit.review(
+        uow=uow_factory(), who=mycard.principals["assessor"], case_id=case.case.id, accept=True
+    )
+    assert cpd_audit.holder_cases(uow=uow_factory(), who=holder)[0].case.state == "accepted"
+
+
+def test_renewal_is_approved_by_renewing_the_card(mycard, uow_factory):
+    ann, admin = mycard.principals["ann"], mycard.principals["ecs_admin"]
+    old = cards.issue_card(
+        uow=uow_factory(),
+        who=OPERATOR,
+        cardholder_id=mycard.holders["ann"],
+        scheme_code="ECS",
+        card_type_code="INSTALLATION_ELECTRICIAN",
+        issued_on=add_months(TODAY, -34),
+    )
+    fresh = cards.issue_card(
+        uow=uow_factory(),
+        who=OPERATOR,
+        cardholder_id=mycard.holders["ann"],
+        scheme_code="ECS",
+        card_type_code="MAINTENANCE_ELECTRICIAN",
+    )
+    with pytest.raises(InvalidInput, match="can be renewed from"):
+        apps.start_application(
+            uow=uow_factory(),
+            who=ann,
+            scheme_code="ECS",
+            occupation_code="MAINTENANCE_ELECTRICIAN",
+            renews_card_number=fresh.number,
+        )
+    with pytest.raises(InvalidInput, match="is not a Maintenance Electrician card"):
+        apps.start_application(
+            uow=uow_factory(),
+            who=ann,
+            scheme_code="ECS",
+            occupation_code="MAINTENANCE_ELECTRICIAN",
+            renews_card_number=old.number,
+        )
+    with pytest.raises(NotFound):
+        apps.start_application(
+            uow=mycard.uow(),
+            who=mycard.principals["bob"],
+            scheme_code="ECS",
+            occupation_code="INSTALLATION_ELECTRICIAN",
+            renews_card_number=old.number,
+        )
+    app_id = apps.start_application(
+        uow=uow_factory(),
+        who=ann,
+        scheme_code="ECS",
+        occupation_code="INSTALLATION_ELECTRICIAN",
+        renews_card_number=old.number,
+    )
+    apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
+    _give_installation_qualifications(uow_factory, mycard)
+    done = apps.decide_application(
+        uow=uow_factory(), who=admin, application_id=app_id, action="approve"
+    )
+    assert done.application.kind == "renewal" and done.card_number == old.number
+    renewed = cards.show_card(uow=uow_factory(), who=ann, number=old.number)
+    assert renewed.issued_on == TODAY and renewed.expires_on == add_months(TODAY, 36)
