@@ -5,12 +5,186 @@ They never commit.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, registry
+
+from skillcard.adapters.db import tables_hse as t
+from skillcard.adapters.db.repositories import _Repository
+from skillcard.domain.assessment import Assessment, Item, ItemStatus
+from skillcard.domain.assessment_attempts import AWAITING_REVIEW, OPEN_STATES, Attempt
+from skillcard.domain.invigilation import Adjustment, DeclaredConflict, InvigilationEvent
 
 
 def map_classes(mapper_registry: registry) -> None:
     """Map this area's domain classes onto its tables (called once, from mapping.py)."""
+    for cls, table in (
+        (Assessment, t.hse_assessments),
+        (Item, t.hse_items),
+        (Attempt, t.hse_attempts),
+        (InvigilationEvent, t.hse_events),
+        (Adjustment, t.hse_adjustments),
+        (DeclaredConflict, t.hse_conflicts),
+    ):
+        mapper_registry.map_imperatively(cls, table)
 
 
 def attach(uow, session: Session) -> None:
     """Give a unit of work this area's repositories (called on entering it)."""
+    uow.hse_assessments = AssessmentRepository(session)
+    uow.hse_items = ItemRepository(session)
+    uow.hse_attempts = AttemptRepository(session)
+    uow.hse_events = EventRepository(session)
+    uow.hse_adjustments = AdjustmentRepository(session)
+    uow.hse_conflicts = ConflictRepository(session)
+
+
+class AssessmentRepository(_Repository):
+    def by_code(self, code: str) -> Assessment | None:
+        a = t.hse_assessments.c
+        return self.session.scalars(sa.select(Assessment).where(a.code == code)).first()
+
+    def get(self, assessment_id: int) -> Assessment | None:
+        return self.session.get(Assessment, assessment_id)
+
+
+class ItemRepository(_Repository):
+    def get(self, item_id: int) -> Item | None:
+        return self.session.get(Item, item_id)
+
+    def many(self, ids: list[int]) -> dict[int, Item]:
+        if not ids:
+            return {}
+        i = t.hse_items.c
+        return {x.id: x for x in self.session.scalars(sa.select(Item).where(i.id.in_(ids)))}
+
+    def live(self, language: str | None = None) -> list[Item]:
+        i = t.hse_items.c
+        query = sa.select(Item).where(i.status == ItemStatus.LIVE.value)
+        if language:
+            query = query.where(i.language == language)
+        return list(self.session.scalars(query.order_by(i.code, i.version)))
+
+    def latest(self) -> list[Item]:
+        """The newest version of every item, whatever its status: the bank as it stands."""
+        i = t.hse_items.c
+        newest = (
+            sa.select(i.code, sa.func.max(i.version).label("version")).group_by(i.code).subquery()
+        )
+        query = (
+            sa.select(Item)
+            .join(newest, sa.and_(i.code == newest.c.code, i.version == newest.c.version))
+            .order_by(i.code)
+        )
+        return list(self.session.scalars(query))
+
+    def versions(self, code: str) -> list[Item]:
+        i = t.hse_items.c
+        return list(self.session.scalars(sa.select(Item).where(i.code == code).order_by(i.version)))
+
+    def count(self) -> int:
+        return self.session.scalar(sa.select(sa.func.count()).select_from(t.hse_items)) or 0
+
+
+class AttemptRepository(_Repository):
+    def get(self, attempt_id: int, *, for_update: bool = False) -> Attempt | None:
+        if for_update:  # answers of one attempt are saved one after another (the seq check)
+            a = t.hse_attempts.c
+            query = sa.select(Attempt).where(a.id == attempt_id).with_for_update()
+            return self.session.scalars(query).first()
+        return self.session.get(Attempt, attempt_id)
+
+    def open_of(self, cardholder_id: int) -> Attempt | None:
+        a = t.hse_attempts.c
+        query = (
+            sa.select(Attempt)
+            .where(a.cardholder_id == cardholder_id, a.state.in_([s.value for s in OPEN_STATES]))
+            .order_by(a.id.desc())
+        )
+        return self.session.scalars(query).first()
+
+    def of_cardholder(self, cardholder_id: int) -> list[Attempt]:
+        a = t.hse_attempts.c
+        query = sa.select(Attempt).where(a.cardholder_id == cardholder_id).order_by(a.id.desc())
+        return list(self.session.scalars(query))
+
+    def awaiting_review(self, scheme_id: int | None) -> list[Attempt]:
+        a = t.hse_attempts.c
+        query = sa.select(Attempt).where(a.state.in_([s.value for s in AWAITING_REVIEW]))
+        if scheme_id is not None:
+            query = query.where(a.scheme_id == scheme_id)
+        return list(self.session.scalars(query.order_by(a.submitted_at, a.id)))
+
+    def overdue(self, now: dt.datetime, scheme_id: int | None = None) -> list[Attempt]:
+        a = t.hse_attempts.c
+        query = sa.select(Attempt).where(a.state == "started", a.deadline < now)
+        if scheme_id is not None:
+            query = query.where(a.scheme_id == scheme_id)
+        return list(self.session.scalars(query))
+
+    def answers(self, attempt_id: int) -> dict[int, int]:
+        """item id -> the place chosen on screen, for the questions answered."""
+        s = t.hse_answers.c
+        rows = self.session.execute(
+            sa.select(s.item_id, s.choice).where(s.attempt_id == attempt_id, s.choice.is_not(None))
+        )
+        return {item_id: choice for item_id, choice in rows}
+
+    def save_answer(
+        self, attempt_id: int, item_id: int, choice: int | None, seq: int, now: dt.datetime
+    ) -> None:
+        """Insert or overwrite the answer in one statement (INSERT ... ON CONFLICT, which
+        PostgreSQL and SQLite both speak); the caller holds the attempt's row lock."""
+        dialect = self.session.get_bind().dialect.name
+        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+        values = {"choice": choice, "seq": seq, "answered_at": now}
+        statement = insert(t.hse_answers).values(attempt_id=attempt_id, item_id=item_id, **values)
+        self.session.execute(
+            statement.on_conflict_do_update(index_elements=["attempt_id", "item_id"], set_=values)
+        )
+
+
+class EventRepository(_Repository):
+    def of_attempt(self, attempt_id: int) -> list[InvigilationEvent]:
+        e = t.hse_events.c
+        query = (
+            sa.select(InvigilationEvent)
+            .where(e.attempt_id == attempt_id)
+            .order_by(e.occurred_at, e.id)
+        )
+        return list(self.session.scalars(query))
+
+    def has_snapshot(self, attempt_id: int, sha256: str) -> bool:
+        e = t.hse_events.c
+        found = self.session.execute(
+            sa.select(e.id).where(e.attempt_id == attempt_id, e.snapshot_sha256 == sha256)
+        ).first()
+        return found is not None
+
+
+class AdjustmentRepository(_Repository):
+    def of_cardholder(self, cardholder_id: int) -> Adjustment | None:
+        j = t.hse_adjustments.c
+        query = sa.select(Adjustment).where(j.cardholder_id == cardholder_id)
+        return self.session.scalars(query).first()
+
+
+class ConflictRepository(_Repository):
+    def exists(self, invigilator_user_id: int | None, cardholder_id: int) -> bool:
+        if invigilator_user_id is None:
+            return False
+        c = t.hse_conflicts.c
+        found = self.session.execute(
+            sa.select(c.id).where(
+                c.invigilator_user_id == invigilator_user_id, c.cardholder_id == cardholder_id
+            )
+        ).first()
+        return found is not None
+
+    def of_invigilator(self, invigilator_user_id: int) -> list[DeclaredConflict]:
+        c = t.hse_conflicts.c
+        query = sa.select(DeclaredConflict).where(c.invigilator_user_id == invigilator_user_id)
+        return list(self.session.scalars(query))

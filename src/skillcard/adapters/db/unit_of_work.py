@@ -34,6 +34,11 @@ _READABLE = {
     "uq_cpd_audit_cases_audit_id_cardholder_id": "that holder is already in this CPD audit",
     "uq_qualification_reviews_held_qualification_id": "that qualification is already reviewed",
     "ck_cpd_records_minutes_in_a_day": "CPD hours must be more than 0 and at most 24 a day",
+    "uq_hse_items_code_version": "that version of the item is already in the bank",
+    "uq_hse_conflicts_invigilator_user_id_cardholder_id": (
+        "you have already declared a conflict with this candidate"
+    ),
+    "uq_hse_adjustments_cardholder_id": "the candidate already has adjustments: change them",
 }
 
 

@@ -1,7 +1,257 @@
-"""The API of the HSE assessment."""
+"""The API of the HSE assessment: attempts (for the candidate), review (for invigilators),
+results, and the item bank as QTI 3.0 packages. Bearer tokens, like the rest of the API."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, File, Request, Response, UploadFile
+from pydantic import BaseModel, Field
+
+from skillcard.adapters.face_detection import count_faces
+from skillcard.adapters.invigilation_files import (
+    MAX_ID_PHOTO_BYTES,
+    MAX_SNAPSHOT_BYTES,
+    InvigilationFileStore,
+)
+from skillcard.adapters.qti import MAX_PACKAGE_BYTES
+from skillcard.services import hse_attempts, hse_bank, hse_review, invigilation
+from skillcard.web.api.schemas import ERRORS
+from skillcard.web.deps import ApiWho, Uows
+
+router = APIRouter(prefix="/hse", tags=["hse"], responses=ERRORS)
+
+
+def _store(request: Request) -> InvigilationFileStore:
+    return InvigilationFileStore(request.app.state.settings.files_dir)
+
+
+class QuestionOut(BaseModel):
+    number: int
+    item_id: int
+    stem: str
+    options: list[str] = Field(description="in the order this candidate sees them; no key")
+    chosen: int | None
+
+
+class AttemptOut(BaseModel):
+    id: int
+    state: str
+    server_now: dt.datetime = Field(description="correct the countdown by this, not the device")
+    deadline: dt.datetime | None
+    seconds_left: int
+    answer_seq: int = Field(description="the last answer's seq: send a larger one next")
+    minutes: int
+    questions: list[QuestionOut]
+
+
+class Created(BaseModel):
+    id: int
+
+
+class StartIn(BaseModel):
+    scheme: str | None = Field(None, max_length=20)
+
+
+@router.post("/attempts", response_model=Created, status_code=201)
+def create_attempt(who: ApiWho, uows: Uows, body: StartIn | None = None):
+    """Start an attempt (or get the open one back, to resume); its form is drawn now."""
+    scheme = body.scheme if body else None
+    return {"id": hse_attempts.start_attempt(uow=uows(), who=who, scheme_code=scheme)}
+
+
+@router.get("/attempts/{attempt_id}", response_model=AttemptOut)
+def get_attempt(attempt_id: int, who: ApiWho, uows: Uows):
+    view = hse_attempts.candidate_view(uow=uows(), who=who, attempt_id=attempt_id)
+    return AttemptOut.model_validate(view, from_attributes=True)
+
+
+@router.post("/attempts/{attempt_id}/id-check", status_code=204)
+async def id_check(
+    request: Request,
+    attempt_id: int,
+    who: ApiWho,
+    uows: Uows,
+    face: Annotated[UploadFile, File(description="webcam photo, JPEG or PNG")],
+    id_document: Annotated[UploadFile, File(description="photo of the ID, JPEG or PNG")],
+):
+    hse_attempts.check_identity(
+        uow=uows(),
+        store=_store(request),
+        who=who,
+        attempt_id=attempt_id,
+        face_photo=await face.read(MAX_SNAPSHOT_BYTES + 1),
+        id_photo=await id_document.read(MAX_ID_PHOTO_BYTES + 1),
+    )
+    return Response(status_code=204)
+
+
+@router.post("/attempts/{attempt_id}/start", status_code=204)
+def start(attempt_id: int, who: ApiWho, uows: Uows):
+    hse_attempts.begin(uow=uows(), who=who, attempt_id=attempt_id)
+    return Response(status_code=204)
+
+
+class AnswerIn(BaseModel):
+    item_id: int
+    choice: int | None = Field(None, ge=0, le=7, description="the place on screen, from 0")
+    seq: int = Field(ge=1, le=1_000_000, description="larger than the last one sent")
+
+
+class SavedOut(BaseModel):
+    seq: int
+    seconds_left: int
+    server_now: dt.datetime
+
+
+@router.put("/attempts/{attempt_id}/answer", response_model=SavedOut)
+def answer(attempt_id: int, body: AnswerIn, who: ApiWho, uows: Uows):
+    """Save one answer. 409 after the deadline (the attempt is then submitted) or for a
+    replayed seq; 422 for a question not on the form; 404 for another's attempt."""
+    saved = hse_attempts.save_answer(
+        uow=uows(),
+        who=who,
+        attempt_id=attempt_id,
+        item_id=body.item_id,
+        choice=body.choice,
+        seq=body.seq,
+    )
+    return SavedOut.model_validate(saved, from_attributes=True)
+
+
+class EventIn(BaseModel):
+    kind: str = Field(max_length=40, description="tab_hidden, blur, copy, paste, ...")
+    detail: str = Field("", max_length=200)
+
+
+@router.post("/attempts/{attempt_id}/events")
+def event(attempt_id: int, body: EventIn, who: ApiWho, uows: Uows) -> dict:
+    ended = invigilation.report_event(
+        uow=uows(), who=who, attempt_id=attempt_id, kind=body.kind, detail=body.detail
+    )
+    return {"ended": ended}
+
+
+@router.post("/attempts/{attempt_id}/snapshots")
+async def snapshot(
+    request: Request,
+    attempt_id: int,
+    who: ApiWho,
+    uows: Uows,
+    snapshot: Annotated[UploadFile, File(description="a webcam frame, JPEG or PNG, ≤ 2 MB")],
+) -> dict:
+    data = await snapshot.read(MAX_SNAPSHOT_BYTES + 1)
+    faces = invigilation.add_snapshot(
+        uow=uows(),
+        store=_store(request),
+        count_faces=count_faces,
+        who=who,
+        attempt_id=attempt_id,
+        data=data,
+    )
+    return {"faces": faces}
+
+
+@router.post("/attempts/{attempt_id}/submit")
+def submit(attempt_id: int, who: ApiWho, uows: Uows) -> dict:
+    return {"state": hse_attempts.submit(uow=uows(), who=who, attempt_id=attempt_id)}
+
+
+@router.get("/results/me")
+def my_results(who: ApiWho, uows: Uows) -> dict:
+    """The candidate's latest verified result (weakest topics first) and any open attempt."""
+    mine = hse_review.my_results(uow=uows(read_only=True), who=who)
+    result = None
+    if mine.result:
+        r = mine.result
+        result = {
+            "attempt_id": r.attempt_id,
+            "passed": r.passed,
+            "score": r.score,
+            "out_of": r.out_of,
+            "pass_mark": r.pass_mark,
+            "valid_until": r.valid_until,
+            "weakest_topics": [
+                {"topic": t.topic, "title": t.title, "correct": t.correct, "asked": t.asked}
+                for t in r.weakest
+            ],
+        }
+    return {"result": result, "open_attempt_id": mine.open_attempt_id, "waiting": mine.waiting}
+
+
+@router.get("/review")
+def review_queue(who: ApiWho, uows: Uows) -> dict:
+    entries = hse_review.review_queue(uow=uows(), who=who)
+    return {"attempts": [e.__dict__ for e in entries]}
+
+
+class DecisionIn(BaseModel):
+    decision: str = Field(description="verify, reject, void or second_review")
+    reason: str = Field("", max_length=500)
+
+
+@router.post("/review/{attempt_id}/decision")
+def decide(attempt_id: int, body: DecisionIn, who: ApiWho, uows: Uows) -> dict:
+    state = hse_review.decide(
+        uow=uows(), who=who, attempt_id=attempt_id, decision=body.decision, reason=body.reason
+    )
+    return {"state": state}
+
+
+@router.get("/bank.zip", response_class=Response)
+def export_bank(who: ApiWho, uows: Uows):
+    """The item bank as a QTI 3.0 package."""
+    data = hse_bank.export_package(uow=uows(read_only=True), who=who)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="hse-bank.zip"'},
+    )
+
+
+@router.post("/bank")
+async def import_bank(
+    who: ApiWho, uows: Uows, package: Annotated[UploadFile, File(description="QTI 3.0 zip")]
+) -> dict:
+    data = await package.read(MAX_PACKAGE_BYTES + 1)
+    counts = hse_bank.import_package(uow=uows(), who=who, data=data)
+    return counts.__dict__
+
+
+class AdjustmentIn(BaseModel):
+    cardholder_id: int
+    extra_minutes: int = Field(0, ge=0, le=600)
+    reader: bool = False
+    large_text: bool = False
+    language: str = Field("en", max_length=10)
+
+
+@router.put("/adjustments")
+def grant_adjustment(body: AdjustmentIn, who: ApiWho, uows: Uows) -> dict:
+    """Reasonable adjustments for a candidate (a scheme admin or invigilator of their
+    scheme); who granted them is recorded, and the audit log says so."""
+    granted = invigilation.grant_adjustment(uow=uows(), who=who, **body.model_dump())
+    return {
+        "cardholder_id": granted.cardholder_id,
+        "extra_minutes": granted.extra_minutes,
+        "reader": granted.reader,
+        "large_text": granted.large_text,
+        "language": granted.language,
+        "granted_by": granted.granted_by,
+        "granted_at": granted.granted_at,
+    }
+
+
+class ConflictIn(BaseModel):
+    cardholder_id: int
+    relationship: str = Field(max_length=100, description="e.g. my brother")
+
+
+@router.post("/conflicts", status_code=201)
+def declare_conflict(body: ConflictIn, who: ApiWho, uows: Uows) -> dict:
+    """An invigilator declares an interest in a candidate, whom they then cannot review."""
+    invigilation.declare_conflict(
+        uow=uows(), who=who, cardholder_id=body.cardholder_id, relationship=body.relationship
+    )
+    return {"declared": True}

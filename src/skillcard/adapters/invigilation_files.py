@@ -1,0 +1,45 @@
+"""Identity photos and webcam snapshots of HSE attempts, stored like cardholders' photos.
+
+The same checks as :mod:`skillcard.adapters.photos` (a real JPEG or PNG by its content, size
+and pixel caps, re-encoded, named by SHA-256), but kept apart under ``files_dir/hse`` so that
+the photo route never serves them: only the invigilation pages do, after their own check.
+Checking (:meth:`InvigilationFileStore.check`) and writing (:meth:`~.keep`) are separate, so a
+service writes a file only once the change it belongs to is allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from skillcard.adapters.photos import PhotoRefused, PhotoStore, normalise_photo
+
+MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024  # a webcam frame as JPEG is far smaller
+MAX_ID_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+class InvigilationFileStore(PhotoStore):
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root) / "hse"
+
+    def check(self, data: bytes, limit: int, what: str) -> tuple[str, bytes]:
+        """The SHA-256 and normalised JPEG of an upload, or PhotoRefused; nothing written."""
+        if len(data) > limit:
+            raise PhotoRefused(f"the {what} is larger than {limit // 1024 // 1024} MB")
+        if not data:
+            raise PhotoRefused(f"the {what} is empty: take the picture again")
+        try:
+            jpeg = normalise_photo(data)
+        except PhotoRefused as refused:
+            raise PhotoRefused(f"the {what} was not accepted: {refused.message}") from None
+        return hashlib.sha256(jpeg).hexdigest(), jpeg
+
+    def keep(self, digest: str, jpeg: bytes) -> None:
+        target = self.path(digest)
+        if not target.exists():
+            self._write(target, jpeg)
+
+    def put_capped(self, data: bytes, limit: int, what: str) -> str:
+        digest, jpeg = self.check(data, limit, what)
+        self.keep(digest, jpeg)
+        return digest

@@ -1,0 +1,101 @@
+"""The HSE API with bearer tokens (issue 5): a candidate's attempt, hostile answers, review."""
+
+from __future__ import annotations
+
+from skillcard.adapters.item_bank_csv import demo_items
+from skillcard.adapters.photos import drawn_portrait
+from skillcard.services import hse_bank
+from tests.e2e.conftest import bearer
+from tests.factories import OPERATOR
+
+
+def test_an_attempt_over_the_api_never_shows_a_key(client, tokens, registry, uow_factory):
+    hse_bank.import_items(uow=uow_factory(), who=OPERATOR, items=demo_items())
+    ann, bob = bearer(tokens["ann"]), bearer(tokens["bob"])
+    assert (
+        client.post("/api/v1/hse/attempts", headers=bearer(tokens["ecs_admin"])).status_code == 403
+    )
+    made = client.post("/api/v1/hse/attempts", headers=ann)
+    assert made.status_code == 201
+    url = f"/api/v1/hse/attempts/{made.json()['id']}"
+    assert client.post("/api/v1/hse/attempts", headers=ann).json() == made.json()  # resumes
+    photos = {
+        "face": ("f.png", drawn_portrait("Ann"), "image/png"),
+        "id_document": ("d.png", drawn_portrait("Ann ID"), "image/png"),
+    }
+    assert client.post(f"{url}/id-check", headers=ann, files=photos).status_code == 204
+    assert client.post(f"{url}/start", headers=ann).status_code == 204
+    view = client.get(url, headers=ann).json()
+    assert len(view["questions"]) == 50 and view["seconds_left"] > 1790
+    assert "key" not in view["questions"][0] and "explanation" not in str(view)
+    assert client.get(url, headers=bob).status_code == 404
+    first = view["questions"][0]["item_id"]
+    put = client.put(f"{url}/answer", headers=ann, json={"item_id": first, "choice": 3, "seq": 1})
+    assert put.status_code == 200 and put.json()["seq"] == 1
+    checks = [
+        (bob, {"item_id": first, "choice": 1, "seq": 2}, 404),
+        (ann, {"item_id": first, "choice": 1, "seq": 1}, 409),
+        (ann, {"item_id": 10**9, "choice": 1, "seq": 3}, 422),
+        (ann, {"item_id": first, "choice": 9, "seq": 4}, 422),
+    ]
+    for who, body, status in checks:
+        answer = client.put(f"{url}/answer", headers=who, json=body)
+        assert answer.status_code == status and answer.json()["error"]["message"]
+    assert client.get(url, headers=ann).json()["questions"][0]["chosen"] == 3
+    huge = client.post(
+        f"{url}/snapshots",
+        headers=ann,
+        files={"snapshot": ("s.jpg", b"\xff\xd8" + b"0" * 3_000_000)},
+    )
+    assert huge.status_code == 422 and "larger than 2 MB" in huge.json()["error"]["message"]
+    assert client.post(f"{url}/submit", headers=ann).json() == {"state": "submitted"}
+    queue = client.get("/api/v1/hse/review", headers=bearer(tokens["invigilator"])).json()
+    assert [a["id"] for a in queue["attempts"]] == [made.json()["id"]]
+    decided = client.post(
+        f"/api/v1/hse/review/{made.json()['id']}/decision",
+        headers=bearer(tokens["invigilator"]),
+        json={"decision": "reject", "reason": "another person in the room"},
+    )
+    assert decided.json() == {"state": "rejected"}
+    assert client.get("/api/v1/hse/results/me", headers=ann).json()["result"] is None
+    exported = client.get("/api/v1/hse/bank.zip", headers=bearer(tokens["hub"]))
+    assert exported.headers["content-type"] == "application/zip"
+    again = client.post(
+        "/api/v1/hse/bank",
+        headers=bearer(tokens["hub"]),
+        files={"package": ("b.zip", exported.content, "application/zip")},
+    )
+    assert again.json()["unchanged"] == len(demo_items())
+
+
+def test_adjustments_and_conflicts_over_the_api(client, tokens, registry, uow_factory):
+    hse_bank.import_items(uow=uow_factory(), who=OPERATOR, items=demo_items())
+    ann_id = registry.holders["ann"]
+    body = {"cardholder_id": ann_id, "extra_minutes": 25, "reader": True}
+    refused = client.put("/api/v1/hse/adjustments", headers=bearer(tokens["cpcs_admin"]), json=body)
+    assert refused.status_code == 404  # Ann holds no CPCS card
+    granted = client.put("/api/v1/hse/adjustments", headers=bearer(tokens["ecs_admin"]), json=body)
+    assert (
+        granted.status_code == 200 and granted.json()["granted_by"] == registry.emails["ecs_admin"]
+    )
+    too_long = client.put(
+        "/api/v1/hse/adjustments",
+        headers=bearer(tokens["ecs_admin"]),
+        json={**body, "extra_minutes": 90},
+    )
+    assert too_long.status_code == 422
+    made = client.post("/api/v1/hse/attempts", headers=bearer(tokens["ann"])).json()
+    view = client.get(f"/api/v1/hse/attempts/{made['id']}", headers=bearer(tokens["ann"])).json()
+    assert view["minutes"] == 55
+    declared = client.post(
+        "/api/v1/hse/conflicts",
+        headers=bearer(tokens["invigilator"]),
+        json={"cardholder_id": ann_id, "relationship": "my cousin"},
+    )
+    assert declared.status_code == 201
+    again = client.post(
+        "/api/v1/hse/conflicts",
+        headers=bearer(tokens["invigilator"]),
+        json={"cardholder_id": ann_id, "relationship": "my cousin"},
+    )
+    assert again.status_code == 409
