@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     mail_from: str = "skillcard <no-reply@skillcard.invalid>"
     # The address links in e-mails point at (confirmations, invitations).
     public_url: str = "http://localhost:8000"
+    # Business Check: `skillcard serve` runs the expiry alerts daily at this hour (UTC), unless
+    # switched off (e.g. when a cron job runs `skillcard alerts run` instead).
+    alerts_daily: bool = True
+    alerts_hour_utc: int = Field(6, ge=0, le=23)
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:

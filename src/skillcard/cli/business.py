@@ -1,13 +1,133 @@
-"""``skillcard bulk-check``, ``skillcard alerts`` and ``skillcard business``: Business Check."""
+"""``skillcard bulk-check``, ``skillcard alerts`` and ``skillcard business``: Business Check.
+
+The command line acts as the operator. ``bulk-check`` without ``--business`` only answers;
+with it, every check also goes into that business's history.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from skillcard.cli.common import OPERATOR, console, print_json, uow
+from skillcard.config import get_settings
+from skillcard.errors import InvalidInput, NotFound
 
 app = typer.Typer(help="Businesses and their workforce.", no_args_is_help=True)
 alerts_app = typer.Typer(help="Expiry alerts for businesses.", no_args_is_help=True)
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 
 
-def bulk_check() -> None:
-    """Check every card in a CSV file (not built yet)."""
-    raise typer.Exit(2)
+def _business_id(text: str) -> int:
+    """A business by its id or its company registration number."""
+    from skillcard.domain.business import company_number
+
+    with uow(read_only=True) as work:
+        found = work.businesses.get(int(text)) if text.isdigit() and len(text) < 8 else None
+        if found is None:
+            try:
+                found = work.businesses.by_company_number(company_number(text))
+            except InvalidInput:
+                found = None
+        if found is None:
+            raise NotFound(f"there is no business {text!r} (give its id or company number)")
+        return found.id
+
+
+def bulk_check(
+    source: Annotated[Path, typer.Argument(help="CSV: number, surname[, scheme][, label]")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the results")],
+    business: Annotated[
+        str | None, typer.Option("--business", help="Record the checks for this business")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Check every card in a CSV file (up to 50,000 rows) and write each row's outcome."""
+    from skillcard.services import bulk_check as service
+
+    if not source.is_file():
+        raise InvalidInput(f"there is no file {str(source)!r}")
+    business_id = _business_id(business) if business else None
+    columns = [
+        TextColumn("Checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=console, disable=as_json, transient=as_json) as bar:
+        task = bar.add_task("rows", total=None)
+        summary = service.run_bulk(
+            uow_factory=uow,
+            who=OPERATOR,
+            source=source,
+            result=output,
+            business_id=business_id,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        print_json({**vars(summary), "output": str(output)})
+    else:
+        console.print(
+            f"[bold]{summary.rows:,} rows[/]: {summary.valid:,} valid, {summary.not_valid:,} "
+            f"not valid, {summary.errors:,} with errors. Results in [bold]{output}[/]."
+        )
+
+
+@app.command("list")
+def list_businesses(as_json: Json = False) -> None:
+    """Every confirmed business, with its number of people."""
+    with uow(read_only=True) as work:
+        rows = [
+            {
+                "id": b.id,
+                "name": b.name,
+                "company_number": b.company_number,
+                "people": len(work.businesses.users_of(b.id)),
+            }
+            for b in work.businesses.confirmed()
+        ]
+    if as_json:
+        print_json({"businesses": rows})
+        return
+    table = Table("id", "name", "company number", "people")
+    for row in rows:
+        table.add_row(str(row["id"]), row["name"], row["company_number"], str(row["people"]))
+    console.print(table)
+
+
+@alerts_app.command("run")
+def run_alerts(
+    day: Annotated[
+        str | None, typer.Option("--date", help="Run as on this day (YYYY-MM-DD); default today")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Queue each business admin's digest of cards expiring within 90, 60 or 30 days, or
+    newly suspended or revoked, and post signed webhooks. Running twice sends nothing twice."""
+    from skillcard.services import alerts
+
+    try:
+        today = dt.date.fromisoformat(day) if day else None
+    except ValueError:
+        raise InvalidInput("give --date as YYYY-MM-DD") from None
+    run = alerts.run_alerts(
+        uow_factory=uow,
+        who=OPERATOR,
+        public_url=get_settings().public_url,
+        post=alerts.default_poster(),
+        today=today,
+    )
+    if as_json:
+        print_json(vars(run))
+        return
+    console.print(
+        f"{run.businesses} business(es): {run.emails} digest(s) queued with {run.items} "
+        f"alert(s); {run.webhooks} webhook(s) posted."
+    )
+    for failure in run.webhook_failures:
+        console.print(f"[yellow]Webhook not delivered:[/] {failure}")

@@ -27,16 +27,40 @@ def serve(
     """Serve the web app and API. Every process is stateless: add more with --workers."""
     import uvicorn
 
-    get_settings().check_safe_to_serve()
-    uvicorn.run(
-        "skillcard.web:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=max(1, workers),
-        proxy_headers=True,
-        log_level="info",
+    settings = get_settings()
+    settings.check_safe_to_serve()
+    scheduler = _start_scheduler(settings)
+    try:
+        uvicorn.run(
+            "skillcard.web:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=max(1, workers),
+            proxy_headers=True,
+            log_level="info",
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+
+
+def _start_scheduler(settings):
+    """Business Check's daily expiry alerts, and sending the outbox when SMTP is set: one
+    thread in this (parent) process, whatever the number of workers."""
+    if not settings.alerts_daily and not settings.smtp_host:
+        return None
+    from skillcard.cli.common import uow
+    from skillcard.services.alerts_schedule import Scheduler
+
+    scheduler = Scheduler(
+        uow,
+        public_url=settings.public_url,
+        hour=settings.alerts_hour_utc if settings.alerts_daily else None,
+        mailer=settings.mailer(),
     )
+    scheduler.start()
+    return scheduler
 
 
 def _generate_demo_secret(settings):

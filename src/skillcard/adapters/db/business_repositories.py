@@ -1,16 +1,275 @@
-"""Repositories of Business Check: businesses, users, workforce, checks, jobs, alerts.
+"""Repositories of Business Check: businesses, sign-up links, workforce, checks, bulk jobs.
 
-They never commit.
+They never commit. Every query of a business's data takes its ``business_id``: the services
+pass the caller's own, so one business's rows are never read for another.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, registry
+
+from skillcard.adapters.db import tables
+from skillcard.adapters.db import tables_business as tb
+from skillcard.adapters.db.repositories import _Repository
+from skillcard.domain.accounts import Role, User
+from skillcard.domain.business import BulkJob, Business, BusinessCheck, WorkforceEntry
+from skillcard.domain.cards import Card
+from skillcard.domain.people import Cardholder
 
 
 def map_classes(mapper_registry: registry) -> None:
     """Map this area's domain classes onto its tables (called once, from mapping.py)."""
+    for cls, table in (
+        (Business, tb.businesses),
+        (WorkforceEntry, tb.workforce_entries),
+        (BusinessCheck, tb.business_checks),
+        (BulkJob, tb.bulk_jobs),
+    ):
+        mapper_registry.map_imperatively(cls, table)
 
 
 def attach(uow, session: Session) -> None:
     """Give a unit of work this area's repositories (called on entering it)."""
+    uow.businesses = BusinessRepository(session)
+    uow.business_tokens = BusinessTokenRepository(session)
+    uow.workforce = WorkforceRepository(session)
+    uow.business_checks = BusinessCheckRepository(session)
+    uow.bulk_jobs = BulkJobRepository(session)
+    uow.card_lookup = CardLookupRepository(session)
+
+
+# The columns a bulk check reads, for an array of (scheme id, number) pairs (PostgreSQL).
+_PAIRS_QUERY = sa.text(
+    "SELECT c.id, c.scheme_id, c.number, c.issued_on, c.expires_on, c.status, "
+    "h.surname_key, h.given_names, h.surname, t.title AS card_type "
+    "FROM unnest(CAST(:schemes AS integer[]), CAST(:numbers AS text[])) AS w(scheme_id, number) "
+    "JOIN cards c ON c.scheme_id = w.scheme_id AND c.number = w.number "
+    "JOIN cardholders h ON h.id = c.cardholder_id "
+    "JOIN card_types t ON t.id = c.card_type_id"
+)
+
+
+def _insert_many(session: Session, table: sa.Table, rows: list[dict]) -> None:
+    """Insert a batch of rows in the session's transaction: PostgreSQL's COPY (a statement
+    per row, even pipelined, cost most of a bulk check's time), SQLite's executemany."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(columns)
+    statement = f"COPY {table.name} ({names}) FROM STDIN"  # our own table and column names
+    with (
+        connection.connection.driver_connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+    ):
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+class BusinessRepository(_Repository):
+    def get(self, business_id: int) -> Business | None:
+        return self.session.get(Business, business_id)
+
+    def by_company_number(self, number: str) -> Business | None:
+        b = tb.businesses.c
+        return self.session.scalars(sa.select(Business).where(b.company_number == number)).first()
+
+    def confirmed(self) -> list[Business]:
+        b = tb.businesses.c
+        return list(self.session.scalars(sa.select(Business).where(b.confirmed).order_by(b.id)))
+
+    def users_of(self, business_id: int, role: Role | None = None) -> list[User]:
+        u = tables.users.c
+        query = sa.select(User).where(u.business_id == business_id).order_by(u.email)
+        if role is not None:
+            query = query.where(u.role == role)
+        return list(self.session.scalars(query))
+
+
+class BusinessTokenRepository(_Repository):
+    def add_token(self, **values) -> None:
+        self.session.execute(tb.business_tokens.insert().values(**values))
+
+    def find(self, token_hash: str):
+        t = tb.business_tokens.c
+        return self.session.execute(
+            sa.select(tb.business_tokens).where(t.token_hash == token_hash)
+        ).first()
+
+    def mark_used(self, token_hash: str, now: dt.datetime) -> None:
+        t = tb.business_tokens.c
+        self.session.execute(
+            tb.business_tokens.update().where(t.token_hash == token_hash).values(used_at=now)
+        )
+
+
+class WorkforceRepository(_Repository):
+    def get(self, business_id: int, entry_id: int) -> WorkforceEntry | None:
+        w = tb.workforce_entries.c
+        return self.session.scalars(
+            sa.select(WorkforceEntry).where(w.id == entry_id, w.business_id == business_id)
+        ).first()
+
+    def by_card(self, business_id: int, card_id: int) -> WorkforceEntry | None:
+        w = tb.workforce_entries.c
+        return self.session.scalars(
+            sa.select(WorkforceEntry).where(w.business_id == business_id, w.card_id == card_id)
+        ).first()
+
+    def remove(self, entry: WorkforceEntry) -> None:
+        self.session.delete(entry)
+        self.session.flush()
+
+    def with_cards(
+        self, business_id: int, *, site: str = "", subcontractor: str = ""
+    ) -> list[tuple[WorkforceEntry, Card, Cardholder, str, str]]:
+        """Each entry with its card, holder, scheme code and card type title, by label."""
+        w, c, h = tb.workforce_entries.c, tables.cards.c, tables.cardholders.c
+        s, t = tables.schemes.c, tables.card_types.c
+        query = (
+            sa.select(WorkforceEntry, Card, Cardholder, s.code, t.title)
+            .join(tables.cards, c.id == w.card_id)
+            .join(tables.cardholders, h.id == c.cardholder_id)
+            .join(tables.schemes, s.id == c.scheme_id)
+            .join(tables.card_types, t.id == c.card_type_id)
+            .where(w.business_id == business_id)
+            .order_by(h.surname_key, w.id)
+        )
+        if site:
+            query = query.where(w.site == site)
+        if subcontractor:
+            query = query.where(w.subcontractor == subcontractor)
+        return [tuple(row) for row in self.session.execute(query)]
+
+    def distinct(self, business_id: int, column: str) -> list[str]:
+        w = tb.workforce_entries.c
+        col = w[column]
+        query = sa.select(col).where(w.business_id == business_id, col != "").distinct()
+        return list(self.session.scalars(query.order_by(col)))
+
+
+class BusinessCheckRepository(_Repository):
+    def add_many(self, rows: list[dict]) -> None:
+        """Many checks at once (a bulk CSV's batch)."""
+        if rows:
+            _insert_many(self.session, tb.business_checks, rows)
+
+    def between(
+        self, business_id: int, start: dt.datetime, end: dt.datetime, limit: int | None = None
+    ) -> list[BusinessCheck]:
+        k = tb.business_checks.c
+        query = (
+            sa.select(BusinessCheck)
+            .where(k.business_id == business_id, k.checked_at >= start, k.checked_at < end)
+            .order_by(k.checked_at, k.id)
+        )
+        if limit:
+            query = query.limit(limit)
+        return list(self.session.scalars(query))
+
+    def recent(self, business_id: int, limit: int = 20) -> list[BusinessCheck]:
+        k = tb.business_checks.c
+        query = (
+            sa.select(BusinessCheck)
+            .where(k.business_id == business_id)
+            .order_by(k.checked_at.desc(), k.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+
+class BulkJobRepository(_Repository):
+    def get(self, business_id: int, job_id: str) -> BulkJob | None:
+        j = tb.bulk_jobs.c
+        return self.session.scalars(
+            sa.select(BulkJob).where(j.id == job_id, j.business_id == business_id)
+        ).first()
+
+    def update(self, job_id: str, **values) -> None:
+        j = tb.bulk_jobs.c
+        self.session.execute(tb.bulk_jobs.update().where(j.id == job_id).values(**values))
+
+    def recent(self, business_id: int, limit: int = 10) -> list[BulkJob]:
+        j = tb.bulk_jobs.c
+        return list(
+            self.session.scalars(
+                sa.select(BulkJob)
+                .where(j.business_id == business_id)
+                .order_by(j.created_at.desc())
+                .limit(limit)
+            )
+        )
+
+
+class CardLookupRepository(_Repository):
+    """Cards by number, many at once: what a bulk check needs of each (one query per batch)."""
+
+    def for_numbers(self, wanted: dict[int, list[str]]) -> dict[tuple[int, str], sa.Row]:
+        """Cards by (scheme id, number), for a batch's numbers of every scheme in one query.
+        PostgreSQL joins the pairs as two arrays (a statement that never changes shape, 4x
+        faster than the portable form); elsewhere one ``scheme_id = ? AND number IN (...)``
+        per scheme, each using the unique index."""
+        if not wanted:
+            return {}
+        if self.session.get_bind().dialect.name == "postgresql":
+            pairs = [(s, n) for s, numbers in wanted.items() for n in numbers]
+            rows = self.session.execute(
+                _PAIRS_QUERY,
+                {"schemes": [s for s, _ in pairs], "numbers": [n for _, n in pairs]},
+            )
+            return {(row.scheme_id, row.number): row for row in rows}
+        c, h, t = tables.cards.c, tables.cardholders.c, tables.card_types.c
+        # Each batch's mix of schemes is a new statement: caching them would only fill the
+        # statement cache (memory growing with the file) for no reuse. This unit of work's
+        # connection serves one batch, so it alone goes without the cache.
+        connection = self.session.connection().execution_options(compiled_cache=None)
+        rows = connection.execute(
+            sa.select(
+                c.id,
+                c.scheme_id,
+                c.number,
+                c.issued_on,
+                c.expires_on,
+                c.status,
+                h.surname_key,
+                h.given_names,
+                h.surname,
+                t.title.label("card_type"),
+            )
+            .join(tables.cardholders, h.id == c.cardholder_id)
+            .join(tables.card_types, t.id == c.card_type_id)
+            .where(
+                sa.or_(
+                    *(
+                        sa.and_(c.scheme_id == scheme_id, c.number.in_(numbers))
+                        for scheme_id, numbers in wanted.items()
+                    )
+                )
+            )
+        )
+        return {(row.scheme_id, row.number): row for row in rows}
+
+    def log_checks(self, rows: list[dict]) -> None:
+        """A batch's entries in the public check log (what each card's holder reads), in
+        one statement."""
+        if rows:
+            full = [{"client_key": None, "site": None, "synced_at": None, **r} for r in rows]
+            _insert_many(self.session, tables.checks, full)
+
+    def public_card(self, scheme_id: int, number: str):
+        """(card, holder, card type title, occupation title) of one number, or None: all a
+        public view of the card needs, in one query."""
+        c, h = tables.cards.c, tables.cardholders.c
+        t, o = tables.card_types.c, tables.occupations.c
+        row = self.session.execute(
+            sa.select(Card, Cardholder, t.title, o.title)
+            .join(tables.cardholders, h.id == c.cardholder_id)
+            .join(tables.card_types, t.id == c.card_type_id)
+            .outerjoin(tables.occupations, o.id == c.occupation_id)
+            .where(c.scheme_id == scheme_id, c.number == number)
+        ).first()
+        return tuple(row) if row else None

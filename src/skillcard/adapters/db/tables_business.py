@@ -1,10 +1,96 @@
-"""Tables of Business Check: businesses, users, workforce, checks, bulk jobs, alerts.
+"""Tables of Business Check: businesses, sign-up links, workforce, checks, bulk jobs.
 
-On the one schema's metadata (see tables.py); migrations are written to match.
+On the one schema's metadata (see tables.py); migration 0006 is written to match. Methods,
+outcomes and states are plain strings here (their words are the domain's enums).
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
+import sqlalchemy as sa
 
-from skillcard.adapters.db.tables import _enum, _id, metadata  # noqa: F401
+from skillcard.adapters.db.tables import _id, metadata
+
+businesses = sa.Table(
+    "businesses",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("company_number", sa.String(8), nullable=False, unique=True),
+    sa.Column("address", sa.String(500), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("confirmed", sa.Boolean, nullable=False, default=False),
+    sa.Column("webhook_url", sa.String(500)),
+    sa.Column("webhook_secret", sa.String(100)),
+)
+
+# One-use links sent by e-mail: confirm a registration, accept an invitation. Only the
+# SHA-256 of the link's secret is stored.
+business_tokens = sa.Table(
+    "business_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True)),
+)
+
+workforce_entries = sa.Table(
+    "workforce_entries",
+    metadata,
+    _id(),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("card_id", sa.ForeignKey("cards.id"), nullable=False, index=True),
+    sa.Column("label", sa.String(200), nullable=False, default=""),
+    sa.Column("trade", sa.String(200), nullable=False, default=""),
+    sa.Column("site", sa.String(200), nullable=False, default=""),
+    sa.Column("subcontractor", sa.String(200), nullable=False, default=""),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("added_by", sa.String(254), nullable=False),
+    sa.Column("alerted_state", sa.String(24), nullable=False, default=""),
+    sa.UniqueConstraint("business_id", "card_id"),
+)
+
+# A business's own check history: kept for its audits, whatever the public check log holds.
+business_checks = sa.Table(
+    "business_checks",
+    metadata,
+    _id(),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("method", sa.String(12), nullable=False),
+    sa.Column("outcome", sa.String(24), nullable=False),
+    sa.Column("checker", sa.String(254), nullable=False),
+    sa.Column("checker_user_id", sa.ForeignKey("users.id")),
+    sa.Column("scheme", sa.String(20), nullable=False, default=""),
+    sa.Column("card_number", sa.String(40), nullable=False, default=""),
+    sa.Column("holder_name", sa.String(210), nullable=False, default=""),
+    sa.Column("card_id", sa.ForeignKey("cards.id")),
+    sa.Column("site", sa.String(200), nullable=False, default=""),
+    sa.Column("latitude", sa.Float),
+    sa.Column("longitude", sa.Float),
+    sa.Column("note", sa.String(1000), nullable=False, default=""),
+    sa.Column("face_confirmed", sa.Boolean),
+    sa.Column("synced_at", sa.DateTime(timezone=True)),
+    sa.Column("bulk_job_id", sa.String(36)),
+    sa.Index("ix_business_checks_business_id_checked_at", "business_id", "checked_at"),
+)
+
+bulk_jobs = sa.Table(
+    "bulk_jobs",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False, index=True),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("total_rows", sa.Integer, nullable=False, default=0),
+    sa.Column("done_rows", sa.Integer, nullable=False, default=0),
+    sa.Column("valid_rows", sa.Integer, nullable=False, default=0),
+    sa.Column("error_rows", sa.Integer, nullable=False, default=0),
+    sa.Column("message", sa.String(500), nullable=False, default=""),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+)

@@ -39,6 +39,10 @@ _READABLE = {
         "you have already declared a conflict with this candidate"
     ),
     "uq_hse_adjustments_cardholder_id": "the candidate already has adjustments: change them",
+    # Business Check
+    "uq_businesses_company_number": "a business with that company registration number is "
+    "registered",
+    "uq_workforce_entries_business_id_card_id": "that card is already in your workforce",
 }
 
 

@@ -1,7 +1,331 @@
-"""The API of Business Check."""
+"""The API of Business Check: an employer's own systems call it with a bearer token of one
+of the business's users (POST /api/v1/tokens). Every route acts for the token's business."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import dataclasses
+import datetime as dt
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Body, File, Query, Request, Response, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from skillcard.errors import NotFound
+from skillcard.services import (
+    bulk_check,
+    business,
+    business_checks,
+    reports,
+    workforce,
+)
+from skillcard.services.audit import utcnow
+from skillcard.web.api.schemas import ERRORS
+from skillcard.web.business_uploads import result_path, start_upload
+from skillcard.web.checking import limit_checks, public_answer, with_photo_url
+from skillcard.web.deps import AnonymousClient, ApiWho, Limiter, SettingsDep, Uows
+
+router = APIRouter(prefix="/business", tags=["business"], responses=ERRORS)
+
+
+class Registration(BaseModel):
+    name: str = Field(max_length=200)
+    company_number: str = Field(max_length=20, description="Companies House, e.g. 01234567")
+    address: str = Field(max_length=500)
+    admin_name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+
+
+@router.post("/register", status_code=201)
+def register(body: Registration, uows: Uows, settings: SettingsDep):
+    """Register a business (free). Its admin confirms by the link e-mailed to them."""
+    business_id = business.register_business(
+        uow=uows(), public_url=settings.public_url, **body.model_dump()
+    )
+    return {"id": business_id, "message": "check your e-mail for the confirmation link"}
+
+
+class Token(BaseModel):
+    token: str = Field(max_length=200)
+
+
+@router.post("/confirm")
+def confirm(body: Token, uows: Uows):
+    return {"email": business.confirm_registration(uow=uows(), token=body.token)}
+
+
+@router.get("")
+def show(who: ApiWho, uows: Uows):
+    """The business and its people."""
+    found, people = business.business_people(uow=uows(read_only=True), who=who)
+    return {
+        "id": found.id,
+        "name": found.name,
+        "company_number": found.company_number,
+        "address": found.address,
+        "confirmed": found.confirmed,
+        "webhook_url": found.webhook_url,
+        "people": [
+            {
+                "id": u.id,
+                "email": u.email,
+                "name": u.display_name,
+                "role": u.role,
+                "active": u.active,
+            }
+            for u in people
+        ],
+    }
+
+
+class Invitation(BaseModel):
+    email: str = Field(max_length=254)
+    display_name: str = Field("", max_length=200)
+
+
+@router.post("/checkers", status_code=201)
+def invite(body: Invitation, who: ApiWho, uows: Uows, settings: SettingsDep):
+    """Invite a colleague as a business checker (admins only): they get an e-mail link."""
+    user_id = business.invite_checker(
+        uow=uows(), who=who, public_url=settings.public_url, **body.model_dump()
+    )
+    return {"id": user_id}
+
+
+@router.delete("/users/{user_id}", status_code=204)
+def remove_user(user_id: int, who: ApiWho, uows: Uows):
+    business.remove_user(uow=uows(), who=who, user_id=user_id)
+    return Response(status_code=204)
+
+
+class Webhook(BaseModel):
+    url: str | None = Field(None, max_length=500)
+
+
+@router.put("/webhook")
+def set_webhook(body: Webhook, who: ApiWho, uows: Uows):
+    """Alerts to a URL too, signed: X-Skillcard-Signature: sha256=HMAC-SHA256(secret, body).
+    The secret is shown once, here."""
+    return {"secret": business.set_webhook(uow=uows(), who=who, url=body.url)}
+
+
+@router.get("/workforce")
+def list_workforce(
+    who: ApiWho,
+    uows: Uows,
+    site: Annotated[str, Query(max_length=200)] = "",
+    subcontractor: Annotated[str, Query(max_length=200)] = "",
+    state: Annotated[str, Query(max_length=24)] = "",
+):
+    """The workforce with each card's state today, and the count of every state."""
+    board = workforce.dashboard(
+        uow=uows(read_only=True), who=who, site=site, subcontractor=subcontractor, state=state
+    )
+    return {
+        "counts": {k.value: v for k, v in board.counts.items()},
+        "workers": [
+            {**dataclasses.asdict(r), "id": r.entry_id, "state": r.state.value} for r in board.rows
+        ],
+        "sites": board.sites,
+        "subcontractors": board.subcontractors,
+    }
+
+
+class Worker(BaseModel):
+    number: str = Field(max_length=40)
+    surname: str = Field(max_length=100)
+    scheme: str | None = Field(None, max_length=20)
+    label: str = Field("", max_length=200)
+    trade: str = Field("", max_length=200)
+    site: str = Field("", max_length=200)
+    subcontractor: str = Field("", max_length=200, description="the subcontractor's company")
+
+
+@router.post("/workforce", status_code=201)
+def add_worker(body: Worker, who: ApiWho, uows: Uows):
+    """Add a card by its number and holder's surname; a mismatch is the check's no match."""
+    fields = body.model_dump()
+    entry_id = workforce.add_worker(uow=uows(), who=who, scheme_code=fields.pop("scheme"), **fields)
+    return {"id": entry_id}
+
+
+@router.delete("/workforce/{entry_id}", status_code=204)
+def remove_worker(entry_id: int, who: ApiWho, uows: Uows):
+    workforce.remove_worker(uow=uows(), who=who, entry_id=entry_id)
+    return Response(status_code=204)
+
+
+class Where(BaseModel):
+    site: str = Field("", max_length=200)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    note: str = Field("", max_length=1000)
+    face_confirmed: bool | None = Field(None, description="the face matches the card's photo")
+
+
+class CheckRequest(Where):
+    number: str = Field(max_length=40)
+    surname: str = Field(max_length=100)
+    scheme: str | None = Field(None, max_length=20)
+    spot: bool = Field(False, description="a spot check on site: needs site, face_confirmed")
+
+
+def _where(body: Where) -> business_checks.Where:
+    return business_checks.Where(
+        site=body.site,
+        latitude=body.latitude,
+        longitude=body.longitude,
+        note=body.note,
+        face_confirmed=body.face_confirmed,
+    )
+
+
+@router.post("/checks")
+def check(
+    body: CheckRequest,
+    request: Request,
+    who: ApiWho,
+    uows: Uows,
+    limiter: Limiter,
+    client: AnonymousClient,
+):
+    """Check a card and keep it in the business's history; answers as GET /check does (and
+    counts against the same signed-in allowance of checks)."""
+    limit_checks(request, limiter, who=who, client=client)
+    result = business_checks.check_for_business(
+        uow=uows(),
+        who=who,
+        number=body.number,
+        surname=body.surname,
+        scheme_code=body.scheme,
+        spot=body.spot,
+        where=_where(body),
+    )
+    return public_answer(with_photo_url(request, result))
+
+
+class OfflineCheck(Where):
+    number: str = Field(max_length=40)
+    surname: str = Field(max_length=100)
+    scheme: str | None = Field(None, max_length=20)
+    checked_at: dt.datetime = Field(description="when the phone made it (ISO 8601, zoned)")
+
+
+@router.post("/checks/offline")
+def sync_offline(
+    who: ApiWho,
+    uows: Uows,
+    items: Annotated[list[OfflineCheck], Body(max_length=business_checks.MAX_OFFLINE)],
+):
+    """Checks a phone queued offline (at most 500), each recorded at its own time."""
+    results = business_checks.sync_offline(
+        uow=uows(),
+        who=who,
+        items=[
+            business_checks.OfflineItem(
+                number=i.number,
+                surname=i.surname,
+                scheme=i.scheme,
+                checked_at=i.checked_at,
+                where=_where(i),
+            )
+            for i in items
+        ],
+    )
+    return {
+        "stored": sum(r.stored for r in results),
+        "results": [dataclasses.asdict(r) for r in results],
+    }
+
+
+def _check_json(c) -> dict:
+    return {
+        k: getattr(c, k)
+        for k in (
+            "checked_at",
+            "method",
+            "outcome",
+            "scheme",
+            "card_number",
+            "holder_name",
+            "checker",
+            "site",
+            "latitude",
+            "longitude",
+            "note",
+            "face_confirmed",
+            "synced_at",
+            "bulk_job_id",
+        )
+    }
+
+
+@router.get("/checks")
+def history(
+    who: ApiWho,
+    uows: Uows,
+    start: Annotated[str, Query(max_length=10, description="YYYY-MM-DD")] = "",
+    end: Annotated[str, Query(max_length=10, description="YYYY-MM-DD, included")] = "",
+):
+    """The business's checks in a date range (default the last 30 days), oldest first."""
+    first, last = reports.period(start, end, utcnow().date())
+    report = reports.build_report(uow=uows(), who=who, start=first, end=last, form="view")
+    return {"start": first, "end": last, "checks": [_check_json(c) for c in report.checks]}
+
+
+def _job_json(job) -> dict:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "filename": job.filename,
+        "total_rows": job.total_rows,
+        "done_rows": job.done_rows,
+        "valid_rows": job.valid_rows,
+        "error_rows": job.error_rows,
+        "percent": job.percent,
+        "message": job.message,
+        "result_url": f"/api/v1/business/bulk/{job.id}/result" if job.status == "done" else None,
+    }
+
+
+@router.post("/bulk", status_code=202)
+async def bulk_upload(request: Request, who: ApiWho, file: Annotated[UploadFile, File()]):
+    """Upload a CSV (number, surname, optional scheme, optional label; up to 50,000 rows).
+    Answers at once with the job; poll GET /bulk/{id} until ``status`` is done."""
+    job = await start_upload(request, file, who)
+    return _job_json(job)
+
+
+@router.get("/bulk/{job_id}")
+def bulk_status(job_id: str, who: ApiWho, uows: Uows):
+    return _job_json(bulk_check.job_status(uow=uows(read_only=True), who=who, job_id=job_id))
+
+
+@router.get("/bulk/{job_id}/result")
+def bulk_result(job_id: str, request: Request, who: ApiWho, uows: Uows):
+    """The result CSV: every row with its outcome or its error."""
+    job = bulk_check.job_status(uow=uows(read_only=True), who=who, job_id=job_id)
+    path = result_path(request, job.id)
+    if job.status != "done" or not path.is_file():
+        raise NotFound("the result is not ready yet: poll the job until it is done")
+    bulk_check.record_download(uow=uows(), who=who, job_id=job.id)
+    return FileResponse(path, media_type="text/csv", filename=f"bulk-check-{job.id}.csv")
+
+
+@router.get("/reports")
+def report(
+    who: ApiWho,
+    uows: Uows,
+    start: Annotated[str, Query(max_length=10, description="YYYY-MM-DD")] = "",
+    end: Annotated[str, Query(max_length=10, description="YYYY-MM-DD, included")] = "",
+    format: Annotated[str, Query(pattern="^(pdf|csv)$")] = "pdf",
+):
+    """The audit report of a date range as PDF or CSV (making it is itself logged)."""
+    first, last = reports.period(start, end, utcnow().date())
+    made = reports.build_report(uow=uows(), who=who, start=first, end=last, form=format)
+    name = f"checks-{first}-to-{last}.{format}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "csv":
+        return Response(reports.report_csv(made), media_type="text/csv", headers=disposition)
+    return Response(reports.report_pdf(made), media_type="application/pdf", headers=disposition)

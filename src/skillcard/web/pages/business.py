@@ -1,7 +1,384 @@
-"""Pages of Business Check."""
+"""Pages of Business Check: register, confirm, the workforce dashboard, checks, bulk CSV
+checks with live progress (htmx polls the job), reports and the business's people.
+
+Forms post back to their own page; a problem is shown above the form (an error summary
+linking to the field), never as a bare error page, and nothing is stored.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Body, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from skillcard.domain.business import STATE_LABELS, WorkforceState
+from skillcard.errors import InvalidInput, NotFound, PermissionDenied
+from skillcard.services import business, business_checks, workforce
+from skillcard.web.checking import limit_checks, with_photo_url
+from skillcard.web.deps import AnonymousClient, Limiter, PageSession, SettingsDep, Uows
+from skillcard.web.pages import business_bulk
+from skillcard.web.pages.business_common import FIXABLE, Text
+from skillcard.web.pages.business_common import page as _page
+from skillcard.web.pages.business_common import problem as _problem
+from skillcard.web.pages.forms import check_csrf
+
+router = APIRouter(prefix="/business")
+router.include_router(business_bulk.router)
+
+
+# --- registration, confirmation, invitations (no sign-in yet) -----------------------------
+
+
+@router.get("/register")
+def register_form(request: Request):
+    return _page(request, "business_register.html")
+
+
+@router.post("/register")
+def register(
+    request: Request,
+    uows: Uows,
+    settings: SettingsDep,
+    name: Text = "",
+    company_number: Annotated[str, Form(max_length=20)] = "",
+    address: Annotated[str, Form(max_length=500)] = "",
+    admin_name: Text = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Text = "",
+):
+    form = {
+        "name": name,
+        "company_number": company_number,
+        "address": address,
+        "admin_name": admin_name,
+        "email": email,
+    }
+    missing = {f: f"Enter the {label}" for f, label in _REQUIRED.items() if not form[f].strip()}
+    if not password:
+        missing["password"] = "Choose a password"
+    if missing:
+        return _page(request, "business_register.html", status=422, form=form, errors=missing)
+    try:
+        business.register_business(
+            uow=uows(), password=password, public_url=settings.public_url, **form
+        )
+    except FIXABLE as error:
+        field = _field_of(error.message)
+        return _page(
+            request, "business_register.html", status=422, form=form, errors=_problem(error, field)
+        )
+    return _page(
+        request,
+        "business_message.html",
+        title="Check your e-mail",
+        message=f"We have sent a link to {email.strip().lower()}. Open it to confirm the "
+        "registration; then you can sign in.",
+        outbox=settings.shows_outbox,
+    )
+
+
+_REQUIRED = {
+    "name": "business's name",
+    "company_number": "company registration number",
+    "address": "business's address",
+    "admin_name": "your name",
+    "email": "your e-mail address",
+}
+
+
+def _field_of(message: str) -> str:
+    for word, field in (
+        ("company", "company_number"),
+        ("address", "address"),
+        ("e-mail", "email"),
+        ("password", "password"),
+        ("name", "name"),
+    ):
+        if word in message:
+            return field
+    return "name"
+
+
+@router.get("/confirm/{token}")
+def confirm(request: Request, token: str, uows: Uows):
+    try:
+        email = business.confirm_registration(uow=uows(), token=token[:100])
+    except FIXABLE as error:
+        return _page(
+            request,
+            "business_message.html",
+            status=error.http_status,
+            title="That link did not work",
+            message=error.message[:1].upper() + error.message[1:],
+        )
+    return _page(
+        request,
+        "business_message.html",
+        title="Registration confirmed",
+        message=f"Your business is registered. Sign in as {email} to add your workforce.",
+        sign_in=True,
+    )
+
+
+@router.get("/invite/{token}")
+def invite_form(request: Request, token: str):
+    return _page(request, "business_invite.html", token=token[:100])
+
+
+@router.post("/invite/{token}")
+def accept_invite(request: Request, token: str, uows: Uows, password: Text = ""):
+    try:
+        email = business.accept_invitation(uow=uows(), token=token[:100], password=password)
+    except FIXABLE as error:
+        return _page(
+            request,
+            "business_invite.html",
+            status=422,
+            token=token[:100],
+            errors=_problem(error, "password"),
+        )
+    return _page(
+        request,
+        "business_message.html",
+        title="Your password is set",
+        message=f"Sign in as {email} to check cards.",
+        sign_in=True,
+    )
+
+
+# --- the dashboard and the workforce -------------------------------------------------------
+
+
+@router.get("")
+def dashboard(
+    request: Request,
+    uows: Uows,
+    session: PageSession,
+    site: str = "",
+    subcontractor: str = "",
+    state: str = "",
+):
+    filters = {"site": site[:200], "subcontractor": subcontractor[:200], "state": state[:24]}
+    return _dashboard(request, uows, session, filters)
+
+
+def _dashboard(request, uows, session, filters, errors=None, form=None, status=200):
+    who = session[0]
+    board = workforce.dashboard(uow=uows(read_only=True), who=who, **filters)
+    found, _people = business.business_people(uow=uows(read_only=True), who=who)
+    recent = business_checks.history(uow=uows(read_only=True), who=who, limit=10)
+    return _page(
+        request,
+        "business_dashboard.html",
+        session,
+        status=status,
+        business=found,
+        board=board,
+        labels=STATE_LABELS,
+        states=list(WorkforceState),
+        filters=filters,
+        recent=recent,
+        errors=errors or {},
+        form=form or {},
+    )
+
+
+@router.post("/workforce")
+def add_worker(
+    request: Request,
+    uows: Uows,
+    session: PageSession,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    number: Annotated[str, Form(max_length=40)] = "",
+    surname: Annotated[str, Form(max_length=100)] = "",
+    label: Text = "",
+    trade: Text = "",
+    site: Text = "",
+    subcontractor: Text = "",
+):
+    check_csrf(session[1], csrf_token)
+    form = dict(
+        number=number,
+        surname=surname,
+        label=label,
+        trade=trade,
+        site=site,
+        subcontractor=subcontractor,
+    )
+    errors = {}
+    if not number.strip():
+        errors["number"] = "Enter the card number"
+    if not surname.strip():
+        errors["surname"] = "Enter the surname on the card"
+    if not errors:
+        try:
+            workforce.add_worker(uow=uows(), who=session[0], **form)
+        except FIXABLE as error:
+            errors = _problem(error, "surname" if isinstance(error, NotFound) else "number")
+    if errors:
+        filters = {"site": "", "subcontractor": "", "state": ""}
+        return _dashboard(request, uows, session, filters, errors, form, 422)
+    return RedirectResponse("/business?added=1#workforce", status_code=303)
+
+
+@router.post("/workforce/{entry_id}/remove")
+def remove_worker(
+    entry_id: int,
+    uows: Uows,
+    session: PageSession,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+):
+    check_csrf(session[1], csrf_token)
+    workforce.remove_worker(uow=uows(), who=session[0], entry_id=entry_id)
+    return RedirectResponse("/business#workforce", status_code=303)
+
+
+# --- single and spot checks ------------------------------------------------------------------
+
+
+@router.get("/check")
+def check_form(request: Request, uows: Uows, session: PageSession):
+    business.business_id_for(session[0])
+    return _page(request, "business_check.html", session, result=None)
+
+
+@router.post("/check")
+def check(
+    request: Request,
+    uows: Uows,
+    session: PageSession,
+    limiter: Limiter,
+    client: AnonymousClient,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    number: Annotated[str, Form(max_length=40)] = "",
+    surname: Annotated[str, Form(max_length=100)] = "",
+    site: Text = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+    face: Annotated[str, Form(max_length=5)] = "",
+    latitude: Annotated[str, Form(max_length=30)] = "",
+    longitude: Annotated[str, Form(max_length=30)] = "",
+):
+    check_csrf(session[1], csrf_token)
+    limit_checks(request, limiter, who=session[0], client=client)  # as Smart Check's allowance
+    form = {"number": number, "surname": surname, "site": site, "note": note, "face": face}
+    spot = bool(site.strip())
+    try:
+        where = business_checks.Where(
+            site=site,
+            latitude=float(latitude) if latitude else None,
+            longitude=float(longitude) if longitude else None,
+            note=note,
+            face_confirmed={"yes": True, "no": False}.get(face),
+        )
+        result = business_checks.check_for_business(
+            uow=uows(), who=session[0], number=number, surname=surname, spot=spot, where=where
+        )
+    except ValueError:
+        return _page(
+            request,
+            "business_check.html",
+            session,
+            422,
+            form=form,
+            result=None,
+            errors={"site": "The position from the phone could not be read"},
+        )
+    except FIXABLE as error:
+        field = (
+            "site" if "site" in error.message else "face" if "face" in error.message else "number"
+        )
+        return _page(
+            request,
+            "business_check.html",
+            session,
+            422,
+            form=form,
+            result=None,
+            errors=_problem(error, field),
+        )
+    return _page(
+        request,
+        "business_check.html",
+        session,
+        form={"site": site},
+        result=with_photo_url(request, result),
+    )
+
+
+@router.post("/checks/offline")
+def sync_offline(
+    session: PageSession,
+    uows: Uows,
+    request: Request,
+    items: Annotated[list[dict], Body(max_length=business_checks.MAX_OFFLINE)],
+):
+    """The page's queue of checks made offline (business.js), sent with the session's CSRF
+    token in a header."""
+    check_csrf(session[1], request.headers.get("x-csrf-token"))
+    from skillcard.web.api.business import OfflineCheck
+    from skillcard.web.api.business import sync_offline as api_sync
+
+    try:
+        parsed = [OfflineCheck.model_validate(item) for item in items]
+    except ValidationError as error:
+        raise InvalidInput(
+            f"a queued check could not be read: {error.errors()[0]['msg']}"
+        ) from None
+    return api_sync(session[0], uows, parsed)
+
+
+@router.get("/people")
+def people(request: Request, uows: Uows, session: PageSession):
+    return _people(request, uows, session)
+
+
+def _people(request, uows, session, status=200, **extra):
+    found, users = business.business_people(uow=uows(read_only=True), who=session[0])
+    return _page(
+        request, "business_people.html", session, status, business=found, people=users, **extra
+    )
+
+
+@router.post("/people/invite")
+def invite(
+    request: Request,
+    uows: Uows,
+    session: PageSession,
+    settings: SettingsDep,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    display_name: Text = "",
+):
+    check_csrf(session[1], csrf_token)
+    try:
+        business.invite_checker(
+            uow=uows(),
+            who=session[0],
+            email=email,
+            display_name=display_name,
+            public_url=settings.public_url,
+        )
+    except (*FIXABLE, PermissionDenied) as error:
+        return people(
+            request,
+            uows,
+            session,
+            422,
+            errors=_problem(error, "email"),
+            form={"email": email, "display_name": display_name},
+        )
+    return RedirectResponse("/business/people?invited=1", status_code=303)
+
+
+@router.post("/people/{user_id}/remove")
+def remove(
+    user_id: int,
+    uows: Uows,
+    session: PageSession,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+):
+    check_csrf(session[1], csrf_token)
+    business.remove_user(uow=uows(), who=session[0], user_id=user_id)
+    return RedirectResponse("/business/people", status_code=303)

@@ -1,0 +1,186 @@
+"""Reading a bulk-check CSV as a stream, whatever a spreadsheet saved, and writing the result.
+
+A first pass over the bytes (line by line: memory stays flat) says whether the file is text
+at all, which encoding it is in (UTF-8, with or without BOM, else Windows-1252, which covers
+Latin-1), and whether it has more rows than allowed (stopping as soon as it does). The second
+pass hands out rows one at a time. Every value written goes through ``neutralise`` so that a
+spreadsheet never runs a cell as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from skillcard.domain.business import neutralise
+from skillcard.errors import InvalidInput
+
+MAX_ROWS = 50_000
+MAX_VALUE = 100
+DELIMITERS = (",", ";", "\t")
+HEADERS = {
+    "number": {"number", "card number", "card_number", "cardnumber", "card no", "card"},
+    "surname": {"surname", "last name", "last_name", "lastname", "family name", "family_name"},
+    "scheme": {"scheme", "scheme code", "scheme_code"},
+    "label": {"label", "name", "worker", "reference", "ref"},
+}
+POSITIONS = ("number", "surname", "scheme", "label")  # the order of a file with no header
+
+
+@dataclass(frozen=True)
+class CsvShape:
+    encoding: str
+    delimiter: str
+    rows: int  # data rows (not the header, not empty lines)
+    columns: dict[str, int]  # our field -> its column
+    header: bool
+    ignored: tuple[str, ...] = ()  # header names we do not use
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    line: int  # the row's place in the file, counting the header, as a spreadsheet does
+    number: str
+    surname: str
+    scheme: str
+    label: str
+    error: str = ""
+
+
+def _looks_binary(line: bytes) -> bool:
+    if b"\x00" in line:
+        return True
+    controls = sum(1 for b in line if b < 32 and b not in (9, 10, 13))
+    return controls > max(2, len(line) // 20)
+
+
+def _first_pass(path: Path, max_rows: int) -> tuple[bool, int, bytes]:
+    """(valid UTF-8, non-empty lines, the first non-empty line); refuses binary and long files."""
+    utf8, count, first = True, 0, b""
+    with path.open("rb") as raw:
+        for line in raw:
+            if _looks_binary(line):
+                raise InvalidInput(
+                    "this is not a CSV text file (it looks like a binary file, such as a "
+                    "spreadsheet or a picture, renamed .csv): save it as CSV and upload that"
+                )
+            if not line.strip():
+                continue
+            count += 1
+            if count > max_rows + 1:  # one line may be a header
+                raise InvalidInput(
+                    f"the file has more than {max_rows:,} rows: a bulk check takes at most "
+                    f"{max_rows:,}; split it into smaller files"
+                )
+            first = first or line
+            if utf8:
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    utf8 = False
+    return utf8, count, first
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def inspect(path: Path, max_rows: int = MAX_ROWS) -> CsvShape:
+    """How to read ``path``, or InvalidInput saying, in words, why it cannot be read."""
+    utf8, count, first_bytes = _first_pass(path, max_rows)
+    if count == 0:
+        raise InvalidInput("the file is empty: it needs a row per card (number, surname)")
+    encoding = "utf-8-sig" if utf8 else "cp1252"
+    first = first_bytes.decode(encoding, errors="replace").lstrip("\ufeff").strip("\r\n")
+    delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) else ","
+    cells = [" ".join(c.split()).lower() for c in _split(first, delimiter)]
+    named = {}
+    for index, cell in enumerate(cells):
+        for field, names in HEADERS.items():
+            if cell in names and field not in named:
+                named[field] = index
+    if not named:  # no header: the columns are in the documented order
+        if count > max_rows:
+            raise InvalidInput(f"the file has more than {max_rows:,} rows")
+        columns = {field: i for i, field in enumerate(POSITIONS)}
+        return CsvShape(encoding, delimiter, count, columns, header=False)
+    missing = [f for f in ("number", "surname") if f not in named]
+    if missing:
+        raise InvalidInput(
+            f"the header row has no {' or '.join(missing)} column: name the columns "
+            "number, surname and, if you like, scheme and label"
+        )
+    used = set(named.values())
+    ignored = tuple(c for i, c in enumerate(cells) if i not in used and c)
+    if count - 1 > max_rows:
+        raise InvalidInput(f"the file has more than {max_rows:,} rows")
+    return CsvShape(encoding, delimiter, count - 1, named, header=True, ignored=ignored)
+
+
+def read_rows(path: Path, shape: CsvShape) -> Iterator[BulkRow]:
+    """The data rows, one at a time; a row's problem is its ``error``, not the file's."""
+    with path.open(encoding=shape.encoding, errors="replace", newline="") as text:
+        reader = csv.reader(text, delimiter=shape.delimiter)
+        skipped_header = not shape.header
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue  # empty lines (and lines of empty cells) are not rows
+            if not skipped_header:
+                skipped_header = True
+                continue
+            yield _row(reader.line_num, cells, shape.columns)
+
+
+def _row(line: int, cells: list[str], columns: dict[str, int]) -> BulkRow:
+    values = {}
+    for field in POSITIONS:
+        index = columns.get(field)
+        value = cells[index] if index is not None and index < len(cells) else ""
+        values[field] = " ".join(value.split())
+    error = ""
+    if not values["number"]:
+        error = "the card number is missing"
+    elif not values["surname"]:
+        error = "the surname is missing"
+    elif any(len(v) > MAX_VALUE for v in values.values()):
+        error = f"a value is longer than {MAX_VALUE} characters"
+    if error:  # do not echo an over-long value back
+        values = {k: v[:MAX_VALUE] for k, v in values.items()}
+    return BulkRow(line=line, error=error, **values)
+
+
+RESULT_COLUMNS = (
+    "row",
+    "number",
+    "surname",
+    "scheme",
+    "label",
+    "outcome",
+    "warning",
+    "holder_name",
+    "card_type",
+    "expires_on",
+    "error",
+)
+
+
+class ResultWriter:
+    """The result CSV, one row at a time, every value neutralised against formulas."""
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self._writer = csv.writer(stream, lineterminator="\r\n")
+        self._writer.writerow(RESULT_COLUMNS)
+
+    def write(self, values: dict) -> None:
+        self._writer.writerow([neutralise(values.get(column, "")) for column in RESULT_COLUMNS])
+
+
+def write_csv(stream: io.TextIOBase, header: list[str], rows) -> None:
+    """Any CSV the product writes (reports too): neutralised, Windows line ends for Excel."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow([neutralise(v) for v in row])

@@ -1,0 +1,212 @@
+"""A business's checks: single and spot checks, checks a phone queued offline, and the
+history the business keeps of them.
+
+A business check is a public check (the same read model, the same entry in the card's check
+log, which its holder can read) plus the business's own record of it (how, where, GPS, note,
+face confirmed), written in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from skillcard.domain.accounts import Principal
+from skillcard.domain.business import BusinessCheck, BusinessCheckMethod
+from skillcard.domain.checks import Check, CheckMethod, PublicCardView
+from skillcard.domain.names import surname_key
+from skillcard.errors import InvalidInput, SkillcardError
+from skillcard.services.audit import utcnow
+from skillcard.services.business import business_id_for
+from skillcard.services.cards import scheme_for_number
+from skillcard.services.checks import MAX_SURNAME_LENGTH, PublicCheckResult
+from skillcard.services.unit_of_work import AbstractUnitOfWork
+
+MAX_OFFLINE = 500
+OFFLINE_MAX_AGE = dt.timedelta(days=30)
+OFFLINE_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where and how a check was made, as the checker says."""
+
+    site: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    note: str = ""
+    face_confirmed: bool | None = None
+
+
+@dataclass(frozen=True)
+class OfflineItem:
+    number: str
+    surname: str
+    checked_at: dt.datetime
+    scheme: str | None = None
+    where: Where = Where()
+
+
+@dataclass(frozen=True)
+class OfflineResult:
+    index: int
+    stored: bool
+    outcome: str | None = None
+    error: str | None = None
+
+
+def _view(uow, number: str, surname: str, scheme_code: str | None, day: dt.date):
+    """The public view of the card (or no match), and the card's id if the number is one."""
+    surname = (surname or "").strip()
+    if len(surname) > MAX_SURNAME_LENGTH:
+        raise InvalidInput(f"a surname is limited to {MAX_SURNAME_LENGTH} characters")
+    key = surname_key(surname)
+    if not key:
+        raise InvalidInput("enter the surname on the card")
+    scheme, normalised = scheme_for_number(uow, number, scheme_code)
+    found = uow.card_lookup.public_card(scheme.id, normalised)
+    if found is None or found[1].surname_key != key:
+        view = PublicCardView.no_match(scheme=scheme.code, card_number=normalised)
+    else:
+        card, holder, card_type_title, occupation = found
+        view = PublicCardView.of_card(
+            card,
+            scheme=scheme,
+            card_type_title=card_type_title,
+            holder=holder,
+            occupation=occupation or "",
+            # only what the scheme has seen, as the public check shows
+            qualifications=uow.checks.verified_qualification_titles(holder.id),
+            today=day,
+        )
+    return view, scheme.id, (found[0].id if found else None)
+
+
+def _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, synced_at=None):
+    uow.checks.add(
+        Check(
+            checked_at=at,
+            method=CheckMethod.NUMBER,
+            outcome=view.outcome,
+            card_id=card_id,
+            scheme_id=scheme_id,
+            checker_user_id=who.user_id,
+            site=where.site or None,
+            synced_at=synced_at,
+            warnings=",".join(view.warnings),
+        )
+    )
+    uow.business_checks.add(
+        BusinessCheck(
+            business_id=business_id,
+            checked_at=at,
+            method=method,
+            outcome=view.outcome.value,
+            checker=who.label,
+            checker_user_id=who.user_id,
+            scheme=view.scheme,
+            card_number=view.card_number,
+            holder_name=view.holder_name or "",
+            card_id=card_id,
+            site=where.site,
+            latitude=where.latitude,
+            longitude=where.longitude,
+            note=where.note,
+            face_confirmed=where.face_confirmed,
+            synced_at=synced_at,
+        )
+    )
+
+
+def check_for_business(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    number: str,
+    surname: str,
+    scheme_code: str | None = None,
+    spot: bool = False,
+    where: Where = Where(),
+    business_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> PublicCheckResult:
+    """Check a card for a business and keep it in the business's history. A spot check
+    names its site and says whether the checker confirmed the face matches the card."""
+    business_id = business_id_for(who, business_id)
+    if spot and not where.site.strip():
+        raise InvalidInput("a spot check needs the site where it was made")
+    if spot and where.face_confirmed is None:
+        raise InvalidInput("say whether the face matches the photo on the card")
+    now = now or utcnow()
+    method = BusinessCheckMethod.SPOT if spot else BusinessCheckMethod.SINGLE
+    with uow:
+        view, scheme_id, card_id = _view(uow, number, surname, scheme_code, now.date())
+        _log(uow, who, business_id, view, scheme_id, card_id, method, now, where)
+        uow.commit()
+    return PublicCheckResult(view=view, checked_at=now)
+
+
+def _refusal(item: OfflineItem, now: dt.datetime) -> str:
+    at = item.checked_at
+    if at.tzinfo is None:
+        return "checked_at must give its time zone (e.g. 2026-05-01T09:30:00Z)"
+    if at > now + OFFLINE_SKEW:
+        return "checked_at is in the future: check the device's clock"
+    if at < now - OFFLINE_MAX_AGE:
+        return f"checked_at is more than {OFFLINE_MAX_AGE.days} days ago: too old to record"
+    return ""
+
+
+def sync_offline(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    items: list[OfflineItem],
+    business_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[OfflineResult]:
+    """Record checks a phone queued while it had no signal, each at the time it was made
+    (the card's state on that day), ``synced_at`` now. A bad item is refused on its own."""
+    business_id = business_id_for(who, business_id)
+    if len(items) > MAX_OFFLINE:
+        raise InvalidInput(f"send at most {MAX_OFFLINE} checks at a time")
+    now = now or utcnow()
+    answers = []
+    with uow:
+        for index, item in enumerate(items):
+            refusal = _refusal(item, now)
+            if not refusal:
+                try:
+                    at = item.checked_at.astimezone(dt.UTC)
+                    view, scheme_id, card_id = _view(
+                        uow, item.number, item.surname, item.scheme, at.date()
+                    )
+                    method, where = BusinessCheckMethod.OFFLINE, item.where
+                    _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, now)
+                except SkillcardError as problem:  # a bad check digit, an unknown scheme
+                    refusal = problem.message
+                else:
+                    answers.append(OfflineResult(index, True, view.outcome.value))
+                    continue
+            answers.append(OfflineResult(index, False, error=refusal))
+        uow.commit()
+    return answers
+
+
+def history(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    limit: int | None = None,
+    business_id: int | None = None,
+) -> list[BusinessCheck]:
+    """The business's checks in [start, end), oldest first (newest 20 without a range)."""
+    business_id = business_id_for(who, business_id)
+    with uow:
+        if start is None and end is None:
+            return uow.business_checks.recent(business_id, limit or 20)
+        start = start or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        end = end or utcnow() + dt.timedelta(seconds=1)
+        return uow.business_checks.between(business_id, start, end, limit)

@@ -1,0 +1,111 @@
+"""Pages of Business Check: bulk CSV checks with live progress (htmx polls the job), and the
+audit reports (PDF and CSV downloads)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from skillcard.errors import InvalidInput, NotFound
+from skillcard.services import bulk_check, business, reports
+from skillcard.services.audit import utcnow
+from skillcard.web.business_uploads import result_path, start_upload
+from skillcard.web.deps import PageSession, Uows
+from skillcard.web.pages.business_common import FIXABLE
+from skillcard.web.pages.business_common import page as _page
+from skillcard.web.pages.business_common import problem as _problem
+from skillcard.web.pages.forms import check_csrf
+
+router = APIRouter()  # included by pages/business.py, under /business
+
+
+# --- bulk checks -----------------------------------------------------------------------------
+
+
+@router.get("/bulk")
+def bulk_form(request: Request, uows: Uows, session: PageSession):
+    jobs = bulk_check.recent_jobs(uow=uows(read_only=True), who=session[0])
+    return _page(request, "business_bulk.html", session, jobs=jobs)
+
+
+@router.post("/bulk")
+async def bulk_upload(
+    request: Request,
+    uows: Uows,
+    session: PageSession,
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+):
+    check_csrf(session[1], csrf_token)
+    try:
+        job = await start_upload(request, file, session[0])
+    except FIXABLE as error:
+        jobs = bulk_check.recent_jobs(uow=uows(read_only=True), who=session[0])
+        return _page(
+            request, "business_bulk.html", session, 422, jobs=jobs, errors=_problem(error, "file")
+        )
+    return RedirectResponse(f"/business/bulk/{job.id}", status_code=303)
+
+
+@router.get("/bulk/{job_id}")
+def bulk_job(request: Request, job_id: str, uows: Uows, session: PageSession):
+    job = bulk_check.job_status(uow=uows(read_only=True), who=session[0], job_id=job_id[:36])
+    template = "_business_job.html" if request.headers.get("hx-request") else "business_job.html"
+    return _page(request, template, session, job=job)
+
+
+@router.get("/bulk/{job_id}/result.csv")
+def bulk_result(request: Request, job_id: str, uows: Uows, session: PageSession):
+    job = bulk_check.job_status(uow=uows(read_only=True), who=session[0], job_id=job_id[:36])
+    path = result_path(request, job.id)
+    if job.status != "done" or not path.is_file():
+        raise NotFound("the result is not ready yet")
+    bulk_check.record_download(uow=uows(), who=session[0], job_id=job.id)
+    return FileResponse(path, media_type="text/csv", filename=f"bulk-check-{job.id}.csv")
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request, uows: Uows, session: PageSession, start: str = "", end: str = ""
+):
+    business.business_id_for(session[0])
+    today = utcnow().date()
+    try:
+        first, last = reports.period(start[:10], end[:10], today)
+    except InvalidInput as error:
+        return _page(
+            request,
+            "business_reports.html",
+            session,
+            422,
+            report=None,
+            form={"start": start, "end": end},
+            errors=_problem(error, "start"),
+        )
+    made = reports.build_report(uow=uows(), who=session[0], start=first, end=last, form="view")
+    return _page(
+        request,
+        "business_reports.html",
+        session,
+        report=made,
+        form={"start": first.isoformat(), "end": last.isoformat()},
+    )
+
+
+@router.get("/reports/download")
+def report_download(
+    uows: Uows, session: PageSession, start: str = "", end: str = "", format: str = "pdf"
+):
+    if format not in ("pdf", "csv"):
+        raise InvalidInput("format is pdf or csv")
+    first, last = reports.period(start[:10], end[:10], utcnow().date())
+    made = reports.build_report(uow=uows(), who=session[0], start=first, end=last, form=format)
+    headers = {"Content-Disposition": f'attachment; filename="checks-{first}-to-{last}.{format}"'}
+    if format == "csv":
+        return Response(reports.report_csv(made), media_type="text/csv", headers=headers)
+    return Response(reports.report_pdf(made), media_type="application/pdf", headers=headers)

@@ -1,0 +1,27 @@
+"""What the Business Check pages share: rendering with the business's menu, and showing a
+problem above the form it belongs to."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form
+
+from skillcard.domain.accounts import Role
+from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
+from skillcard.web.pages.rendering import render
+
+Text = Annotated[str, Form(max_length=200)]
+FIXABLE = (InvalidInput, NotFound, Conflict)
+
+
+def page(request, name, session=None, status=200, **context):
+    who, csrf = session or (None, "")
+    base = {"who": who, "csrf_token": csrf, "errors": {}, "form": {}, "is_admin": False}
+    if who is not None:
+        base["is_admin"] = who.role == Role.BUSINESS_ADMIN
+    return render(request, name, {**base, **context}, status=status)
+
+
+def problem(error: SkillcardError, field: str) -> dict[str, str]:
+    return {field: error.message[:1].upper() + error.message[1:]}

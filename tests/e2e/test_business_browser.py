@@ -1,0 +1,157 @@
+"""Business Check in Debian's headless Chromium (issue 4): register, confirm by the link in the
+outbox, add a worker, bulk-check a CSV and download the result, download the audit PDF and
+read it back; every page passes axe-core."""
+
+from __future__ import annotations
+
+import csv
+import io
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from pypdf import PdfReader
+
+from skillcard.config import Settings
+from skillcard.web import create_app
+from tests.e2e.test_browser import CHROMIUM_ARGS, axe_violations
+from tests.e2e.test_browser import database_url as database_url  # SQLite only
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(registry, database_url, engine, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(environment="test", database_url=database_url, files_dir=tmp_path / "files")
+    app = create_app(settings, engine=engine)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
+        yield context.new_page()
+        browser.close()
+
+
+def _no_sideways_scroll(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_business_registers_adds_a_worker_bulk_checks_and_reads_its_report(
+    live_server, page, registry, tmp_path
+):
+    page.goto(f"{live_server}/business/register")
+    assert axe_violations(page) == []
+    page.get_by_label("Business name").fill("Ó Súilleabháin Builders")
+    page.get_by_label("Company registration number").fill("NI123456")
+    page.get_by_label("Business address").fill("2 Quay Street\nBelfast")
+    page.get_by_label("Your name").fill("Orla")
+    page.get_by_label("Your e-mail address").fill("orla@builders.test")
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_selector("text=Check your e-mail")
+    assert axe_violations(page) == []
+
+    page.goto(f"{live_server}/outbox")
+    link = page.locator(".mail-body a", has_text="/business/confirm/").first.inner_text()
+    page.goto(live_server + link[link.index("/business/confirm/") :])
+    page.wait_for_selector("text=Registration confirmed")
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("E-mail address").fill("orla@builders.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server}/business")
+    assert axe_violations(page) == []
+
+    page.get_by_label("Card number").fill(registry.cards["ann"])
+    page.get_by_label("Surname on the card").fill("nunez o'brien")
+    page.get_by_label("Site or project (optional)").fill("Titanic Quarter")
+    page.get_by_role("button", name="Add worker").click()
+    page.wait_for_selector("text=The worker was added")
+    assert "Ann Núñez-O'Brien" in page.locator(".workers").inner_text()
+    assert page.locator(".state-counts .valid .count").inner_text() == "1"
+    assert axe_violations(page) == []
+    _no_sideways_scroll(page)
+
+    upload = tmp_path / "staff.csv"
+    upload.write_text(
+        f"number,surname,label\n{registry.cards['bob']},Smith,=cmd\n{registry.cards['cy']},Nobody,\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("link", name="Bulk check").click()
+    assert axe_violations(page) == []
+    page.get_by_label("CSV file").set_input_files(str(upload))
+    page.get_by_role("button", name="Upload and check").click()
+    download_link = page.locator("#download")
+    download_link.wait_for(timeout=15_000)  # htmx polls the job until it is done
+    assert axe_violations(page) == []
+    with page.expect_download() as info:
+        download_link.click()
+    result = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(result)))
+    assert [r["outcome"] for r in rows] == ["valid", "no_match"]
+    assert rows[0]["label"] == "'=cmd" and rows[0]["holder_name"] == "Bob Smith"
+
+    page.get_by_role("link", name="Reports").click()
+    assert "Checks by outcome" in page.content()
+    assert axe_violations(page) == []
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download PDF").click()
+    reader = PdfReader(io.BytesIO(Path(info.value.path()).read_bytes()))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "Ó Súilleabháin Builders" in text and "Bob Smith" in text and "no match" in text
+
+
+def test_a_check_made_without_signal_is_kept_and_sent_when_back_online(
+    live_server, page, registry, uow_factory
+):
+    from skillcard.services import business_checks
+    from tests.integration.test_business import register
+
+    _, admin = register(uow_factory)
+    page.goto(f"{live_server}/login?next=/business/check")
+    page.get_by_label("E-mail address").fill("boss@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server}/business/check")
+    assert axe_violations(page) == []
+    page.context.set_offline(True)
+    page.get_by_label("Card number").fill(registry.cards["bob"])
+    page.get_by_label("Surname on the card").fill("Smith")
+    page.get_by_label("Site (for a spot check)").fill("Basement")
+    page.get_by_label("Yes, it matches").check()
+    page.get_by_role("button", name="Check card").click()
+    page.wait_for_selector("text=No signal")
+    assert business_checks.history(uow=uow_factory(), who=admin) == []
+    page.context.set_offline(False)  # the page sends its queue when the network is back
+    page.wait_for_selector("text=were recorded")
+    [kept] = business_checks.history(uow=uow_factory(), who=admin)
+    assert (kept.method, kept.outcome, kept.site, kept.face_confirmed) == (
+        "offline",
+        "valid",
+        "Basement",
+        True,
+    )
+    assert kept.synced_at is not None

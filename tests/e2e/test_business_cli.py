@@ -1,0 +1,113 @@
+"""``skillcard bulk-check`` and ``skillcard alerts run`` (issue 4), and the scheduler that
+``serve`` starts."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import time
+
+from aiosmtpd.controller import Controller
+
+from skillcard.services import alerts_schedule, cards, workforce
+from tests.factories import OPERATOR
+from tests.integration.test_business import register
+
+
+def test_bulk_check_writes_every_row_and_records_for_a_business(
+    cli, registry, uow_factory, tmp_path
+):
+    business_id, _admin = register(uow_factory)
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    rows = [f"{registry.cards['ann']};Nunez-OBrien;;+sum"] + [
+        f"{registry.cards['bob']};Smith"
+    ] * 1200
+    source.write_text("number;surname;scheme;label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    code, stdout, _ = cli(
+        "bulk-check", str(source), "-o", str(out), "--business", "01234567", "--json"
+    )
+    assert code == 0, stdout
+    summary = json.loads(stdout)
+    assert (summary["rows"], summary["valid"], summary["errors"]) == (1201, 1201, 0)
+    with out.open(encoding="utf-8-sig") as f:
+        result = list(csv.DictReader(f))
+    assert len(result) == 1201 and result[0]["label"] == "'+sum"
+    with uow_factory() as uow:
+        assert len(uow.business_checks.recent(business_id, 5000)) == 1201
+    code, stdout, _ = cli("bulk-check", str(source), "-o", str(out))  # no business: no record
+    assert code == 0 and "1,201 rows" in stdout
+    with uow_factory() as uow:
+        assert len(uow.business_checks.recent(business_id, 5000)) == 1201
+
+
+def test_bulk_check_refuses_bad_files_and_unknown_businesses(cli, registry, tmp_path):
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" * 10)
+    code, _, err = cli("bulk-check", str(binary), "-o", str(tmp_path / "o.csv"))
+    assert code == 2 and "not a CSV text file" in err
+    code, _, err = cli("bulk-check", str(binary), "-o", str(tmp_path / "o.csv"), "--business", "9")
+    assert code == 2 and "no business" in err
+
+
+def test_alerts_run_twice_sends_once(cli, registry, uow_factory):
+    _, admin = register(uow_factory)
+    workforce.add_worker(
+        uow=uow_factory(), who=admin, number=registry.cards["bob"], surname="Smith"
+    )
+    cli("card", "suspend", registry.cards["bob"], "--reason", "safety")
+    code, out, _ = cli("alerts", "run", "--json")
+    assert code == 0 and json.loads(out)["emails"] == 1
+    code, out, _ = cli("alerts", "run", "--json")
+    assert json.loads(out)["emails"] == 0
+    code, out, _ = cli("business", "list", "--json")
+    assert json.loads(out)["businesses"][0]["company_number"] == "01234567"
+
+
+def test_the_scheduler_runs_the_alerts_at_its_hour(uow_factory, registry):
+    _, admin = register(uow_factory)
+    workforce.add_worker(
+        uow=uow_factory(), who=admin, number=registry.cards["bob"], surname="Smith"
+    )
+    cards.suspend_card(uow=uow_factory(), who=OPERATOR, number=registry.cards["bob"], reason="x")
+    start = dt.datetime(2030, 1, 1, 5, 59, 59, tzinfo=dt.UTC)
+    ticks = iter(start + dt.timedelta(seconds=s) for s in range(10_000))
+    assert alerts_schedule.next_run(start, 6) == start + dt.timedelta(seconds=1)
+    scheduler = alerts_schedule.Scheduler(
+        uow_factory, public_url="http://x", hour=6, clock=lambda: next(ticks)
+    )
+    scheduler.stopping.wait = lambda seconds: time.sleep(0.01)  # no real waiting in a test
+    scheduler.start()
+    deadline = time.monotonic() + 10
+    while scheduler.runs == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    scheduler.stop()
+    scheduler.join(5)
+    assert scheduler.runs == 1
+    with uow_factory() as uow:
+        assert uow.outbox.recent(1)[0].kind == "alerts.digest"
+
+
+def test_the_scheduler_sends_the_outbox_over_smtp_when_configured(uow_factory, registry):
+    from skillcard.adapters.mail import SmtpMailer
+    from tests.integration.test_outbox import Inbox, _free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        register(uow_factory)  # queues the confirmation e-mail (and confirms it)
+        mailer = SmtpMailer("127.0.0.1", controller.port, sender="sc@x.test", starttls=False)
+        scheduler = alerts_schedule.Scheduler(
+            uow_factory, public_url="http://x", hour=None, mailer=mailer, deliver_every=0.05
+        )
+        scheduler.start()
+        deadline = time.monotonic() + 10
+        while not inbox.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        scheduler.stop()
+        scheduler.join(5)
+    finally:
+        controller.stop()
+    assert "Confirm Acme Builders" in inbox.received[0]["Subject"]
+    assert scheduler.runs == 0  # no alerts hour: only the outbox
