@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # switched off (e.g. when a cron job runs `skillcard alerts run` instead).
     alerts_daily: bool = True
     alerts_hour_utc: int = Field(6, ge=0, le=23)
+    # Business registrations per client per hour (each one e-mails the address it was given).
+    registration_rate_limit: int = Field(5, ge=1)
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:

@@ -9,8 +9,11 @@ import io
 import time
 
 import pytest
+from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from skillcard.config import Settings
+from skillcard.web import create_app
 from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.factories import PASSWORD
 
@@ -165,9 +168,17 @@ def test_people_outside_businesses_are_refused(client, tokens):
 
 
 def test_pages_register_invite_and_keep_businesses_apart(client, uow_factory, registry, two):
+    token = _form_token(client.get("/business/register").text)
     page = client.post(
         "/business/register",
-        data={"name": "", "company_number": "12", "address": "", "admin_name": "", "email": ""},
+        data={
+            "name": "",
+            "company_number": "12",
+            "address": "",
+            "admin_name": "",
+            "email": "",
+            "csrf_token": token,
+        },
     )
     assert page.status_code == 422 and "Enter the business" in page.text
     bad = client.post(
@@ -179,6 +190,7 @@ def test_pages_register_invite_and_keep_businesses_apart(client, uow_factory, re
             "admin_name": "X",
             "email": "x@x.test",
             "password": PASSWORD,
+            "csrf_token": token,
         },
     )
     assert bad.status_code == 422 and "Companies House" in bad.text
@@ -200,7 +212,10 @@ def test_pages_register_invite_and_keep_businesses_apart(client, uow_factory, re
     assert "The invitation was sent" in invite.text
     link = _outbox_link(uow_factory, "chk@acme.test", "/business/invite/")
     client.post("/logout", data={"csrf_token": csrf})
-    set_password = client.post(link, data={"password": "a new long password"})
+    invite_token = _form_token(client.get(link).text)
+    set_password = client.post(
+        link, data={"password": "a new long password", "csrf_token": invite_token}
+    )
     assert "Your password is set" in set_password.text
     assert sign_in(client, "chk@acme.test", "a new long password").status_code == 303
     assert "Bob Smith" in client.get("/business").text
@@ -254,3 +269,50 @@ def test_the_check_page_records_spot_checks_and_syncs_the_phones_queue(client, r
     assert synced.status_code == 200 and synced.json()["stored"] == 1
     board = client.get("/business").text
     assert "spot check by a@acme.test at A1" in board
+
+
+def _form_token(html: str) -> str:
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_forms_posted_before_sign_in_must_come_from_our_page(client):
+    """Registration and invitations have no session yet: a cookie and the form carry one
+    token (double submit), so another site cannot post them in a visitor's name."""
+    form = {
+        "name": "Forged Ltd",
+        "company_number": "01234567",
+        "address": "Leeds",
+        "admin_name": "F",
+        "email": "f@forged.test",
+        "password": PASSWORD,
+    }
+    assert client.post("/business/register", data=form).status_code == 403
+    client.get("/business/register")  # the cookie is set, but the form's token is missing
+    assert client.post("/business/register", data=form).status_code == 403
+    assert client.post("/business/invite/abc", data={"password": PASSWORD}).status_code == 403
+
+
+def test_registrations_are_limited_per_client(engine, database_url, files_dir):
+    """Each registration e-mails the address given: a client may register a few an hour."""
+    settings = Settings(
+        environment="test",
+        database_url=database_url,
+        files_dir=files_dir,
+        registration_rate_limit=2,
+    )
+    with TestClient(create_app(settings, engine=engine)) as limited:
+        codes = [
+            limited.post(
+                "/api/v1/business/register",
+                json={
+                    "name": f"Firm {n}",
+                    "company_number": f"0123456{n}",
+                    "address": "Leeds",
+                    "admin_name": "A",
+                    "email": f"a{n}@firm.test",
+                    "password": PASSWORD,
+                },
+            ).status_code
+            for n in range(3)
+        ]
+    assert codes == [201, 201, 429]

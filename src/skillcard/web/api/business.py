@@ -20,6 +20,7 @@ from skillcard.services import (
     workforce,
 )
 from skillcard.services.audit import utcnow
+from skillcard.web.abuse import limit_registrations
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.business_uploads import result_path, start_upload
 from skillcard.web.checking import limit_checks, public_answer, with_photo_url
@@ -38,8 +39,17 @@ class Registration(BaseModel):
 
 
 @router.post("/register", status_code=201)
-def register(body: Registration, uows: Uows, settings: SettingsDep):
-    """Register a business (free). Its admin confirms by the link e-mailed to them."""
+def register(
+    request: Request,
+    body: Registration,
+    uows: Uows,
+    settings: SettingsDep,
+    limiter: Limiter,
+    client: AnonymousClient,
+):
+    """Register a business (free). Its admin confirms by the link e-mailed to them. A client
+    may register a few businesses an hour (429 after that)."""
+    limit_registrations(request, limiter, client)
     business_id = business.register_business(
         uow=uows(), public_url=settings.public_url, **body.model_dump()
     )

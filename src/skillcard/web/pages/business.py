@@ -16,13 +16,14 @@ from pydantic import ValidationError
 from skillcard.domain.business import STATE_LABELS, WorkforceState
 from skillcard.errors import InvalidInput, NotFound, PermissionDenied
 from skillcard.services import business, business_checks, workforce
+from skillcard.web.abuse import limit_registrations
 from skillcard.web.checking import limit_checks, with_photo_url
 from skillcard.web.deps import AnonymousClient, Limiter, PageSession, SettingsDep, Uows
 from skillcard.web.pages import business_bulk
 from skillcard.web.pages.business_common import FIXABLE, Text
 from skillcard.web.pages.business_common import page as _page
 from skillcard.web.pages.business_common import problem as _problem
-from skillcard.web.pages.forms import check_csrf
+from skillcard.web.pages.forms import check_anonymous_form, check_csrf
 
 router = APIRouter(prefix="/business")
 router.include_router(business_bulk.router)
@@ -41,13 +42,17 @@ def register(
     request: Request,
     uows: Uows,
     settings: SettingsDep,
+    limiter: Limiter,
+    client: AnonymousClient,
     name: Text = "",
     company_number: Annotated[str, Form(max_length=20)] = "",
     address: Annotated[str, Form(max_length=500)] = "",
     admin_name: Text = "",
     email: Annotated[str, Form(max_length=254)] = "",
     password: Text = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
 ):
+    check_anonymous_form(request, csrf_token)
     form = {
         "name": name,
         "company_number": company_number,
@@ -60,6 +65,7 @@ def register(
         missing["password"] = "Choose a password"
     if missing:
         return _page(request, "business_register.html", status=422, form=form, errors=missing)
+    limit_registrations(request, limiter, client)
     try:
         business.register_business(
             uow=uows(), password=password, public_url=settings.public_url, **form
@@ -128,7 +134,14 @@ def invite_form(request: Request, token: str):
 
 
 @router.post("/invite/{token}")
-def accept_invite(request: Request, token: str, uows: Uows, password: Text = ""):
+def accept_invite(
+    request: Request,
+    token: str,
+    uows: Uows,
+    password: Text = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+):
+    check_anonymous_form(request, csrf_token)
     try:
         email = business.accept_invitation(uow=uows(), token=token[:100], password=password)
     except FIXABLE as error:

@@ -9,6 +9,7 @@ from fastapi import Form
 
 from skillcard.domain.accounts import Role
 from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
+from skillcard.web.pages.forms import anonymous_form_token, keep_anonymous_form_token
 from skillcard.web.pages.rendering import render
 
 Text = Annotated[str, Form(max_length=200)]
@@ -20,7 +21,12 @@ def page(request, name, session=None, status=200, **context):
     base = {"who": who, "csrf_token": csrf, "errors": {}, "form": {}, "is_admin": False}
     if who is not None:
         base["is_admin"] = who.role == Role.BUSINESS_ADMIN
-    return render(request, name, {**base, **context}, status=status)
+        return render(request, name, {**base, **context}, status=status)
+    # Registration and invitations are posted before anyone signs in.
+    base["form_csrf"] = token = anonymous_form_token(request)
+    response = render(request, name, {**base, **context}, status=status)
+    keep_anonymous_form_token(request, response, token)
+    return response
 
 
 def problem(error: SkillcardError, field: str) -> dict[str, str]:
