@@ -13,9 +13,7 @@ from sqlalchemy.engine import Engine
 from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings, get_settings
-from skillcard.web import errors
-from skillcard.web.api import router as api_router
-from skillcard.web.pages import router as pages_router
+from skillcard.web import api, errors, pages
 
 STATIC = Path(__file__).with_name("static")
 
@@ -45,8 +43,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     if settings.environment == "test":
         _name_the_process(app)
-    app.include_router(api_router)
-    app.include_router(pages_router)
+    # One level of routers, not two (see skillcard.web.api.ROUTERS): the API, then the pages.
+    for router in api.ROUTERS:
+        app.include_router(router, prefix=api.PREFIX)
+    for router in pages.ROUTERS:
+        app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.config import Settings
@@ -47,13 +48,15 @@ def api_principal(
     return accounts.token_principal(uow=uows(read_only=True), token=token.strip())
 
 
-def optional_api_principal(
+async def optional_api_principal(
     request: Request, uows: Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
 ) -> Principal | None:
-    """For public routes: no token is anonymous; a token sent must be a good one (401)."""
+    """For public routes: no token is anonymous; a token sent must be a good one (401).
+    Async, so that an anonymous request (most Smart Checks) costs no hop to a worker thread;
+    only a token's look-up goes to one."""
     if not request.headers.get("authorization"):
         return None
-    return api_principal(request, uows)
+    return await run_in_threadpool(api_principal, request, uows)
 
 
 async def get_rate_limiter(request: Request) -> RateLimiter:

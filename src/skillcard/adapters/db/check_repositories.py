@@ -40,6 +40,22 @@ def _public_card_query() -> sa.Select:
     )
 
 
+@functools.cache
+def _hit_statement(postgres: bool) -> sa.Insert:
+    """The rate counter's upsert, built once per dialect (building it cost more than running
+    it: an ON CONFLICT clause, its columns and its cache key, on every check)."""
+    r = tables.rate_limit_counters
+    insert = postgresql.insert if postgres else sqlite.insert
+    return (
+        insert(r)
+        .values(key=sa.bindparam("key"), window_start=sa.bindparam("window_start"), count=1)
+        .on_conflict_do_update(
+            index_elements=[r.c.key, r.c.window_start], set_={"count": r.c.count + 1}
+        )
+        .returning(r.c.count)
+    )
+
+
 class CheckRepository(_Repository):
     """The check log, in SQLAlchemy Core: a check is written once and never changed."""
 
@@ -121,25 +137,17 @@ class RateLimitRepository(_Repository):
     def hit(self, key: str, window_start: int) -> int:
         """Count one more hit of ``key`` in the window starting at ``window_start`` and return
         the window's count so far. One statement (an upsert), so processes never lose a hit."""
-        r = tables.rate_limit_counters
         bind = self.session.get_bind()
         postgres = bind.dialect.name == "postgresql"
-        insert = postgresql.insert if postgres else sqlite.insert
-        statement = (
-            insert(r)
-            .values(key=key, window_start=window_start, count=1)
-            .on_conflict_do_update(
-                index_elements=[r.c.key, r.c.window_start], set_={"count": r.c.count + 1}
-            )
-            .returning(r.c.count)
-        )
+        statement = _hit_statement(postgres)
+        values = {"key": key, "window_start": window_start}
         if postgres:
             # Every check of one client updates one row. In a transaction, its lock would be
             # held until Python got round to COMMIT, and the client's other checks would queue
             # behind it; on its own autocommit connection the lock lasts only the statement.
             with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                return connection.execute(statement).scalar_one()
-        return self.session.execute(statement).scalar_one()
+                return connection.execute(statement, values).scalar_one()
+        return self.session.execute(statement, values).scalar_one()
 
     def forget_key_before(self, key: str, window_start: int) -> None:
         r = tables.rate_limit_counters.c

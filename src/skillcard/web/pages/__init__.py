@@ -16,6 +16,21 @@ from skillcard.web.pages import (
     outbox,
 )
 
+# Included one by one by the app (see skillcard.web.api.ROUTERS for why), busiest first.
+ROUTERS = (
+    check.router,
+    hse.router,
+    home.router,
+    auth.router,
+    admin.router,
+    holder.router,
+    check_qr.router,
+    cards.router,
+    outbox.router,
+    business.router,
+    mycard.router,
+)
+
 router = APIRouter(include_in_schema=False)
-for module in (home, auth, admin, holder, check, check_qr, cards, outbox, business, hse, mycard):
-    router.include_router(module.router)
+for module_router in ROUTERS:
+    router.include_router(module_router)
