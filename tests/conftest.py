@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from tests import mycard_support
 from tests.factories import build_registry
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -25,6 +26,11 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "postgresql+psycopg://postgres@/postgres?host=/var/run/postgresql",
 )
 DATABASES = os.environ.get("SKILLCARD_TEST_DATABASES", "sqlite,postgresql").split(",")
+
+
+# The MyCard tests' registry with reference data, and their evidence store.
+mycard = mycard_support.mycard
+evidence_store = mycard_support.evidence_store
 
 
 def pytest_report_header(config):

@@ -50,7 +50,9 @@ def build_registry(uow_factory, *, issued_on: dt.date | None = None) -> Registry
     reg = Registry(uow=uow_factory)
     add_scheme(uow_factory, "ECS", "ECS")
     add_scheme(uow_factory, "CPCS", "CPCS")
-    day = issued_on or dt.date.today()
+    # Issued yesterday: a check a few minutes in the past must not fall before the card's
+    # first day when the tests run just after midnight.
+    day = issued_on or dt.date.today() - dt.timedelta(days=1)
     for key, (given, surname, scheme) in {
         "ann": ("Ann", "Núñez-O'Brien", "ECS"),
         "bob": ("Bob", "Smith", "ECS"),

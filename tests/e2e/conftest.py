@@ -10,7 +10,12 @@ from skillcard.cli import run
 from skillcard.config import Settings, get_settings
 from skillcard.services import accounts
 from skillcard.web import create_app
+from tests.e2e import browser_support
 from tests.factories import OPERATOR, PASSWORD
+
+# The browser tests' live server and phone-sized page (see browser_support.py).
+live_server = browser_support.live_server
+page = browser_support.page
 
 
 @pytest.fixture

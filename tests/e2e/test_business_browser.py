@@ -6,53 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from pypdf import PdfReader
 
-from skillcard.config import Settings
-from skillcard.web import create_app
-from tests.e2e.test_browser import CHROMIUM_ARGS, axe_violations
-from tests.e2e.test_browser import database_url as database_url  # SQLite only
+from tests.e2e.browser_support import axe_violations, fill_sign_in, sign_in, sqlite_database_url
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(registry, database_url, engine, tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(environment="test", database_url=database_url, files_dir=tmp_path / "files")
-    app = create_app(settings, engine=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
-        yield context.new_page()
-        browser.close()
+database_url = sqlite_database_url
 
 
 def _no_sideways_scroll(page) -> None:
@@ -79,8 +42,7 @@ def test_a_business_registers_adds_a_worker_bulk_checks_and_reads_its_report(
     page.goto(live_server + link[link.index("/business/confirm/") :])
     page.wait_for_selector("text=Registration confirmed")
     page.get_by_role("link", name="Sign in").click()
-    page.get_by_label("E-mail address").fill("orla@builders.test")
-    page.get_by_label("Password").fill(PASSWORD)
+    fill_sign_in(page, "orla@builders.test")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server}/business")
     assert axe_violations(page) == []
@@ -131,11 +93,7 @@ def test_a_check_made_without_signal_is_kept_and_sent_when_back_online(
     from tests.integration.test_business import register
 
     _, admin = register(uow_factory)
-    page.goto(f"{live_server}/login?next=/business/check")
-    page.get_by_label("E-mail address").fill("boss@acme.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server}/business/check")
+    sign_in(page, live_server, "boss@acme.test", "/business/check")
     assert axe_violations(page) == []
     page.context.set_offline(True)
     page.get_by_label("Card number").fill(registry.cards["bob"])

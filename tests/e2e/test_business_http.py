@@ -232,23 +232,13 @@ def test_the_check_page_records_spot_checks_and_syncs_the_phones_queue(client, r
     sign_in(client, "a@acme.test")
     form = client.get("/business/check")
     csrf = page_csrf(form.text)
-    missing_face = client.post(
-        "/business/check",
-        data={
-            "csrf_token": csrf,
-            "number": registry.cards["bob"],
-            "surname": "smith",
-            "site": "A1",
-        },
-    )
+    bobs = {"csrf_token": csrf, "number": registry.cards["bob"], "surname": "smith", "site": "A1"}
+    missing_face = client.post("/business/check", data=bobs)
     assert missing_face.status_code == 422 and "face matches" in missing_face.text
     spot = client.post(
         "/business/check",
         data={
-            "csrf_token": csrf,
-            "number": registry.cards["bob"],
-            "surname": "smith",
-            "site": "A1",
+            **bobs,
             "face": "yes",
             "latitude": "53.1",
             "longitude": "-1.2",

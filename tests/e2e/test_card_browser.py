@@ -6,45 +6,17 @@ Set SKILLCARD_SCREENSHOTS=/some/dir to keep screenshots of the phone and print p
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
-from skillcard.config import Settings
 from skillcard.services import photos
-from skillcard.web import create_app
-from tests.e2e.test_browser import axe_violations, database_url, page  # noqa: F401
-from tests.factories import OPERATOR, PASSWORD
+from tests.e2e.browser_support import axe_violations, sign_in, sqlite_database_url
+from tests.factories import OPERATOR
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def files_dir(tmp_path):
-    return tmp_path / "files"
-
-
-@pytest.fixture
-def live_server(registry, database_url, engine, files_dir):  # noqa: F811
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(environment="test", database_url=database_url, files_dir=files_dir)
-    app = create_app(settings, engine=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+database_url = sqlite_database_url
 
 
 def _shoot(browser_page, name: str) -> None:
@@ -54,11 +26,7 @@ def _shoot(browser_page, name: str) -> None:
 
 
 def test_phone_card_refreshes_its_code_and_passes_axe(
-    live_server,
-    page,  # noqa: F811
-    registry,
-    uow_factory,
-    files_dir,
+    live_server, page, registry, uow_factory, files_dir
 ):
     photos.set_photo(
         uow=uow_factory(),
@@ -68,11 +36,7 @@ def test_phone_card_refreshes_its_code_and_passes_axe(
         data=drawn_portrait("Ann Núñez-O'Brien"),
     )
     number = registry.cards["ann"]
-    page.goto(f"{live_server}/login?next=/my")
-    page.get_by_label("E-mail address").fill(registry.emails["ann"])
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server}/my")
+    sign_in(page, live_server, registry.emails["ann"], "/my")
     page.get_by_role("link", name=f"Show card {number} on this phone").click()
     page.wait_for_url(f"**/my/cards/{number}/phone")
     page.locator("#phone-qr svg").wait_for()

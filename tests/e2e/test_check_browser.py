@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e import test_browser
-from tests.e2e.test_browser import axe_violations
+from tests.e2e.browser_support import axe_violations, sqlite_database_url
 
 pytestmark = pytest.mark.browser
-# test_browser.py's fixtures: a live server on SQLite, and Chromium at a phone's size.
-database_url = test_browser.database_url
-live_server = test_browser.live_server
-page = test_browser.page
+database_url = sqlite_database_url
 
 
 def test_a_site_checker_checks_a_card_by_number_and_sees_green(live_server, page, registry):

@@ -8,14 +8,11 @@ import pytest
 
 from skillcard.adapters import qr
 from skillcard.services import cards, credentials
-from tests.e2e import test_browser
-from tests.e2e.test_browser import axe_violations
+from tests.e2e.browser_support import PHONE, axe_violations, chromium, sqlite_database_url
 from tests.factories import OPERATOR
 
 pytestmark = pytest.mark.browser
-database_url = test_browser.database_url
-live_server = test_browser.live_server
-page = test_browser.page
+database_url = sqlite_database_url
 
 
 def _png(tmp_path, uow_factory, number: str, name: str):
@@ -225,8 +222,6 @@ def _y4m(png: bytes, path) -> None:
 def test_scanning_a_card_with_the_camera_shows_its_answer(
     live_server, registry, uow_factory, tmp_path
 ):
-    from playwright.sync_api import sync_playwright
-
     video = tmp_path / "card.y4m"
     _y4m(_png(tmp_path, uow_factory, registry.cards["ann"], "ann.png").read_bytes(), video)
     camera = [
@@ -234,21 +229,15 @@ def test_scanning_a_card_with_the_camera_shows_its_answer(
         "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=test_browser.CHROMIUM_ARGS + camera
-        )
-        try:
-            page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-            page.goto(f"{live_server}/check")
-            start = page.get_by_role("button", name="Scan a card with the camera")
-            start.focus()
-            page.keyboard.press("Enter")  # the camera starts only when asked
-            result = page.locator(".check-result.check-green")
-            result.wait_for(timeout=15_000)
-            assert "Ann Núñez-O'Brien" in result.inner_text()
-            assert page.get_by_role("status").first.inner_text() == "QR code read: checking it."
-            assert page.evaluate("document.querySelector('#scanner-video').srcObject") is None
-            assert axe_violations(page) == []
-        finally:
-            browser.close()
+    with chromium(*camera) as browser:
+        page = browser.new_context(viewport=PHONE).new_page()
+        page.goto(f"{live_server}/check")
+        start = page.get_by_role("button", name="Scan a card with the camera")
+        start.focus()
+        page.keyboard.press("Enter")  # the camera starts only when asked
+        result = page.locator(".check-result.check-green")
+        result.wait_for(timeout=15_000)
+        assert "Ann Núñez-O'Brien" in result.inner_text()
+        assert page.get_by_role("status").first.inner_text() == "QR code read: checking it."
+        assert page.evaluate("document.querySelector('#scanner-video').srcObject") is None
+        assert axe_violations(page) == []

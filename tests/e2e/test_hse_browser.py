@@ -5,81 +5,49 @@ in; an invigilator verifies; the result shows on the cardholder's record. Pages 
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 
 import pytest
-import uvicorn
 
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.adapters.photos import drawn_portrait
-from skillcard.config import Settings
 from skillcard.services import hse_bank
-from skillcard.web import create_app
-from tests.e2e.test_browser import CHROMIUM_ARGS, axe_violations
-from tests.factories import OPERATOR, PASSWORD
+from tests.e2e.browser_support import (
+    PHONE,
+    axe_violations,
+    chromium,
+    sign_in,
+    sqlite_database_url,
+)
+from tests.factories import OPERATOR
 
 pytestmark = pytest.mark.browser
+database_url = sqlite_database_url
 FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
-@pytest.fixture(params=["sqlite"])
-def database_url(request, tmp_path):
-    from skillcard.adapters.db.engine import make_engine
-    from skillcard.adapters.db.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
-
-
 @pytest.fixture
-def live_server(registry, database_url, engine, uow_factory, tmp_path):
+def live_server(live_server, uow_factory):
+    """The shared live server, with the demo item bank to draw the assessment from."""
     hse_bank.import_items(uow=uow_factory(), who=OPERATOR, items=demo_items())
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(environment="test", database_url=database_url, files_dir=tmp_path / "f")
-    app = create_app(settings, engine=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    return live_server
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS + FAKE_CAMERA
-        )
-        yield chromium
-        chromium.close()
+    with chromium(*FAKE_CAMERA) as launched:
+        yield launched
 
 
 def signed_in(browser, base: str, email: str, clock_hours_off: int = 0):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport=PHONE)
     context.grant_permissions(["camera"], origin=base)
     if clock_hours_off:  # the candidate's device clock is far off; the countdown must not be
         context.add_init_script(
             f"const realNow = Date.now; Date.now = () => realNow() + {clock_hours_off * 3600_000};"
         )
     page = context.new_page()
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, base, email)
     return context, page
 
 

@@ -5,58 +5,27 @@ the holder's record. axe-core finds nothing on any page on the way."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 
-from skillcard.config import Settings
-from skillcard.services import cpd_audit
-from skillcard.web import create_app
-from tests.e2e.test_browser import axe_violations, database_url, page  # noqa: F401
-from tests.factories import PASSWORD
-from tests.mycard_support import PDF, add_hse_pass, with_reference_data
+from tests.e2e.browser_support import axe_violations, sign_in, sqlite_database_url
+from tests.mycard_support import PDF, add_hse_pass, sample_all_of_ecs
 
 pytestmark = pytest.mark.browser
+database_url = sqlite_database_url
 
 
 @pytest.fixture
-def live_server(registry, database_url, engine, uow_factory, tmp_path):  # noqa: F811
-    with_reference_data(registry, uow_factory)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(environment="test", database_url=database_url, files_dir=tmp_path / "files")
-    app = create_app(settings, engine=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def _sign_in(page, base, email, landing):  # noqa: F811
-    page.goto(f"{base}/login?next={landing}")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}{landing}")
+def live_server(live_server, mycard):
+    """The shared live server, over the registry plus the shipped reference data."""
+    return live_server
 
 
 def test_holder_logs_cpd_applies_and_the_admin_approves_the_card(
-    live_server,
-    page,  # noqa: F811
-    registry,
-    uow_factory,
+    live_server, page, registry, uow_factory
 ):
     add_hse_pass(uow_factory, registry.holders["ann"])
-    _sign_in(page, live_server, registry.emails["ann"], "/my")
+    sign_in(page, live_server, registry.emails["ann"], "/my")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Add CPD").click()
     page.wait_for_url("**/my/cpd#add")
@@ -88,7 +57,7 @@ def test_holder_logs_cpd_applies_and_the_admin_approves_the_card(
     page.wait_for_selector("text=Your application was sent.")
     page.get_by_role("button", name="Sign out").click()
 
-    _sign_in(page, live_server, registry.emails["ecs_admin"], "/admin/applications")
+    sign_in(page, live_server, registry.emails["ecs_admin"], "/admin/applications")
     section = page.locator("section.application", has_text="Electrical Labourer")
     assert "HSE test pass, valid until" in section.inner_text()
     assert axe_violations(page) == []
@@ -97,7 +66,7 @@ def test_holder_logs_cpd_applies_and_the_admin_approves_the_card(
     page.wait_for_selector("text=The application was approved and the card issued.")
     page.get_by_role("button", name="Sign out").click()
 
-    _sign_in(page, live_server, registry.emails["ann"], "/my")
+    sign_in(page, live_server, registry.emails["ann"], "/my")
     face = page.locator(".card-face", has_text="Electrical Labourer")
     number = face.locator(".number").first.inner_text().strip()
     assert number.startswith("ECS")
@@ -107,21 +76,9 @@ def test_holder_logs_cpd_applies_and_the_admin_approves_the_card(
     assert axe_violations(page) == []
 
 
-def test_assessor_asks_for_more_and_the_holder_answers(
-    live_server,
-    page,  # noqa: F811
-    registry,
-    uow_factory,
-):
-    cpd_audit.sample(
-        uow=uow_factory(),
-        who=registry.principals["ecs_admin"],
-        scheme_code="ECS",
-        year=dt.date.today().year,
-        share_percent=100,
-        seed=3,
-    )
-    _sign_in(page, live_server, registry.emails["assessor"], "/assessor")
+def test_assessor_asks_for_more_and_the_holder_answers(live_server, page, registry, uow_factory):
+    sample_all_of_ecs(uow_factory, registry, seed=3)
+    sign_in(page, live_server, registry.emails["assessor"], "/assessor")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Ann Núñez-O'Brien").click()
     page.wait_for_url("**/assessor/cases/*")
@@ -131,7 +88,7 @@ def test_assessor_asks_for_more_and_the_holder_answers(
     page.wait_for_selector("text=More asked of the holder")
     page.get_by_role("button", name="Sign out").click()
 
-    _sign_in(page, live_server, registry.emails["ann"], "/my/cpd")
+    sign_in(page, live_server, registry.emails["ann"], "/my/cpd")
     assert "Add the certificate of your AM2" in page.locator(".audit-case").inner_text()
     assert axe_violations(page) == []
     page.get_by_label("Your answer to the assessor").fill("Uploaded it with my course entry")

@@ -7,18 +7,11 @@ import datetime as dt
 import io
 import json
 
-import pytest
-
 from skillcard.services import cardholders
 from tests.e2e.conftest import bearer, page_csrf, sign_in
-from tests.mycard_support import EXE, PDF, add_hse_pass, with_reference_data
+from tests.mycard_support import EXE, PDF, add_hse_pass
 
 DAY = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-
-
-@pytest.fixture
-def mycard(registry, uow_factory):
-    return with_reference_data(registry, uow_factory)
 
 
 def _log_cpd(client, files, **fields):

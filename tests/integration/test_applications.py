@@ -7,29 +7,47 @@ import datetime as dt
 
 import pytest
 
-from skillcard.adapters.evidence_store import EvidenceStore
 from skillcard.domain.applications import draw_sample
 from skillcard.domain.cards import add_months
 from skillcard.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from skillcard.services import applications as apps
 from skillcard.services import cardholders, cards, cpd, cpd_audit, qualifications
 from tests.factories import OPERATOR
-from tests.mycard_support import PDF, add_hse_pass, with_reference_data
+from tests.mycard_support import PDF, add_hse_pass, qualify_ann
 
 TODAY = dt.date.today()
 
 
-@pytest.fixture
-def mycard(registry, uow_factory):
-    return with_reference_data(registry, uow_factory)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return EvidenceStore(tmp_path / "files")
-
-
 LONG_AGO = dt.date(2015, 6, 1)
+
+
+def _apply(uow_factory, who, occupation: str, renews: str | None = None) -> int:
+    """``who`` applies for an ECS card for ``occupation`` (or to renew card ``renews``)."""
+    return apps.start_application(
+        uow=uow_factory(),
+        who=who,
+        scheme_code="ECS",
+        occupation_code=occupation,
+        renews_card_number=renews,
+    )
+
+
+def _decide(uow_factory, who, app_id: int, action: str, message: str = ""):
+    return apps.decide_application(
+        uow=uow_factory(), who=who, application_id=app_id, action=action, message=message
+    )
+
+
+def _declare(uow_factory, who, files_store, code: str, **proof) -> int:
+    """``who`` declares qualification ``code``, achieved long ago, with ``proof``."""
+    return qualifications.declare_qualification(
+        uow=uow_factory(),
+        who=who,
+        store=files_store,
+        qualification_code=code,
+        achieved_on=LONG_AGO,
+        **proof,
+    )
 
 
 def _outbox(uow_factory, to: str) -> list[str]:
@@ -38,66 +56,40 @@ def _outbox(uow_factory, to: str) -> list[str]:
 
 
 def _give_installation_qualifications(uow_factory, reg) -> None:
-    for code in ("NVQ3_ELECTROTECHNICAL", "AM2", "BS7671_2018"):
-        cardholders.add_qualification(
-            uow=uow_factory(),
-            who=reg.principals["ecs_admin"],
-            cardholder_id=reg.holders["ann"],
-            qualification_code=code,
-            achieved_on=LONG_AGO,
-        )
-    add_hse_pass(uow_factory, reg.holders["ann"])
+    qualify_ann(uow_factory, reg, ("NVQ3_ELECTROTECHNICAL", "AM2", "BS7671_2018"), LONG_AGO)
 
 
-def test_apply_submit_and_approve_issues_the_card(mycard, uow_factory, store):
+def test_apply_submit_and_approve_issues_the_card(mycard, uow_factory, evidence_store):
     ann = mycard.principals["ann"]
-    app_id = apps.start_application(
-        uow=uow_factory(), who=ann, scheme_code="ECS", occupation_code="INSTALLATION_ELECTRICIAN"
-    )
+    app_id = _apply(uow_factory, ann, "INSTALLATION_ELECTRICIAN")
     view = apps.show_application(uow=uow_factory(), who=ann, application_id=app_id)
     assert view.application.state == "draft" and not view.decision.eligible
     assert any("AM2 assessment" in t for t in view.decision.unmet)
     assert (
         apps.add_application_evidence(
-            uow=uow_factory(), who=ann, store=store, application_id=app_id, files=[("am2.pdf", PDF)]
+            uow=uow_factory(),
+            who=ann,
+            store=evidence_store,
+            application_id=app_id,
+            files=[("am2.pdf", PDF)],
         )
         == 1
     )
     apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
     with pytest.raises(Conflict, match="open application"):
-        apps.start_application(
-            uow=uow_factory(),
-            who=ann,
-            scheme_code="ECS",
-            occupation_code="INSTALLATION_ELECTRICIAN",
-        )
+        _apply(uow_factory, ann, "INSTALLATION_ELECTRICIAN")
 
     queue = apps.queue(uow=uow_factory(), who=mycard.principals["ecs_admin"])
     assert [v.application.id for v in queue] == [app_id]
     assert queue[0].evidence[0].filename == "am2.pdf" and queue[0].decision.unmet
     assert apps.queue(uow=uow_factory(), who=mycard.principals["cpcs_admin"]) == []
     with pytest.raises(PermissionDenied, match="decide ECS applications"):
-        apps.decide_application(
-            uow=uow_factory(),
-            who=mycard.principals["cpcs_admin"],
-            application_id=app_id,
-            action="approve",
-        )
+        _decide(uow_factory, mycard.principals["cpcs_admin"], app_id, "approve")
     with pytest.raises(Conflict, match=r"the rules are not met yet: .*AM2"):
-        apps.decide_application(
-            uow=uow_factory(),
-            who=mycard.principals["ecs_admin"],
-            application_id=app_id,
-            action="approve",
-        )
+        _decide(uow_factory, mycard.principals["ecs_admin"], app_id, "approve")
 
     _give_installation_qualifications(uow_factory, mycard)
-    done = apps.decide_application(
-        uow=uow_factory(),
-        who=mycard.principals["ecs_admin"],
-        application_id=app_id,
-        action="approve",
-    )
+    done = _decide(uow_factory, mycard.principals["ecs_admin"], app_id, "approve")
     assert done.application.state == "card_issued" and done.card_number
     record = cardholders.cardholder_record(
         uow=uow_factory(), who=ann, cardholder_id=mycard.holders["ann"]
@@ -107,34 +99,18 @@ def test_apply_submit_and_approve_issues_the_card(mycard, uow_factory, store):
     assert issued[0].state == "valid" and issued[0].occupation == "Installation Electrician"
     assert "Your card is ready" in _outbox(uow_factory, "ann@example.test")
     with pytest.raises(IllegalTransition):
-        apps.decide_application(
-            uow=uow_factory(),
-            who=mycard.principals["ecs_admin"],
-            application_id=app_id,
-            action="reject",
-            message="late",
-        )
+        _decide(uow_factory, mycard.principals["ecs_admin"], app_id, "reject", "late")
 
 
 def test_refer_needs_a_message_and_the_holder_resubmits(mycard, uow_factory):
     ann, admin = mycard.principals["ann"], mycard.principals["ecs_admin"]
-    app_id = apps.start_application(
-        uow=uow_factory(), who=ann, scheme_code="ECS", occupation_code="ELECTRICAL_LABOURER"
-    )
+    app_id = _apply(uow_factory, ann, "ELECTRICAL_LABOURER")
     with pytest.raises(IllegalTransition):  # a draft is not in the queue yet
-        apps.decide_application(
-            uow=uow_factory(), who=admin, application_id=app_id, action="verifying"
-        )
+        _decide(uow_factory, admin, app_id, "verifying")
     apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
     with pytest.raises(InvalidInput, match="say why"):
-        apps.decide_application(uow=uow_factory(), who=admin, application_id=app_id, action="refer")
-    apps.decide_application(
-        uow=uow_factory(),
-        who=admin,
-        application_id=app_id,
-        action="refer",
-        message="Send your HSE test result",
-    )
+        _decide(uow_factory, admin, app_id, "refer")
+    _decide(uow_factory, admin, app_id, "refer", "Send your HSE test result")
     mine = apps.show_application(uow=uow_factory(), who=ann, application_id=app_id)
     assert mine.application.state == "referred"
     assert mine.application.message == "Send your HSE test result"
@@ -145,42 +121,21 @@ def test_refer_needs_a_message_and_the_holder_resubmits(mycard, uow_factory):
         )
     apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
     add_hse_pass(uow_factory, mycard.holders["ann"])
-    done = apps.decide_application(
-        uow=uow_factory(), who=admin, application_id=app_id, action="approve"
-    )
+    done = _decide(uow_factory, admin, app_id, "approve")
     assert done.application.state == "card_issued"
 
 
-def test_declared_qualification_is_verified_or_rejected_with_a_reason(mycard, uow_factory, store):
+def test_declared_qualification_is_verified_or_rejected_with_a_reason(
+    mycard, uow_factory, evidence_store
+):
     ann, admin = mycard.principals["ann"], mycard.principals["ecs_admin"]
     with pytest.raises(InvalidInput, match="certificate number, or upload"):
-        qualifications.declare_qualification(
-            uow=uow_factory(), who=ann, store=store, qualification_code="AM2", achieved_on=LONG_AGO
-        )
+        _declare(uow_factory, ann, evidence_store, "AM2")
     with pytest.raises(NotFound):
-        qualifications.declare_qualification(
-            uow=uow_factory(),
-            who=ann,
-            store=store,
-            qualification_code="AM9",
-            achieved_on=LONG_AGO,
-            certificate_number="1",
-        )
-    am2 = qualifications.declare_qualification(
-        uow=uow_factory(),
-        who=ann,
-        store=store,
-        qualification_code="am2",
-        achieved_on=LONG_AGO,
-        files=[("am2.pdf", PDF)],
-    )
-    nvq = qualifications.declare_qualification(
-        uow=uow_factory(),
-        who=ann,
-        store=store,
-        qualification_code="NVQ3_ELECTROTECHNICAL",
-        achieved_on=LONG_AGO,
-        certificate_number="C-123",
+        _declare(uow_factory, ann, evidence_store, "AM9", certificate_number="1")
+    am2 = _declare(uow_factory, ann, evidence_store, "am2", files=[("am2.pdf", PDF)])
+    nvq = _declare(
+        uow_factory, ann, evidence_store, "NVQ3_ELECTROTECHNICAL", certificate_number="C-123"
     )
     pending = qualifications.pending_qualifications(uow=uow_factory(), who=admin)
     assert {p.held.id for p in pending} == {am2, nvq}
@@ -207,9 +162,7 @@ def test_declared_qualification_is_verified_or_rejected_with_a_reason(mycard, uo
         verified=False,
         reason="The certificate number is not on the register",
     )
-    app_id = apps.start_application(
-        uow=uow_factory(), who=ann, scheme_code="ECS", occupation_code="INSTALLATION_ELECTRICIAN"
-    )
+    app_id = _apply(uow_factory, ann, "INSTALLATION_ELECTRICIAN")
     decision = apps.show_application(uow=uow_factory(), who=ann, application_id=app_id).decision
     met = [r.text for r in decision.reasons if r.met]
     assert any("AM2 assessment" in t for t in met)
@@ -231,31 +184,19 @@ def test_pqp_membership_checked_verified_five_years_not_renewable_and_lapse(myca
         uow=uow_factory(), who=ann, institute_code="iet", number="iet1234567", grade="Member"
     )
     add_hse_pass(uow_factory, mycard.holders["ann"])
-    app_id = apps.start_application(
-        uow=uow_factory(), who=ann, scheme_code="ECS", occupation_code="ELECTROTECHNICAL_PQP"
-    )
+    app_id = _apply(uow_factory, ann, "ELECTROTECHNICAL_PQP")
     apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
     with pytest.raises(Conflict, match="waiting to be verified"):
-        apps.decide_application(
-            uow=uow_factory(), who=admin, application_id=app_id, action="approve"
-        )
+        _decide(uow_factory, admin, app_id, "approve")
     qualifications.verify_membership(uow=uow_factory(), who=admin, membership_id=member)
-    done = apps.decide_application(
-        uow=uow_factory(), who=admin, application_id=app_id, action="approve"
-    )
+    done = _decide(uow_factory, admin, app_id, "approve")
     record = cardholders.cardholder_record(
         uow=uow_factory(), who=ann, cardholder_id=mycard.holders["ann"]
     )
     pqp = next(c for c in record.cards if c.number == done.card_number)
     assert pqp.card_type_code == "PQP" and (pqp.expires_on - pqp.issued_on).days >= 5 * 365
     with pytest.raises(InvalidInput, match="cannot be renewed: apply again"):
-        apps.start_application(
-            uow=uow_factory(),
-            who=ann,
-            scheme_code="ECS",
-            occupation_code="ELECTROTECHNICAL_PQP",
-            renews_card_number=done.card_number,
-        )
+        _apply(uow_factory, ann, "ELECTROTECHNICAL_PQP", done.card_number)
     suspendable = qualifications.lapse_membership(
         uow=uow_factory(), who=admin, membership_id=member, lapsed_on=TODAY
     )
@@ -359,41 +300,16 @@ def test_renewal_is_approved_by_renewing_the_card(mycard, uow_factory):
         card_type_code="MAINTENANCE_ELECTRICIAN",
     )
     with pytest.raises(InvalidInput, match="can be renewed from"):
-        apps.start_application(
-            uow=uow_factory(),
-            who=ann,
-            scheme_code="ECS",
-            occupation_code="MAINTENANCE_ELECTRICIAN",
-            renews_card_number=fresh.number,
-        )
+        _apply(uow_factory, ann, "MAINTENANCE_ELECTRICIAN", fresh.number)
     with pytest.raises(InvalidInput, match="is not a Maintenance Electrician card"):
-        apps.start_application(
-            uow=uow_factory(),
-            who=ann,
-            scheme_code="ECS",
-            occupation_code="MAINTENANCE_ELECTRICIAN",
-            renews_card_number=old.number,
-        )
+        _apply(uow_factory, ann, "MAINTENANCE_ELECTRICIAN", old.number)
     with pytest.raises(NotFound):
-        apps.start_application(
-            uow=mycard.uow(),
-            who=mycard.principals["bob"],
-            scheme_code="ECS",
-            occupation_code="INSTALLATION_ELECTRICIAN",
-            renews_card_number=old.number,
-        )
-    app_id = apps.start_application(
-        uow=uow_factory(),
-        who=ann,
-        scheme_code="ECS",
-        occupation_code="INSTALLATION_ELECTRICIAN",
-        renews_card_number=old.number,
-    )
+        _apply(mycard.uow, mycard.principals["bob"], "INSTALLATION_ELECTRICIAN", old.number)
+    app_id = _apply(uow_factory, ann, "INSTALLATION_ELECTRICIAN", old.number)
     apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
     _give_installation_qualifications(uow_factory, mycard)
-    done = apps.decide_application(
-        uow=uow_factory(), who=admin, application_id=app_id, action="approve"
-    )
+    done = _decide(uow_factory, admin, app_id, "approve")
     assert done.application.kind == "renewal" and done.card_number == old.number
     renewed = cards.show_card(uow=uow_factory(), who=ann, number=old.number)
-    assert renewed.issued_on == TODAY and renewed.expires_on == add_months(TODAY, 36)
+    today = dt.date.today()  # not TODAY: the suite may have crossed midnight since import
+    assert renewed.issued_on == today and renewed.expires_on == add_months(today, 36)

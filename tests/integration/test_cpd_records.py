@@ -11,23 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from skillcard.adapters.db import tables_mycard
-from skillcard.adapters.evidence_store import MAX_EVIDENCE_BYTES, EvidenceStore
+from skillcard.adapters.evidence_store import MAX_EVIDENCE_BYTES
 from skillcard.errors import InvalidInput, NotFound, PermissionDenied
-from skillcard.services import cpd, cpd_audit
+from skillcard.services import cpd
 from skillcard.services.cpd_export import cpd_csv, cpd_pdf
-from tests.mycard_support import EXE, PDF, png_bytes, stored_files, with_reference_data
+from tests.mycard_support import EXE, PDF, png_bytes, sample_all_of_ecs, stored_files
 
 TODAY = dt.date.today()
-
-
-@pytest.fixture
-def mycard(registry, uow_factory):
-    return with_reference_data(registry, uow_factory)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return EvidenceStore(tmp_path / "files")
 
 
 def _log(uow_factory, reg, files_store, **changes):
@@ -52,6 +42,22 @@ def _log(uow_factory, reg, files_store, **changes):
     )
 
 
+def _anns_log(uow_factory, reg):
+    return cpd.cpd_log(
+        uow=uow_factory(), who=reg.principals["ann"], cardholder_id=reg.holders["ann"]
+    )
+
+
+def _add_evidence(uow_factory, reg, files_store, key: str, entry_id: int, files):
+    return cpd.add_cpd_evidence(
+        uow=uow_factory(),
+        who=reg.principals[key],
+        store=files_store,
+        record_id=entry_id,
+        files=files,
+    )
+
+
 def _count(engine) -> tuple[int, int]:
     with engine.connect() as c:
         records = c.scalar(sa.select(sa.func.count()).select_from(tables_mycard.cpd_records))
@@ -59,20 +65,18 @@ def _count(engine) -> tuple[int, int]:
     return records, files
 
 
-def test_holder_logs_cpd_with_evidence_and_sees_progress(mycard, uow_factory, store):
-    _log(uow_factory, mycard, store)
+def test_holder_logs_cpd_with_evidence_and_sees_progress(mycard, uow_factory, evidence_store):
+    _log(uow_factory, mycard, evidence_store)
     _log(
         uow_factory,
         mycard,
-        store,
+        evidence_store,
         title="Toolbox talk: ladders",
         activity_type="toolbox_talk",
         hours="0.5",
         files=[("ladder.png", png_bytes())],
     )
-    log = cpd.cpd_log(
-        uow=uow_factory(), who=mycard.principals["ann"], cardholder_id=mycard.holders["ann"]
-    )
+    log = _anns_log(uow_factory, mycard)
     assert log.entries[0].record.title in (
         "Toolbox talk: ladders",
         "EV charge point installation",
@@ -83,7 +87,7 @@ def test_holder_logs_cpd_with_evidence_and_sees_progress(mycard, uow_factory, st
     files = [f for e in log.entries for f in e.evidence]
     assert sorted(f.media_type for f in files) == ["application/pdf", "image/png"]
     assert all(not e.record.verified for e in log.entries)  # self-declared until verified
-    assert len(stored_files(store)) == 2
+    assert len(stored_files(evidence_store)) == 2
 
 
 @pytest.mark.parametrize(
@@ -92,7 +96,7 @@ def test_holder_logs_cpd_with_evidence_and_sees_progress(mycard, uow_factory, st
         ({"hours": "-2"}, "more than 0"),
         ({"hours": "25"}, "at most 24 hours"),
         ({"hours": "lots"}, "not a number"),
-        ({"activity_on": TODAY + dt.timedelta(days=1)}, "in the future"),
+        ({"activity_on": TODAY + dt.timedelta(days=3)}, "in the future"),
         ({"files": [("certificate.pdf", EXE)]}, "not a PDF, JPEG, PNG or HEIC"),
         ({"files": [("big.pdf", PDF + b"0" * MAX_EVIDENCE_BYTES)]}, "larger than 10 MB"),
         ({"files": [("empty.pdf", b"")]}, "is empty"),
@@ -101,28 +105,30 @@ def test_holder_logs_cpd_with_evidence_and_sees_progress(mycard, uow_factory, st
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_stored(
-    mycard, uow_factory, store, engine, changes, message
+    mycard, uow_factory, evidence_store, engine, changes, message
 ):
     with pytest.raises(InvalidInput, match=message):
-        _log(uow_factory, mycard, store, **changes)
+        _log(uow_factory, mycard, evidence_store, **changes)
     assert _count(engine) == (0, 0)
-    assert stored_files(store) == []
+    assert stored_files(evidence_store) == []
 
 
-def test_no_more_than_24_hours_in_one_day_across_entries(mycard, uow_factory, store, engine):
+def test_no_more_than_24_hours_in_one_day_across_entries(
+    mycard, uow_factory, evidence_store, engine
+):
     day = TODAY
-    _log(uow_factory, mycard, store, activity_on=day, hours="20", files=[])
+    _log(uow_factory, mycard, evidence_store, activity_on=day, hours="20", files=[])
     with pytest.raises(InvalidInput, match="at most 4 more hours"):
-        _log(uow_factory, mycard, store, activity_on=day, hours="5", files=[])
+        _log(uow_factory, mycard, evidence_store, activity_on=day, hours="5", files=[])
     assert _count(engine) == (1, 0)
 
 
-def test_only_the_holder_logs_their_cpd(mycard, uow_factory, store):
+def test_only_the_holder_logs_their_cpd(mycard, uow_factory, evidence_store):
     with pytest.raises(PermissionDenied):
         cpd.record_cpd(
             uow=uow_factory(),
             who=mycard.principals["bob"],
-            store=store,
+            store=evidence_store,
             cardholder_id=mycard.holders["ann"],
             activity_on=TODAY,
             activity_type="self_study",
@@ -131,16 +137,17 @@ def test_only_the_holder_logs_their_cpd(mycard, uow_factory, store):
         )
 
 
-def test_who_may_see_a_holders_evidence(mycard, uow_factory, store):
-    _log(uow_factory, mycard, store)
-    log = cpd.cpd_log(
-        uow=uow_factory(), who=mycard.principals["ann"], cardholder_id=mycard.holders["ann"]
-    )
+def test_who_may_see_a_holders_evidence(mycard, uow_factory, evidence_store):
+    _log(uow_factory, mycard, evidence_store)
+    log = _anns_log(uow_factory, mycard)
     evidence_id = log.entries[0].evidence[0].id
 
     def fetch(key):
         return cpd.evidence_bytes(
-            uow=uow_factory(), who=mycard.principals[key], store=store, evidence_id=evidence_id
+            uow=uow_factory(),
+            who=mycard.principals[key],
+            store=evidence_store,
+            evidence_id=evidence_id,
         )
 
     assert fetch("ann")[1] == PDF and fetch("ecs_admin")[1] == PDF and fetch("hub")[1] == PDF
@@ -155,51 +162,33 @@ def test_who_may_see_a_holders_evidence(mycard, uow_factory, store):
             )
     # Once ECS's audit samples Ann (100%: every holder), ECS's assessor may look; still not
     # CPCS's people.
-    cpd_audit.sample(
-        uow=uow_factory(),
-        who=mycard.principals["ecs_admin"],
-        scheme_code="ECS",
-        year=TODAY.year,
-        share_percent=100,
-        seed=7,
-    )
+    sample_all_of_ecs(uow_factory, mycard, seed=7)
     assert fetch("assessor")[1] == PDF
     with pytest.raises(NotFound):
         fetch("cpcs_admin")
 
 
-def test_assessor_verifies_a_sampled_entry(mycard, uow_factory, store):
-    entry_id = _log(uow_factory, mycard, store)
+def test_assessor_verifies_a_sampled_entry(mycard, uow_factory, evidence_store):
+    entry_id = _log(uow_factory, mycard, evidence_store)
     with pytest.raises(NotFound):  # not sampled yet
         cpd.verify_cpd(uow=uow_factory(), who=mycard.principals["assessor"], record_id=entry_id)
-    cpd_audit.sample(
-        uow=uow_factory(),
-        who=mycard.principals["ecs_admin"],
-        scheme_code="ECS",
-        year=TODAY.year,
-        share_percent=100,
-        seed=1,
-    )
+    sample_all_of_ecs(uow_factory, mycard, seed=1)
     cpd.verify_cpd(uow=uow_factory(), who=mycard.principals["assessor"], record_id=entry_id)
-    log = cpd.cpd_log(
-        uow=uow_factory(), who=mycard.principals["ann"], cardholder_id=mycard.holders["ann"]
-    )
+    log = _anns_log(uow_factory, mycard)
     assert log.entries[0].record.verified and log.progress.verified_hours == 6.5
 
 
-def test_csv_export_neutralises_formulas_and_pdf_reads_back(mycard, uow_factory, store):
+def test_csv_export_neutralises_formulas_and_pdf_reads_back(mycard, uow_factory, evidence_store):
     _log(
         uow_factory,
         mycard,
-        store,
+        evidence_store,
         title='=HYPERLINK("http://evil")',
         provider="@SUM(A1)",
         learned="-1+1",
         reflection="+cmd",
     )
-    log = cpd.cpd_log(
-        uow=uow_factory(), who=mycard.principals["ann"], cardholder_id=mycard.holders["ann"]
-    )
+    log = _anns_log(uow_factory, mycard)
     rows = list(csv.DictReader(io.StringIO(cpd_csv(log))))
     assert rows[0]["title"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["provider"] == "'@SUM(A1)" and rows[0]["learned"] == "'-1+1"
@@ -210,41 +199,19 @@ def test_csv_export_neutralises_formulas_and_pdf_reads_back(mycard, uow_factory,
     assert "Núñez-O'Brien" in text and "6.5 of 30 hours" in text and "certificate.pdf" in text
 
 
-def test_holder_adds_a_file_to_an_entry_later_and_no_one_else_can(mycard, uow_factory, store):
-    entry_id = _log(uow_factory, mycard, store, files=[])
-    added = cpd.add_cpd_evidence(
-        uow=uow_factory(),
-        who=mycard.principals["ann"],
-        store=store,
-        record_id=entry_id,
-        files=[("later.png", png_bytes())],
+def test_holder_adds_a_file_to_an_entry_later_and_no_one_else_can(
+    mycard, uow_factory, evidence_store
+):
+    entry_id = _log(uow_factory, mycard, evidence_store, files=[])
+    added = _add_evidence(
+        uow_factory, mycard, evidence_store, "ann", entry_id, [("later.png", png_bytes())]
     )
     assert added == 1
     with pytest.raises(NotFound):
-        cpd.add_cpd_evidence(
-            uow=uow_factory(),
-            who=mycard.principals["bob"],
-            store=store,
-            record_id=entry_id,
-            files=[("x.pdf", PDF)],
-        )
+        _add_evidence(uow_factory, mycard, evidence_store, "bob", entry_id, [("x.pdf", PDF)])
     with pytest.raises(PermissionDenied):
-        cpd.add_cpd_evidence(
-            uow=uow_factory(),
-            who=mycard.principals["ecs_admin"],
-            store=store,
-            record_id=entry_id,
-            files=[("x.pdf", PDF)],
-        )
+        _add_evidence(uow_factory, mycard, evidence_store, "ecs_admin", entry_id, [("x.pdf", PDF)])
     with pytest.raises(InvalidInput, match="not a PDF"):
-        cpd.add_cpd_evidence(
-            uow=uow_factory(),
-            who=mycard.principals["ann"],
-            store=store,
-            record_id=entry_id,
-            files=[("x.pdf", EXE)],
-        )
-    log = cpd.cpd_log(
-        uow=uow_factory(), who=mycard.principals["ann"], cardholder_id=mycard.holders["ann"]
-    )
+        _add_evidence(uow_factory, mycard, evidence_store, "ann", entry_id, [("x.pdf", EXE)])
+    log = _anns_log(uow_factory, mycard)
     assert [f.filename for f in log.entries[0].evidence] == ["later.png"]

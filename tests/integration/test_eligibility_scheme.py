@@ -8,26 +8,14 @@ import datetime as dt
 import pytest
 
 from skillcard.errors import PermissionDenied
-from skillcard.services import cardholders, eligibility
+from skillcard.services import eligibility
 from skillcard.services.eligibility_bulk import reevaluate_scheme
-from tests.mycard_support import add_hse_pass, with_reference_data
-
-
-@pytest.fixture
-def mycard(registry, uow_factory):
-    return with_reference_data(registry, uow_factory)
+from tests.mycard_support import qualify_ann
 
 
 def test_whole_scheme_matches_the_single_decisions(mycard, uow_factory):
-    for code in ("NVQ3_ELECTROTECHNICAL", "AM2S", "BS7671_2018"):
-        cardholders.add_qualification(
-            uow=uow_factory(),
-            who=mycard.principals["ecs_admin"],
-            cardholder_id=mycard.holders["ann"],
-            qualification_code=code,
-            achieved_on=dt.date(2018, 1, 1),
-        )
-    add_hse_pass(uow_factory, mycard.holders["ann"])
+    codes = ("NVQ3_ELECTROTECHNICAL", "AM2S", "BS7671_2018")
+    qualify_ann(uow_factory, mycard, codes, dt.date(2018, 1, 1))
     result = reevaluate_scheme(
         uow=uow_factory(read_only=True),
         who=mycard.principals["ecs_admin"],

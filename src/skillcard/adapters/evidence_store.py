@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
-from skillcard.adapters.photos import is_sha256
+from skillcard.adapters.photos import is_sha256, write_atomically
 from skillcard.errors import InvalidInput
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -87,15 +86,7 @@ class EvidenceStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest, media_type)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-            try:
-                with os.fdopen(handle, "wb") as file:
-                    file.write(data)
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            write_atomically(target, data)
         return digest, media_type
 
     def get(self, sha256: str, media_type: str) -> bytes | None:

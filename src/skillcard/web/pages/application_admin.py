@@ -3,7 +3,6 @@ rules' reasons), declared qualifications and memberships, HSE passes, and the CP
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,10 +14,10 @@ from skillcard.services import applications, cpd, cpd_audit, qualifications
 from skillcard.services.eligibility_hse import record_hse_pass
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
+from skillcard.web.pages.mycard_common import Csrf, form_date, form_page, raise_for_error_page
 from skillcard.web.pages.rendering import render
 
 router = APIRouter()
-Csrf = Annotated[str, Form(max_length=100)]
 DONE = {
     "verifying": "The application is marked as being checked.",
     "refer": "The application was sent back to the applicant with your message.",
@@ -32,25 +31,20 @@ DONE = {
 }
 
 
-def _queue_page(
-    request, who, csrf, uows, *, status=200, error="", done="", failed=None, suspendable=None
-):
-    return render(
+def _queue_page(request, who, csrf, uows, *, problem=None, done="", failed=None, suspendable=None):
+    return form_page(
         request,
         "application_queue.html",
-        {
-            "who": who,
-            "csrf_token": csrf,
-            "error": error,
-            "done": DONE.get(done, ""),
-            "failed": failed,
-            "queue": applications.queue(uow=uows(read_only=True), who=who),
-            "pending": qualifications.pending_qualifications(uow=uows(read_only=True), who=who),
-            "memberships": _memberships(uows, who),
-            "current_memberships": _memberships(uows, who, verified=True),
-            "suspendable": suspendable or [],
-        },
-        status=status,
+        who,
+        csrf,
+        problem,
+        done=DONE.get(done, ""),
+        failed=failed,
+        queue=applications.queue(uow=uows(read_only=True), who=who),
+        pending=qualifications.pending_qualifications(uow=uows(read_only=True), who=who),
+        memberships=_memberships(uows, who),
+        current_memberships=_memberships(uows, who, verified=True),
+        suspendable=suspendable or [],
     )
 
 
@@ -97,17 +91,8 @@ def decide(
             public_url=request.app.state.settings.public_url,
         )
     except SkillcardError as problem:
-        if problem.http_status in (401, 403, 404):
-            raise
-        return _queue_page(
-            request,
-            who,
-            csrf,
-            uows,
-            status=problem.http_status,
-            error=problem.message,
-            failed=(app_id, action),
-        )
+        raise_for_error_page(problem, (401, 403, 404))
+        return _queue_page(request, who, csrf, uows, problem=problem, failed=(app_id, action))
     return RedirectResponse(f"/admin/applications?done={action}", status_code=303)
 
 
@@ -123,13 +108,10 @@ def hse_pass(
     who, csrf = session
     check_csrf(csrf, csrf_token)
     try:
-        try:
-            day = dt.date.fromisoformat(passed_on.strip())
-        except ValueError:
-            raise InvalidInput("enter the date of the HSE pass, like 2026-03-14") from None
+        day = form_date(passed_on, "enter the date of the HSE pass, like 2026-03-14")
         record_hse_pass(uow=uows(), who=who, cardholder_id=holder_id, passed_on=day)
     except InvalidInput as problem:
-        return _queue_page(request, who, csrf, uows, status=422, error=problem.message)
+        return _queue_page(request, who, csrf, uows, problem=problem)
     return RedirectResponse("/admin/applications?done=hse", status_code=303)
 
 
@@ -152,7 +134,7 @@ def review_qualification(
             uow=uows(), who=who, held_id=held_id, verified=verdict == "verified", reason=reason
         )
     except InvalidInput as problem:
-        return _queue_page(request, who, csrf, uows, status=422, error=problem.message)
+        return _queue_page(request, who, csrf, uows, problem=problem)
     back = "/assessor" if who.role == Role.ASSESSOR else "/admin/applications"
     return RedirectResponse(f"{back}?done={verdict}", status_code=303)
 
@@ -178,15 +160,12 @@ def lapse_membership(
     who, csrf = session
     check_csrf(csrf, csrf_token)
     try:
-        try:
-            day = dt.date.fromisoformat(lapsed_on.strip())
-        except ValueError:
-            raise InvalidInput("enter the date the membership lapsed, like 2026-03-14") from None
+        day = form_date(lapsed_on, "enter the date the membership lapsed, like 2026-03-14")
         cards = qualifications.lapse_membership(
             uow=uows(), who=who, membership_id=membership_id, lapsed_on=day
         )
     except InvalidInput as problem:
-        return _queue_page(request, who, csrf, uows, status=422, error=problem.message)
+        return _queue_page(request, who, csrf, uows, problem=problem)
     return _queue_page(request, who, csrf, uows, done="lapsed", suspendable=cards)
 
 
@@ -208,7 +187,7 @@ def assessor_home(request: Request, session: PageSession, uows: Uows, done: str 
     )
 
 
-def _case_page(request, who, csrf, uows, case_id, *, status=200, error=""):
+def _case_page(request, who, csrf, uows, case_id, *, problem=None):
     cases = {c.case.id: c for c in cpd_audit.assessor_cases(uow=uows(read_only=True), who=who)}
     if case_id not in cases:
         raise NotFound(f"no sampled CPD record {case_id} of your scheme")
@@ -216,18 +195,7 @@ def _case_page(request, who, csrf, uows, case_id, *, status=200, error=""):
     log = cpd.cpd_log(
         uow=uows(read_only=True), who=who, cardholder_id=case.case.cardholder_id, year=case.year
     )
-    return render(
-        request,
-        "assessor_case.html",
-        {
-            "who": who,
-            "csrf_token": csrf,
-            "case": case,
-            "log": log,
-            "error": error,
-        },
-        status=status,
-    )
+    return form_page(request, "assessor_case.html", who, csrf, problem, case=case, log=log)
 
 
 @router.get("/assessor/cases/{case_id}")
@@ -260,7 +228,7 @@ def review_case(
             public_url=request.app.state.settings.public_url,
         )
     except InvalidInput as problem:
-        return _case_page(request, who, csrf, uows, case_id, status=422, error=problem.message)
+        return _case_page(request, who, csrf, uows, case_id, problem=problem)
     return RedirectResponse(f"/assessor/cases/{case_id}", status_code=303)
 
 

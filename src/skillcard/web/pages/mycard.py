@@ -21,7 +21,17 @@ from skillcard.services.cpd_export import cpd_csv, cpd_pdf
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages import application_admin, qualification_pages
 from skillcard.web.pages.forms import check_csrf
-from skillcard.web.pages.mycard_common import Csrf, Files, evidence_store, holder_id, read_files
+from skillcard.web.pages.mycard_common import (
+    Csrf,
+    Files,
+    download,
+    evidence_store,
+    form_date,
+    form_page,
+    holder_id,
+    raise_for_error_page,
+    read_files,
+)
 from skillcard.web.pages.rendering import render
 
 router = APIRouter()
@@ -29,25 +39,26 @@ router.include_router(application_admin.router)
 router.include_router(qualification_pages.router)
 
 
-def _cpd_page(request, who, csrf, uows, *, status=200, error="", field="", form=None, done=""):
-    log = cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=holder_id(who))
+def _own_cpd_log(who, uows):
+    return cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=holder_id(who))
+
+
+def _cpd_page(request, who, csrf, uows, *, problem=None, field="", form=None, done=""):
+    log = _own_cpd_log(who, uows)
     cases = cpd_audit.holder_cases(uow=uows(read_only=True), who=who)
-    return render(
+    return form_page(
         request,
         "cpd_record.html",
-        {
-            "who": who,
-            "csrf_token": csrf,
-            "log": log,
-            "cases": cases,
-            "types": TYPE_LABELS,
-            "today": dt.date.today().isoformat(),
-            "error": error,
-            "field": field,
-            "form": form or {},
-            "done": done,
-        },
-        status=status,
+        who,
+        csrf,
+        problem,
+        log=log,
+        cases=cases,
+        types=TYPE_LABELS,
+        today=dt.date.today().isoformat(),
+        field=field,
+        form=form or {},
+        done=done,
     )
 
 
@@ -98,10 +109,7 @@ async def add_cpd(
         "reflection": reflection,
     }
     try:
-        try:
-            day = dt.date.fromisoformat(activity_on.strip())
-        except ValueError:
-            raise InvalidInput("enter the date of the activity, like 2026-03-14") from None
+        day = form_date(activity_on, "enter the date of the activity, like 2026-03-14")
         cpd.record_cpd(
             uow=uows(),
             who=who,
@@ -117,19 +125,9 @@ async def add_cpd(
             files=await read_files(evidence),
         )
     except SkillcardError as problem:
-        if problem.http_status in (401, 403, 404):
-            raise
+        raise_for_error_page(problem, (401, 403, 404))
         field = next((f for word, f in _FIELD_OF.items() if word in problem.message), "cpd-title")
-        return _cpd_page(
-            request,
-            who,
-            csrf,
-            uows,
-            status=problem.http_status,
-            error=problem.message,
-            field=field,
-            form=form,
-        )
+        return _cpd_page(request, who, csrf, uows, problem=problem, field=field, form=form)
     return RedirectResponse("/my/cpd?done=1", status_code=303)
 
 
@@ -153,38 +151,20 @@ async def add_cpd_evidence(
             files=await read_files(evidence),
         )
     except InvalidInput as problem:
-        return _cpd_page(
-            request,
-            who,
-            csrf,
-            uows,
-            status=422,
-            error=problem.message,
-            field=f"more-{record_id}",
-        )
+        return _cpd_page(request, who, csrf, uows, problem=problem, field=f"more-{record_id}")
     return RedirectResponse("/my/cpd?done=1", status_code=303)
 
 
 @router.get("/my/cpd/export.csv")
 def export_csv(session: PageSession, uows: Uows):
     who, _ = session
-    log = cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=holder_id(who))
-    return Response(
-        cpd_csv(log),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="cpd-record.csv"'},
-    )
+    return download(cpd_csv(_own_cpd_log(who, uows)), "text/csv; charset=utf-8", "cpd-record.csv")
 
 
 @router.get("/my/cpd/export.pdf")
 def export_pdf(session: PageSession, uows: Uows):
     who, _ = session
-    log = cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=holder_id(who))
-    return Response(
-        cpd_pdf(log),
-        media_type="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="cpd-record.pdf"'},
-    )
+    return download(cpd_pdf(_own_cpd_log(who, uows)), "application/pdf", "cpd-record.pdf")
 
 
 @router.post("/my/cpd/audit/{case_id}/answer")
@@ -201,9 +181,7 @@ def answer_audit(
     try:
         cpd_audit.answer(uow=uows(), who=who, case_id=case_id, text=answer)
     except InvalidInput as problem:
-        return _cpd_page(
-            request, who, csrf, uows, status=422, error=problem.message, field=f"answer-{case_id}"
-        )
+        return _cpd_page(request, who, csrf, uows, problem=problem, field=f"answer-{case_id}")
     return RedirectResponse("/my/cpd", status_code=303)
 
 
@@ -278,20 +256,9 @@ def apply(
     return RedirectResponse(f"/my/applications/{app_id}", status_code=303)
 
 
-def _application_page(request, who, csrf, uows, app_id, *, status=200, error="", done=""):
+def _application_page(request, who, csrf, uows, app_id, *, problem=None, done=""):
     view = applications.show_application(uow=uows(read_only=True), who=who, application_id=app_id)
-    return render(
-        request,
-        "application_detail.html",
-        {
-            "who": who,
-            "csrf_token": csrf,
-            "view": view,
-            "error": error,
-            "done": done,
-        },
-        status=status,
-    )
+    return form_page(request, "application_detail.html", who, csrf, problem, view=view, done=done)
 
 
 @router.get("/my/applications/{app_id}")
@@ -322,9 +289,7 @@ async def application_evidence(
             uow=uows(), who=who, store=evidence_store(request), application_id=app_id, files=files
         )
     except InvalidInput as problem:
-        return _application_page(
-            request, who, csrf, uows, app_id, status=422, error=problem.message
-        )
+        return _application_page(request, who, csrf, uows, app_id, problem=problem)
     return RedirectResponse(f"/my/applications/{app_id}?done=evidence", status_code=303)
 
 

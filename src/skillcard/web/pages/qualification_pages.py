@@ -2,38 +2,42 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from skillcard.errors import InvalidInput, SkillcardError
+from skillcard.errors import SkillcardError
 from skillcard.services import qualifications
 from skillcard.services import registry as registry_service
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
-from skillcard.web.pages.mycard_common import Csrf, Files, evidence_store, holder_id, read_files
-from skillcard.web.pages.rendering import render
+from skillcard.web.pages.mycard_common import (
+    Csrf,
+    Files,
+    evidence_store,
+    form_date,
+    form_page,
+    holder_id,
+    raise_for_error_page,
+    read_files,
+)
 
 router = APIRouter()
 
 
-def _quals_page(request, who, csrf, uows, *, status=200, error="", field="", done=""):
+def _quals_page(request, who, csrf, uows, *, problem=None, field="", done=""):
     holder_id(who)
-    return render(
+    return form_page(
         request,
         "qualification_add.html",
-        {
-            "who": who,
-            "csrf_token": csrf,
-            "error": error,
-            "field": field,
-            "done": done,
-            "qualifications": registry_service.qualifications(uow=uows(read_only=True)),
-            "institutes": registry_service.institutes(uow=uows(read_only=True)),
-        },
-        status=status,
+        who,
+        csrf,
+        problem,
+        field=field,
+        done=done,
+        qualifications=registry_service.qualifications(uow=uows(read_only=True)),
+        institutes=registry_service.institutes(uow=uows(read_only=True)),
     )
 
 
@@ -59,10 +63,7 @@ async def add_qualification(
     who, csrf = session
     check_csrf(csrf, csrf_token)
     try:
-        try:
-            day = dt.date.fromisoformat(achieved_on.strip())
-        except ValueError:
-            raise InvalidInput("enter the date you achieved it, like 2019-07-01") from None
+        day = form_date(achieved_on, "enter the date you achieved it, like 2019-07-01")
         qualifications.declare_qualification(
             uow=uows(),
             who=who,
@@ -73,17 +74,8 @@ async def add_qualification(
             files=await read_files(certificate),
         )
     except SkillcardError as problem:
-        if problem.http_status in (401, 403):
-            raise
-        return _quals_page(
-            request,
-            who,
-            csrf,
-            uows,
-            status=problem.http_status,
-            error=problem.message,
-            field="qual-code",
-        )
+        raise_for_error_page(problem)
+        return _quals_page(request, who, csrf, uows, problem=problem, field="qual-code")
     return RedirectResponse("/my/qualifications?done=1", status_code=303)
 
 
@@ -104,15 +96,6 @@ def add_membership(
             uow=uows(), who=who, institute_code=institute, number=number, grade=grade
         )
     except SkillcardError as problem:
-        if problem.http_status in (401, 403):
-            raise
-        return _quals_page(
-            request,
-            who,
-            csrf,
-            uows,
-            status=problem.http_status,
-            error=problem.message,
-            field="member-number",
-        )
+        raise_for_error_page(problem)
+        return _quals_page(request, who, csrf, uows, problem=problem, field="member-number")
     return RedirectResponse("/my/qualifications?done=1", status_code=303)
