@@ -212,12 +212,16 @@ def token_principal(
 ) -> Principal:
     now = now or utcnow()
     with uow:
-        row = uow.credentials.find_api_token(_digest(token)) if token else None
-        if row is None or row.revoked_at is not None:
+        row = uow.credentials.api_token_holder(_digest(token)) if token else None
+        if row is None or row.revoked_at is not None or not row.active:
             raise NotAuthenticated("the API token is not valid")
         if _aware(row.expires_at) <= now:
             raise SessionExpired("the API token has expired")
-        user = uow.users.get(row.user_id)
-        if user is None or not user.active:
-            raise NotAuthenticated("the API token is not valid")
-        return Principal.of(user)
+        return Principal(
+            label=row.email,
+            role=Role(row.role),
+            user_id=row.user_id,
+            scheme_id=row.scheme_id,
+            cardholder_id=row.cardholder_id,
+            business_id=row.business_id,
+        )

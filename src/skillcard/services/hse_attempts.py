@@ -254,7 +254,7 @@ def save_answer(
             uow.commit()  # the policy is "fail": the missed check ended the attempt
             raise Conflict("this attempt has ended: an attention check was missed")
         attempt.check_answer(item_id=item_id, choice=choice, seq=seq, now=now)
-        uow.hse_attempts.save_answer(attempt.id, item_id, choice, seq, now)
+        uow.hse_attempts.save_answer(attempt, item_id, choice, seq, now)
         uow.commit()
         return Saved(seq=seq, seconds_left=attempt.seconds_left(now), server_now=now)
 

@@ -6,11 +6,13 @@ They never commit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, registry
+from sqlalchemy.orm.attributes import set_committed_value
 
 from skillcard.adapters.db import tables_hse as t
 from skillcard.adapters.db.repositories import _Repository
@@ -92,9 +94,7 @@ class ItemRepository(_Repository):
 class AttemptRepository(_Repository):
     def get(self, attempt_id: int, *, for_update: bool = False) -> Attempt | None:
         if for_update:  # answers of one attempt are saved one after another (the seq check)
-            a = t.hse_attempts.c
-            query = sa.select(Attempt).where(a.id == attempt_id).with_for_update()
-            return self.session.scalars(query).first()
+            return self.session.scalars(_attempt_for_update(), {"id": attempt_id}).first()
         return self.session.get(Attempt, attempt_id)
 
     def open_of(self, cardholder_id: int) -> Attempt | None:
@@ -134,17 +134,47 @@ class AttemptRepository(_Repository):
         return {item_id: choice for item_id, choice in rows}
 
     def save_answer(
-        self, attempt_id: int, item_id: int, choice: int | None, seq: int, now: dt.datetime
+        self, attempt: Attempt, item_id: int, choice: int | None, seq: int, now: dt.datetime
     ) -> None:
-        """Insert or overwrite the answer in one statement (INSERT ... ON CONFLICT, which
-        PostgreSQL and SQLite both speak); the caller holds the attempt's row lock."""
-        dialect = self.session.get_bind().dialect.name
-        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-        values = {"choice": choice, "seq": seq, "answered_at": now}
-        statement = insert(t.hse_answers).values(attempt_id=attempt_id, item_id=item_id, **values)
-        self.session.execute(
-            statement.on_conflict_do_update(index_elements=["attempt_id", "item_id"], set_=values)
-        )
+        """Store the answer and the attempt's new seq (the caller holds the attempt's row
+        lock). Two statements built once, in Core: on every click of every candidate, the
+        ORM's flush of one changed column and a freshly built upsert cost more than the
+        writes themselves. The attempt then leaves the session: nothing is left to flush."""
+        set_committed_value(attempt, "answer_seq", seq)
+        self.session.expunge(attempt)
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        values = {"attempt_id": attempt.id, "item_id": item_id, "choice": choice}
+        self.session.execute(_answer_upsert(postgres), {**values, "seq": seq, "at": now})
+        self.session.execute(_SEQ_UPDATE, {"attempt_id": attempt.id, "seq": seq})
+
+
+@functools.cache
+def _attempt_for_update() -> sa.Select:
+    return sa.select(Attempt).where(t.hse_attempts.c.id == sa.bindparam("id")).with_for_update()
+
+
+@functools.cache
+def _answer_upsert(postgres: bool) -> sa.Insert:
+    """Insert or overwrite one answer (INSERT ... ON CONFLICT, which both databases speak)."""
+    insert = (postgresql_insert if postgres else sqlite_insert)(t.hse_answers).values(
+        attempt_id=sa.bindparam("attempt_id"),
+        item_id=sa.bindparam("item_id"),
+        choice=sa.bindparam("choice"),
+        seq=sa.bindparam("seq"),
+        answered_at=sa.bindparam("at"),
+    )
+    fresh = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=["attempt_id", "item_id"],
+        set_={"choice": fresh.choice, "seq": fresh.seq, "answered_at": fresh.answered_at},
+    )
+
+
+_SEQ_UPDATE = (
+    sa.update(t.hse_attempts)
+    .where(t.hse_attempts.c.id == sa.bindparam("attempt_id"))
+    .values(answer_seq=sa.bindparam("seq"))
+)
 
 
 class EventRepository(_Repository):

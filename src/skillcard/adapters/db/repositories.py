@@ -332,10 +332,27 @@ class CredentialRepository(_Repository):
             )
         ).inserted_primary_key[0]
 
-    def find_api_token(self, token_hash: str):
-        return self.session.execute(
-            sa.select(tables.api_tokens).where(tables.api_tokens.c.token_hash == token_hash)
-        ).first()
+    def api_token_holder(self, token_hash: str):
+        """The token's dates and its user's role and ties, in one query: every API request
+        asks this first, so the statement is built once (see ``_TOKEN_HOLDER``)."""
+        return self.session.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).first()
+
+
+_TOKEN_HOLDER = (
+    sa.select(
+        tables.api_tokens.c.expires_at,
+        tables.api_tokens.c.revoked_at,
+        tables.users.c.id.label("user_id"),
+        tables.users.c.email,
+        tables.users.c.role,
+        tables.users.c.scheme_id,
+        tables.users.c.cardholder_id,
+        tables.users.c.business_id,
+        tables.users.c.active,
+    )
+    .join_from(tables.api_tokens, tables.users, tables.users.c.id == tables.api_tokens.c.user_id)
+    .where(tables.api_tokens.c.token_hash == sa.bindparam("token_hash"))
+)
 
 
 class AuditRepository(_Repository):

@@ -46,12 +46,22 @@ _READABLE = {
 }
 
 
+def _read_only(engine: Engine) -> Engine:
+    """The engine's read-only twin, made once and kept on the engine: ``execution_options``
+    builds a new engine object on every call, a measurable part of a small request."""
+    twin = getattr(engine, "_skillcard_read_only", None)
+    if twin is None:
+        twin = engine.execution_options(read_only=True)
+        engine._skillcard_read_only = twin
+    return twin
+
+
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         start_mappers()
         # A plain Session, not a sessionmaker: each sessionmaker makes a Session subclass and
         # its event registry, which cost more than a whole indexed query (seen in profiles).
-        self._bind = engine.execution_options(read_only=True) if read_only else engine
+        self._bind = _read_only(engine) if read_only else engine
         self.session: Session | None = None
 
     def __enter__(self):
