@@ -44,6 +44,8 @@ import urllib.parse
 from pathlib import Path
 from time import perf_counter
 
+from raw_http import connect  # bench/ is on sys.path: this file is run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 VENV_BIN = Path(sys.executable).parent
@@ -215,64 +217,6 @@ def free_port() -> int:
 # The load generator (runs in its own process)
 
 
-class _Http(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection: one request at a time, Content-Length bodies."""
-
-    def __init__(self) -> None:
-        self.transport = None
-        self.buffer = bytearray()
-        self.waiting: asyncio.Future | None = None
-        self.need = -1  # bytes of the whole response, once the headers are in
-        self.status = 0
-        self.closed = False
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-
-    def connection_lost(self, exc) -> None:
-        self.closed = True
-        if self.waiting is not None and not self.waiting.done():
-            self.waiting.set_exception(ConnectionError("connection closed"))
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if self.need < 0:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buffer[:end]).lower()
-            self.status = int(head[9:12])
-            at = head.find(b"content-length:")
-            if at < 0:
-                self.waiting.set_exception(ConnectionError("no content-length"))
-                self.transport.close()
-                return
-            rest = head[at + 15 :]
-            line_end = rest.find(b"\r\n")
-            length = int(rest if line_end < 0 else rest[:line_end])
-            self.need = end + 4 + length
-            self.body_at = end + 4
-        if len(self.buffer) >= self.need and self.waiting is not None:
-            body = bytes(self.buffer[self.body_at : self.need])
-            del self.buffer[: self.need]
-            self.need = -1
-            if not self.waiting.done():
-                self.waiting.set_result((self.status, body))
-
-    def send(self, request: bytes) -> asyncio.Future:
-        self.waiting = asyncio.get_running_loop().create_future()
-        self.transport.write(request)
-        return self.waiting
-
-
-async def _connect(port: int, every: list | None = None) -> _Http:
-    loop = asyncio.get_running_loop()
-    _transport, protocol = await loop.create_connection(_Http, "127.0.0.1", port)
-    if every is not None:
-        every.append(protocol)
-    return protocol
-
-
 class _Tally:
     def __init__(self) -> None:
         self.latencies: list[float] = []
@@ -304,7 +248,7 @@ async def _open_loop(port: int, sample, rate: float, seconds: float) -> dict:
         try:
             if idle.empty() and opened[0] < MAX_OPEN_CONNECTIONS:
                 opened[0] += 1
-                connection = await _connect(port, every)
+                connection = await connect(port, every)
             else:
                 connection = await idle.get()
             status, body = await asyncio.wait_for(connection.send(request), REQUEST_TIMEOUT)
@@ -348,7 +292,7 @@ async def _closed_loop(port: int, sample, connections: int, seconds: float) -> d
     sent = [0]
 
     async def client(offset: int) -> None:
-        connection = await _connect(port)
+        connection = await connect(port)
         i = offset
         while perf_counter() < deadline:
             request, match = requests[i % len(requests)]
@@ -360,11 +304,11 @@ async def _closed_loop(port: int, sample, connections: int, seconds: float) -> d
             except (TimeoutError, OSError) as error:
                 tally.error(type(error).__name__)
                 connection.transport.close()
-                connection = await _connect(port)
+                connection = await connect(port)
                 continue
             tally.answer(status, body, match, perf_counter() - began)
             if connection.closed:
-                connection = await _connect(port)
+                connection = await connect(port)
         connection.transport.close()
 
     spread = len(requests) // connections

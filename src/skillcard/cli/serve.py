@@ -32,7 +32,7 @@ def serve(
     scheduler = _start_scheduler(settings)
     try:
         uvicorn.run(
-            "skillcard.web:create_app",
+            "skillcard.web.app:create_served_app",
             factory=True,
             host=host,
             port=port,
