@@ -38,14 +38,20 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def api_principal(
-    request: Request, uows: Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
-) -> Principal:
-    """The API is for machine clients: a bearer token, never the page's cookie (no CSRF)."""
+async def bearer_token(request: Request) -> str:
+    """The API is for machine clients: a bearer token, never the page's cookie (no CSRF).
+    Read without I/O, so a request without one is refused before anything else."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("send an API token: Authorization: Bearer <token>")
-    return accounts.token_principal(uow=uows(read_only=True), token=token.strip())
+    return token.strip()
+
+
+def api_principal(
+    token: Annotated[str, Depends(bearer_token)],
+    uows: Annotated[UnitOfWorkFactory, Depends(get_uow_factory)],
+) -> Principal:
+    return accounts.token_principal(uow=uows(read_only=True), token=token)
 
 
 async def optional_api_principal(
@@ -56,7 +62,7 @@ async def optional_api_principal(
     only a token's look-up goes to one."""
     if not request.headers.get("authorization"):
         return None
-    return await run_in_threadpool(api_principal, request, uows)
+    return await run_in_threadpool(api_principal, await bearer_token(request), uows)
 
 
 async def get_rate_limiter(request: Request) -> RateLimiter:
@@ -100,6 +106,7 @@ def optional_page_session(
 Uows = Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiWho = Annotated[Principal, Depends(api_principal)]
+BearerToken = Annotated[str, Depends(bearer_token)]
 OptionalApiWho = Annotated[Principal | None, Depends(optional_api_principal)]
 Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
 AnonymousClient = Annotated[str, Depends(anonymous_client)]
