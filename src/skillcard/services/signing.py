@@ -22,7 +22,7 @@ from skillcard.adapters import keys
 from skillcard.config import get_settings
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.signing import SigningKeyRecord, can_rotate_key
-from skillcard.errors import InvalidInput
+from skillcard.errors import Conflict, InvalidInput
 from skillcard.services.audit import record, utcnow
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -44,7 +44,8 @@ def _new_key(uow, scheme_id: int | None, now: dt.datetime):
         private_key_encrypted=keys.encrypt_private_key(private, secret()),
         valid_from=now,
     )
-    uow.signing_keys.add(record_)
+    if not uow.signing_keys.add(record_):
+        return None, None  # another transaction made the scheme's current key first
     return record_, private
 
 
@@ -53,6 +54,8 @@ def ensure_key(uow: AbstractUnitOfWork, scheme_id: int | None, now: dt.datetime)
     if uow.signing_keys.current(scheme_id) is not None:
         return False
     made, _ = _new_key(uow, scheme_id, now)
+    if made is None:
+        return False
     _audit(uow, SYSTEM, "key.create", made, scheme_id, now)
     return True
 
@@ -114,6 +117,8 @@ def rotate_key(
             old.retire(now=now, verify_until=last or now.date())
             uow.signing_keys.save(old)
         new, _ = _new_key(uow, scheme_id, now)
+        if new is None:
+            raise Conflict("the key was made or rotated by someone else just now: try again")
         _audit(uow, who, "key.rotate", new, scheme_id, now, reason, old.kid if old else None)
         if scheme_id is not None:
             status_lists.rebuild_status_list(uow, scheme_id, now)

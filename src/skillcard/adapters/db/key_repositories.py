@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables
@@ -41,19 +42,28 @@ class SigningKeyRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, key: SigningKeyRecord) -> None:
-        key.id = self.session.execute(
-            tables.signing_keys.insert().values(
-                kid=key.kid,
-                scheme_id=key.scheme_id,
-                public_key=key.public_key,
-                private_key_encrypted=key.private_key_encrypted,
-                status=str(key.status),
-                valid_from=key.valid_from,
-                valid_until=key.valid_until,
-                verify_until=key.verify_until,
-            )
-        ).inserted_primary_key[0]
+    def add(self, key: SigningKeyRecord) -> bool:
+        """Store a key; False, with nothing stored, if it would be a second current key of
+        its scheme (another transaction made one first: the caller reads that one). The
+        insert runs in a savepoint, so the caller's transaction carries on either way."""
+        insert = tables.signing_keys.insert().values(
+            kid=key.kid,
+            scheme_id=key.scheme_id,
+            public_key=key.public_key,
+            private_key_encrypted=key.private_key_encrypted,
+            status=str(key.status),
+            valid_from=key.valid_from,
+            valid_until=key.valid_until,
+            verify_until=key.verify_until,
+        )
+        try:
+            with self.session.begin_nested():
+                key.id = self.session.execute(insert).inserted_primary_key[0]
+        except exc.IntegrityError:
+            if key.status != KeyStatus.CURRENT or self.current(key.scheme_id) is None:
+                raise
+            return False
+        return True
 
     def save(self, key: SigningKeyRecord) -> None:
         """Write back a key's status and windows (the key material never changes)."""

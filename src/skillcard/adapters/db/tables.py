@@ -280,6 +280,25 @@ signing_keys = sa.Table(
     sa.Column("verify_until", sa.Date),
     sa.Index("ix_signing_keys_scheme_id_status", "scheme_id", "status"),
 )
+# One current key per scheme, and one for the hub (scheme_id NULL, which a unique index does
+# not compare), so that two requests making a first key at once cannot both succeed (see
+# SigningKeyRepository.add). Plain columns, not coalesce(): SQLite's indexes on expressions
+# cannot be read back to compare the schema with the migrations.
+_CURRENT = signing_keys.c.status == "current"
+sa.Index(
+    "uq_signing_keys_one_current",
+    signing_keys.c.scheme_id,
+    unique=True,
+    postgresql_where=_CURRENT,
+    sqlite_where=_CURRENT,
+)
+sa.Index(
+    "uq_signing_keys_one_current_hub",
+    signing_keys.c.status,
+    unique=True,
+    postgresql_where=_CURRENT & signing_keys.c.scheme_id.is_(None),
+    sqlite_where=_CURRENT & signing_keys.c.scheme_id.is_(None),
+)
 
 # One signed status list per scheme: the raw bit-planes (flipped in the lifecycle's own
 # transaction) and the signed JSON document as published (see services/status_lists.py).
