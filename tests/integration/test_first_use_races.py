@@ -1,4 +1,5 @@
-"""Two transactions making a scheme's first signing key at once leave exactly one current key."""
+"""Races of first use: two transactions making a scheme's first signing key at once leave
+exactly one current key, and two first audited changes both land in the chain."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from skillcard.adapters.db import tables
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus
 from skillcard.services import signing
-from tests.factories import add_scheme
+from skillcard.services.audit import record, verify_audit_chain
+from tests.factories import OPERATOR, add_scheme
 
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 
@@ -95,3 +97,27 @@ def test_the_hub_too_has_one_current_key(uow_factory, engine):
         assert uow.signing_keys.add(twin) is False
         uow.commit()
     assert current_keys(engine, None) == 1
+
+
+def test_two_first_audited_changes_at_once_both_land(uow_factory, database_url):
+    overlapping = database_url.startswith("postgresql")
+    both_ready = threading.Barrier(2, timeout=10)
+    errors = []
+
+    def first_change(n: int) -> None:
+        try:
+            with uow_factory() as uow:
+                if overlapping:
+                    both_ready.wait()
+                record(uow, OPERATOR, "test.first", "test", str(n), now=NOW)
+                uow.commit()
+        except Exception as error:  # reported below, in the test's own thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_change, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert verify_audit_chain(uow=uow_factory(), who=OPERATOR) == (2, None)
