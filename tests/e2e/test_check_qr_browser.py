@@ -35,7 +35,8 @@ def test_an_uploaded_qr_photo_shows_green_and_a_revoked_cards_red(
     result = page.locator(".check-result.check-green")
     result.wait_for()
     assert "Valid card" in result.inner_text() and "Ann Núñez-O'Brien" in result.inner_text()
-    assert page.evaluate("document.activeElement.classList.contains('check-result')")
+    # the page moves focus to the answer once htmx has settled it, a moment after it shows
+    page.wait_for_function("document.activeElement.classList.contains('check-result')")
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     result.screenshot(path=str(tmp_path / "qr-green.png"))
@@ -82,7 +83,8 @@ def test_a_qr_code_is_checked_offline_in_the_browser(live_server, page, registry
     text = result.inner_text()
     assert "Valid card" in text and "Ann Núñez-O'Brien" in text and registry.cards["ann"] in text
     assert "against the card list downloaded just now" in text
-    assert page.evaluate("document.activeElement.classList.contains('check-result')")
+    # the page moves focus to the answer once htmx has settled it, a moment after it shows
+    page.wait_for_function("document.activeElement.classList.contains('check-result')")
     assert axe_violations(page) == []
     page.screenshot(path="/tmp/check-qr-offline-phone.png", full_page=True)
     for tampered, outcome in [
