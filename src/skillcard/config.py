@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     alerts_hour_utc: int = Field(6, ge=0, le=23)
     # Business registrations per client per hour (each one e-mails the address it was given).
     registration_rate_limit: int = Field(5, ge=1)
+    # Business Check: a bulk check's result file (names of card holders) is deleted this many
+    # days after the check finished; `serve` purges daily, or `skillcard bulk-check purge`.
+    bulk_result_days: int = Field(30, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:

@@ -5,6 +5,7 @@
      │    ├── InvalidCardNumber         invalid_card_number
      │    └── ReferenceDataError        reference_data    (file, line, reason)
      ├── NotFound                       not_found         404   2
+     ├── Gone                           gone              410   2   (kept for a time, now deleted)
      ├── Conflict                       conflict          409   2
      │    └── IllegalTransition         illegal_transition
      ├── NotAuthenticated               not_authenticated 401   2
@@ -50,6 +51,11 @@ class ReferenceDataError(InvalidInput):
 class NotFound(SkillcardError):
     code = "not_found"
     http_status = 404
+
+
+class Gone(SkillcardError):
+    code = "gone"
+    http_status = 410
 
 
 class Conflict(SkillcardError):

@@ -11,12 +11,14 @@ made from the stored photo with the quality lowered until it fits.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import os
 import re
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from skillcard.errors import InvalidInput
@@ -139,9 +141,46 @@ class PhotoStore:
         self._write(cached, thumb)
         return thumb
 
+    def keep(self, digest: str, jpeg: bytes) -> None:
+        """Store an already normalised JPEG under its SHA-256 (to put back a removed file)."""
+        self._write(self.path(digest), jpeg)
+
+    def remove(self, sha256: str) -> None:
+        """Delete a photo and its thumbnail, whichever exist; OSError if one cannot be."""
+        for suffix in (".jpg", ".thumb.jpg"):
+            self.path(sha256, suffix).unlink(missing_ok=True)
+
+    def stored(self, *, before: dt.datetime | None = None) -> Iterator[str]:
+        """The SHA-256 of each photo (or lone thumbnail) on disk, once each; with ``before``,
+        only those whose files were all last written before it."""
+        if not self.root.is_dir():
+            return
+        limit = before.timestamp() if before else None
+        for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            newest: dict[str, float] = {}
+            for file in folder.iterdir():
+                digest = file.name.split(".", 1)[0]
+                if is_sha256(digest) and file.name.endswith(".jpg"):
+                    newest[digest] = max(newest.get(digest, 0.0), _mtime(file))
+            yield from sorted(d for d, t in newest.items() if limit is None or t < limit)
+
+    def leftovers(self, *, before: dt.datetime) -> list[Path]:
+        """Temporary files of writes cut short (a crash between write and rename)."""
+        if not self.root.is_dir():
+            return []
+        limit = before.timestamp()
+        return [p for p in self.root.glob("*/.upload-*") if _mtime(p) < limit]
+
     @staticmethod
     def _write(target: Path, data: bytes) -> None:
         write_atomically(target, data)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # removed while we looked: as good as old
+        return 0.0
 
 
 def write_atomically(target: Path, data: bytes) -> None:

@@ -21,6 +21,7 @@ from skillcard.cli import (
     hse,
     keys,
     outbox,
+    photos,
     rules,
     seed,
     serve,
@@ -52,12 +53,13 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(trust.app, name="trust")
 app.command("verify")(verify.verify)
 app.add_typer(outbox.app, name="outbox")
-app.command("bulk-check")(business.bulk_check)
+app.add_typer(business.bulk_app, name="bulk-check")
 app.add_typer(business.app, name="business")
 app.add_typer(business.alerts_app, name="alerts")
 app.add_typer(hse.app, name="hse")
 app.add_typer(cpd.app, name="cpd")
 app.add_typer(rules.app, name="rules")
+app.add_typer(photos.app, name="photos")
 
 
 def run(argv: list[str] | None = None) -> int:

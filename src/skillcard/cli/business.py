@@ -1,7 +1,8 @@
 """``skillcard bulk-check``, ``skillcard alerts`` and ``skillcard business``: Business Check.
 
 The command line acts as the operator. ``bulk-check`` without ``--business`` only answers;
-with it, every check also goes into that business's history.
+with it, every check also goes into that business's history. ``bulk-check purge`` deletes
+the pages' and API's result files once they are older than the days they are kept.
 """
 
 from __future__ import annotations
@@ -13,12 +14,29 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from skillcard.cli.common import OPERATOR, console, print_json, uow
 from skillcard.config import get_settings
 from skillcard.errors import InvalidInput, NotFound
 
+
+class _CheckUnlessCommand(TyperGroup):
+    """``bulk-check FILE -o OUT`` still checks a file, as it did before ``bulk-check`` had
+    commands; only a command's own name (``purge``, ``run``) is taken as a command."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(help="Businesses and their workforce.", no_args_is_help=True)
+bulk_app = typer.Typer(
+    cls=_CheckUnlessCommand,
+    help="Check a CSV of cards (bulk-check FILE -o OUT), or purge old results.",
+    no_args_is_help=True,
+)
 alerts_app = typer.Typer(help="Expiry alerts for businesses.", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 
@@ -39,6 +57,7 @@ def _business_id(text: str) -> int:
         return found.id
 
 
+@bulk_app.command("run")
 def bulk_check(
     source: Annotated[Path, typer.Argument(help="CSV: number, surname[, scheme][, label]")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the results")],
@@ -76,6 +95,43 @@ def bulk_check(
             f"[bold]{summary.rows:,} rows[/]: {summary.valid:,} valid, {summary.not_valid:,} "
             f"not valid, {summary.errors:,} with errors. Results in [bold]{output}[/]."
         )
+
+
+@bulk_app.command("purge")
+def purge(
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, help="Keep results this many days (default: the setting)"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say which results would be deleted")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Delete bulk check results older than SKILLCARD_BULK_RESULT_DAYS (default 30).
+
+    Results of checks made on the pages or through the API; their jobs then say the result
+    was deleted. `serve` does this daily."""
+    from skillcard.services.bulk_results import purge_results
+
+    settings = get_settings()
+    done = purge_results(
+        uow_factory=uow,
+        who=OPERATOR,
+        folder=settings.files_dir / "bulk",
+        days=days or settings.bulk_result_days,
+        dry_run=dry_run,
+    )
+    if as_json:
+        print_json(vars(done))
+        return
+    verb = "Would delete" if dry_run else "Deleted"
+    console.print(
+        f"{verb} the results of {len(done.expired):,} bulk check(s) finished more than "
+        f"{done.days} days ago."
+    )
+    if done.kept:
+        console.print(f"[yellow]Could not delete {len(done.kept):,}[/] (see the log): kept.")
 
 
 @app.command("list")

@@ -46,17 +46,19 @@ def serve(
 
 
 def _start_scheduler(settings):
-    """Business Check's daily expiry alerts, and sending the outbox when SMTP is set: one
-    thread in this (parent) process, whatever the number of workers."""
-    if not settings.alerts_daily and not settings.smtp_host:
-        return None
+    """Business Check's daily expiry alerts, the daily purge of old bulk check results, and
+    sending the outbox when SMTP is set: one thread in this (parent) process, whatever the
+    number of workers. Always started: the purge is not optional (results name people)."""
     from skillcard.cli.common import uow
     from skillcard.services.alerts_schedule import Scheduler
 
     scheduler = Scheduler(
         uow,
         public_url=settings.public_url,
-        hour=settings.alerts_hour_utc if settings.alerts_daily else None,
+        hour=settings.alerts_hour_utc,
+        alerts=settings.alerts_daily,
+        bulk_folder=settings.files_dir / "bulk",
+        bulk_result_days=settings.bulk_result_days,
         mailer=settings.mailer(),
     )
     scheduler.start()

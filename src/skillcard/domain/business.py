@@ -213,6 +213,7 @@ class BulkStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    EXPIRED = "expired"  # finished, and its result file deleted after the days it is kept
 
 
 @dataclass(eq=False)

@@ -1,8 +1,9 @@
-"""The daily alerts run and the outbox's delivery, inside ``skillcard serve``: one thread in
-the serving parent process (however many workers serve requests), no extra dependency.
+"""The daily alerts run, the daily purge of old bulk check results, and the outbox's
+delivery, inside ``skillcard serve``: one thread in the serving parent process (however many
+workers serve requests), no extra dependency.
 
 Several servers may each run it: the digest's dedupe keys and the workforce's
-``alerted_state`` keep a card from being told of twice.
+``alerted_state`` keep a card from being told of twice, and a purged job is not purged again.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from skillcard.domain.accounts import Principal
-from skillcard.services import alerts, outbox
+from skillcard.services import alerts, bulk_results, outbox
 
 log = logging.getLogger(__name__)
 SCHEDULER = Principal(label="alerts scheduler", role=Principal.operator().role)
+RETENTION = Principal(label="retention scheduler", role=Principal.operator().role)
 
 
 def next_run(now: dt.datetime, hour: int) -> dt.datetime:
@@ -26,8 +29,9 @@ def next_run(now: dt.datetime, hour: int) -> dt.datetime:
 
 
 class Scheduler(threading.Thread):
-    """Runs the alerts once a day at ``hour`` UTC (never with ``hour`` None), and sends the
-    outbox every ``deliver_every`` seconds when a mailer is given."""
+    """Once a day at ``hour`` UTC (never with ``hour`` None) runs the alerts (unless
+    ``alerts`` is false) and, given ``bulk_folder``, purges bulk results older than
+    ``bulk_result_days``; sends the outbox every ``deliver_every`` seconds given a mailer."""
 
     def __init__(
         self,
@@ -35,15 +39,20 @@ class Scheduler(threading.Thread):
         *,
         public_url: str,
         hour: int | None,
+        alerts: bool = True,
+        bulk_folder: Path | None = None,
+        bulk_result_days: int = 30,
         mailer=None,
         deliver_every: float = 30.0,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         super().__init__(name="skillcard-scheduler", daemon=True)
         self.uow_factory, self.public_url, self.hour = uow_factory, public_url, hour
+        self.alerts, self.bulk_folder, self.bulk_result_days = alerts, bulk_folder, bulk_result_days
         self.mailer, self.deliver_every, self.clock = mailer, deliver_every, clock
         self.stopping = threading.Event()
         self.runs = 0
+        self.purges = 0
 
     def stop(self) -> None:
         self.stopping.set()
@@ -63,6 +72,22 @@ class Scheduler(threading.Thread):
         log.info("alerts: %s digests, %s webhooks", run.emails, run.webhooks)
         return run
 
+    def purge_once(self) -> bulk_results.Purge | None:
+        try:
+            done = bulk_results.purge_results(
+                uow_factory=self.uow_factory,
+                who=RETENTION,
+                folder=self.bulk_folder,
+                days=self.bulk_result_days,
+                now=self.clock(),
+            )
+        except Exception:  # as with the alerts: tomorrow's purge still runs
+            log.exception("purging old bulk check results failed")
+            return None
+        self.purges += 1
+        log.info("bulk results: %s deleted, %s kept", len(done.expired), len(done.kept))
+        return done
+
     def deliver(self) -> None:
         if self.mailer is None:
             return
@@ -75,7 +100,10 @@ class Scheduler(threading.Thread):
         due = None if self.hour is None else next_run(self.clock(), self.hour)
         while not self.stopping.is_set():
             if due is not None and self.clock() >= due:
-                self.run_alerts_once()
+                if self.alerts:
+                    self.run_alerts_once()
+                if self.bulk_folder is not None:
+                    self.purge_once()
                 due = next_run(self.clock(), self.hour)
             self.deliver()
             wait = 3600.0 if due is None else (due - self.clock()).total_seconds()

@@ -1,7 +1,8 @@
 """Cardholders' photos and the two presentations of a card that show them.
 
 - :func:`set_photo`: a scheme admin (of a scheme whose card the holder holds) or a hub admin
-  gives a cardholder a photo; audited as ``cardholder.photo``.
+  gives a cardholder a photo; audited as ``cardholder.photo``. The file of the photo it
+  replaces is deleted once nobody has it (:mod:`skillcard.services.photo_files`).
 - :func:`photo_bytes`: a stored photo, only for the holder themselves or an admin who may see
   them; anyone else is told there is no such photo.
 - :func:`photo_token` / :func:`photo_by_token`: a short-lived signed link to one photo, which
@@ -26,6 +27,7 @@ from skillcard.adapters.photos import PhotoStore, is_sha256
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.cards import CardStatus
 from skillcard.errors import Conflict, NotFound
+from skillcard.services import photo_files
 from skillcard.services.audit import record, utcnow
 from skillcard.services.cards import CardView, _load_card, describe
 from skillcard.services.credentials import printed_claims_for, printed_credential
@@ -56,7 +58,8 @@ def set_photo(
     now: dt.datetime | None = None,
 ) -> str:
     """Check, store and attach a cardholder's photo; its SHA-256. A refused file
-    (PhotoRefused, 422) leaves nothing stored and nothing changed."""
+    (PhotoRefused, 422) leaves nothing stored and nothing changed. Once committed, the photo
+    it replaced is deleted from disk unless another cardholder has it too."""
     require(who.is_hub_admin or who.role == Role.SCHEME_ADMIN, "upload cardholders' photos")
     now = now or utcnow()
     with uow:
@@ -77,7 +80,13 @@ def set_photo(
             detail={"sha256": digest, "previous": previous},
         )
         uow.commit()
-        return digest
+    if not store.path(digest).exists():
+        # Another request discarded this very file (its last user moved on) before our
+        # commit made it ours again: write it back. See photo_files for the whole race.
+        store.put(data)
+    if previous and previous != digest:
+        photo_files.discard_if_unused(uow=uow, store=store, sha256=previous)
+    return digest
 
 
 def photo_bytes(

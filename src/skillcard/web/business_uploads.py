@@ -14,7 +14,7 @@ from skillcard.adapters.bulk_csv import MAX_ROWS
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BulkJob
 from skillcard.errors import InvalidInput, SkillcardError
-from skillcard.services import bulk_check
+from skillcard.services import bulk_check, bulk_results
 from skillcard.web.deps import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def bulk_dir(request: Request) -> Path:
 
 
 def result_path(request: Request, job_id: str) -> Path:
-    return bulk_dir(request) / f"{job_id}.result.csv"
+    return bulk_results.result_file(bulk_dir(request), job_id)
 
 
 async def start_upload(request: Request, upload: UploadFile | None, who: Principal) -> BulkJob:

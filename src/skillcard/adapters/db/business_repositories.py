@@ -15,7 +15,13 @@ from skillcard.adapters.db import tables
 from skillcard.adapters.db import tables_business as tb
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.accounts import Role, User
-from skillcard.domain.business import BulkJob, Business, BusinessCheck, WorkforceEntry
+from skillcard.domain.business import (
+    BulkJob,
+    BulkStatus,
+    Business,
+    BusinessCheck,
+    WorkforceEntry,
+)
 from skillcard.domain.cards import Card
 from skillcard.domain.people import Cardholder
 
@@ -203,6 +209,18 @@ class BulkJobRepository(_Repository):
                 .limit(limit)
             )
         )
+
+    def past_keeping(self, cutoff: dt.datetime) -> list[BulkJob]:
+        """Every business's jobs whose result is kept no longer: finished before ``cutoff``,
+        or started before it and never finished (their server stopped). The one query across
+        businesses: the purge acts for none of them."""
+        j = tb.bulk_jobs.c
+        ended = [BulkStatus.DONE.value, BulkStatus.FAILED.value]
+        unended = [BulkStatus.QUEUED.value, BulkStatus.RUNNING.value]
+        finished = sa.and_(j.status.in_(ended), j.finished_at < cutoff)
+        stopped = sa.and_(j.status.in_(unended), j.created_at < cutoff)
+        query = sa.select(BulkJob).where(sa.or_(finished, stopped)).order_by(j.created_at)
+        return list(self.session.scalars(query))
 
 
 class CardLookupRepository(_Repository):

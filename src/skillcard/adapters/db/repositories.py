@@ -208,6 +208,14 @@ class CardholderRepository(_Repository):
             )
         )
 
+    def photos_in_use(self, hashes: list[str]) -> set[str]:
+        """Which of these photos some cardholder still has (at most a few hundred at a time)."""
+        c = tables.cardholders.c
+        if not hashes:
+            return set()
+        query = sa.select(c.photo_sha256).where(c.photo_sha256.in_(hashes)).distinct()
+        return set(self.session.scalars(query))
+
     def memberships_of(self, cardholder_id: int) -> list[Membership]:
         m = tables.memberships.c
         return list(

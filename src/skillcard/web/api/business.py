@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from skillcard.errors import NotFound
 from skillcard.services import (
     bulk_check,
+    bulk_results,
     business,
     business_checks,
     reports,
@@ -317,6 +318,7 @@ def bulk_result(job_id: str, request: Request, who: ApiWho, uows: Uows):
     """The result CSV: every row with its outcome or its error."""
     job = bulk_check.job_status(uow=uows(read_only=True), who=who, job_id=job_id)
     path = result_path(request, job.id)
+    bulk_results.require_result(job, path)  # 410 Gone, saying why, once it was purged
     if job.status != "done" or not path.is_file():
         raise NotFound("the result is not ready yet: poll the job until it is done")
     bulk_check.record_download(uow=uows(), who=who, job_id=job.id)

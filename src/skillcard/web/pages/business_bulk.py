@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from skillcard.errors import InvalidInput, NotFound
-from skillcard.services import bulk_check, business, reports
+from skillcard.services import bulk_check, bulk_results, business, reports
 from skillcard.services.audit import utcnow
 from skillcard.web.business_uploads import result_path, start_upload
 from skillcard.web.deps import PageSession, Uows
@@ -60,6 +60,7 @@ def bulk_job(request: Request, job_id: str, uows: Uows, session: PageSession):
 def bulk_result(request: Request, job_id: str, uows: Uows, session: PageSession):
     job = bulk_check.job_status(uow=uows(read_only=True), who=session[0], job_id=job_id[:36])
     path = result_path(request, job.id)
+    bulk_results.require_result(job, path)  # 410 Gone, saying why, once it was purged
     if job.status != "done" or not path.is_file():
         raise NotFound("the result is not ready yet")
     bulk_check.record_download(uow=uows(), who=session[0], job_id=job.id)

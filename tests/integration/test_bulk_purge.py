@@ -1,0 +1,118 @@
+"""Bulk check results kept no longer than SKILLCARD_BULK_RESULT_DAYS: old result files
+deleted and their jobs marked expired, recent ones kept, by hand or by the daily scheduler.
+On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from skillcard.errors import Gone, PermissionDenied
+from skillcard.services import alerts_schedule, bulk_check, bulk_results
+from skillcard.services.audit import history, utcnow
+from tests.integration.test_business import register
+
+
+def _job(uow_factory, who, folder, registry, finished: dt.datetime):
+    """A finished job with its result file, as the pages leave it, finished at ``finished``."""
+    source = folder / f"in-{finished:%Y%m%d%H%M%S%f}.csv"
+    source.write_text(f"number,surname\n{registry.cards['bob']},Smith\n", encoding="utf-8")
+    job = bulk_check.start_bulk(uow=uow_factory(), who=who, filename="in.csv", source=source)
+    result = bulk_results.result_file(folder, job.id)
+    bulk_check.run_bulk(
+        uow_factory=uow_factory,
+        who=who,
+        source=source,
+        result=result,
+        business_id=job.business_id,
+        job_id=job.id,
+    )
+    with uow_factory() as uow:
+        uow.bulk_jobs.update(job.id, finished_at=finished)
+        uow.commit()
+    return job, result
+
+
+def test_old_results_are_deleted_and_their_jobs_say_so(uow_factory, registry, tmp_path):
+    _, admin = register(uow_factory)
+    hub, now = registry.principals["hub"], utcnow()
+    old, old_file = _job(uow_factory, admin, tmp_path, registry, now - dt.timedelta(days=31))
+    new, new_file = _job(uow_factory, admin, tmp_path, registry, now - dt.timedelta(days=29))
+    purge = dict(uow_factory=uow_factory, who=hub, folder=tmp_path, days=30)
+
+    seen = bulk_results.purge_results(**purge, dry_run=True)
+    assert seen.expired == [old.id] and old_file.exists()
+
+    done = bulk_results.purge_results(**purge)
+    assert (done.expired, done.kept) == ([old.id], [])
+    assert not old_file.exists() and new_file.exists()
+    expired = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=old.id)
+    assert expired.status == "expired" and expired.done_rows == 1
+    assert expired.message == "the result was deleted after 30 days: run the check again"
+    with pytest.raises(Gone, match="deleted after 30 days"):
+        bulk_results.require_result(expired, old_file)
+    kept = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=new.id)
+    assert kept.status == "done"
+    bulk_results.require_result(kept, new_file)  # still there: no complaint
+    events = history(uow=uow_factory(), entity_type="bulk_job", entity_id=old.id)
+    assert [e.action for e in events] == ["bulk.start", "bulk.done", "bulk.purge"]
+    assert bulk_results.purge_results(**purge).expired == []  # a purged job is not purged again
+
+
+def test_a_job_that_never_finished_is_purged_by_its_start(uow_factory, registry, tmp_path):
+    _, admin = register(uow_factory)
+    source = tmp_path / "in.csv"
+    source.write_text("number,surname\nECS00000001,Smith\n", encoding="utf-8")
+    job = bulk_check.start_bulk(uow=uow_factory(), who=admin, filename="in.csv", source=source)
+    partial = bulk_results.result_file(tmp_path, job.id)
+    partial.write_text("row,number\n", encoding="utf-8")  # its server stopped mid-way
+    purge = dict(uow_factory=uow_factory, who=registry.principals["hub"], folder=tmp_path, days=30)
+    assert bulk_results.purge_results(**purge).expired == []
+    later = utcnow() + dt.timedelta(days=31)
+    assert bulk_results.purge_results(**purge, now=later).expired == [job.id]
+    assert not partial.exists()
+
+
+def test_a_result_file_missing_before_its_job_was_marked_is_gone_not_missing(
+    uow_factory, registry, tmp_path
+):
+    _, admin = register(uow_factory)
+    job, result = _job(uow_factory, admin, tmp_path, registry, utcnow())
+    result.unlink()
+    done = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
+    with pytest.raises(Gone, match="no longer kept"):
+        bulk_results.require_result(done, result)
+
+
+def test_only_the_hub_purges(uow_factory, registry, tmp_path):
+    _, admin = register(uow_factory)
+    with pytest.raises(PermissionDenied):
+        bulk_results.purge_results(uow_factory=uow_factory, who=admin, folder=tmp_path, days=30)
+
+
+def test_the_daily_scheduler_purges_even_with_the_alerts_off(uow_factory, registry, tmp_path):
+    _, admin = register(uow_factory)
+    job, result = _job(uow_factory, admin, tmp_path, registry, utcnow() - dt.timedelta(days=9))
+    start = utcnow().replace(hour=5, minute=59, second=59, microsecond=0)
+    ticks = iter(start + dt.timedelta(seconds=s) for s in range(10_000))
+    scheduler = alerts_schedule.Scheduler(
+        uow_factory,
+        public_url="http://x",
+        hour=6,
+        alerts=False,
+        bulk_folder=tmp_path,
+        bulk_result_days=7,
+        clock=lambda: next(ticks),
+    )
+    scheduler.stopping.wait = lambda seconds: time.sleep(0.01)  # no real waiting in a test
+    scheduler.start()
+    deadline = time.monotonic() + 10
+    while scheduler.purges == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    scheduler.stop()
+    scheduler.join(5)
+    assert (scheduler.purges, scheduler.runs) == (1, 0)
+    assert not result.exists()
+    assert bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id).status == "expired"
