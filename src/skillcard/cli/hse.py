@@ -1,4 +1,4 @@
-"""``skillcard hse``: the item bank (QTI 3.0 import and export) and the review queue."""
+"""``skillcard hse``: the item bank (QTI 3.0 import and export, listing) and the review queue."""
 
 from __future__ import annotations
 
@@ -66,3 +66,32 @@ def queue(as_json: Json = False) -> None:
         console.print(
             f"{e.id}  {e.candidate}  {e.state}  {e.score}/{e.out_of}  flags {e.violations}"
         )
+
+
+@app.command("items")
+def items(
+    topic: Annotated[str, typer.Option("--topic", help="Only this topic, e.g. ppe")] = "",
+    status: Annotated[str, typer.Option("--status", help="draft, live or retired")] = "",
+    as_json: Json = False,
+) -> None:
+    """The bank: the newest version of every item, with its key."""
+    settings, found = hse_bank.find_items(
+        uow=uow(read_only=True), who=OPERATOR, topic=topic, status=status
+    )
+    if as_json:
+        print_json({"items": [_item_json(i) for i in found]})
+        return
+    if not found:
+        console.print("No items match.")
+    for i in found:
+        stem = i.stem if len(i.stem) <= 70 else i.stem[:69] + "…"
+        console.print(
+            f"{i.code}  v{i.version}  {i.status}  {settings.title_of(i.topic)}  {stem}",
+            markup=False,
+            highlight=False,
+        )
+
+
+def _item_json(item) -> dict:
+    fields = ("code", "version", "topic", "status", "stem", "options", "key", "explanation")
+    return {name: getattr(item, name) for name in fields}

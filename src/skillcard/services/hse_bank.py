@@ -5,7 +5,9 @@
   version (the live one before it is retired); an unchanged one is left alone, so importing
   the same bank twice changes nothing.
 - :func:`revise_item`: edit an item; a live item gets a new version, attempts keep theirs.
-- :func:`bank`: the newest version of every item, for export and for the pages.
+- :func:`bank`: the newest version of every item, for export and for the pages;
+  :func:`find_items` filters it by topic and status, :func:`item_versions` gives one item's
+  history.
 """
 
 from __future__ import annotations
@@ -117,6 +119,11 @@ def revise_item(
         if not versions:
             raise NotFound(f"no item {code} in the bank")
         newest = versions[-1]
+        _check_topic(uow, code, changes.get("topic"))
+        # Saving a form unchanged must not make a version nobody asked for.
+        changes = {k: v for k, v in changes.items() if _differs(k, getattr(newest, k), v)}
+        if not changes:
+            return newest
         if newest.status == ItemStatus.DRAFT.value and changes.get("status", "draft") == "draft":
             for name, value in changes.items():  # a draft nobody has sat is edited in place
                 setattr(newest, name, value)
@@ -145,6 +152,50 @@ def bank(*, uow: AbstractUnitOfWork, who: Principal) -> tuple[AssessmentSettings
         assessment = uow.hse_assessments.by_code(ASSESSMENT_CODE)
         settings = assessment.settings if assessment else AssessmentSettings()
         return settings, uow.hse_items.latest()
+
+
+def find_items(
+    *, uow: AbstractUnitOfWork, who: Principal, topic: str = "", status: str = ""
+) -> tuple[AssessmentSettings, list[Item]]:
+    """The newest version of every item, only those of ``topic`` and ``status`` if given."""
+    settings, items = bank(uow=uow, who=who)
+    if topic and topic not in settings.topics:
+        raise InvalidInput(f"{topic!r} is not a topic of the test")
+    if status and status not in {s.value for s in ItemStatus}:
+        raise InvalidInput("status is draft, live or retired")
+    return settings, [
+        i for i in items if (not topic or i.topic == topic) and (not status or i.status == status)
+    ]
+
+
+def item_versions(
+    *, uow: AbstractUnitOfWork, who: Principal, code: str
+) -> tuple[AssessmentSettings, list[Item]]:
+    """Every version of one item, oldest first (the last is the one to edit)."""
+    require(may_manage_bank(who), "read the HSE item bank")
+    with uow:
+        versions = uow.hse_items.versions(code)
+        if not versions:
+            raise NotFound(f"no item {code} in the bank")
+        assessment = uow.hse_assessments.by_code(ASSESSMENT_CODE)
+        return (assessment.settings if assessment else AssessmentSettings()), versions
+
+
+def _check_topic(uow: AbstractUnitOfWork, code: str, topic: str | None) -> None:
+    if topic is None:
+        return
+    assessment = uow.hse_assessments.by_code(ASSESSMENT_CODE)
+    if topic not in (assessment.settings if assessment else AssessmentSettings()).topics:
+        raise InvalidInput(f"item {code}: {topic!r} is not a topic of the test")
+
+
+def _differs(name: str, current, wanted) -> bool:
+    # The item keeps its stem and options with their spaces collapsed: compare them so.
+    if name == "stem" and isinstance(wanted, str):
+        wanted = " ".join(wanted.split())
+    elif name == "options" and isinstance(wanted, list | tuple):
+        wanted = [" ".join(str(o).split()) for o in wanted]
+    return current != wanted
 
 
 def _retire_live(versions: list[Item]) -> None:

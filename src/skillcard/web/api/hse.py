@@ -227,6 +227,54 @@ async def import_bank(
     return counts.__dict__
 
 
+class ItemOut(BaseModel):
+    """An item as the bank's managers see it: with its key and explanation. Candidates never
+    get this (their questions come from ``/attempts``)."""
+
+    code: str
+    version: int
+    topic: str
+    status: str
+    stem: str
+    options: list[str]
+    key: int = Field(description="the right option, from 0")
+    explanation: str
+    language: str
+
+
+class ItemChangesIn(BaseModel):
+    """Only the fields sent are changed."""
+
+    stem: str | None = Field(None, max_length=2000)
+    options: list[str] | None = Field(None, max_length=8)
+    key: int | None = Field(None, ge=0, le=7)
+    explanation: str | None = Field(None, max_length=4000)
+    topic: str | None = Field(None, max_length=60)
+    status: str | None = Field(None, description="draft, live or retired")
+
+
+class ItemsOut(BaseModel):
+    items: list[ItemOut]
+
+
+@router.get("/items", response_model=ItemsOut)
+def list_items(who: ApiWho, uows: Uows, topic: str = "", status: str = ""):
+    """The newest version of every item (scheme and hub admins), by topic and status."""
+    _settings, items = hse_bank.find_items(
+        uow=uows(read_only=True), who=who, topic=topic[:60], status=status[:20]
+    )
+    return {"items": [ItemOut.model_validate(i, from_attributes=True) for i in items]}
+
+
+@router.put("/items/{code}", response_model=ItemOut)
+def revise_item(code: str, body: ItemChangesIn, who: ApiWho, uows: Uows):
+    """Change an item: a live one gets a new version (attempts keep theirs), a draft is
+    changed in place. Answers the item as it now stands."""
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    item = hse_bank.revise_item(uow=uows(), who=who, code=code, **changes)
+    return ItemOut.model_validate(item, from_attributes=True)
+
+
 class AdjustmentIn(BaseModel):
     cardholder_id: int
     extra_minutes: int = Field(0, ge=0, le=600)

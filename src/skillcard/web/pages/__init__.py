@@ -12,6 +12,7 @@ from skillcard.web.pages import (
     holder,
     home,
     hse,
+    hse_bank_pages,
     mycard,
     outbox,
 )
@@ -23,6 +24,7 @@ ROUTERS = (
     home.router,
     auth.router,
     admin.router,
+    hse_bank_pages.router,
     holder.router,
     check_qr.router,
     cards.router,
