@@ -217,11 +217,4 @@ def token_principal(
             raise NotAuthenticated("the API token is not valid")
         if _aware(row.expires_at) <= now:
             raise SessionExpired("the API token has expired")
-        return Principal(
-            label=row.email,
-            role=Role(row.role),
-            user_id=row.user_id,
-            scheme_id=row.scheme_id,
-            cardholder_id=row.cardholder_id,
-            business_id=row.business_id,
-        )
+        return Principal.of(row)  # the row has the user's fields Principal.of reads

@@ -350,7 +350,7 @@ _TOKEN_HOLDER = (
     sa.select(
         tables.api_tokens.c.expires_at,
         tables.api_tokens.c.revoked_at,
-        tables.users.c.id.label("user_id"),
+        tables.users.c.id,
         tables.users.c.email,
         tables.users.c.role,
         tables.users.c.scheme_id,
