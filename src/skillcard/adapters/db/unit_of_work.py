@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import (
+    account_repositories,
     business_repositories,
     check_repositories,
     hse_repositories,
@@ -73,8 +74,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.reference = repos.ReferenceRepository(s)
         self.cardholders = repos.CardholderRepository(s)
         self.cards = repos.CardRepository(s)
-        self.users = repos.UserRepository(s)
-        self.credentials = repos.CredentialRepository(s)
+        self.users = account_repositories.UserRepository(s)
+        self.credentials = account_repositories.CredentialRepository(s)
         self.audit = repos.AuditRepository(s)
         self.checks = check_repositories.CheckRepository(s)
         self.rate_limits = check_repositories.RateLimitRepository(s)
