@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from skillcard.adapters.db import tables
@@ -34,21 +35,23 @@ def scheme_id(uow_factory, code: str) -> int:
         return uow.schemes.by_code(code).id
 
 
-def test_a_second_current_key_is_not_stored_and_the_transaction_goes_on(uow_factory, engine):
-    add_scheme(uow_factory, "ECS", "ECS")
-    ecs = scheme_id(uow_factory, "ECS")
+@pytest.mark.parametrize("owner", ["ECS", None], ids=["scheme", "hub"])
+def test_a_second_current_key_is_not_stored_and_the_transaction_goes_on(uow_factory, engine, owner):
+    if owner is not None:
+        add_scheme(uow_factory, owner, owner)
+        owner = scheme_id(uow_factory, owner)
     with uow_factory() as uow:
-        assert signing.ensure_key(uow, ecs, NOW)
+        assert signing.ensure_key(uow, owner, NOW)
         uow.commit()
     with uow_factory() as uow:
         twin = SigningKeyRecord(
-            kid="twin-key", scheme_id=ecs, public_key=b"p", private_key_encrypted=b"s",
+            kid="twin-key", scheme_id=owner, public_key=b"p", private_key_encrypted=b"s",
             valid_from=NOW,
         )  # fmt: skip
         assert uow.signing_keys.add(twin) is False
-        assert uow.signing_keys.current(ecs) is not None  # the transaction is still usable
+        assert uow.signing_keys.current(owner) is not None  # the transaction is still usable
         uow.commit()
-    assert current_keys(engine, ecs) == 1
+    assert current_keys(engine, owner) == 1
 
 
 def test_first_use_at_the_same_moment_makes_one_key(uow_factory, engine, database_url):
@@ -83,20 +86,6 @@ def test_first_use_at_the_same_moment_makes_one_key(uow_factory, engine, databas
     kids = {x for x in made if isinstance(x, str)}
     assert len(kids) == 1  # both signed with the one key that was kept
     assert current_keys(engine, ecs) == 1
-
-
-def test_the_hub_too_has_one_current_key(uow_factory, engine):
-    with uow_factory() as uow:
-        assert signing.ensure_key(uow, None, NOW)
-        uow.commit()
-    with uow_factory() as uow:
-        twin = SigningKeyRecord(
-            kid="hub-twin", scheme_id=None, public_key=b"p", private_key_encrypted=b"s",
-            valid_from=NOW,
-        )  # fmt: skip
-        assert uow.signing_keys.add(twin) is False
-        uow.commit()
-    assert current_keys(engine, None) == 1
 
 
 def test_two_first_audited_changes_at_once_both_land(uow_factory, database_url):
