@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -87,3 +88,45 @@ def test_a_sign_in_holds_whichever_process_answers(served):
             if len(pids - {None}) == 2:
                 break
         assert len(pids - {None}) == 2, "both worker processes should have answered"
+
+
+def _pids_answering(base: str, tries: int = 300) -> set[str]:
+    pids = set()
+    for _ in range(tries):  # a new connection each time: the kernel spreads them
+        answer = httpx.get(f"{base}/api/v1/schemes", headers={"Connection": "close"}, timeout=5)
+        pids.add(answer.headers["x-served-by"])
+        if len(pids) == 2:
+            break
+    return pids
+
+
+def test_a_worker_that_dies_is_replaced(served):
+    first = _pids_answering(served)
+    assert len(first) == 2
+    gone = sorted(first)[0]
+    os.kill(int(gone), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            now = _pids_answering(served, tries=50)
+        except httpx.HTTPError:  # the dead worker's socket, until the kernel drops it
+            now = set()
+        if len(now) == 2 and gone not in now:
+            return
+        time.sleep(0.3)
+    pytest.fail("the killed worker was not replaced")
+
+
+def test_a_port_already_in_use_is_refused_in_words(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "SKILLCARD_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+               "SKILLCARD_ENVIRONMENT": "test"}  # fmt: skip
+        done = subprocess.run(
+            [*SKILLCARD, "serve", "--port", str(port), "--workers", "2"],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert f"Cannot listen on 127.0.0.1:{port}" in done.stdout + done.stderr

@@ -3,6 +3,7 @@ and 7), on SQLite and PostgreSQL; the Redis limiter against the local Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import uuid
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from skillcard.adapters.rate_limits import RedisRateLimiter
+from skillcard.adapters.rate_limits import AsyncRedisRateLimiter, RedisRateLimiter
 from skillcard.domain.checks import NO_MATCH_REASON, CheckMethod, CheckOutcome, client_key
 from skillcard.domain.schemes import Qualification
 from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound
@@ -309,3 +310,21 @@ def test_redis_out_of_reach_lets_checks_through(caplog):
     finally:
         limiter.close()
     assert "allowing the request" in caplog.text
+
+
+def test_the_event_loop_limiter_counts_in_the_same_redis_keys(redis_limiter):
+    """The API's Smart Check counts in Redis through redis.asyncio; a threaded check of the
+    same client (the check page, say) shares its count."""
+    now = dt.datetime(2026, 5, 1, 12, 0, 5, tzinfo=dt.UTC)
+
+    async def hits():
+        limiter = AsyncRedisRateLimiter.from_url(
+            "redis://127.0.0.1:6379/0", prefix=redis_limiter.prefix
+        )
+        try:
+            return await asyncio.gather(*(limiter.allow("k", 3, 60, now) for _ in range(2)))
+        finally:
+            await limiter.close()
+
+    assert asyncio.run(hits()) == [True, True]
+    assert [redis_limiter.allow("k", 3, 60, now) for _ in range(2)] == [True, False]

@@ -14,14 +14,13 @@ from skillcard.domain.business import (
     Business,
     BusinessCheck,
     BusinessCheckMethod,
-    CardFacts,
     WorkforceState,
     company_number,
     neutralise,
     webhook_signature,
     workforce_state,
 )
-from skillcard.domain.cards import Card, CardStatus
+from skillcard.domain.cards import Card, CardFacts, CardStatus
 from skillcard.errors import InvalidInput
 
 TODAY = dt.date(2026, 6, 1)

@@ -27,19 +27,24 @@ def serve(
     """Serve the web app and API. Every process is stateless: add more with --workers."""
     import uvicorn
 
+    from skillcard.web.workers import serve_workers
+
     settings = get_settings()
     settings.check_safe_to_serve()
+    options = {"factory": True, "proxy_headers": True, "log_level": "info"}
+    app = "skillcard.web.app:create_served_app"
     scheduler = _start_scheduler(settings)
     try:
-        uvicorn.run(
-            "skillcard.web.app:create_served_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=max(1, workers),
-            proxy_headers=True,
-            log_level="info",
-        )
+        if workers <= 1:
+            uvicorn.run(app, host=host, port=port, **options)
+        else:
+            try:
+                failed = serve_workers(app, host=host, port=port, workers=workers, **options)
+            except OSError as error:  # the address is taken, or not this machine's
+                console.print(f"[red]Cannot listen on {host}:{port}:[/] {error.strerror}")
+                raise typer.Exit(2) from None
+            if failed:
+                raise typer.Exit(1)
     finally:
         if scheduler is not None:
             scheduler.stop()

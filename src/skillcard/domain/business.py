@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role
-from skillcard.domain.cards import Card, CardState, CardStatus
+from skillcard.domain.cards import Card, CardState
 from skillcard.errors import InvalidInput
 
 MAX_NAME = 200
@@ -73,19 +73,6 @@ ALERT_STATES = {
     WorkforceState.SUSPENDED,
     WorkforceState.REVOKED,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class CardFacts:
-    """What a bulk check reads of a card: enough for the card's own rules about its state,
-    without building a whole (mapped) Card per row of a 50,000-row file."""
-
-    status: CardStatus
-    issued_on: dt.date
-    expires_on: dt.date
-
-    state_on = Card.state_on
-    expiring_soon = Card.expiring_soon
 
 
 def workforce_state(card: Card, today: dt.date) -> WorkforceState:

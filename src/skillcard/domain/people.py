@@ -42,6 +42,19 @@ class Cardholder:
         return f"{self.given_names} {self.surname}"
 
 
+@dataclass(frozen=True, slots=True)
+class HolderFacts:
+    """What a check shows of a card's holder, as read: no mapped Cardholder per check."""
+
+    given_names: str
+    surname: str
+    surname_key: str
+    photo_sha256: str | None = None
+    id: int | None = None
+
+    full_name = Cardholder.full_name
+
+
 @dataclass(eq=False)
 class HeldQualification:
     cardholder_id: int

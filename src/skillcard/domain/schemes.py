@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from skillcard.domain.card_numbers import CardNumberFormat
+from skillcard.domain.card_numbers import CardNumberFormat, normalise_card_number
+from skillcard.errors import InvalidCardNumber, NotFound
 
 
 class CardCategory(enum.StrEnum):
@@ -75,3 +77,39 @@ class Qualification:
     awarding_body: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)  # e.g. ("net_zero",)
     sample: bool = False
+
+
+def longest_prefix_first(schemes: Iterable[Scheme]) -> tuple[Scheme, ...]:
+    """Schemes in the order :func:`scheme_of_number` expects them."""
+    return tuple(sorted(schemes, key=lambda scheme: len(scheme.number_prefix), reverse=True))
+
+
+def scheme_of_number(schemes: Iterable[Scheme], number: str) -> Scheme | None:
+    """The scheme whose prefix starts ``number``, of schemes longest prefix first (though no
+    prefix starts another)."""
+    for scheme in schemes:
+        if number.startswith(scheme.number_prefix):
+            return scheme
+    return None
+
+
+def resolve_scheme(
+    number: str,
+    scheme_code: str | None,
+    *,
+    by_code: Callable[[str], Scheme | None],
+    by_prefix: Callable[[str], Scheme | None],
+) -> tuple[Scheme, str]:
+    """The scheme a card number belongs to (named by code, or found from the number's prefix)
+    and the number checked against that scheme's format."""
+    if scheme_code:
+        scheme = by_code(scheme_code)
+        if scheme is None:
+            raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+        return scheme, scheme.number_format.parse(number)
+    scheme = by_prefix(normalise_card_number(number))
+    if scheme is None:
+        raise InvalidCardNumber(
+            f"{number!r} does not look like a card number of any scheme skillcard knows"
+        )
+    return scheme, scheme.number_format.parse(number)

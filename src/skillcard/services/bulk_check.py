@@ -23,11 +23,10 @@ from skillcard.domain.business import (
     BulkJob,
     BulkStatus,
     BusinessCheckMethod,
-    CardFacts,
     clean_text,
 )
 from skillcard.domain.card_numbers import normalise_card_number
-from skillcard.domain.cards import CardStatus
+from skillcard.domain.cards import CardFacts, CardStatus
 from skillcard.domain.checks import EXPIRING_SOON, OUTCOME_OF_STATE, CheckOutcome
 from skillcard.domain.names import surname_key
 from skillcard.errors import InvalidInput, NotFound, SkillcardError

@@ -10,8 +10,8 @@ from skillcard.domain.accounts import Principal, can_manage_scheme, can_view_car
 from skillcard.domain.card_numbers import normalise_card_number
 from skillcard.domain.cards import Card, ReplacementReason
 from skillcard.domain.names import surname_key
-from skillcard.domain.schemes import Scheme
-from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound
+from skillcard.domain.schemes import Scheme, resolve_scheme
+from skillcard.errors import InvalidInput, NotFound
 from skillcard.services import status_lists
 from skillcard.services.audit import record, utcnow
 from skillcard.services.registry import scheme_named
@@ -76,16 +76,9 @@ def scheme_for_number(
 ) -> tuple[Scheme, str]:
     """The scheme a card number belongs to (given, or found from its prefix) and the number
     checked against that scheme's format."""
-    if scheme_code:
-        scheme = scheme_named(uow, scheme_code)
-        return scheme, scheme.number_format.parse(number)
-    normalised = normalise_card_number(number)
-    scheme = uow.schemes.for_number(normalised)
-    if scheme is None:
-        raise InvalidCardNumber(
-            f"{number!r} does not look like a card number of any scheme skillcard knows"
-        )
-    return scheme, scheme.number_format.parse(number)
+    return resolve_scheme(
+        number, scheme_code, by_code=uow.schemes.by_code, by_prefix=uow.schemes.for_number
+    )
 
 
 def _load_card(uow, who: Principal, number: str, scheme_code: str | None) -> Card:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
 from skillcard.domain.checks import (
-    CardOnRecord,
     Check,
     CheckMethod,
     CheckOutcome,
@@ -35,7 +34,6 @@ from skillcard.domain.checks import (
 )
 from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
 from skillcard.domain.names import surname_key
-from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import utcnow
 from skillcard.services.cards import scheme_for_number
@@ -111,7 +109,8 @@ class CheckLogEntry:
     synced_at: dt.datetime | None
 
 
-def _surname_key(surname: str) -> str:
+def surname_key_of(surname: str) -> str:
+    """The key of a surname typed by a checker, or 422 if it is empty or too long."""
     surname = (surname or "").strip()
     if len(surname) > MAX_SURNAME_LENGTH:
         raise InvalidInput(f"a surname is limited to {MAX_SURNAME_LENGTH} characters")
@@ -119,21 +118,6 @@ def _surname_key(surname: str) -> str:
     if not key:
         raise InvalidInput("enter the surname on the card")
     return key
-
-
-def _public_view(
-    uow: AbstractUnitOfWork, found: CardOnRecord, scheme: Scheme, today: dt.date
-) -> PublicCardView:
-    return PublicCardView.of_card(
-        found.card,
-        scheme=scheme,
-        card_type_title=found.card_type_title,
-        holder=found.holder,
-        occupation=found.occupation_title or "",
-        # only what the scheme has seen: never a self-declared claim
-        qualifications=uow.checks.verified_qualification_titles(found.holder.id),
-        today=today,
-    )
 
 
 def check_card(
@@ -153,26 +137,27 @@ def check_card(
     ``site`` is kept for signed-in checkers only: the holder reads it in their record, and
     an anonymous visitor must not write there."""
     now = now or utcnow()
-    site, key = clean_site(site), _surname_key(surname)
+    site, key = clean_site(site), surname_key_of(surname)
     with uow:
         scheme, normalised = scheme_for_number(uow, number, scheme_code)
         found = uow.checks.public_card(scheme.id, normalised)
-        if found is not None and found.holder.surname_key == key:
-            view = _public_view(uow, found, scheme, now.date())
-        else:
-            view = PublicCardView.no_match(scheme=scheme.code, card_number=normalised)
+        # only what the scheme has seen: never a self-declared claim
+        titles = (
+            uow.checks.verified_qualification_titles(found.holder.id)
+            if found is not None and found.belongs_to(key)
+            else ()
+        )
+        view = PublicCardView.of_number_check(
+            found,
+            surname_key=key,
+            scheme=scheme,
+            card_number=normalised,
+            qualifications=titles,
+            today=now.date(),
+        )
         uow.checks.add(
-            Check(
-                checked_at=now,
-                method=CheckMethod.NUMBER,
-                outcome=view.outcome,
-                # Kept for a wrong surname too: the holder and the scheme can see the attempt.
-                card_id=found.card.id if found is not None else None,
-                scheme_id=scheme.id,
-                checker_user_id=who.user_id if who is not None else None,
-                client_key=client if who is None else None,
-                site=site if who is not None else None,
-                warnings=",".join(view.warnings),
+            Check.by_number(
+                view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now
             )
         )
         uow.commit()

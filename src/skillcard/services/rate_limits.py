@@ -29,6 +29,12 @@ class RateLimiter(Protocol):
         ...
 
 
+class AsyncRateLimiter(Protocol):
+    """The same, for code on the event loop (the API's Smart Check)."""
+
+    async def allow(self, key: str, limit: int, window_seconds: int, now: dt.datetime) -> bool: ...
+
+
 class DatabaseRateLimiter:
     """Counters in the ``rate_limit_counters`` table: an upsert per hit, in its own short
     transaction, so the count is shared the moment it is committed."""
@@ -69,12 +75,24 @@ def enforce(
 ) -> None:
     """Count a hit; :class:`RateLimited` (429, with Retry-After) once the rule is exceeded."""
     if not limiter.allow(key, rule.limit, rule.window_seconds, now):
-        wait = rule.retry_after(now)
-        raise RateLimited(
-            f"too many {doing}: at most {rule.limit} every {_duration(rule.window_seconds)}. "
-            f"Try again in {wait} second{'s' if wait != 1 else ''}",
-            retry_after=wait,
-        )
+        raise refusal(rule, now, doing)
+
+
+async def enforce_async(
+    limiter: AsyncRateLimiter, *, key: str, rule: RateLimit, now: dt.datetime, doing: str
+) -> None:
+    """:func:`enforce`, on the event loop."""
+    if not await limiter.allow(key, rule.limit, rule.window_seconds, now):
+        raise refusal(rule, now, doing)
+
+
+def refusal(rule: RateLimit, now: dt.datetime, doing: str) -> RateLimited:
+    wait = rule.retry_after(now)
+    return RateLimited(
+        f"too many {doing}: at most {rule.limit} every {_duration(rule.window_seconds)}. "
+        f"Try again in {wait} second{'s' if wait != 1 else ''}",
+        retry_after=wait,
+    )
 
 
 def _duration(seconds: int) -> str:

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings, get_settings
-from skillcard.web import api, errors, pages
+from skillcard.web import api, checking, errors, pages
+from skillcard.web.lanes import Lanes
 
 STATIC = Path(__file__).with_name("static")
 
@@ -26,7 +27,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await checking.open_check_desk(app)
         yield
+        await checking.close_check_desk(app)
         if owns_engine:
             app.state.engine.dispose()
 
@@ -41,8 +44,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
-    if settings.environment == "test":
+    app.add_middleware(Lanes, lanes={("GET", f"{api.PREFIX}/check"): api.checks.check})
+    if settings.environment == "test":  # after the lanes: it must wrap them to see them
         _name_the_process(app)
     # One level of routers, not two (see skillcard.web.api.ROUTERS): the API, then the pages.
     for router in api.ROUTERS:

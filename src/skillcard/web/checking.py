@@ -25,15 +25,55 @@ def limit_checks(
 ) -> None:
     """Count one check against its allowance: a signed-in user's own, larger one, or the
     anonymous client's. :class:`RateLimited` (429) once it is used up."""
+    key, rule = check_allowance(request, who, client)
+    rate_limits.enforce(limiter, key=key, rule=rule, now=now or utcnow(), doing="checks")
+
+
+def now() -> dt.datetime:
+    """The time a check is counted and logged at (one place, so tests can hold it still)."""
+    return utcnow()
+
+
+def check_allowance(request: Request, who: Principal | None, client: str) -> tuple[str, RateLimit]:
+    """Whose allowance a check uses (a signed-in user's own, larger one, or the anonymous
+    client's) and its rule."""
     settings = request.app.state.settings
     limit = settings.check_rate_limit_signed_in if who else settings.check_rate_limit_anonymous
-    rate_limits.enforce(
-        limiter,
-        key=rate_limits.check_limit_key(who, client),
-        rule=RateLimit(limit, settings.check_rate_limit_window_seconds),
-        now=now or utcnow(),
-        doing="checks",
-    )
+    rule = RateLimit(limit, settings.check_rate_limit_window_seconds)
+    return rate_limits.check_limit_key(who, client), rule
+
+
+async def open_check_desk(app) -> None:
+    """Open the API's Smart Check desk and its rate limiter on the serving process's event
+    loop: PostgreSQL only (see services/online_checks.py); the rate counters in Redis when
+    ``SKILLCARD_REDIS_URL`` is set, as the threaded limiter's are."""
+    app.state.check_desk = app.state.async_limiter = app.state.async_pool = None
+    engine, settings = app.state.engine, app.state.settings
+    if engine.dialect.name != "postgresql":
+        return
+    from skillcard.adapters.db.async_pool import AsyncPool
+    from skillcard.adapters.db.check_desk import PostgresCheckDesk
+    from skillcard.adapters.db.rate_counters import PostgresRateLimiter
+
+    pool = AsyncPool.for_url(engine.url)
+    await pool.open()
+    app.state.async_pool = pool
+    app.state.check_desk = PostgresCheckDesk(pool)
+    if settings.redis_url:
+        from skillcard.adapters.rate_limits import AsyncRedisRateLimiter
+
+        app.state.async_limiter = AsyncRedisRateLimiter.from_url(settings.redis_url)
+    else:
+        app.state.async_limiter = PostgresRateLimiter(pool)
+
+
+async def close_check_desk(app) -> None:
+    if app.state.async_pool is None:
+        return
+    if hasattr(app.state.async_limiter, "close"):
+        await app.state.async_limiter.close()  # Redis's
+    await app.state.async_pool.close()
+    app.state.check_desk = app.state.async_limiter = app.state.async_pool = None
 
 
 def with_photo_url(request: Request, result: PublicCheckResult) -> PublicCheckResult:

@@ -9,9 +9,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.repositories import _Repository
-from skillcard.domain.cards import Card
+from skillcard.domain.cards import Card, CardFacts, CardStatus
 from skillcard.domain.checks import CardOnRecord, Check
-from skillcard.domain.people import Cardholder
+from skillcard.domain.people import Cardholder, HolderFacts
 
 # The statements of a Smart Check, built once: building them per check cost more than the
 # database took to answer them (profiled).
@@ -26,18 +26,37 @@ _QUALIFICATION_TITLES = (
 )
 
 
-@functools.cache
-def _public_card_query() -> sa.Select:
-    """Built on first use: it names mapped classes, which are mapped when an engine is made."""
+def public_card_query(*also: sa.ColumnElement) -> sa.Select:
+    """What a public check reads of one card (bind parameters ``scheme_id`` and ``number``),
+    as plain columns in the order :func:`card_on_record` takes them, and ``also``."""
     c, h = tables.cards.c, tables.cardholders.c
     t, o = tables.card_types.c, tables.occupations.c
     return (
-        sa.select(Card, Cardholder, t.title, o.title)
+        sa.select(
+            *(c[name] for name in _CARD_FACTS),
+            *(h[name] for name in _HOLDER_FACTS),
+            t.title.label("card_type_title"),
+            o.title.label("occupation_title"),
+            *also,
+        )
         .join(tables.cardholders, h.id == c.cardholder_id)
         .join(tables.card_types, t.id == c.card_type_id)
         .outerjoin(tables.occupations, o.id == c.occupation_id)
         .where(c.scheme_id == sa.bindparam("scheme_id"), c.number == sa.bindparam("number"))
     )
+
+
+def card_on_record(row) -> CardOnRecord:
+    """A row of :func:`public_card_query` as the check's rules read it."""
+    status, issued_on, expires_on, number, card_id = row[:5]
+    card = CardFacts(CardStatus(status), issued_on, expires_on, number, card_id)
+    holder = HolderFacts(*row[5:10])
+    return CardOnRecord(card, holder, row[10], row[11])
+
+
+_CARD_FACTS = ("status", "issued_on", "expires_on", "number", "id")
+_HOLDER_FACTS = ("given_names", "surname", "surname_key", "photo_sha256", "id")
+_PUBLIC_CARD = public_card_query()
 
 
 @functools.cache
@@ -90,10 +109,8 @@ class CheckRepository(_Repository):
     def public_card(self, scheme_id: int, number: str) -> CardOnRecord | None:
         """What the public check shows of a card, in one query: the card, its holder, and the
         titles of its card type and occupation."""
-        row = self.session.execute(
-            _public_card_query(), {"scheme_id": scheme_id, "number": number}
-        ).first()
-        return CardOnRecord(*row) if row else None
+        row = self.session.execute(_PUBLIC_CARD, {"scheme_id": scheme_id, "number": number}).first()
+        return card_on_record(row) if row else None
 
     def verified_qualification_titles(self, cardholder_id: int) -> tuple[str, ...]:
         """Titles of the qualifications the scheme has seen, oldest first, in one query."""

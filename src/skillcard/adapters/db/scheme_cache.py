@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables
-from skillcard.domain.schemes import Scheme
+from skillcard.domain.schemes import Scheme, longest_prefix_first, scheme_of_number
 
 TTL_SECONDS = 30.0
 _FIELDS = [f.name for f in dataclasses.fields(Scheme)]
@@ -27,9 +27,9 @@ _by_database: dict[str, tuple[float, tuple[Scheme, ...]]] = {}
 
 def scheme_for_number(session: Session, number: str) -> Scheme | None:
     """The scheme whose prefix starts ``number`` (the longest, though none starts another)."""
-    found = _match(_schemes(session), number)
+    found = scheme_of_number(_schemes(session), number)
     if found is None:
-        found = _match(_schemes(session, reload=True), number)
+        found = scheme_of_number(_schemes(session, reload=True), number)
     return _copy(found) if found is not None else None
 
 
@@ -37,13 +37,6 @@ def forget() -> None:
     """Drop every cached scheme (after a scheme is added or changed in this process)."""
     with _lock:
         _by_database.clear()
-
-
-def _match(schemes: tuple[Scheme, ...], number: str) -> Scheme | None:
-    for scheme in schemes:  # longest prefix first
-        if number.startswith(scheme.number_prefix):
-            return scheme
-    return None
 
 
 def _schemes(session: Session, reload: bool = False) -> tuple[Scheme, ...]:
@@ -54,13 +47,7 @@ def _schemes(session: Session, reload: bool = False) -> tuple[Scheme, ...]:
         return cached[1]
     s = tables.schemes.c
     rows = session.execute(sa.select(*(s[name] for name in _FIELDS))).all()
-    schemes = tuple(
-        sorted(
-            (Scheme(**row._asdict()) for row in rows),
-            key=lambda scheme: len(scheme.number_prefix),
-            reverse=True,
-        )
-    )
+    schemes = longest_prefix_first(Scheme(**row._asdict()) for row in rows)
     with _lock:
         _by_database[key] = (now, schemes)
     return schemes

@@ -1,0 +1,88 @@
+"""Smart Check by number and surname as the API answers it, on the server's event loop.
+
+The same check as :func:`skillcard.services.checks.check_card`, with the same rules (the
+answer is :meth:`PublicCardView.of_number_check`, the log's line :meth:`Check.by_number`), made
+through a :class:`CheckDesk` instead of a unit of work: the API's checks come by the thousand a
+second, and a worker thread and the ORM per check cost more than the check itself (see
+``skillcard.adapters.db.check_desk``). The desk is PostgreSQL's; on SQLite the API uses
+:func:`skillcard.services.checks.check_card` in a worker thread.
+
+The difference a reader may meet: here the card is read and the check logged on different
+connections, so the log line is committed just after the read, not in its transaction. A
+check is still answered only once its line is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Protocol
+
+from skillcard.domain.accounts import Principal
+from skillcard.domain.checks import CardOnRecord, Check, PublicCardView, RateLimit, clean_site
+from skillcard.domain.schemes import Scheme
+from skillcard.services import rate_limits
+from skillcard.services.audit import utcnow
+from skillcard.services.checks import PublicCheckResult, surname_key_of
+from skillcard.services.rate_limits import AsyncRateLimiter
+
+
+class CheckDesk(Protocol):
+    async def scheme_for_number(
+        self, number: str, scheme_code: str | None
+    ) -> tuple[Scheme, str]: ...
+
+    async def public_card(
+        self, scheme_id: int, number: str
+    ) -> tuple[CardOnRecord, tuple[str, ...]] | None:
+        """The card, and its holder's verified qualifications' titles."""
+        ...
+
+    async def record(self, check: Check) -> None:
+        """Store the check; return once it is stored."""
+        ...
+
+
+async def check_card(
+    *,
+    desk: CheckDesk,
+    limiter: AsyncRateLimiter,
+    allowance: tuple[str, RateLimit],
+    number: str,
+    surname: str,
+    scheme_code: str | None = None,
+    who: Principal | None = None,
+    client: str | None = None,
+    site: str | None = None,
+    now: dt.datetime | None = None,
+) -> PublicCheckResult:
+    """Count the check against ``allowance`` (the key of whose it is, and the rule: 429 once
+    used up), then check the card by number and surname and log the check, as
+    ``checks.check_card`` does after ``web.checking.limit_checks``."""
+    now = now or utcnow()
+    key, rule = allowance
+    # The count and the card do not wait on each other: asked for together, a check waits
+    # for one round trip to the database instead of two. Every check is counted, a malformed
+    # one too, and a refusal (429) wins over whatever the check found.
+    counted = asyncio.ensure_future(
+        rate_limits.enforce_async(limiter, key=key, rule=rule, now=now, doing="checks")
+    )
+    try:
+        site, surname_key = clean_site(site), surname_key_of(surname)
+        scheme, normalised = await desk.scheme_for_number(number, scheme_code)
+        read = await desk.public_card(scheme.id, normalised)
+    finally:
+        await counted
+    found, titles = read if read is not None else (None, ())
+    view = PublicCardView.of_number_check(
+        found,
+        surname_key=surname_key,
+        scheme=scheme,
+        card_number=normalised,
+        qualifications=titles,
+        today=now.date(),
+    )
+    await desk.record(
+        Check.by_number(view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now)
+    )
+    return PublicCheckResult(view=view, checked_at=now)
