@@ -11,7 +11,8 @@ In one run:
    (``seed_registry``, fixed seed and day). On reuse, the check log and rate counters of
    earlier runs are emptied, so every run starts alike. Picks a sample of (number, surname)
    pairs from the database: 90% real pairs, 10% a real number with someone else's surname.
-2. Starts ``skillcard serve --workers 2`` on 127.0.0.1, with the anonymous rate limit raised
+2. Starts ``skillcard serve --workers 2 --no-access-log`` on 127.0.0.1 (the reference runs
+   without an access log too), with the anonymous rate limit raised
    through the environment so that the bench measures checking, not refusals (the limiter
    itself still counts every check, as in production).
 3. From a separate process (asyncio on uvloop, raw HTTP/1.1 with keep-alive), sends
@@ -449,7 +450,7 @@ def main() -> None:
                 server = Server(
                     "skillcard",
                     [str(VENV_BIN / "skillcard"), "serve", "--port", str(args.port),
-                     "--workers", "2"],
+                     "--workers", "2", "--no-access-log"],
                     env, args.port, logs / "skillcard.log",
                 )  # fmt: skip
                 servers.append(server)

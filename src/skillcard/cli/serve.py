@@ -23,6 +23,13 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", help="Server processes sharing one database")
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="A line per request on the console (off when a proxy in front logs them)",
+        ),
+    ] = True,
 ) -> None:
     """Serve the web app and API. Every process is stateless: add more with --workers."""
     import uvicorn
@@ -31,7 +38,9 @@ def serve(
 
     settings = get_settings()
     settings.check_safe_to_serve()
-    options = {"factory": True, "proxy_headers": True, "log_level": "info"}
+    options = {
+        "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
+    }  # fmt: skip
     app = "skillcard.web.app:create_served_app"
     scheduler = _start_scheduler(settings)
     try:

@@ -26,32 +26,33 @@ _QUALIFICATION_TITLES = (
 )
 
 
-def public_card_query(*also: sa.ColumnElement) -> sa.Select:
-    """What a public check reads of one card (bind parameters ``scheme_id`` and ``number``),
-    as plain columns in the order :func:`card_on_record` takes them, and ``also``."""
+def card_facts_query(*also: sa.ColumnElement) -> sa.Select:
+    """A card's and its holder's facts as :func:`card_on_record` reads them, then ``also``,
+    by bind parameters ``scheme_id`` and ``number``."""
     c, h = tables.cards.c, tables.cardholders.c
-    t, o = tables.card_types.c, tables.occupations.c
     return (
-        sa.select(
-            *(c[name] for name in _CARD_FACTS),
-            *(h[name] for name in _HOLDER_FACTS),
-            t.title.label("card_type_title"),
-            o.title.label("occupation_title"),
-            *also,
-        )
+        sa.select(*(c[name] for name in _CARD_FACTS), *(h[name] for name in _HOLDER_FACTS), *also)
         .join(tables.cardholders, h.id == c.cardholder_id)
-        .join(tables.card_types, t.id == c.card_type_id)
-        .outerjoin(tables.occupations, o.id == c.occupation_id)
         .where(c.scheme_id == sa.bindparam("scheme_id"), c.number == sa.bindparam("number"))
     )
 
 
-def card_on_record(row) -> CardOnRecord:
-    """A row of :func:`public_card_query` as the check's rules read it."""
+def public_card_query() -> sa.Select:
+    """What a public check reads of one card: its facts and the titles of its card type and
+    occupation."""
+    c, t, o = tables.cards.c, tables.card_types.c, tables.occupations.c
+    return (
+        card_facts_query(t.title.label("card_type_title"), o.title.label("occupation_title"))
+        .join(tables.card_types, t.id == c.card_type_id)
+        .outerjoin(tables.occupations, o.id == c.occupation_id)
+    )
+
+
+def card_on_record(row, card_type_title: str, occupation_title: str | None) -> CardOnRecord:
+    """A row of :func:`card_facts_query` as the check's rules read it."""
     status, issued_on, expires_on, number, card_id = row[:5]
     card = CardFacts(CardStatus(status), issued_on, expires_on, number, card_id)
-    holder = HolderFacts(*row[5:10])
-    return CardOnRecord(card, holder, row[10], row[11])
+    return CardOnRecord(card, HolderFacts(*row[5:10]), card_type_title, occupation_title)
 
 
 _CARD_FACTS = ("status", "issued_on", "expires_on", "number", "id")
@@ -110,7 +111,7 @@ class CheckRepository(_Repository):
         """What the public check shows of a card, in one query: the card, its holder, and the
         titles of its card type and occupation."""
         row = self.session.execute(_PUBLIC_CARD, {"scheme_id": scheme_id, "number": number}).first()
-        return card_on_record(row) if row else None
+        return card_on_record(row, row[10], row[11]) if row else None
 
     def verified_qualification_titles(self, cardholder_id: int) -> tuple[str, ...]:
         """Titles of the qualifications the scheme has seen, oldest first, in one query."""
