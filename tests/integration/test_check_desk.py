@@ -75,12 +75,14 @@ def test_the_desk_answers_and_logs_as_the_threaded_check_does(registry, uow_fact
 
     async def on_the_desk(pool):
         desk, limiter = PostgresCheckDesk(pool), PostgresRateLimiter(pool)
-        return [
-            await online_checks.check_card(
+        answers = []
+        for case in cases:
+            result, stored = await online_checks.check_card(
                 desk=desk, limiter=limiter, allowance=ROOMY, client=CLIENT, **case
             )
-            for case in cases
-        ]
+            await stored
+            answers.append(result)
+        return answers
 
     desk_answers = run(engine, on_the_desk)
     assert [r.view for r in desk_answers] == [r.view for r in threaded]
@@ -125,10 +127,11 @@ def test_a_check_over_the_limit_is_refused_before_anything_is_logged(registry, e
         outcomes = []
         for _ in range(3):
             try:
-                result = await online_checks.check_card(
+                result, stored = await online_checks.check_card(
                     desk=desk, limiter=limiter, allowance=allowance,
                     number=registry.cards["bob"], surname="Smith",
                 )  # fmt: skip
+                await stored
                 outcomes.append(result.view.outcome.value)
             except RateLimited as refused:
                 outcomes.append(refused.code)
@@ -229,7 +232,7 @@ def test_log_lines_that_arrive_together_are_stored_together_and_a_bad_one_fails_
     async def record(pool):
         desk = PostgresCheckDesk(pool)
         lines = [good] * 100 + [bad] + [good] * 99
-        return await asyncio.gather(*(desk.record(c) for c in lines), return_exceptions=True)
+        return await asyncio.gather(*[desk.record(c) for c in lines], return_exceptions=True)
 
     results = run(engine, record)
     assert [type(r) for r in results].count(psycopg.errors.ForeignKeyViolation) == 1

@@ -7,15 +7,15 @@ second, and a worker thread and the ORM per check cost more than the check itsel
 ``skillcard.adapters.db.check_desk``). The desk is PostgreSQL's; on SQLite the API uses
 :func:`skillcard.services.checks.check_card` in a worker thread.
 
-The difference a reader may meet: here the card is read and the check logged on different
-connections, so the log line is committed just after the read, not in its transaction. A
-check is still answered only once its line is stored.
+The difference a reader may meet: here the check's line in the log is stored just after the
+answer, with other checks' lines, not in the transaction that read the card.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Awaitable
 from typing import Protocol
 
 from skillcard.domain.accounts import Principal
@@ -38,8 +38,8 @@ class CheckDesk(Protocol):
         """The card, and its holder's verified qualifications' titles."""
         ...
 
-    async def record(self, check: Check) -> None:
-        """Store the check; return once it is stored."""
+    def record(self, check: Check) -> Awaitable[None]:
+        """Queue the check for the log; the awaitable says when it is stored."""
         ...
 
 
@@ -55,10 +55,12 @@ async def check_card(
     client: str | None = None,
     site: str | None = None,
     now: dt.datetime | None = None,
-) -> PublicCheckResult:
+) -> tuple[PublicCheckResult, Awaitable[None]]:
     """Count the check against ``allowance`` (the key of whose it is, and the rule: 429 once
     used up), then check the card by number and surname and log the check, as
-    ``checks.check_card`` does after ``web.checking.limit_checks``."""
+    ``checks.check_card`` does after ``web.checking.limit_checks``. The answer comes with an
+    awaitable for the check's line in the log, which is written a few milliseconds later with
+    other checks' lines: await it (after answering) to know it is stored."""
     now = now or utcnow()
     key, rule = allowance
     # The count and the card do not wait on each other: asked for together, a check waits
@@ -82,7 +84,7 @@ async def check_card(
         qualifications=titles,
         today=now.date(),
     )
-    await desk.record(
+    stored = desk.record(
         Check.by_number(view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now)
     )
-    return PublicCheckResult(view=view, checked_at=now)
+    return PublicCheckResult(view=view, checked_at=now), stored

@@ -102,8 +102,9 @@ class AsyncPool:
                 await connection.close()
             self._idle.put_nowait(None)
 
-    def spawn(self, work: Coroutine) -> None:
+    def spawn(self, work: Coroutine) -> asyncio.Task:
         """Run ``work`` in the background; :meth:`close` waits for it."""
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task

@@ -9,9 +9,11 @@ stopped at about 500 checks a second (bench/README.md). Here:
 - psycopg's async driver on the server's own event loop (``async_pool.py``), and statements
   built once from ``tables.py`` and prepared;
 - the card, its holder, its titles and its verified qualifications come in one statement;
-- the lines that arrive while earlier ones are being written are then written together in
-  one COPY (a group commit). A check is answered only once its line is stored, as on the
-  threaded path: the answer and its record stand or fall together.
+- a check's line in the log is written a few milliseconds after it is queued, with the lines
+  of the checks made meanwhile, in one statement. The API answers first and stores the line
+  just after the answer has gone (``web/api/checks.py``): a line is lost only if the server
+  process dies in those milliseconds. The threaded path (SQLite, the check page, the CLI)
+  stores the line in the transaction that reads the card.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import logging
 import time
 
 import psycopg
@@ -31,7 +34,11 @@ from skillcard.domain.checks import CardOnRecord, Check
 from skillcard.domain.schemes import Scheme, longest_prefix_first, resolve_scheme
 from skillcard.errors import InvalidCardNumber, NotFound
 
+log = logging.getLogger(__name__)
+
 SCHEMES_TTL_SECONDS = 30.0  # as skillcard.adapters.db.scheme_cache
+LOG_LINGER_SECONDS = 0.005  # a line waits this long for others to be written with
+LOG_BATCH = 200  # lines: no waiting once this many are queued
 
 _held, _q = tables.held_qualifications.c, tables.qualifications.c
 _TITLES = (
@@ -81,6 +88,7 @@ class PostgresCheckDesk:
         self._card_types: dict[int, str] = {}
         self._occupations: dict[int, str] = {}
         self._schemes_read = float("-inf")
+        self._reading: asyncio.Future[None] | None = None
         self._lines: list[Line] = []
         self._writing = False
 
@@ -88,10 +96,13 @@ class PostgresCheckDesk:
     # Schemes, card types and occupations
 
     async def scheme_for_number(self, number: str, scheme_code: str | None) -> tuple[Scheme, str]:
-        """As :func:`skillcard.services.cards.scheme_for_number`, from schemes kept for a few
-        seconds; a number or code they do not know reads them again, at most once a second."""
-        if time.monotonic() - self._schemes_read > SCHEMES_TTL_SECONDS:
+        """As :func:`skillcard.services.cards.scheme_for_number`, from the desk's copy of the
+        schemes: read again every SCHEMES_TTL_SECONDS, and at once (at most once a second) for
+        a number or code it does not know."""
+        if not self._schemes:
             await self._read_reference()
+        elif time.monotonic() - self._schemes_read > SCHEMES_TTL_SECONDS:
+            self._refresh_soon()  # checks go on with the copy they have meanwhile
         try:
             return self._resolve(number, scheme_code)
         except (NotFound, InvalidCardNumber):
@@ -115,7 +126,21 @@ class PostgresCheckDesk:
 
         return resolve_scheme(number, scheme_code, by_code=by_code, by_prefix=by_prefix)
 
+    def _refresh_soon(self) -> None:
+        if self._reading is None or self._reading.done():
+            self._reading = self._pool.spawn(self._read_reference_now())
+            self._reading.add_done_callback(_log_failure)
+
     async def _read_reference(self) -> None:
+        """Read the reference data once for every check that asks at the same moment: each
+        reading on its own, a thousand checks a second would queue behind their reads."""
+        if self._reading is not None and not self._reading.done():
+            await asyncio.shield(self._reading)
+            return
+        self._reading = asyncio.ensure_future(self._read_reference_now())
+        await asyncio.shield(self._reading)
+
+    async def _read_reference_now(self) -> None:
         self._card_types = dict(await self._pool.read(_CARD_TYPES))
         self._occupations = dict(await self._pool.read(_OCCUPATIONS))
         rows = await self._pool.read(_SCHEMES)
@@ -138,9 +163,10 @@ class PostgresCheckDesk:
         if not rows:
             return None
         *facts, card_type_id, occupation_id, titles = rows[0]
-        if card_type_id not in self._card_types or (
+        unknown = card_type_id not in self._card_types or (
             occupation_id is not None and occupation_id not in self._occupations
-        ):
+        )
+        if unknown and time.monotonic() - self._schemes_read > 1.0:
             await self._read_reference()  # one added since they were read
         type_title = self._card_types.get(card_type_id, "")
         found = card_on_record(facts, type_title, self._occupations.get(occupation_id))
@@ -149,19 +175,22 @@ class PostgresCheckDesk:
     # ----------------------------------------------------------------------------------------
     # The check log
 
-    async def record(self, check: Check) -> None:
-        """Add the check to the log; returns once it is stored."""
+    def record(self, check: Check) -> asyncio.Future[None]:
+        """Queue the check's line for the log: written within LOG_LINGER_SECONDS, with the
+        lines queued meanwhile. The future says when it is stored (or why it was not)."""
         stored = asyncio.get_running_loop().create_future()
         self._lines.append((tuple(_plain(getattr(check, name)) for name in _LOGGED), stored))
         if not self._writing:
             self._writing = True
             self._pool.spawn(self._write())
-        await stored
+        return stored
 
     async def _write(self) -> None:
-        """Write the waiting lines in one COPY, again until none are left."""
+        """Write the waiting lines together, again until none are left."""
         try:
             while self._lines:
+                if len(self._lines) < LOG_BATCH:
+                    await asyncio.sleep(LOG_LINGER_SECONDS)  # let the next checks' lines come
                 lines, self._lines = self._lines, []
                 await self._copy(lines)
         finally:
@@ -188,6 +217,11 @@ class PostgresCheckDesk:
             _settle(lines, error=error)
         else:
             _settle(lines)
+
+
+def _log_failure(reading: asyncio.Future) -> None:
+    if not reading.cancelled() and reading.exception() is not None:
+        log.error("could not read the schemes again: %s", reading.exception())
 
 
 def _plain(value):

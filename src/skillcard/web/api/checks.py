@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from skillcard.services import checks, online_checks
@@ -89,13 +90,14 @@ async def check(request: Request):
     uows = UnitOfWorkFactory(state.engine)
     who = await optional_api_principal(request, uows)
     client = await anonymous_client(request)
+    after = None
     if state.check_desk is None:  # SQLite: in a worker thread, in one transaction with its line
         limiter = await get_rate_limiter(request)
         result = await run_in_threadpool(
             _check_in_a_thread, request, uows, limiter, who, client, query
         )
     else:
-        result = await online_checks.check_card(
+        result, stored = await online_checks.check_card(
             desk=state.check_desk,
             limiter=state.async_limiter,
             allowance=check_allowance(request, who, client),
@@ -107,9 +109,15 @@ async def check(request: Request):
             client=client,
             site=query.site,
         )
+        # The checker has the answer at once; the request ends when its line is stored.
+        after = BackgroundTask(_stored, stored)
     # A Response, not a dict: the dict's second validation against response_model is skipped
     answer = CheckAnswer.model_validate(public_answer(with_photo_url(request, result)))
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return Response(answer.model_dump_json(), media_type="application/json", background=after)
+
+
+async def _stored(stored) -> None:
+    await stored
 
 
 def _check_in_a_thread(request, uows, limiter, who, client, query: CheckQuery):
