@@ -256,3 +256,30 @@ def test_a_lost_connection_is_made_again(registry, engine):
         return found.holder.full_name
 
     assert run(engine, look_twice) == "Bob Smith"
+
+
+def test_checks_that_find_the_schemes_stale_read_them_once(registry, engine, monkeypatch):
+    """A thousand checks a second, each reading the schemes again when they went stale, had
+    the server stall for half a second every 30 s."""
+    monkeypatch.setattr("skillcard.adapters.db.check_desk.SCHEMES_TTL_SECONDS", 0.0)
+
+    async def many(pool):
+        desk, reads = PostgresCheckDesk(pool), []
+        read = pool.read
+
+        async def counted(sql, params=None):
+            reads.append(sql)
+            return await read(sql, params)
+
+        pool.read = counted
+        await desk.scheme_for_number(registry.cards["bob"], None)  # the first reading
+        first = len(reads)
+        found = await asyncio.gather(
+            *(desk.scheme_for_number(registry.cards["bob"], None) for _ in range(100))
+        )
+        await asyncio.sleep(0.1)  # the reading they started in the background
+        return first, len(reads), {scheme.code for scheme, _ in found}
+
+    first, total, codes = run(engine, many)
+    assert codes == {"ECS"}
+    assert total == 2 * first  # one more reading of the three tables, not a hundred
