@@ -110,7 +110,7 @@ class PostgresRateLimiter:
                     self._leased[counter] = self._leased.get(counter, 0) + spare
                 if first == 1:  # a new window for this key: its old ones are of no more use
                     self._forget_before(key, start)
-                    await self._forget(key, start)
+                    self._pool.spawn(self._forget(key, start))  # the hits waiting go first
         finally:
             self._counting.discard(counter)
 

@@ -90,24 +90,21 @@ async def check(request: Request):
     uows = UnitOfWorkFactory(state.engine)
     who = await optional_api_principal(request, uows)
     client = await anonymous_client(request)
+    asked = {
+        "number": query.number, "surname": query.surname, "scheme_code": query.scheme,
+        "who": who, "client": client, "site": query.site,
+    }  # fmt: skip
     after = None
     if state.check_desk is None:  # SQLite: in a worker thread, in one transaction with its line
         limiter = await get_rate_limiter(request)
-        result = await run_in_threadpool(
-            _check_in_a_thread, request, uows, limiter, who, client, query
-        )
+        result = await run_in_threadpool(_check_in_a_thread, request, uows, limiter, asked)
     else:
         result, stored = await online_checks.check_card(
             desk=state.check_desk,
             limiter=state.async_limiter,
             allowance=check_allowance(request, who, client),
             now=checking.now(),
-            number=query.number,
-            surname=query.surname,
-            scheme_code=query.scheme,
-            who=who,
-            client=client,
-            site=query.site,
+            **asked,
         )
         # The checker has the answer at once; the request ends when its line is stored.
         after = BackgroundTask(_stored, stored)
@@ -120,17 +117,9 @@ async def _stored(stored) -> None:
     await stored
 
 
-def _check_in_a_thread(request, uows, limiter, who, client, query: CheckQuery):
-    limit_checks(request, limiter, who=who, client=client)
-    return checks.check_card(
-        uow=uows(),
-        number=query.number,
-        surname=query.surname,
-        scheme_code=query.scheme,
-        who=who,
-        client=client,
-        site=query.site,
-    )
+def _check_in_a_thread(request, uows, limiter, asked: dict):
+    limit_checks(request, limiter, who=asked["who"], client=asked["client"])
+    return checks.check_card(uow=uows(), **asked)
 
 
 class OfflineCheckIn(BaseModel):
