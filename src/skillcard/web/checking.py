@@ -29,7 +29,7 @@ def limit_checks(
     rate_limits.enforce(limiter, key=key, rule=rule, now=now or utcnow(), doing="checks")
 
 
-def now() -> dt.datetime:
+def check_time() -> dt.datetime:
     """The time a check is counted and logged at (one place, so tests can hold it still)."""
     return utcnow()
 

@@ -103,7 +103,7 @@ async def check(request: Request):
             desk=state.check_desk,
             limiter=state.async_limiter,
             allowance=check_allowance(request, who, client),
-            now=checking.now(),
+            now=checking.check_time(),
             **asked,
         )
         # The checker has the answer at once; the request ends when its line is stored.
