@@ -1,8 +1,10 @@
 """Smart Check online: a card checked by its number and its holder's surname, and the log of
 every check, which a cardholder can read for their own cards.
 
-Each check is stored in the same transaction that reads the card: the answer and its record
-stand or fall together. Checks are not written to the audit chain: they change nothing, and
+Here each check is stored in the same transaction that reads the card: the answer and its
+record stand or fall together. (The API's check on PostgreSQL, ``online_checks.py``, applies
+the same rules on the event loop and stores the line just after answering.) Checks are not
+written to the audit chain: they change nothing, and
 a chain link per check would make every check in every process queue on one row; the check
 log is their record.
 
