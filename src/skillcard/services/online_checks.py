@@ -59,8 +59,8 @@ async def check_card(
     """Count the check against ``allowance`` (the key of whose it is, and the rule: 429 once
     used up), then check the card by number and surname and log the check, as
     ``checks.check_card`` does after ``web.checking.limit_checks``. The answer comes with an
-    awaitable for the check's line in the log, which is written a few milliseconds later with
-    other checks' lines: await it (after answering) to know it is stored."""
+    awaitable for the check's line in the log, which is written some 25 ms later, with the
+    lines of the checks made meanwhile: await it (after answering) to know it is stored."""
     now = now or utcnow()
     key, rule = allowance
     # The count and the card do not wait on each other: asked for together, a check waits

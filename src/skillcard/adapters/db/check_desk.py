@@ -9,7 +9,7 @@ stopped at about 500 checks a second (bench/README.md). Here:
 - psycopg's async driver on the server's own event loop (``async_pool.py``), and statements
   built once from ``tables.py`` and prepared;
 - the card, its holder, its titles and its verified qualifications come in one statement;
-- a check's line in the log is written a few milliseconds after it is queued, with the lines
+- a check's line in the log is written LOG_LINGER_SECONDS after it is queued, with the lines
   of the checks made meanwhile, in one statement. The API answers first and stores the line
   just after the answer has gone (``web/api/checks.py``): a line is lost only if the server
   process dies in those milliseconds. The threaded path (SQLite, the check page, the CLI)
@@ -37,7 +37,10 @@ from skillcard.errors import InvalidCardNumber, NotFound
 log = logging.getLogger(__name__)
 
 SCHEMES_TTL_SECONDS = 30.0  # as skillcard.adapters.db.scheme_cache
-LOG_LINGER_SECONDS = 0.005  # a line waits this long for others to be written with
+# A line waits this long for others to be written with. Each write costs the server about
+# 0.25 ms of CPU whether it holds one line or thirty; at 5 ms a busy process wrote two or
+# three lines at a time, a tenth of its CPU (bench/README.md, sixth round).
+LOG_LINGER_SECONDS = 0.025
 LOG_BATCH = 200  # lines: no waiting once this many are queued
 
 _held, _q = tables.held_qualifications.c, tables.qualifications.c
