@@ -15,7 +15,7 @@ from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings, get_settings
 from skillcard.web import api, checking, errors, pages
-from skillcard.web.lanes import Lanes
+from skillcard.web.lanes import AppWithLanes
 
 STATIC = Path(__file__).with_name("static")
 
@@ -34,20 +34,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.state.engine.dispose()
 
     owns_engine = engine is None
-    app = FastAPI(
+    app = AppWithLanes(
         title="skillcard",
         version=__version__,
         summary="Registry, digital cards and checks for construction skills card schemes.",
         lifespan=lifespan,
         docs_url="/api/docs",
         redoc_url=None,
+        lanes={("GET", f"{api.PREFIX}/check"): api.checks.check},
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
-    app.add_middleware(Lanes, lanes={("GET", f"{api.PREFIX}/check"): api.checks.check})
-    if settings.environment == "test":  # after the lanes: it must wrap them to see them
+    if settings.environment == "test":
         _name_the_process(app)
     # One level of routers, not two (see skillcard.web.api.ROUTERS): the API, then the pages.
     for router in api.ROUTERS:

@@ -1,11 +1,15 @@
-"""Fast lanes: a few busy endpoints answered past FastAPI's routing and parameter handling.
+"""Fast lanes: a few busy endpoints answered before FastAPI's middleware, routing and
+parameter handling.
 
 A Smart Check by number is the request a site sends most, thousands a second at the gate of a
 large site at shift change. Its endpoint takes only the request (it validates its own query:
 see ``web/api/checks.py``), so FastAPI's router, route wrapper and dependency solver add
-nothing to it but time: about a fifth of a check's CPU, profiled. A lane calls the very same
-endpoint function straight from the middleware stack, and turns its exceptions into responses
-with the app's own exception handlers, so what a client receives is the same either way. The
+nothing to it but time: about a fifth of a check's CPU, profiled. Nor do the layers FastAPI
+wraps round every app: OpenTelemetry (skillcard configures none, yet FastAPI asks the
+environment whether one is configured on every request), a body limit (a check has no body)
+and the 500 page (uvicorn answers a 500 the same way). A lane calls the very same endpoint
+function straight from the app's entry point, and turns its exceptions into responses with
+the app's own exception handlers, so what a client receives is the same either way. The
 route stays declared on its router: it is what OpenAPI documents.
 """
 
@@ -13,18 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-class Lanes:
-    """ASGI middleware: ``(method, path) -> endpoint``; everything else goes on to the app."""
+class AppWithLanes(FastAPI):
+    """FastAPI, with ``(method, path) -> endpoint`` lanes taken before anything else."""
 
-    def __init__(self, app: ASGIApp, *, lanes: dict[tuple[str, str], Endpoint]) -> None:
-        self.app = app
+    def __init__(self, *args, lanes: dict[tuple[str, str], Endpoint], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self.lanes = lanes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -32,15 +37,16 @@ class Lanes:
             self.lanes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
         )
         if endpoint is None:
-            await self.app(scope, receive, send)
+            await super().__call__(scope, receive, send)
             return
+        scope["app"] = self  # what Starlette sets: the endpoint reads the app's state
         request = Request(scope, receive)
         try:
             response = await endpoint(request)
         except Exception as error:
-            handler = _handler_for(request.app.exception_handlers, error)
+            handler = _handler_for(self.exception_handlers, error)
             if handler is None:
-                raise  # to Starlette's ServerErrorMiddleware: a 500, as on any route
+                raise  # to uvicorn, which logs it and answers 500, as on any route
             response = await handler(request, error)
         await response(scope, receive, send)
 
