@@ -17,7 +17,9 @@ In one run:
    itself still counts every check, as in production).
 3. From a separate process (asyncio on uvloop, raw HTTP/1.1 with keep-alive), sends
    ``GET /api/v1/check?number=&surname=``: (a) open loop at ``--rate`` per second for
-   ``--seconds``, each latency counted from when its request was due, so queueing shows;
+   ``--seconds``, each latency counted from when its request was due, so queueing shows,
+   with the seconds of the run that held most answers over 5 ms (a tail spread out, or a
+   stall);
    (b) closed loop, as fast as ``--connections`` connections allow, for ``--closed-seconds``.
 4. Does the same against ``bench/reference_check_app.py`` under uvicorn with 2 workers.
 5. Prints the goals (issue 3, "Figures") and whether each is met.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import concurrent.futures
 import datetime as dt
 import gc
@@ -222,17 +225,20 @@ def free_port() -> int:
 class _Tally:
     def __init__(self) -> None:
         self.latencies: list[float] = []
+        self.slow_at: list[float] = []  # when (s from the start) each answer over the goal was due
         self.errors: dict[str, int] = {}
         self.wrong = 0  # answered, but no_match where a match was due or the other way round
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
 
-    def answer(self, status: int, body: bytes, match: bool, latency: float) -> None:
+    def answer(self, status, body: bytes, match: bool, latency: float, at=None) -> None:
         if status != 200:
             self.error(f"HTTP {status}")
             return
         self.latencies.append(latency)
+        if at is not None and latency * 1000 > GOAL_P99_MS:  # open loop only
+            self.slow_at.append(at)
         if (b'"outcome":"no_match"' in body) == match:
             self.wrong += 1
 
@@ -260,7 +266,7 @@ async def _open_loop(port: int, sample, rate: float, seconds: float) -> dict:
             if connection is not None:
                 connection.transport.close()
             return
-        tally.answer(status, body, match, perf_counter() - due)
+        tally.answer(status, body, match, perf_counter() - due, due - start)
         if connection.closed:
             opened[0] -= 1
         else:
@@ -331,7 +337,9 @@ def _summary(tally: _Tally, elapsed: float, *, sent: int, connections: int) -> d
             else float("nan")
         )
 
+    seconds = collections.Counter(int(at) for at in tally.slow_at)
     return {
+        "slow_seconds": seconds.most_common(3),
         "sent": sent,
         "answered": len(latencies),
         "rate": len(latencies) / elapsed,
@@ -341,6 +349,7 @@ def _summary(tally: _Tally, elapsed: float, *, sent: int, connections: int) -> d
         "errors": sum(tally.errors.values()),
         "error_kinds": dict(tally.errors),
         "wrong": tally.wrong,
+        "slow_at": tally.slow_at,
         "connections": connections,
     }
 
@@ -411,6 +420,9 @@ def _line(label: str, r: dict) -> None:
           f"errors {r['errors']:,}{f' ({kinds})' if kinds else ''}   "
           f"[{r['answered']:,} answered of {r['sent']:,}; {r['connections']} connections; "
           f"wrong answers {r['wrong']}]", flush=True)  # fmt: skip
+    if r["slow_seconds"]:  # where the tail is: spread out, or bunched in a stall
+        worst = ", ".join(f"second {s} ({n:,})" for s, n in r["slow_seconds"])
+        print(f"    answers over {GOAL_P99_MS:g} ms: {len(r['slow_at']):,}, most in {worst}")
 
 
 def main() -> None:
