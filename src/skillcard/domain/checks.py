@@ -26,6 +26,9 @@ from skillcard.errors import InvalidInput
 EXPIRING_SOON = "expiring_soon"  # the warning beside ``valid``, as DESIGN.md words it
 MAX_SITE_LENGTH = 200
 MAX_WINDOW_SECONDS = 86_400
+# Of a key's new window, the chance that it also sweeps every key's counters older than
+# MAX_WINDOW_SECONDS in the database (those of clients that never came back; Redis expires them).
+PURGE_CHANCE = 0.01
 
 
 class CardOnRecord(NamedTuple):

@@ -35,10 +35,10 @@ from skillcard.services.business import business_id_for
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 BATCH = 500
-ERROR = "error"
-STALLED = dt.timedelta(
-    minutes=30
-)  # the outcome of a row that could not be checked (its error says why)
+ERROR = "error"  # the outcome of a row that could not be checked (its error says why)
+# A job still queued or running this long after it was made lost its server (a restart):
+# 50,000 rows take well under a minute.
+STALLED = dt.timedelta(minutes=30)
 
 
 @dataclass
@@ -293,7 +293,6 @@ def job_status(
             raise NotFound("no such bulk check in your business")
     created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=dt.UTC)
     if job.status in (BulkStatus.QUEUED, BulkStatus.RUNNING) and utcnow() - created > STALLED:
-        # 50,000 rows take well under a minute: a job this old lost its server (a restart).
         job.status = BulkStatus.FAILED
         job.message = "the check was interrupted (the server restarted): upload the file again"
     return job

@@ -16,11 +16,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from skillcard.domain.accounts import Principal
-from skillcard.domain.checks import MAX_WINDOW_SECONDS, RateLimit
+from skillcard.domain.checks import MAX_WINDOW_SECONDS, PURGE_CHANCE, RateLimit
 from skillcard.errors import RateLimited
 from skillcard.services.unit_of_work import AbstractUnitOfWork
-
-PURGE_CHANCE = 0.01  # of a key's new window also sweeping every key's day-old counters
 
 
 class RateLimiter(Protocol):

@@ -26,13 +26,12 @@ from sqlalchemy.dialects import postgresql
 
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.async_pool import AsyncPool, compiled
-from skillcard.domain.checks import MAX_WINDOW_SECONDS, RateLimit
+from skillcard.domain.checks import MAX_WINDOW_SECONDS, PURGE_CHANCE, RateLimit
 
 log = logging.getLogger(__name__)
 
 LEASE_SHARE = 100  # a lease is at most this fraction of the limit
 MAX_LEASE = 64
-PURGE_CHANCE = 0.01  # as skillcard.services.rate_limits: a new window may sweep old counters
 
 _r = tables.rate_limit_counters
 _upsert = postgresql.insert(_r).values(
