@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from skillcard.domain.schemes import CardType
@@ -199,3 +200,30 @@ class CardFacts:
 
     state_on = Card.state_on
     expiring_soon = Card.expiring_soon
+
+
+@dataclass(frozen=True)
+class CardChange:
+    """A change to a card, as its audit trail records it: what the card was just before it (a
+    suspension, a reinstatement, a revocation, a replacement, a renewal) and what it became.
+    ``issued_before`` is None where the trail did not record it."""
+
+    at: dt.datetime
+    status_before: CardStatus
+    status_after: CardStatus
+    expires_before: dt.date
+    issued_before: dt.date | None = None
+
+
+def as_it_stood(
+    card: Card | CardFacts, changes: Iterable[CardChange], moment: dt.datetime
+) -> CardFacts:
+    """The card's status, validity and expiry at ``moment``: as the first change after
+    ``moment`` found them, or as they are now if none came after it. A check made offline is
+    judged by this, not by a revocation, a reinstatement or a renewal that came later."""
+    later = [change for change in changes if change.at > moment]
+    if not later:
+        return CardFacts(card.status, card.issued_on, card.expires_on, card.number, card.id)
+    first = min(later, key=lambda change: change.at)
+    issued = first.issued_before or card.issued_on
+    return CardFacts(first.status_before, issued, first.expires_before, card.number, card.id)

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from skillcard.domain.cards import CardStatus
 from skillcard.errors import InvalidInput
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -62,6 +63,27 @@ class ListedState(enum.StrEnum):
     REVOKED = "revoked"
 
 
+def listed_state(status: CardStatus) -> ListedState:
+    """A card's entry for its status: a replaced card counts as revoked (the old card must
+    not pass a check)."""
+    if status == CardStatus.ACTIVE:
+        return ListedState.ACTIVE
+    return ListedState.SUSPENDED if status == CardStatus.SUSPENDED else ListedState.REVOKED
+
+
+def set_entry(bits: bytearray, plane: bytearray, index: int, state: ListedState) -> None:
+    """Set entry ``index`` of the two planes (see :class:`StatusList`) to ``state``."""
+    byte, mask = index >> 3, 0x80 >> (index & 7)
+    if state is ListedState.ACTIVE:
+        bits[byte] &= ~mask & 0xFF
+    else:
+        bits[byte] |= mask
+    if state is ListedState.SUSPENDED:
+        plane[byte] |= mask
+    else:
+        plane[byte] &= ~mask & 0xFF
+
+
 @dataclass(frozen=True)
 class StatusList:
     """A scheme's status list, as two bit-planes of the same length.
@@ -103,11 +125,21 @@ class StatusList:
     ) -> StatusList:
         bits, plane = bytearray((entries + 7) // 8), bytearray((entries + 7) // 8)
         for index in revoked:
-            bits[index >> 3] |= 0x80 >> (index & 7)
+            set_entry(bits, plane, index, ListedState.REVOKED)
         for index in suspended:
-            bits[index >> 3] |= 0x80 >> (index & 7)
-            plane[index >> 3] |= 0x80 >> (index & 7)
+            set_entry(bits, plane, index, ListedState.SUSPENDED)
         return cls(scheme, issued, bytes(bits), ttl, bytes(plane) if any(plane) else b"")
+
+    def with_state(self, index: int, state: ListedState) -> StatusList:
+        """The same list with entry ``index`` set to ``state``: the list as it stood before a
+        card's status changed, say. An index outside the list raises IndexError."""
+        if not 0 <= index < self.entries:
+            raise IndexError(f"status index {index} is outside a list of {self.entries}")
+        bits, plane = bytearray(self.bits), bytearray(self.suspended or len(self.bits))
+        set_entry(bits, plane, index, state)
+        return StatusList(
+            self.scheme, self.issued, bytes(bits), self.ttl, bytes(plane) if any(plane) else b""
+        )
 
     @property
     def entries(self) -> int:

@@ -25,7 +25,7 @@ from skillcard.adapters.db.key_repositories import StoredStatusList
 from skillcard.adapters.signed_json import gzip_b64, sign_document
 from skillcard.domain.card_numbers import status_index, status_list_entries
 from skillcard.domain.cards import Card, CardStatus
-from skillcard.domain.trust import DEFAULT_STATUS_TTL
+from skillcard.domain.trust import DEFAULT_STATUS_TTL, listed_state, set_entry
 from skillcard.services.signing import current_signer
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -83,15 +83,7 @@ def _needs_signing(uow, stored: StoredStatusList, now: dt.datetime) -> bool:
 
 
 def _set(bits: bytearray, plane: bytearray, index: int, status: CardStatus) -> None:
-    byte, mask = index >> 3, 0x80 >> (index & 7)
-    if status == CardStatus.ACTIVE:
-        bits[byte] &= ~mask & 0xFF
-    else:  # replaced cards count as revoked: the old card must not pass a check
-        bits[byte] |= mask
-    if status == CardStatus.SUSPENDED:
-        plane[byte] |= mask
-    else:
-        plane[byte] &= ~mask & 0xFF
+    set_entry(bits, plane, index, listed_state(status))
 
 
 def _store(uow, scheme, bits: bytes, plane: bytes, now: dt.datetime, ttl: int):
