@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
+from skillcard.adapters.db import tables
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.business import WorkforceState
 from skillcard.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
@@ -14,6 +16,7 @@ from skillcard.services import accounts, business, business_checks, cards, workf
 from tests.factories import OPERATOR, PASSWORD
 
 URL = "https://skillcard.example"
+HOUR = dt.timedelta(hours=1)
 
 
 def _link(uow_factory, email: str, path: str) -> str:
@@ -219,6 +222,36 @@ def test_single_spot_and_offline_checks_go_into_the_history(uow_factory, registr
         assert len(uow.checks.for_cardholder(registry.holders["bob"])) == 3
     _, other = register(uow_factory, "o@other.test", "OC123456", "Other")
     assert business_checks.history(uow=uow_factory(), who=other) == []
+
+
+def test_an_offline_check_is_judged_by_the_card_as_it_stood_then(uow_factory, registry):
+    _, admin = register(uow_factory)
+    number, scheme_admin = registry.cards["bob"], registry.principals["ecs_admin"]
+    with uow_factory() as uow:
+        expires = uow.cards.by_number(uow.schemes.by_code("ECS").id, number).expires_on
+    renewed = dt.datetime.combine(expires - dt.timedelta(days=30), dt.time(9), dt.UTC)
+    cards.renew_card(uow=uow_factory(), who=scheme_admin, number=number, now=renewed)
+    revoked = renewed + dt.timedelta(hours=2)
+    cards.revoke_card(
+        uow=uow_factory(), who=scheme_admin, number=number, reason="fraud", now=revoked
+    )
+    made = [renewed - dt.timedelta(days=1), renewed + dt.timedelta(hours=1), revoked + HOUR]
+    answers = business_checks.sync_offline(
+        uow=uow_factory(),
+        who=admin,
+        items=[business_checks.OfflineItem(number, "Smith", checked_at=at) for at in made],
+        now=renewed + dt.timedelta(days=1),
+    )
+    # the day before its renewal the old card was good, and expiring within 90 days
+    assert [a.outcome for a in answers] == ["valid", "valid", "revoked"]
+    k = tables.checks.c
+    with uow_factory() as uow:
+        logged = uow.session.execute(
+            sa.select(k.outcome, k.warnings).where(k.synced_at.is_not(None)).order_by(k.checked_at)
+        ).all()
+    assert [tuple(row) for row in logged] == [
+        ("valid", "expiring_soon"), ("valid", ""), ("revoked", ""),
+    ]  # fmt: skip
 
 
 def test_people_outside_a_business_cannot_use_business_check(uow_factory, registry):

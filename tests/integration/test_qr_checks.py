@@ -14,7 +14,7 @@ from skillcard.adapters.db import tables
 from skillcard.adapters.photos import PhotoStore
 from skillcard.domain.checks import CheckMethod, client_key
 from skillcard.errors import InvalidInput, NotFound, PermissionDenied
-from skillcard.services import checks, credentials, photos
+from skillcard.services import cards, checks, credentials, photos
 from skillcard.services.audit import utcnow
 
 CLIENT = client_key("203.0.113.9", "test secret")
@@ -135,6 +135,30 @@ def test_offline_checks_are_verified_again_at_the_time_they_were_made(
     log = checks.cardholder_checks(uow=uow_factory(), who=ann, cardholder_id=ann.cardholder_id)
     offline = [e for e in log if e.method == "qr_offline"]
     assert len(offline) == 3 and all(e.synced_at == now for e in offline)
+
+
+def test_an_offline_check_is_judged_by_the_cards_status_when_it_was_made(registry, uow_factory):
+    number, admin = registry.cards["ann"], registry.principals["ecs_admin"]
+    now = utcnow().replace(microsecond=0)
+    ago = lambda minutes: now - dt.timedelta(minutes=minutes)  # noqa: E731
+    printed = credentials.printed_credential(uow=uow_factory(), number=number, now=ago(180))
+    change = dict(number=number, reason="a scheme's decision")
+    cards.suspend_card(uow=uow_factory(), who=admin, now=ago(120), **change)
+    cards.reinstate_card(uow=uow_factory(), who=admin, now=ago(60), **change)
+    cards.revoke_card(uow=uow_factory(), who=admin, now=ago(30), **change)
+    assert checks.check_qr(uow=uow_factory(), text=printed).view.outcome == "revoked"
+    made = [150, 90, 45, 10]  # before the suspension, in it, reinstated, revoked
+    items = [checks.OfflineCheck(qr=printed, checked_at=ago(m), outcome="valid") for m in made]
+    checker = registry.principals["biz_checker"]
+    answers = checks.sync_offline_checks(uow=uow_factory(), who=checker, items=items, now=now)
+    assert [(a.outcome, a.agrees) for a in answers] == [
+        ("valid", True), ("suspended", False), ("valid", True), ("revoked", False),
+    ]  # fmt: skip
+    rows = [r for r in all_checks(uow_factory) if r.method == CheckMethod.QR_OFFLINE]
+    assert [(aware(r.checked_at), r.outcome) for r in rows] == [
+        (ago(m), a.outcome) for m, a in zip(made, answers, strict=True)
+    ]
+    assert {r.card_id for r in rows} == {card_id(uow_factory, number)}
 
 
 def test_offline_sync_is_for_checkers_and_admins_and_capped(registry, uow_factory):

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BusinessCheck, BusinessCheckMethod
+from skillcard.domain.cards import as_it_stood
 from skillcard.domain.checks import Check, CheckMethod, PublicCardView
 from skillcard.domain.names import surname_key
 from skillcard.errors import InvalidInput, SkillcardError
 from skillcard.services.audit import utcnow
 from skillcard.services.business import business_id_for
-from skillcard.services.cards import scheme_for_number
+from skillcard.services.cards import card_changes, scheme_for_number
 from skillcard.services.checks import MAX_SURNAME_LENGTH, PublicCheckResult
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -55,8 +56,9 @@ class OfflineResult:
     error: str | None = None
 
 
-def _view(uow, number: str, surname: str, scheme_code: str | None, day: dt.date):
-    """The public view of the card (or no match), and the card's id if the number is one."""
+def _view(uow, number: str, surname: str, scheme_code: str | None, day: dt.date, *, at=None):
+    """The public view of the card (or no match), and the card's id if the number is one.
+    ``at``: a check made offline, judged by the card's status and expiry as they stood then."""
     surname = (surname or "").strip()
     if len(surname) > MAX_SURNAME_LENGTH:
         raise InvalidInput(f"a surname is limited to {MAX_SURNAME_LENGTH} characters")
@@ -69,6 +71,8 @@ def _view(uow, number: str, surname: str, scheme_code: str | None, day: dt.date)
         view = PublicCardView.no_match(scheme=scheme.code, card_number=normalised)
     else:
         card, holder, card_type_title, occupation = found
+        if at is not None:
+            card = as_it_stood(card, card_changes(uow, card.number), at)
         view = PublicCardView.of_card(
             card,
             scheme=scheme,
@@ -166,7 +170,8 @@ def sync_offline(
     now: dt.datetime | None = None,
 ) -> list[OfflineResult]:
     """Record checks a phone queued while it had no signal, each at the time it was made
-    (the card's state on that day), ``synced_at`` now. A bad item is refused on its own."""
+    (the card's status and expiry as they stood then: a revocation or a renewal since does not
+    change the past), ``synced_at`` now. A bad item is refused on its own."""
     business_id = business_id_for(who, business_id)
     if len(items) > MAX_OFFLINE:
         raise InvalidInput(f"send at most {MAX_OFFLINE} checks at a time")
@@ -179,7 +184,7 @@ def sync_offline(
                 try:
                     at = item.checked_at.astimezone(dt.UTC)
                     view, scheme_id, card_id = _view(
-                        uow, item.number, item.surname, item.scheme, at.date()
+                        uow, item.number, item.surname, item.scheme, at.date(), at=at
                     )
                     method, where = BusinessCheckMethod.OFFLINE, item.where
                     _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, now)

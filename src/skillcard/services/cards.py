@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal, can_manage_scheme, can_view_card, require
 from skillcard.domain.card_numbers import normalise_card_number
-from skillcard.domain.cards import Card, ReplacementReason
+from skillcard.domain.cards import Card, CardChange, CardStatus, ReplacementReason
 from skillcard.domain.names import surname_key
 from skillcard.domain.schemes import Scheme, resolve_scheme
 from skillcard.errors import InvalidInput, NotFound
@@ -206,9 +206,9 @@ def _change(
     with uow:
         card = _load_card(uow, who, number, scheme_code)
         require(can_manage_scheme(who, card.scheme_id), f"{action} this card")
-        before = {"status": str(card.status), "expires_on": card.expires_on.isoformat()}
+        before = _standing(card)
         successor = change(card)
-        after = {"status": str(card.status), "expires_on": card.expires_on.isoformat()}
+        after = _standing(card)
         if successor is not None:
             uow.cards.add(successor)
             after["replaced_by"] = successor.number
@@ -240,6 +240,39 @@ def _change(
         view = describe(uow, successor or card, now.date())
         uow.commit()
         return view
+
+
+def _standing(card: Card) -> dict:
+    # What a check of the card at a given moment depends on: see card_changes.
+    return {
+        "status": str(card.status),
+        "issued_on": card.issued_on.isoformat(),
+        "expires_on": card.expires_on.isoformat(),
+    }
+
+
+def card_changes(uow: AbstractUnitOfWork, number: str) -> list[CardChange]:
+    """A card's changes, read from its audit trail, where :func:`_change` records its status,
+    validity and expiry before and after each suspension, reinstatement, revocation,
+    replacement and renewal. (Events written before the validity was recorded give none.)"""
+    changes = []
+    for event in uow.audit.for_entity("card", number):
+        detail = event.detail if isinstance(event.detail, dict) else {}
+        try:
+            before, after = detail["before"], detail["after"]
+            issued = before.get("issued_on")
+            change = CardChange(
+                event.occurred_at if event.occurred_at.tzinfo  # SQLite keeps no zone
+                else event.occurred_at.replace(tzinfo=dt.UTC),
+                CardStatus(before["status"]),
+                CardStatus(after["status"]),
+                dt.date.fromisoformat(before["expires_on"]),
+                dt.date.fromisoformat(issued) if issued is not None else None,
+            )  # fmt: skip
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue  # an issue, which has no "before"
+        changes.append(change)
+    return changes
 
 
 def renew_card(

@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
+from skillcard.domain.cards import as_it_stood
 from skillcard.domain.checks import (
     Check,
     CheckMethod,
@@ -36,9 +37,10 @@ from skillcard.domain.checks import (
 )
 from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
 from skillcard.domain.names import surname_key
+from skillcard.domain.trust import listed_state
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import utcnow
-from skillcard.services.cards import scheme_for_number
+from skillcard.services.cards import card_changes, scheme_for_number
 from skillcard.services.credentials import local_bundle
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 from skillcard.services.verification import MAX_TEXT, verify
@@ -204,10 +206,12 @@ def _verify_and_log(
     client: str | None,
     site: str | None,
     synced_at: dt.datetime | None = None,
+    as_it_was: bool = False,
 ) -> tuple[VerificationResult, PublicCardView]:
     """Verify QR text at ``at`` and add its check (inside the caller's transaction). The
     card is named only when a trusted key vouched for the claims: a forged code's claims
-    are not believed, so its check is logged against no card."""
+    are not believed, so its check is logged against no card. ``as_it_was``: judge the card
+    by its status at ``at`` (a check made offline), not by the status list of now."""
     result = verify(text, bundle, at)
     card_id = scheme_id = photo = None
     if result.claims is not None:
@@ -217,6 +221,8 @@ def _verify_and_log(
             found = uow.checks.card_for_check(scheme.id, result.claims.number)
             if found is not None:
                 card_id, photo = found[0].id, found[1].photo_sha256
+                if as_it_was:
+                    result = _as_it_was(uow, text, result, found[0], bundle, at)
     view = qr_view(result, photo)
     uow.checks.add(
         Check(
@@ -233,6 +239,19 @@ def _verify_and_log(
         )
     )
     return result, view
+
+
+def _as_it_was(uow, text: str, result: VerificationResult, card, bundle, at: dt.datetime):
+    """The result of verifying ``text`` at ``at`` with the card's entry in its status list as
+    it stood then: a card revoked since the check was good when it was checked, and one
+    reinstated since was not."""
+    then = as_it_stood(card, card_changes(uow, card.number), at).status
+    listed = bundle.status_lists.get(result.claims.scheme)
+    index = result.claims.status_index
+    if then == card.status or listed is None or index >= listed.entries:
+        return result
+    past = listed.with_state(index, listed_state(then))
+    return verify(text, bundle.with_status_list(past), at)
 
 
 def check_qr(
@@ -295,7 +314,8 @@ def sync_offline_checks(
     ``synced_at`` now. An item whose time is in the future (beyond 5 minutes of skew) or
     more than 30 days old is refused on its own; the others are stored, in one transaction.
 
-    The status lists are today's: a card revoked since the check shows as revoked.
+    A card is judged by its status when it was checked (from its audit trail): one revoked
+    since shows as it was then, as does one suspended then and reinstated since.
     """
     require(
         who.is_hub_admin or who.role == Role.SCHEME_ADMIN or who.role in BUSINESS_SCOPED,
@@ -322,6 +342,7 @@ def sync_offline_checks(
                 client=None,
                 site=clean_site(item.site),
                 synced_at=now,
+                as_it_was=True,
             )
             agrees = None if item.outcome is None else item.outcome == view.outcome.value
             answers.append(

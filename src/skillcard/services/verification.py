@@ -12,6 +12,7 @@ needs no flag; it inflates at most 16 KiB and refuses anything that would inflat
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import zlib
@@ -71,6 +72,13 @@ class VerifierBundle:
     def put_status_list(self, status_list: StatusList) -> None:
         """Add or replace a scheme's status list (a fresher download)."""
         self.status_lists[status_list.scheme] = status_list
+
+    def with_status_list(self, status_list: StatusList) -> VerifierBundle:
+        """A bundle of the same keys (parsed once, shared) with ``status_list`` in place of
+        its scheme's; this one is left as it is."""
+        other = copy.copy(self)
+        other.status_lists = {**self.status_lists, status_list.scheme: status_list}
+        return other
 
 
 def verify(text: str, bundle: VerifierBundle, now: dt.datetime) -> VerificationResult:

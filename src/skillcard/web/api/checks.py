@@ -152,9 +152,10 @@ def sync_offline(
     items: Annotated[list[OfflineCheckIn], Body(max_length=checks.MAX_OFFLINE_BATCH)],
 ):
     """Send the QR checks a device made offline (at most 500 at a time). Each code is verified
-    again by the server at the time the device checked it, and logged as ``qr_offline`` with
-    the server's outcome. Items checked in the future (beyond 5 minutes of clock skew) or more
-    than 30 days ago are refused one by one. Needs a bearer token (business users, admins)."""
+    again by the server at the time the device checked it, with the card's status as it stood
+    then, and logged as ``qr_offline`` with the server's outcome. Items checked in the future
+    (beyond 5 minutes of clock skew) or more than 30 days ago are refused one by one. Needs a
+    bearer token (business users, admins)."""
     return offline_answer(uows, who, items)
 
 
