@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -30,3 +31,14 @@ def test_the_checks_migration_goes_down_and_up_again(engine):
     upgrade(engine)
     assert current_revision(engine) != "0001"
     assert differences(engine) == []
+
+
+def test_the_check_log_indexes_only_signed_in_checkers_by_checker(engine):
+    name = "ix_checks_checker_user_id_checked_at"
+    if engine.dialect.name == "postgresql":
+        query = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+    else:
+        query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
+    with engine.connect() as connection:
+        definition = connection.scalar(sa.text(query), {"name": name})
+    assert "WHERE" in definition.upper() and "IS NOT NULL" in definition.upper()
