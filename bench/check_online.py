@@ -21,6 +21,8 @@ In one run:
    with the seconds of the run that held most answers over 5 ms (a tail spread out, or a
    stall);
    (b) closed loop, as fast as ``--connections`` connections allow, for ``--closed-seconds``.
+   For each loop, the CPU per answer of the server's workers, of PostgreSQL and of the
+   generator (``proc_cpu.py``).
 4. Does the same against ``bench/reference_check_app.py`` under uvicorn with 2 workers.
 5. Prints the goals (issue 3, "Figures") and whether each is met.
 
@@ -49,7 +51,8 @@ import urllib.parse
 from pathlib import Path
 from time import perf_counter
 
-from raw_http import connect  # bench/ is on sys.path: this file is run as a script
+from proc_cpu import CpuMeter, named  # bench/ is on sys.path: this file is run as a script
+from raw_http import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -369,12 +372,17 @@ def generate(mode: str, port: int, sample, **params) -> dict:
         pass
     gc.collect()
     gc.disable()
+    began = time.process_time()
     try:
         if mode == "open":
-            return asyncio.run(_open_loop(port, sample, params["rate"], params["seconds"]))
-        return asyncio.run(_closed_loop(port, sample, params["connections"], params["seconds"]))
+            result = asyncio.run(_open_loop(port, sample, params["rate"], params["seconds"]))
+        else:
+            result = asyncio.run(
+                _closed_loop(port, sample, params["connections"], params["seconds"])
+            )
     finally:
         gc.enable()
+    return {**result, "generator_cpu": time.process_time() - began}
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,6 +401,7 @@ def measure(name, server, generator, sample, args, profile_dir) -> dict:
                  "-r", "100", "-f", "raw", "--gil", "-o", str(out), "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ))  # fmt: skip
+    meter = _meter(name, server)
     try:
         opened = generator.submit(
             generate, "open", server.port, sample, rate=args.rate, seconds=args.seconds
@@ -400,19 +409,26 @@ def measure(name, server, generator, sample, args, profile_dir) -> dict:
     finally:
         for spy in spies:
             spy.wait(timeout=args.seconds + 60)
-    _line(f"{name}, open loop {args.rate:,.0f}/s for {args.seconds:.0f} s", opened)
+    _line(f"{name}, open loop {args.rate:,.0f}/s for {args.seconds:.0f} s", opened, meter)
     time.sleep(3)  # let an overloaded server drain what it still holds before the next phase
+    meter = _meter(name, server)
     closed = generator.submit(
         generate, "closed", server.port, sample,
         connections=args.connections, seconds=args.closed_seconds,
     ).result()  # fmt: skip
     _line(
-        f"{name}, closed loop, {args.connections} connections, {args.closed_seconds:.0f} s", closed
+        f"{name}, closed loop, {args.connections} connections, {args.closed_seconds:.0f} s",
+        closed,
+        meter,
     )
     return {"open": opened, "closed": closed}
 
 
-def _line(label: str, r: dict) -> None:
+def _meter(name: str, server: Server) -> CpuMeter:
+    return CpuMeter({f"{name}'s workers": server.workers, "PostgreSQL": lambda: named("postgres")})
+
+
+def _line(label: str, r: dict, meter: CpuMeter) -> None:
     kinds = ", ".join(f"{k} {v}" for k, v in r["error_kinds"].items())
     print(f"  {label}:")
     print(f"    achieved {r['rate']:8,.0f} req/s   p50 {r['p50']:7.2f} ms   "
@@ -420,6 +436,11 @@ def _line(label: str, r: dict) -> None:
           f"errors {r['errors']:,}{f' ({kinds})' if kinds else ''}   "
           f"[{r['answered']:,} answered of {r['sent']:,}; {r['connections']} connections; "
           f"wrong answers {r['wrong']}]", flush=True)  # fmt: skip
+    # Where the CPU went: a server that needs more per check has less headroom for bursts.
+    spent = {**meter.used(), "the generator": r["generator_cpu"]}
+    answered = max(1, r["answered"])
+    shares = ", ".join(f"{who} {cpu / answered * 1000:.2f} ms" for who, cpu in spent.items())
+    print(f"    CPU per answer: {shares}")
     if r["slow_seconds"]:  # where the tail is: spread out, or bunched in a stall
         worst = ", ".join(f"second {s} ({n:,})" for s, n in r["slow_seconds"])
         print(f"    answers over {GOAL_P99_MS:g} ms: {len(r['slow_at']):,}, most in {worst}")
