@@ -42,3 +42,11 @@ def test_the_check_log_indexes_only_signed_in_checkers_by_checker(engine):
     with engine.connect() as connection:
         definition = connection.scalar(sa.text(query), {"name": name})
     assert "WHERE" in definition.upper() and "IS NOT NULL" in definition.upper()
+
+
+def test_the_check_log_keys_only_its_checker(engine):
+    # A key to cards or schemes would lock the row it points at on every check (0012).
+    keys = sa.inspect(engine).get_foreign_keys("checks")
+    assert [(key["constrained_columns"], key["referred_table"]) for key in keys] == [
+        (["checker_user_id"], "users")
+    ]
