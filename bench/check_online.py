@@ -8,9 +8,10 @@ In one run:
 
 1. Prepares the PostgreSQL database ``skillcard_bench_check`` (dropped and made again unless
    ``--reuse`` finds it already filled): schema, reference data and N synthetic cards
-   (``seed_registry``, fixed seed and day). On reuse, the check log and rate counters of
-   earlier runs are emptied, so every run starts alike. Picks a sample of (number, surname)
-   pairs from the database: 90% real pairs, 10% a real number with someone else's surname.
+   (``seed_registry``, fixed seed and day). On reuse, the migrations made since are applied
+   and the check log and rate counters of earlier runs are emptied, so every run starts
+   alike. Picks a sample of (number, surname) pairs from the database: 90% real pairs, 10% a
+   real number with someone else's surname.
 2. Starts ``skillcard serve --workers 2 --no-access-log`` on 127.0.0.1 (the reference runs
    without an access log too), with the anonymous rate limit raised
    through the environment so that the bench measures checking, not refusals (the limiter
@@ -97,6 +98,8 @@ def prepare_database(url: str, cards: int, reuse: bool) -> str:
                     connection.exec_driver_sql("TRUNCATE checks, rate_limit_counters")
         except sa.exc.DBAPIError:
             have = 0
+        if have:
+            upgrade(engine)  # a database built by older code gets the migrations since
         engine.dispose()
         if have:
             admin.dispose()
