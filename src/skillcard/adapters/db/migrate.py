@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -20,12 +21,38 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: Engine, step, revision: str) -> None:
     # Alembic runs its own transaction; the "begin" hook must not open one first on SQLite.
     with engine.execution_options(read_only=True).connect() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-        connection.commit()
+        with _keys_checked_at_the_end(connection):
+            step(config, revision)
+            connection.commit()
+
+
+@contextlib.contextmanager
+def _keys_checked_at_the_end(connection: Connection):
+    """SQLite changes a table by copying it (Alembic's batch mode), and dropping a table that
+    other tables' keys point at fails while keys are enforced. SQLite's own procedure: turn
+    enforcement off outside the transaction, check every key before committing (the
+    migrations' env.py does), turn it on again. PostgreSQL needs none of this."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: none is open yet
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
 
 
 def current_revision(engine: Engine) -> str | None:
