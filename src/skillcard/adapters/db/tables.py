@@ -184,7 +184,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=False),
     sa.Column("scheme_id", sa.ForeignKey("schemes.id")),
     sa.Column("cardholder_id", sa.ForeignKey("cardholders.id")),
-    sa.Column("business_id", sa.Integer),
+    sa.Column("business_id", sa.ForeignKey("businesses.id")),  # tables_business.py
     sa.Column("active", sa.Boolean, nullable=False, default=True),
 )
 
