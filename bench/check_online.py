@@ -443,7 +443,7 @@ def _line(label: str, r: dict, meter: CpuMeter) -> None:
     spent = {**meter.used(), "the generator": r["generator_cpu"]}
     answered = max(1, r["answered"])
     shares = ", ".join(f"{who} {cpu / answered * 1000:.2f} ms" for who, cpu in spent.items())
-    print(f"    CPU per answer: {shares}")
+    print(f"    CPU per answer: {shares}; taken by the host (steal): {meter.stolen():.1f} s")
     if r["slow_seconds"]:  # where the tail is: spread out, or bunched in a stall
         worst = ", ".join(f"second {s} ({n:,})" for s, n in r["slow_seconds"])
         print(f"    answers over {GOAL_P99_MS:g} ms: {len(r['slow_at']):,}, most in {worst}")

@@ -29,6 +29,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def stolen_seconds() -> float:
+    """CPU time the hypervisor gave to other machines so far, all cores (``steal`` in
+    /proc/stat): on a shared host, time in which nothing here could run."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return int(fields[8]) / TICK if len(fields) > 8 else 0.0
+
+
 def named(command: str) -> list[int]:
     """The processes whose command name is ``command`` (``postgres``: server and backends)."""
     found = []
@@ -51,6 +58,11 @@ class CpuMeter:
         self._before = {
             name: {pid: cpu_seconds(pid) for pid in pids()} for name, pids in groups.items()
         }
+        self._stolen = stolen_seconds()
+
+    def stolen(self) -> float:
+        """CPU seconds the host took away since the meter was made (see stolen_seconds)."""
+        return stolen_seconds() - self._stolen
 
     def used(self) -> dict[str, float]:
         used = {}
