@@ -16,14 +16,15 @@ In one run:
    without an access log too), with the anonymous rate limit raised
    through the environment so that the bench measures checking, not refusals (the limiter
    itself still counts every check, as in production).
-3. From a separate process (asyncio on uvloop, raw HTTP/1.1 with keep-alive), sends
+3. From a separate process (``load_generator.py``: asyncio on uvloop, raw HTTP/1.1 with
+   keep-alive), sends
    ``GET /api/v1/check?number=&surname=``: (a) open loop at ``--rate`` per second for
    ``--seconds``, each latency counted from when its request was due, so queueing shows,
    with the seconds of the run that held most answers over 5 ms (a tail spread out, or a
    stall);
    (b) closed loop, as fast as ``--connections`` connections allow, for ``--closed-seconds``.
    For each loop, the CPU per answer of the server's workers, of PostgreSQL and of the
-   generator (``proc_cpu.py``).
+   generator, and the CPU the host took meanwhile (``proc_cpu.py``).
 4. Does the same against ``bench/reference_check_app.py`` under uvicorn with 2 workers.
 5. Prints the goals (issue 3, "Figures") and whether each is met.
 
@@ -34,11 +35,8 @@ the way out.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import collections
 import concurrent.futures
 import datetime as dt
-import gc
 import multiprocessing
 import os
 import random
@@ -50,10 +48,10 @@ import tempfile
 import time
 import urllib.parse
 from pathlib import Path
-from time import perf_counter
 
-from proc_cpu import CpuMeter, named  # bench/ is on sys.path: this file is run as a script
-from raw_http import connect
+# bench/ is on sys.path: this file is run as a script
+from load_generator import generate
+from proc_cpu import CpuMeter, named
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -64,8 +62,6 @@ TODAY = dt.date(2026, 1, 15)  # the seed's day, fixed so every build makes the s
 SEED = 2026
 HUGE_LIMIT = 1_000_000_000  # anonymous checks per window: never reached in a run
 WRONG_SURNAME_SHARE = 0.10
-REQUEST_TIMEOUT = 10.0  # seconds: a request that takes longer counts as an error
-MAX_OPEN_CONNECTIONS = 256  # the open loop opens more connections while requests queue
 GOAL_P99_MS = 5.0
 GOAL_SHARE_OF_REFERENCE = 0.5
 
@@ -225,170 +221,6 @@ def free_port() -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# The load generator (runs in its own process)
-
-
-class _Tally:
-    def __init__(self) -> None:
-        self.latencies: list[float] = []
-        self.slow_at: list[float] = []  # when (s from the start) each answer over the goal was due
-        self.errors: dict[str, int] = {}
-        self.wrong = 0  # answered, but no_match where a match was due or the other way round
-
-    def error(self, what: str) -> None:
-        self.errors[what] = self.errors.get(what, 0) + 1
-
-    def answer(self, status, body: bytes, match: bool, latency: float, at=None) -> None:
-        if status != 200:
-            self.error(f"HTTP {status}")
-            return
-        self.latencies.append(latency)
-        if at is not None and latency * 1000 > GOAL_P99_MS:  # open loop only
-            self.slow_at.append(at)
-        if (b'"outcome":"no_match"' in body) == match:
-            self.wrong += 1
-
-
-def _request(target: bytes, port: int) -> bytes:
-    return b"GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (target, port)
-
-
-async def _open_loop(port: int, sample, rate: float, seconds: float) -> dict:
-    tally, idle, opened, every = _Tally(), asyncio.Queue(), [0], []
-    requests = [(_request(t, port), m) for t, m in sample]
-
-    async def one(request: bytes, match: bool, due: float) -> None:
-        connection = None
-        try:
-            if idle.empty() and opened[0] < MAX_OPEN_CONNECTIONS:
-                opened[0] += 1
-                connection = await connect(port, every)
-            else:
-                connection = await idle.get()
-            status, body = await asyncio.wait_for(connection.send(request), REQUEST_TIMEOUT)
-        except (TimeoutError, OSError) as error:
-            tally.error(type(error).__name__)
-            opened[0] -= 1
-            if connection is not None:
-                connection.transport.close()
-            return
-        tally.answer(status, body, match, perf_counter() - due, due - start)
-        if connection.closed:
-            opened[0] -= 1
-        else:
-            idle.put_nowait(connection)
-
-    total = int(rate * seconds)
-    start = perf_counter() + 0.05
-    tasks = []
-    for i in range(total):
-        due = start + i / rate
-        delay = due - perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        request, match = requests[i % len(requests)]
-        tasks.append(asyncio.ensure_future(one(request, match, due)))
-    _done, pending = await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT + 5)
-    for task in pending:  # not answered within 15 s of the last request's due time
-        task.cancel()
-        tally.error("unanswered")
-    elapsed = perf_counter() - start
-    for connection in every:  # what is still queued at the server is abandoned now
-        connection.transport.close()
-    return _summary(tally, elapsed, sent=total, connections=opened[0])
-
-
-async def _closed_loop(port: int, sample, connections: int, seconds: float) -> dict:
-    tally = _Tally()
-    requests = [(_request(t, port), m) for t, m in sample]
-    start = perf_counter()
-    deadline = start + seconds
-    sent = [0]
-
-    async def client(offset: int) -> None:
-        connection = await connect(port)
-        i = offset
-        while perf_counter() < deadline:
-            request, match = requests[i % len(requests)]
-            i += connections
-            sent[0] += 1
-            began = perf_counter()
-            try:
-                status, body = await asyncio.wait_for(connection.send(request), REQUEST_TIMEOUT)
-            except (TimeoutError, OSError) as error:
-                tally.error(type(error).__name__)
-                connection.transport.close()
-                connection = await connect(port)
-                continue
-            tally.answer(status, body, match, perf_counter() - began)
-            if connection.closed:
-                connection = await connect(port)
-        connection.transport.close()
-
-    spread = len(requests) // connections
-    await asyncio.wait_for(
-        asyncio.gather(*(client(n * spread) for n in range(connections))),
-        seconds + REQUEST_TIMEOUT + 5,
-    )
-    return _summary(tally, perf_counter() - start, sent=sent[0], connections=connections)
-
-
-def _summary(tally: _Tally, elapsed: float, *, sent: int, connections: int) -> dict:
-    latencies = sorted(tally.latencies)
-
-    def cut(q: float) -> float:
-        return (
-            latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
-            if latencies
-            else float("nan")
-        )
-
-    seconds = collections.Counter(int(at) for at in tally.slow_at)
-    return {
-        "slow_seconds": seconds.most_common(3),
-        "sent": sent,
-        "answered": len(latencies),
-        "rate": len(latencies) / elapsed,
-        "p50": cut(0.50),
-        "p99": cut(0.99),
-        "max": latencies[-1] * 1000 if latencies else float("nan"),
-        "errors": sum(tally.errors.values()),
-        "error_kinds": dict(tally.errors),
-        "wrong": tally.wrong,
-        "slow_at": tally.slow_at,
-        "connections": connections,
-    }
-
-
-def generate(mode: str, port: int, sample, **params) -> dict:
-    """The entry point of the generator process.
-
-    The cycle collector is off while a loop runs: the open loop holds tens of thousands of
-    tasks, and each full collection over them stopped the generator for 50 to 90 ms (seen with
-    ``gc.callbacks``), time it then counted as the server's latency, whichever server it was.
-    """
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    gc.collect()
-    gc.disable()
-    began = time.process_time()
-    try:
-        if mode == "open":
-            result = asyncio.run(_open_loop(port, sample, params["rate"], params["seconds"]))
-        else:
-            result = asyncio.run(
-                _closed_loop(port, sample, params["connections"], params["seconds"])
-            )
-    finally:
-        gc.enable()
-    return {**result, "generator_cpu": time.process_time() - began}
-
-
-# --------------------------------------------------------------------------------------------
 # The run
 
 
@@ -407,8 +239,9 @@ def measure(name, server, generator, sample, args, profile_dir) -> dict:
     meter = _meter(name, server)
     try:
         opened = generator.submit(
-            generate, "open", server.port, sample, rate=args.rate, seconds=args.seconds
-        ).result()
+            generate, "open", server.port, sample,
+            rate=args.rate, seconds=args.seconds, slow_ms=GOAL_P99_MS,
+        ).result()  # fmt: skip
     finally:
         for spy in spies:
             spy.wait(timeout=args.seconds + 60)
