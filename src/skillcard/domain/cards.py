@@ -205,12 +205,11 @@ class CardFacts:
 @dataclass(frozen=True)
 class CardChange:
     """A change to a card, as its audit trail records it: what the card was just before it (a
-    suspension, a reinstatement, a revocation, a replacement, a renewal) and what it became.
+    suspension, a reinstatement, a revocation, a replacement, a renewal).
     ``issued_before`` is None where the trail did not record it."""
 
     at: dt.datetime
     status_before: CardStatus
-    status_after: CardStatus
     expires_before: dt.date
     issued_before: dt.date | None = None
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from skillcard.domain.accounts import SCHEME_SCOPED, Principal, Role, User, require
 from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
-from skillcard.services.audit import record, utcnow
+from skillcard.services.audit import aware, record, utcnow
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -43,10 +43,6 @@ def default_passwords() -> Passwords:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def add_user(
@@ -160,7 +156,7 @@ def session_principal(
         row = uow.credentials.find_session(_digest(token)) if token else None
         if row is None:
             raise NotAuthenticated("please sign in")
-        if _aware(row.expires_at) <= now:
+        if aware(row.expires_at) <= now:
             raise SessionExpired("your session has expired: please sign in again")
         user = uow.users.get(row.user_id)
         if user is None or not user.active:
@@ -215,6 +211,6 @@ def token_principal(
         row = uow.credentials.api_token_holder(_digest(token)) if token else None
         if row is None or row.revoked_at is not None or not row.active:
             raise NotAuthenticated("the API token is not valid")
-        if _aware(row.expires_at) <= now:
+        if aware(row.expires_at) <= now:
             raise SessionExpired("the API token has expired")
         return Principal.of(row)  # the row has the user's fields Principal.of reads

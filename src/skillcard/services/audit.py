@@ -14,6 +14,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored moment with its zone: SQLite hands datetimes back without one, and every
+    moment skillcard stores is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
 def record(
     uow: AbstractUnitOfWork,
     who: Principal,

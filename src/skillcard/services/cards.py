@@ -13,7 +13,7 @@ from skillcard.domain.names import surname_key
 from skillcard.domain.schemes import Scheme, resolve_scheme
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services import status_lists
-from skillcard.services.audit import record, utcnow
+from skillcard.services.audit import aware, record, utcnow
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -254,18 +254,16 @@ def _standing(card: Card) -> dict:
 def card_changes(uow: AbstractUnitOfWork, number: str) -> list[CardChange]:
     """A card's changes, read from its audit trail, where :func:`_change` records its status,
     validity and expiry before and after each suspension, reinstatement, revocation,
-    replacement and renewal. (Events written before the validity was recorded give none.)"""
+    replacement and renewal. (Events written before the start date was recorded give none.)"""
     changes = []
     for event in uow.audit.for_entity("card", number):
         detail = event.detail if isinstance(event.detail, dict) else {}
         try:
-            before, after = detail["before"], detail["after"]
+            before = detail["before"]
             issued = before.get("issued_on")
             change = CardChange(
-                event.occurred_at if event.occurred_at.tzinfo  # SQLite keeps no zone
-                else event.occurred_at.replace(tzinfo=dt.UTC),
+                aware(event.occurred_at),
                 CardStatus(before["status"]),
-                CardStatus(after["status"]),
                 dt.date.fromisoformat(before["expires_on"]),
                 dt.date.fromisoformat(issued) if issued is not None else None,
             )  # fmt: skip

@@ -39,7 +39,7 @@ from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
 from skillcard.domain.names import surname_key
 from skillcard.domain.trust import listed_state
 from skillcard.errors import InvalidInput, NotFound
-from skillcard.services.audit import utcnow
+from skillcard.services.audit import aware, utcnow
 from skillcard.services.cards import card_changes, scheme_for_number
 from skillcard.services.credentials import local_bundle
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -358,13 +358,6 @@ def _checker(row) -> str:
     return ANONYMOUS_CHECKER if row.client_key else OPERATOR_CHECKER
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands datetimes back without a zone: everything stored is UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
-
-
 def cardholder_checks(
     *, uow: AbstractUnitOfWork, who: Principal, cardholder_id: int, limit: int = CHECK_LOG_LENGTH
 ) -> list[CheckLogEntry]:
@@ -374,13 +367,13 @@ def cardholder_checks(
             raise NotFound(f"no cardholder {cardholder_id} that you can see")
         return [
             CheckLogEntry(
-                checked_at=_aware(row.checked_at),
+                checked_at=aware(row.checked_at),
                 card_number=row.card_number,
                 checker=_checker(row),
                 method=str(row.method),
                 outcome=str(row.outcome),
                 site=row.site,
-                synced_at=_aware(row.synced_at),
+                synced_at=aware(row.synced_at),
             )
             for row in uow.checks.for_cardholder(cardholder_id, limit)
         ]
