@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from skillcard.domain.accounts import Principal
+from skillcard.errors import Conflict
 from skillcard.services import alerts, audit_checkpoints, bulk_results, outbox
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,9 @@ class Scheduler(threading.Thread):
             made, new = audit_checkpoints.make_checkpoint(
                 uow=self.uow_factory(), who=ANCHOR, only_if_moved=True, now=self.clock()
             )
-        except Exception:  # another server signed this head just now, or the database is down
+        except Conflict:  # another server signed this head just now: it is signed
+            return
+        except Exception:  # as with the alerts: the next interval still signs
             log.exception("signing a checkpoint of the audit log failed")
             return
         if new:
