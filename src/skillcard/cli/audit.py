@@ -76,6 +76,13 @@ def verify(
                 f"{check.anchored} checkpoints signed by the hub's key ({check.key_source}) "
                 "match."
             )
+        if checkpoints is None:
+            # Said every time: the database's own checkpoints fall to whoever can rewrite it.
+            console.print(
+                "Only the checkpoints the database holds were used: whoever can write to the "
+                "database could remove those too. Check against copies kept elsewhere with "
+                "--checkpoints FILE (and pin the hub key with --hub-key)."
+            )
     if not check.intact:
         raise typer.Exit(1)
 
