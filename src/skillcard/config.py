@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Business Check: a bulk check's result file (names of card holders) is deleted this many
     # days after the check finished; `serve` purges daily, or `skillcard bulk-check purge`.
     bulk_result_days: int = Field(30, ge=1, le=3650)
+    # Audit anchoring: `skillcard serve` signs a checkpoint of the audit chain's head this
+    # often (only when the chain moved since the last); 0 leaves it to `audit checkpoint`.
+    audit_checkpoint_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:

@@ -21,7 +21,7 @@ def live_server(live_server, uow_factory):
 
 
 def test_an_admin_changes_a_question_with_the_keyboard(live_server, page, registry, uow_factory):
-    sign_in(page, live_server, registry.emails["ecs_admin"], landing="/admin/cards")
+    sign_in(page, live_server, registry.emails["hub"], landing="/admin/cards")
     page.get_by_role("link", name="HSE question bank").click()
     page.wait_for_url(f"{live_server}/admin/hse/items")
     assert axe_violations(page) == []
@@ -51,3 +51,16 @@ def test_an_admin_changes_a_question_with_the_keyboard(live_server, page, regist
     with uow_factory() as uow:
         stems = [i.stem for i in uow.hse_items.versions("HSE-PPE-001")]
     assert stems[-1] == "Who must provide PPE needed for the job, and pay for it?"
+
+
+def test_a_scheme_admin_reads_a_question_but_is_offered_no_form(
+    live_server, page, registry, tmp_path
+):
+    # Issue 14: the bank is shared by every scheme, so only hub admins change it.
+    sign_in(page, live_server, registry.emails["ecs_admin"], landing="/admin/cards")
+    page.goto(f"{live_server}/admin/hse/items/HSE-PPE-001")
+    assert page.get_by_text("only hub admins change it").is_visible()
+    assert page.get_by_role("button", name="Save changes").count() == 0
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=tmp_path / "bank-item-read-only.png", full_page=True)

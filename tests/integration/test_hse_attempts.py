@@ -291,7 +291,7 @@ def test_editing_a_live_item_makes_a_version_and_the_attempt_keeps_its_own(
     with pytest.raises(Forbidden):
         hse_bank.revise_item(uow=uow_factory(), who=ann, code=code, stem="Changed?")
     newer = hse_bank.revise_item(
-        uow=uow_factory(), who=bank.principals["ecs_admin"], code=code, stem="A clearer stem?"
+        uow=uow_factory(), who=bank.principals["hub"], code=code, stem="A clearer stem?"
     )
     with uow_factory() as uow:
         versions = [(i.version, i.status) for i in uow.hse_items.versions(code)]

@@ -9,6 +9,7 @@ import itertools
 import pytest
 
 from skillcard.domain.audit import GENESIS, AuditEvent, BrokenLink, first_broken_link
+from skillcard.domain.audit_checkpoints import Anchor, anchor_of, first_unanchored, statement
 
 T0 = dt.datetime(2025, 1, 6, 9, 30, 15, 123456, tzinfo=dt.UTC)
 N = 5
@@ -168,3 +169,27 @@ def test_the_order_of_keys_in_detail_does_not_matter():
     for event in events:
         event.detail = dict(reversed(list(event.detail.items())))
     assert first_broken_link(events) is None
+
+
+# Issue 14: checkpoints anchor the chain outside the database.
+def test_a_checkpoint_statement_from_outside_is_read_warily():
+    good = statement(seq=5, hash="a" * 64, time=dt.datetime(2026, 12, 6, tzinfo=dt.UTC), kid="k")
+    assert anchor_of(good, "file").seq == 5
+    for bad in (
+        {**good, "seq": True},
+        {**good, "seq": 0},
+        {**good, "hash": "A" * 64},
+        {**good, "kid": ["k"]},
+        {**good, "time": "yesterday"},
+        {**good, "type": "skillcard-trust-list"},
+        "not an object",
+    ):
+        with pytest.raises(ValueError):
+            anchor_of(bad, "file")
+
+
+def test_the_first_checkpoint_the_chain_no_longer_matches_is_named():
+    anchors = [Anchor(3, "c", "t", "file"), Anchor(6, "f", "t", "file")]
+    assert first_unanchored(anchors, {3: "c", 6: "f"}, 7) is None
+    assert first_unanchored(anchors, {3: "c", 6: "x"}, 7).seq == 6
+    assert first_unanchored(anchors, {3: "c"}, 4).seq == 5  # cut below event 6

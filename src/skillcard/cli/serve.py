@@ -60,9 +60,10 @@ def serve(
 
 
 def _start_scheduler(settings):
-    """Business Check's daily expiry alerts, the daily purge of old bulk check results, and
-    sending the outbox when SMTP is set: one thread in this (parent) process, whatever the
-    number of workers. Always started: the purge is not optional (results name people)."""
+    """Business Check's daily expiry alerts, the daily purge of old bulk check results,
+    sending the outbox when SMTP is set, and the audit chain's checkpoints: one thread in this
+    (parent) process, whatever the number of workers. Always started: the purge is not
+    optional (results name people)."""
     from skillcard.cli.common import uow
     from skillcard.services.alerts_schedule import Scheduler
 
@@ -74,6 +75,7 @@ def _start_scheduler(settings):
         bulk_folder=settings.files_dir / "bulk",
         bulk_result_days=settings.bulk_result_days,
         mailer=settings.mailer(),
+        checkpoint_every=settings.audit_checkpoint_minutes * 60 or None,
     )
     scheduler.start()
     return scheduler

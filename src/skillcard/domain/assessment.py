@@ -13,6 +13,7 @@ import enum
 import random
 from dataclasses import asdict, dataclass, field
 
+from skillcard.domain.accounts import Principal, Role
 from skillcard.errors import Conflict, InvalidInput
 
 OPTION_LETTERS = "ABCDEFGH"
@@ -256,3 +257,17 @@ def score(
         TopicScore(topic, settings.title_of(topic), c, n) for topic, (c, n) in sorted(tally.items())
     )
     return Score(correct, len(form), settings.pass_mark, by_topic)
+
+
+# -- who may touch the item bank ---------------------------------------------------------------
+# The bank is one, shared by every scheme's candidates, and an item has no owning scheme: a
+# scheme admin who could edit it would change every other scheme's test. So only hub admins
+# edit it (by any door: page, API, CLI, QTI import); scheme admins may read it.
+
+
+def can_read_item_bank(who: Principal) -> bool:
+    return who.is_hub_admin or who.role == Role.SCHEME_ADMIN
+
+
+def can_edit_item_bank(who: Principal) -> bool:
+    return who.is_hub_admin

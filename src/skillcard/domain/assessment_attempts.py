@@ -112,6 +112,11 @@ class Attempt:
     def is_open(self) -> bool:
         return AttemptState(self.state) in OPEN_STATES
 
+    @property
+    def handed_in(self) -> bool:
+        """Submitted by the candidate or at the deadline: from then on it may be reviewed."""
+        return self.submitted_at is not None
+
     # -- the clock -----------------------------------------------------------------------
     def start(self, now: dt.datetime, duration_minutes: int) -> None:
         self.move("start")

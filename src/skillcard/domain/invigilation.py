@@ -12,6 +12,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from skillcard.domain.accounts import Principal, Role
 from skillcard.errors import InvalidInput, PermissionDenied
 
 
@@ -175,3 +176,12 @@ def check_reviewer(
         )
     if first_reviewer and first_reviewer == reviewer_label:
         raise PermissionDenied("a second review must be made by another invigilator")
+
+
+def may_see_attempt(who: Principal, *, scheme_id: int, handed_in: bool) -> bool:
+    """An invigilator sees an attempt of their own scheme, once it is handed in: there is no
+    live invigilation, so an attempt in progress (its answers as they are typed) is the
+    candidate's alone. Hub admins see every attempt (to void one stuck in an error)."""
+    if who.is_hub_admin:
+        return True
+    return who.role == Role.INVIGILATOR and who.scheme_id == scheme_id and handed_in

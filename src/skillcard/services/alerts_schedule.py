@@ -1,9 +1,10 @@
-"""The daily alerts run, the daily purge of old bulk check results, and the outbox's
-delivery, inside ``skillcard serve``: one thread in the serving parent process (however many
-workers serve requests), no extra dependency.
+"""The daily alerts run, the daily purge of old bulk check results, the outbox's delivery,
+and the audit chain's signed checkpoints, inside ``skillcard serve``: one thread in the
+serving parent process (however many workers serve requests), no extra dependency.
 
 Several servers may each run it: the digest's dedupe keys and the workforce's
-``alerted_state`` keep a card from being told of twice, and a purged job is not purged again.
+``alerted_state`` keep a card from being told of twice, a purged job is not purged again, and
+the chain's head is signed once (one checkpoint per sequence number).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from skillcard.domain.accounts import Principal
-from skillcard.services import alerts, bulk_results, outbox
+from skillcard.errors import Conflict
+from skillcard.services import alerts, audit_checkpoints, bulk_results, outbox
 
 log = logging.getLogger(__name__)
 SCHEDULER = Principal(label="alerts scheduler", role=Principal.operator().role)
 RETENTION = Principal(label="retention scheduler", role=Principal.operator().role)
+ANCHOR = Principal(label="audit checkpoint scheduler", role=Principal.operator().role)
 
 
 def next_run(now: dt.datetime, hour: int) -> dt.datetime:
@@ -31,7 +34,9 @@ def next_run(now: dt.datetime, hour: int) -> dt.datetime:
 class Scheduler(threading.Thread):
     """Once a day at ``hour`` UTC (never with ``hour`` None) runs the alerts (unless
     ``alerts`` is false) and, given ``bulk_folder``, purges bulk results older than
-    ``bulk_result_days``; sends the outbox every ``deliver_every`` seconds given a mailer."""
+    ``bulk_result_days``; sends the outbox every ``deliver_every`` seconds given a mailer;
+    signs a checkpoint of the audit chain every ``checkpoint_every`` seconds (never with
+    None), when the chain has moved since the last."""
 
     def __init__(
         self,
@@ -44,13 +49,16 @@ class Scheduler(threading.Thread):
         bulk_result_days: int = 30,
         mailer=None,
         deliver_every: float = 30.0,
+        checkpoint_every: float | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         super().__init__(name="skillcard-scheduler", daemon=True)
         self.uow_factory, self.public_url, self.hour = uow_factory, public_url, hour
         self.alerts, self.bulk_folder, self.bulk_result_days = alerts, bulk_folder, bulk_result_days
         self.mailer, self.deliver_every, self.clock = mailer, deliver_every, clock
+        self.checkpoint_every = checkpoint_every
         self.stopping = threading.Event()
+        self.checkpoints = 0
         self.runs = 0
         self.purges = 0
 
@@ -96,9 +104,28 @@ class Scheduler(threading.Thread):
         except Exception:
             log.exception("sending the outbox failed")
 
+    def checkpoint_once(self) -> None:
+        try:
+            made, new = audit_checkpoints.make_checkpoint(
+                uow=self.uow_factory(), who=ANCHOR, only_if_moved=True, now=self.clock()
+            )
+        except Conflict:  # another server signed this head just now: it is signed
+            return
+        except Exception:  # as with the alerts: the next interval still signs
+            log.exception("signing a checkpoint of the audit log failed")
+            return
+        if new:
+            self.checkpoints += 1
+            log.info("audit: checkpoint signed at event %s", made.seq)
+
     def run(self) -> None:
         due = None if self.hour is None else next_run(self.clock(), self.hour)
+        every = self.checkpoint_every
+        anchor_due = None if every is None else self.clock() + dt.timedelta(seconds=every)
         while not self.stopping.is_set():
+            if anchor_due is not None and self.clock() >= anchor_due:
+                self.checkpoint_once()
+                anchor_due = self.clock() + dt.timedelta(seconds=every)
             if due is not None and self.clock() >= due:
                 if self.alerts:
                     self.run_alerts_once()
@@ -109,4 +136,6 @@ class Scheduler(threading.Thread):
             wait = 3600.0 if due is None else (due - self.clock()).total_seconds()
             if self.mailer is not None:
                 wait = min(wait, self.deliver_every)
+            if anchor_due is not None:
+                wait = min(wait, (anchor_due - self.clock()).total_seconds())
             self.stopping.wait(max(1.0, min(wait, 3600.0)))

@@ -1,6 +1,9 @@
 """The HSE item bank and the assessment's settings.
 
 - :func:`ensure_assessment`: the assessment (code ``HSE``) with its settings, made once.
+Only hub admins change the bank, which every scheme shares (see
+:func:`skillcard.domain.assessment.can_edit_item_bank`); scheme admins read it.
+
 - :func:`import_items`: add items to the bank. An item whose content changed becomes a new
   version (the live one before it is retired); an unchanged one is left alone, so importing
   the same bank twice changes nothing.
@@ -16,18 +19,21 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from skillcard.domain.accounts import Principal, Role, require
-from skillcard.domain.assessment import Assessment, AssessmentSettings, Item, ItemStatus
+from skillcard.domain.accounts import Principal, require
+from skillcard.domain.assessment import (
+    Assessment,
+    AssessmentSettings,
+    Item,
+    ItemStatus,
+    can_edit_item_bank,
+    can_read_item_bank,
+)
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 ASSESSMENT_CODE = "HSE"
 ASSESSMENT_TITLE = "Health, Safety and Environment assessment"
-
-
-def may_manage_bank(who: Principal) -> bool:
-    return who.is_hub_admin or who.role == Role.SCHEME_ADMIN
 
 
 def ensure_assessment(uow: AbstractUnitOfWork, settings: AssessmentSettings | None = None):
@@ -58,7 +64,7 @@ def import_items(
     source: str = "",
     now: dt.datetime | None = None,
 ) -> ImportCounts:
-    require(may_manage_bank(who), "change the HSE item bank")
+    require(can_edit_item_bank(who), "change the shared HSE item bank (hub admins only)")
     if not items:
         raise InvalidInput("the bank to import has no items")
     codes = [i.code for i in items]
@@ -110,7 +116,7 @@ def revise_item(
     **changes,
 ) -> Item:
     """Edit an item: a new version when it was ever live (attempts may hold the old one)."""
-    require(may_manage_bank(who), "change the HSE item bank")
+    require(can_edit_item_bank(who), "change the shared HSE item bank (hub admins only)")
     allowed = {"stem", "options", "key", "explanation", "status", "topic"}
     if not changes or set(changes) - allowed:
         raise InvalidInput(f"an item edit changes some of {', '.join(sorted(allowed))}")
@@ -147,7 +153,7 @@ def revise_item(
 
 
 def bank(*, uow: AbstractUnitOfWork, who: Principal) -> tuple[AssessmentSettings, list[Item]]:
-    require(may_manage_bank(who), "read the HSE item bank")
+    require(can_read_item_bank(who), "read the HSE item bank")
     with uow:
         assessment = uow.hse_assessments.by_code(ASSESSMENT_CODE)
         settings = assessment.settings if assessment else AssessmentSettings()
@@ -172,7 +178,7 @@ def item_versions(
     *, uow: AbstractUnitOfWork, who: Principal, code: str
 ) -> tuple[AssessmentSettings, list[Item]]:
     """Every version of one item, oldest first (the last is the one to edit)."""
-    require(may_manage_bank(who), "read the HSE item bank")
+    require(can_read_item_bank(who), "read the HSE item bank")
     with uow:
         versions = uow.hse_items.versions(code)
         if not versions:
@@ -234,6 +240,6 @@ def import_package(
     """Import a QTI 3.0 package; a refused package (422) changes nothing."""
     from skillcard.adapters.qti import read_package
 
-    require(may_manage_bank(who), "change the HSE item bank")
+    require(can_edit_item_bank(who), "change the shared HSE item bank (hub admins only)")
     items, _counts = read_package(data)
     return import_items(uow=uow, who=who, items=items, source=source)

@@ -1,7 +1,9 @@
 """Invigilator review of submitted attempts, and the results candidates see.
 
 - :func:`review_queue`: attempts waiting for a decision, of the invigilator's scheme (overdue
-  attempts are submitted first, so a candidate who went away still appears).
+  attempts are submitted first, so a candidate who went away still appears). An invigilator
+  sees an attempt only once it is handed in, and only of their scheme, by every door
+  (:func:`skillcard.domain.invigilation.may_see_attempt`).
 - :func:`review_detail`: the ID photo beside the start photo and the snapshots, the timeline
   of events and flags, and the answers marked.
 - :func:`decide`: verify, reject (with a reason), void, or send to a second review; audited.
@@ -20,7 +22,12 @@ from skillcard.config import get_settings
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.assessment import AssessmentSettings, FormEntry, TopicScore, score
 from skillcard.domain.assessment_attempts import AWAITING_REVIEW, Attempt, AttemptState
-from skillcard.domain.invigilation import Decision, InvigilationEvent, check_reviewer
+from skillcard.domain.invigilation import (
+    Decision,
+    InvigilationEvent,
+    check_reviewer,
+    may_see_attempt,
+)
 from skillcard.domain.people import HseRecord
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
@@ -30,16 +37,14 @@ from skillcard.services.outbox import queue_email
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
-def _may_invigilate(who: Principal, scheme_id: int) -> bool:
-    if who.is_hub_admin:
-        return True
-    return who.role == Role.INVIGILATOR and who.scheme_id == scheme_id
+def _may_invigilate(who: Principal, attempt: Attempt) -> bool:
+    return may_see_attempt(who, scheme_id=attempt.scheme_id, handed_in=attempt.handed_in)
 
 
 def _reviewable(uow, who: Principal, attempt_id: int, *, for_update: bool = False) -> Attempt:
     require(who.is_hub_admin or who.role == Role.INVIGILATOR, "review HSE attempts")
     attempt = uow.hse_attempts.get(attempt_id, for_update=for_update)
-    if attempt is None or not _may_invigilate(who, attempt.scheme_id):
+    if attempt is None or not _may_invigilate(who, attempt):
         raise NotFound(f"no attempt {attempt_id} for you to review")
     return attempt
 
@@ -68,6 +73,8 @@ def review_queue(
         uow.commit()
         entries = []
         for attempt in uow.hse_attempts.awaiting_review(scheme):
+            if not _may_invigilate(who, attempt):  # the one rule, whatever the query found
+                continue
             holder = uow.cardholders.get(attempt.cardholder_id)
             entries.append(
                 QueueEntry(
@@ -319,7 +326,7 @@ def attempt_file(*, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, sh
     with uow:
         attempt = uow.hse_attempts.get(attempt_id)
         allowed = attempt is not None and (
-            _may_invigilate(who, attempt.scheme_id)
+            _may_invigilate(who, attempt)
             or (who.role == Role.CARDHOLDER and who.cardholder_id == attempt.cardholder_id)
         )
         if allowed:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import scheme_cache, tables
 from skillcard.domain.audit import GENESIS, AuditEvent
+from skillcard.domain.audit_checkpoints import Checkpoint
 from skillcard.domain.cards import Card
 from skillcard.domain.people import (
     Cardholder,
@@ -268,6 +269,10 @@ class CardRepository(_Repository):
         return list(self.session.scalars(query.order_by(c.number).limit(limit)))
 
 
+def _checkpoint(row) -> Checkpoint:
+    return Checkpoint(row.seq, row.hash, row.made_at, row.kid, row.document, row.id)
+
+
 class AuditRepository(_Repository):
     def append(self, event: AuditEvent) -> None:
         """Link ``event`` to the chain's last event and store it; waits for other writers."""
@@ -307,6 +312,44 @@ class AuditRepository(_Repository):
                 return
             last = events[-1].seq
             self.session.expunge_all()
+
+    def hashes_at(self, seqs: list[int]) -> dict[int, str]:
+        """The hash of each of these events that exists."""
+        a = tables.audit_events.c
+        found: dict[int, str] = {}
+        for start in range(0, len(seqs), 500):
+            query = sa.select(a.seq, a.hash).where(a.seq.in_(seqs[start : start + 500]))
+            found.update({seq: hash_ for seq, hash_ in self.session.execute(query)})
+        return found
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        c = tables.audit_checkpoints
+        checkpoint.id = self.session.execute(
+            c.insert()
+            .values(
+                seq=checkpoint.seq,
+                hash=checkpoint.hash,
+                made_at=checkpoint.made_at,
+                kid=checkpoint.kid,
+                document=checkpoint.document,
+            )
+            .returning(c.c.id)
+        ).scalar_one()
+
+    def checkpoints(self, *, after: int = 0, limit: int | None = None) -> list[Checkpoint]:
+        """Checkpoints past sequence number ``after``, oldest first."""
+        c = tables.audit_checkpoints.c
+        query = sa.select(tables.audit_checkpoints).where(c.seq > after).order_by(c.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_checkpoint(row) for row in self.session.execute(query)]
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        c = tables.audit_checkpoints.c
+        row = self.session.execute(
+            sa.select(tables.audit_checkpoints).order_by(c.seq.desc()).limit(1)
+        ).first()
+        return None if row is None else _checkpoint(row)
 
     def for_entity(self, entity_type: str, entity_id: str) -> list[AuditEvent]:
         a = tables.audit_events.c

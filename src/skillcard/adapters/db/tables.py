@@ -236,6 +236,19 @@ audit_head = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
 )
 
+# The hub's signed checkpoints of the chain's head (domain/audit_checkpoints.py): one per
+# sequence number; ``document`` is the signed statement as published.
+audit_checkpoints = sa.Table(
+    "audit_checkpoints",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, nullable=False, unique=True),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kid", sa.String(32), nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
 # The check log: every check of a card, by anyone, by any method (see domain/checks.py).
 _SIGNED_IN = sa.text("checker_user_id IS NOT NULL")
 checks = sa.Table(

@@ -36,6 +36,7 @@ _READABLE = {
     "uq_qualification_reviews_held_qualification_id": "that qualification is already reviewed",
     "ck_cpd_records_minutes_in_a_day": "CPD hours must be more than 0 and at most 24 a day",
     "uq_hse_items_code_version": "that version of the item is already in the bank",
+    "uq_audit_checkpoints_seq": "another process signed the audit chain's head just now",
     "uq_hse_conflicts_invigilator_user_id_cardholder_id": (
         "you have already declared a conflict with this candidate"
     ),

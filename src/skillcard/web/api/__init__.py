@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from skillcard.web.api import accounts, business, cardholders, cards, checks, hse, mycard, registry
+from skillcard.web.api import (
+    accounts,
+    audit,
+    business,
+    cardholders,
+    cards,
+    checks,
+    hse,
+    mycard,
+    registry,
+)
 from skillcard.web.api import trust as trust_api
 
 PREFIX = "/api/v1"
@@ -20,6 +30,7 @@ ROUTERS = (
     business.router,
     mycard.router,
     trust_api.router,
+    audit.router,
 )
 
 router = APIRouter(prefix=PREFIX)

@@ -1,4 +1,4 @@
-"""The HSE item bank's pages, for the scheme and hub admins who may manage it.
+"""The HSE item bank's pages: scheme and hub admins read it, only hub admins edit it.
 
 - ``GET /admin/hse/items``: the newest version of every item, filtered by ``topic`` and
   ``status`` (query parameters);
@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from skillcard.domain.assessment import OPTION_LETTERS, ItemStatus
+from skillcard.domain.assessment import OPTION_LETTERS, ItemStatus, can_edit_item_bank
 from skillcard.errors import SkillcardError
 from skillcard.services import hse_bank
 from skillcard.web.deps import PageSession, Uows
@@ -128,6 +128,7 @@ def _item_page(request, who, csrf, settings, versions, form, *, error="", saved=
         "error": _plain(error),
         "error_field": _field_of(error),
         "saved": saved,
+        "may_edit": can_edit_item_bank(who),  # the form only for those the service lets save
     }
     return render(request, "hse_bank_item.html", context, status=status)
 
