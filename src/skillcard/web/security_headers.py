@@ -91,7 +91,11 @@ class SecurityHeaders:
         else:
             chosen = self.exact.get(path)
             if chosen is None:
-                chosen = next((h for p, h in self.prefixes if path.startswith(p)), self.page)
+                chosen = self.page
+                for prefix, headers in self.prefixes:
+                    if path.startswith(prefix):
+                        chosen = headers
+                        break
         if scope.get("scheme") == "https":
             return [*chosen, self.hsts]
         return chosen
