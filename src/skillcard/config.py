@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "development-only-secret-change-me"
+MIN_SECRET_LENGTH = 32  # what `secrets.token_urlsafe(24)` gives: 192 bits
 
 
 class Settings(BaseSettings):
@@ -22,7 +23,9 @@ class Settings(BaseSettings):
     secret_file: Path = Path("skillcard.secret")
     files_dir: Path = Path("files")
     session_hours: float = 12.0
-    cookie_secure: bool = False
+    # Web security (security headers, cookies): cookies are sent over HTTPS only, unless set
+    # false; by default false in development and test only (see _cookies_secure_outside_dev).
+    cookie_secure: bool = True
     api_token_days: int = 365
     # Smart Check by number and surname: checks per client per window (anonymous clients are
     # told apart by a keyed hash of their address; signed-in users by their account).
@@ -58,6 +61,12 @@ class Settings(BaseSettings):
             self.secret_key = self.secret_file.read_text().strip() or DEFAULT_SECRET
         return self
 
+    @model_validator(mode="after")
+    def _cookies_secure_outside_dev(self) -> Settings:
+        if "cookie_secure" not in self.model_fields_set:
+            self.cookie_secure = not self.is_development
+        return self
+
     @property
     def is_development(self) -> bool:
         return self.environment in ("development", "test")
@@ -88,6 +97,33 @@ class Settings(BaseSettings):
                 "SKILLCARD_SECRET_KEY is missing or is the development default; "
                 "set a long random secret before running outside development."
             )
+
+    def unsafe_for_production(self) -> list[str]:
+        """What makes these settings unsafe to serve outside development, one line each
+        (none in development or test). ``skillcard serve`` refuses to start on any."""
+        if self.is_development:
+            return []
+        problems = []
+        if self.secret_key in ("", DEFAULT_SECRET):
+            problems.append("SKILLCARD_SECRET_KEY is missing or is the development default")
+        elif len(self.secret_key) < MIN_SECRET_LENGTH:
+            problems.append(f"SKILLCARD_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters")
+        if not self.cookie_secure:
+            problems.append(
+                "SKILLCARD_COOKIE_SECURE is false: sign-in cookies would travel over plain HTTP"
+            )
+        if not self.public_url.lower().startswith("https://"):
+            problems.append(
+                f"SKILLCARD_PUBLIC_URL ({self.public_url}) is not https://: links in e-mails "
+                "would send people to plain HTTP"
+            )
+        if self.database_url.lower().startswith("sqlite"):
+            problems.append(
+                "SKILLCARD_DATABASE_URL is SQLite: production runs on PostgreSQL (a SQLite "
+                "file sits wherever the server was started, with the sealed signing keys, "
+                "sessions and audit log in it, on one host, with no replica)"
+            )
+        return problems
 
 
 @lru_cache

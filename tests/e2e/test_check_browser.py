@@ -22,7 +22,7 @@ def test_a_site_checker_checks_a_card_by_number_and_sees_green(live_server, page
     result.wait_for()
     assert "Valid card" in result.inner_text() and "Ann Núñez-O'Brien" in result.inner_text()
     # the page moves focus to the answer once htmx has settled it, a moment after it shows
-    page.wait_for_function("document.activeElement.classList.contains('check-result')")
+    page.wait_for_function("() => document.activeElement.classList.contains('check-result')")
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_label("Surname on the card").fill("Smith")

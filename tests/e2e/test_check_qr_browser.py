@@ -36,7 +36,7 @@ def test_an_uploaded_qr_photo_shows_green_and_a_revoked_cards_red(
     result.wait_for()
     assert "Valid card" in result.inner_text() and "Ann Núñez-O'Brien" in result.inner_text()
     # the page moves focus to the answer once htmx has settled it, a moment after it shows
-    page.wait_for_function("document.activeElement.classList.contains('check-result')")
+    page.wait_for_function("() => document.activeElement.classList.contains('check-result')")
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     result.screenshot(path=str(tmp_path / "qr-green.png"))
@@ -68,8 +68,8 @@ def test_an_uploaded_qr_photo_shows_green_and_a_revoked_cards_red(
 def test_a_qr_code_is_checked_offline_in_the_browser(live_server, page, registry, uow_factory):
     good = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])
     page.goto(f"{live_server}/check")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
-    page.wait_for_function("localStorage.getItem('skillcard-bundle') !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function("() => localStorage.getItem('skillcard-bundle') !== null")
     page.context.set_offline(True)
     page.reload()  # served by the service worker from its cache
     note = page.locator("#offline-note")
@@ -84,7 +84,7 @@ def test_a_qr_code_is_checked_offline_in_the_browser(live_server, page, registry
     assert "Valid card" in text and "Ann Núñez-O'Brien" in text and registry.cards["ann"] in text
     assert "against the card list downloaded just now" in text
     # the page moves focus to the answer once htmx has settled it, a moment after it shows
-    page.wait_for_function("document.activeElement.classList.contains('check-result')")
+    page.wait_for_function("() => document.activeElement.classList.contains('check-result')")
     assert axe_violations(page) == []
     page.screenshot(path="/tmp/check-qr-offline-phone.png", full_page=True)
     for tampered, outcome in [
@@ -167,7 +167,7 @@ def test_offline_verification_in_the_browser_matches_the_python_verifier(
     texts = _texts(uow_factory, registry)
     document = trust.verifier_bundle(uow=uow_factory())
     page.goto(f"{live_server}/check")
-    page.wait_for_function("window.SkillcardOffline !== undefined")
+    page.wait_for_function("() => window.SkillcardOffline !== undefined")
     now = dt.datetime.now(dt.UTC)
     for moment in (now, now + dt.timedelta(hours=25)):
         bundle = trust.bundle_from_json(json.dumps(document), moment)

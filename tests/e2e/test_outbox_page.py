@@ -40,7 +40,9 @@ def test_outside_development_only_the_hub_admin_sees_it(
         files_dir=files_dir,
         secret_key="a-long-random-production-secret-for-this-test",
     )
-    with TestClient(create_app(settings, engine=engine)) as client:
+    # Over https: outside development the sign-in cookies are Secure.
+    app = create_app(settings, engine=engine)
+    with TestClient(app, base_url="https://testserver") as client:
         assert client.get("/outbox").status_code == 404
         sign_in(client, registry.emails["hub"])
         assert "Confirm your business" in client.get("/outbox").text

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from skillcard.cli.common import console
+from skillcard.cli.common import console, err_console
 from skillcard.config import DEFAULT_SECRET, get_settings
 
 DEMO_CROWD = 2000
@@ -37,7 +37,7 @@ def serve(
     from skillcard.web.workers import serve_workers
 
     settings = get_settings()
-    settings.check_safe_to_serve()
+    refuse_unsafe_settings(settings)
     options = {
         "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
     }  # fmt: skip
@@ -57,6 +57,19 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def refuse_unsafe_settings(settings) -> None:
+    """Outside development, name every unsafe setting and stop (exit 2) before serving."""
+    problems = settings.unsafe_for_production()
+    if problems:
+        err_console.print(
+            f"[bold red]Refusing to serve[/] with SKILLCARD_ENVIRONMENT={settings.environment}:"
+        )
+        for problem in problems:
+            err_console.print(f"  - {problem}", markup=False, highlight=False)
+        err_console.print("Fix these settings, or run with SKILLCARD_ENVIRONMENT=development.")
+        raise typer.Exit(2)
 
 
 def _start_scheduler(settings):

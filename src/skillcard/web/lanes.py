@@ -11,28 +11,45 @@ and the 500 page (uvicorn answers a 500 the same way). A lane calls the very sam
 function straight from the app's entry point, and turns its exceptions into responses with
 the app's own exception handlers, so what a client receives is the same either way. The
 route stays declared on its router: it is what OpenAPI documents.
+
+Whatever must hold for every response, a lane's too (the security headers), is an ASGI
+middleware given as ``front``: it wraps the lanes and the app alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class AppWithLanes(FastAPI):
-    """FastAPI, with ``(method, path) -> endpoint`` lanes taken before anything else."""
+    """FastAPI, with ``(method, path) -> endpoint`` lanes taken before anything else, and
+    ``front`` middleware (outermost first) before the lanes."""
 
-    def __init__(self, *args, lanes: dict[tuple[str, str], Endpoint], **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        lanes: dict[tuple[str, str], Endpoint],
+        front: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lanes = lanes
+        entry: ASGIApp = self._lane_or_app
+        for middleware in reversed(front):
+            entry = middleware(entry)
+        self._entry = entry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._entry(scope, receive, send)
+
+    async def _lane_or_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = (
             self.lanes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
         )

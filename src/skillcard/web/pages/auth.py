@@ -93,7 +93,9 @@ def login(
         secure=settings.cookie_secure,
         max_age=int(settings.session_hours * 3600),
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    response.delete_cookie(
+        LOGIN_CSRF_COOKIE, httponly=True, samesite="strict", secure=settings.cookie_secure
+    )
     return response
 
 
@@ -108,5 +110,10 @@ def logout(
         check_csrf(session[1], csrf_token)
         accounts.sign_out(uow=uows(), token=request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(
+        SESSION_COOKIE,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.cookie_secure,
+    )
     return response
