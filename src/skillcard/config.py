@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     # Business Check: a bulk check's result file (names of card holders) is deleted this many
     # days after the check finished; `serve` purges daily, or `skillcard bulk-check purge`.
     bulk_result_days: int = Field(30, ge=1, le=3650)
+    # Outbound calls (webhooks) and report caps (issue 14): a webhook call gives up quickly and
+    # is tried again later, doubling the wait; a PDF lists at most so many checks (the CSV has
+    # them all), and a process builds only so many reports at once (429 beyond).
+    webhook_connect_timeout: float = Field(3.0, gt=0, le=30)
+    webhook_read_timeout: float = Field(5.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(6, ge=1, le=20)
+    webhook_first_retry_seconds: int = Field(60, ge=1, le=86_400)
+    report_pdf_max_rows: int = Field(5_000, ge=1, le=100_000)
+    report_builds_at_once: int = Field(2, ge=1, le=32)
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:

@@ -64,6 +64,7 @@ def _start_scheduler(settings):
     sending the outbox when SMTP is set: one thread in this (parent) process, whatever the
     number of workers. Always started: the purge is not optional (results name people)."""
     from skillcard.cli.common import uow
+    from skillcard.services import webhooks
     from skillcard.services.alerts_schedule import Scheduler
 
     scheduler = Scheduler(
@@ -74,6 +75,8 @@ def _start_scheduler(settings):
         bulk_folder=settings.files_dir / "bulk",
         bulk_result_days=settings.bulk_result_days,
         mailer=settings.mailer(),
+        post=webhooks.default_poster(settings),
+        retries=webhooks.retries_of(settings),
     )
     scheduler.start()
     return scheduler
