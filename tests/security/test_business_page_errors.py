@@ -24,9 +24,7 @@ def _form_token(html: str) -> str:
 def acme(uow_factory, registry):
     """A confirmed business with its admin and one checker who has set a password."""
     _business_id, admin = register(uow_factory)
-    business.invite_checker(
-        uow=uow_factory(), who=admin, email="chk@acme.test", public_url=URL
-    )
+    business.invite_checker(uow=uow_factory(), who=admin, email="chk@acme.test", public_url=URL)
     token = _link(uow_factory, "chk@acme.test", "/business/invite/")
     business.accept_invitation(uow=uow_factory(), token=token, password=PASSWORD)
     return admin

@@ -68,9 +68,13 @@ def checked_addresses(
             raise InvalidInput(f"the name {address.host} could not be found")
     refused = [ip for ip in found if not policy(ip)]
     if refused:
+        where = (
+            f"{refused[0]} is"
+            if address.ip is not None
+            else f"{address.host} leads to {refused[0]}, which is"
+        )
         raise InvalidInput(
-            f"{address.host} leads to {refused[0]}, which is not a public internet address: "
-            "a webhook must be reachable from the internet"
+            f"{where} not a public internet address: a webhook must be reachable from the internet"
         )
     return address.host, address.port, address.target, found
 
@@ -129,7 +133,7 @@ def post_signed(
     finally:
         connection.close()
     if 300 <= status < 400:
-        raise WebhookFailed(f"answered {status} (a redirect, which is not followed)", status)
+        raise WebhookFailed(f"HTTP {status} is a redirect, which is not followed", status)
     if not 200 <= status < 300:
-        raise WebhookFailed(f"answered {status}", status)
+        raise WebhookFailed(f"HTTP {status} is not a success (2xx)", status)
     return status
