@@ -60,7 +60,7 @@ def test_a_pdf_beyond_the_cap_lists_the_first_rows_and_points_to_the_csv(client,
     assert len(csv_text.splitlines()) == 1 + 5
     sign_in(client, "boss@acme.test")
     page = client.get("/business/reports")
-    assert "The PDF lists the first 3" in page.text and "the CSV has every check" in page.text
+    assert "The PDF lists the first 3 checks" in page.text and "the CSV has every check" in page.text
 
 
 def test_reports_beyond_the_slots_are_told_to_try_again_and_nothing_waits(client, token):
