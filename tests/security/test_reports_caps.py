@@ -1,15 +1,18 @@
 """Report caps (issue 14): a PDF holds at most ``report_pdf_max_rows`` checks and says the CSV
-has them all; a process builds at most ``report_builds_at_once`` reports at once and tells the
-next one to try again in a minute (429), through the API and the pages, on both databases."""
+has them all; a process builds at most ``report_builds_at_once`` reports at once, and every
+process on one PostgreSQL at most ``report_builds_in_deployment``, telling the next one to try
+again in a minute (429), through the API and the pages, on both databases."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from skillcard.adapters.db.report_slots import LOCK_CLASS
 from skillcard.config import Settings
 from skillcard.errors import RateLimited
 from skillcard.services import business_checks, reports
@@ -60,7 +63,8 @@ def test_a_pdf_beyond_the_cap_lists_the_first_rows_and_points_to_the_csv(client,
     assert len(csv_text.splitlines()) == 1 + 5
     sign_in(client, "boss@acme.test")
     page = client.get("/business/reports")
-    assert "The PDF lists the first 3 checks" in page.text and "the CSV has every check" in page.text
+    assert "The PDF lists the first 3 checks" in page.text
+    assert "the CSV has every check" in page.text
 
 
 def test_reports_beyond_the_slots_are_told_to_try_again_and_nothing_waits(client, token):
@@ -83,6 +87,26 @@ def test_reports_beyond_the_slots_are_told_to_try_again_and_nothing_waits(client
         assert check.status_code < 500 and check.status_code != 429
     again = client.get("/api/v1/business/reports?format=csv", headers=bearer(token))
     assert again.status_code == 200  # the slots are given back
+
+
+def test_every_process_on_one_postgresql_shares_the_deployments_slots(
+    client, token, engine, database_url
+):
+    """Another process holding every slot (here, another connection holding the advisory
+    locks) makes this one answer 429; its transaction ending gives them back."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite is one machine's database: the process's own slots are the limit")
+    size = Settings(environment="test").report_builds_in_deployment
+    with engine.connect() as other_process:
+        for slot in range(size):
+            assert other_process.scalar(
+                sa.text("SELECT pg_try_advisory_xact_lock(:kind, :slot)"),
+                {"kind": LOCK_CLASS, "slot": slot},
+            )
+        busy = client.get("/api/v1/business/reports?format=csv", headers=bearer(token))
+        assert busy.status_code == 429 and f"{size} reports" in busy.json()["error"]["message"]
+    again = client.get("/api/v1/business/reports?format=csv", headers=bearer(token))
+    assert again.status_code == 200
 
 
 def test_a_failed_build_gives_its_slot_back():

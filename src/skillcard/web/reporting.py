@@ -1,13 +1,17 @@
 """Making a business's report for a request, from the API or the pages: within the process's
-report slots (429 when they are all busy), the PDF cut at the settings' row cap."""
+report slots and the deployment's (PostgreSQL advisory locks), 429 when they are all busy;
+the PDF cut at the settings' row cap."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 from fastapi import Request
 from fastapi.responses import Response
 
+from skillcard.adapters.db.report_slots import DatabaseBuildSlots
 from skillcard.services import reports
 
 _CREATING = threading.Lock()
@@ -19,20 +23,31 @@ def report_slots(request: Request) -> reports.BuildSlots:
     with _CREATING:
         if getattr(state, "report_slots", None) is None:
             state.report_slots = reports.BuildSlots(state.settings.report_builds_at_once)
+        if getattr(state, "deployment_report_slots", None) is None:
+            state.deployment_report_slots = DatabaseBuildSlots(
+                state.engine, state.settings.report_builds_in_deployment
+            )
     return state.report_slots
+
+
+@contextlib.contextmanager
+def _slot(request: Request) -> Iterator[None]:
+    """A slot of this process's, then one of the deployment's (the cheap check first)."""
+    with report_slots(request).hold(), request.app.state.deployment_report_slots.hold():
+        yield
 
 
 def build(request: Request, **arguments) -> reports.Report:
     """``reports.build_report(**arguments)`` in one of the slots. Called from the routes'
     worker threads (they are plain ``def``), never on the event loop."""
-    with report_slots(request).hold():
+    with _slot(request):
         return reports.build_report(**arguments)
 
 
 def download(request: Request, **arguments) -> Response:
     """The report as an attachment: ``arguments["form"]`` is pdf or csv."""
     form, start, end = arguments["form"], arguments["start"], arguments["end"]
-    with report_slots(request).hold():
+    with _slot(request):
         made = reports.build_report(**arguments)
         if form == "csv":
             content, media = reports.report_csv(made), "text/csv"
