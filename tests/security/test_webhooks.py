@@ -8,12 +8,15 @@ test-only policy that allows that one address; the production policy is proved t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
 import socket
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skillcard.adapters.webhooks import (
     PUBLIC_ONLY,
@@ -82,6 +85,54 @@ def test_every_spelling_of_a_private_address_is_refused(url):
 def test_only_plain_https_addresses_are_read(url):
     with pytest.raises(InvalidInput):
         checked_addresses(url, resolve=lambda *a, **k: pytest.fail("must not resolve"))
+
+
+_NOT_PUBLIC_V4 = [
+    ipaddress.ip_network(n)
+    for n in ("127.0.0.0/8", "10.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10", "192.168.0.0/16")
+]
+
+
+def _spellings(address: ipaddress.IPv4Address) -> list[str]:
+    """The ways resolvers accept to write one IPv4 address."""
+    n, octets = int(address), address.packed
+    return [
+        str(n),
+        hex(n),
+        "0" + oct(n)[2:],
+        f"{octets[0]}.{int.from_bytes(octets[1:])}",
+        f"{octets[0]}.{octets[1]}.{int.from_bytes(octets[2:])}",
+        ".".join(hex(o) for o in octets),
+        ".".join("0" + oct(o)[2:] for o in octets),
+        f"{address}.",
+        f"[::ffff:{address}]",
+        f"[64:ff9b::{address}]",
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(network=st.sampled_from(_NOT_PUBLIC_V4), offset=st.integers(0, 2**22 - 1))
+def test_no_spelling_of_a_private_ipv4_address_gets_through(network, offset):
+    address = network[offset % network.num_addresses]
+    for spelling in _spellings(address):
+        with pytest.raises(InvalidInput, match="not a public internet address"):
+            checked_addresses(f"https://{spelling}/hook", resolve=_no_dns)
+
+
+def _no_dns(*_args, **_kw):
+    raise AssertionError("an IP address is never looked up")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=80))
+def test_any_typed_address_is_read_or_refused_with_a_message(text):
+    for url in (text, f"https://{text}", f"https://[{text}]/"):
+        with contextlib.suppress(InvalidInput):  # anything else (a crash) fails the test
+            checked_addresses(url, resolve=_no_dns_allowed)
+
+
+def _no_dns_allowed(*_args, **_kw):
+    raise OSError("no DNS in this test")
 
 
 def test_public_addresses_pass_the_rule_in_any_spelling():

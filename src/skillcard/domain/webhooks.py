@@ -121,7 +121,10 @@ def parse_webhook_url(url: str) -> WebhookAddress:
         raise InvalidInput(f"a webhook address is at most {MAX_URL} characters")
     if any(ord(c) < 33 or c == "\\" for c in url):
         raise InvalidInput("a webhook address has no spaces, control characters or backslashes")
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ around an IPv6 address
+        raise InvalidInput("the webhook address could not be read") from None
     if parts.scheme.lower() != "https":
         raise InvalidInput("a webhook address must start with https:// (calls are encrypted)")
     if "@" in parts.netloc:
@@ -134,7 +137,7 @@ def parse_webhook_url(url: str) -> WebhookAddress:
     if not host:
         raise InvalidInput("the webhook address has no host name")
     ip: IP | None
-    if ":" in host:
+    if ":" in host or "[" in parts.netloc:
         try:
             ip = ipaddress.IPv6Address(host)
         except ValueError:
