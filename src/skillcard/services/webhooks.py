@@ -157,8 +157,8 @@ def deliver_due(
                 continue
             try:
                 status = post(business.webhook_url, business.webhook_secret, delivery.body.encode())
-            except (InvalidInput, OSError) as problem:
-                message = problem.message if isinstance(problem, InvalidInput) else str(problem)
+            except Exception as problem:  # any failure is recorded and retried, never lost
+                message = _why(problem)
                 delivery.failed(
                     now,
                     message,
@@ -172,6 +172,14 @@ def deliver_due(
                 run.delivered += 1
             uow.commit()
     return run
+
+
+def _why(problem: Exception) -> str:
+    if isinstance(problem, InvalidInput):
+        return problem.message
+    if isinstance(problem, OSError):  # the adapter's WebhookFailed says it in plain words
+        return str(problem)
+    return f"{type(problem).__name__}: {problem}"
 
 
 def webhook_status(
