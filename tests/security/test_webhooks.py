@@ -157,8 +157,12 @@ def _answers(*addresses):
 
 
 def test_a_name_is_refused_if_any_of_its_addresses_is_private():
-    with pytest.raises(InvalidInput, match=r"10\.1\.2\.3"):
+    with pytest.raises(InvalidInput, match="not a public internet address") as refused:
         checked_addresses("https://hooks.example/", resolve=_answers("8.8.8.8", "10.1.2.3"))
+    assert "10.1.2.3" not in refused.value.message  # the hub's own network is not mapped
+    with pytest.raises(InvalidInput) as missing:
+        checked_addresses("https://nowhere.example/", resolve=_no_dns_allowed)
+    assert missing.value.message.replace("nowhere", "hooks") == refused.value.message
     assert checked_addresses("https://hooks.example./", resolve=_answers("8.8.8.8"))[0] == (
         "hooks.example"
     )

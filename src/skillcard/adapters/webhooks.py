@@ -29,6 +29,9 @@ PUBLIC_ONLY: AddressPolicy = is_public_address
 Resolver = Callable[..., list]
 
 
+_NOT_PUBLIC = "is not a public internet address: a webhook must be reachable from the internet"
+
+
 class WebhookFailed(OSError):
     """A delivery that did not get a 2xx answer; ``status`` is the answer's, if any."""
 
@@ -53,29 +56,23 @@ def checked_addresses(
     allows; InvalidInput otherwise, saying why (shown when the business saves it)."""
     address = parse_webhook_url(url)
     if address.ip is not None:
-        found: list[IP] = [address.ip]
-    else:
-        try:
-            answers = resolve(address.host, address.port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            raise InvalidInput(f"the name {address.host} could not be found") from None
-        found = []
-        for *_rest, sockaddr in answers:
-            ip = ipaddress.ip_address(sockaddr[0].split("%")[0])
-            if ip not in found:
-                found.append(ip)
-        if not found:
-            raise InvalidInput(f"the name {address.host} could not be found")
-    refused = [ip for ip in found if not policy(ip)]
-    if refused:
-        where = (
-            f"{refused[0]} is"
-            if address.ip is not None
-            else f"{address.host} leads to {refused[0]}, which is"
-        )
-        raise InvalidInput(
-            f"{where} not a public internet address: a webhook must be reachable from the internet"
-        )
+        if not policy(address.ip):
+            raise InvalidInput(f"{address.ip} {_NOT_PUBLIC}")
+        return address.host, address.port, address.target, [address.ip]
+    # A name that is not found and one that leads inside get the same answer, and the address
+    # it leads to is never said: saving a webhook must not map the hub's own network.
+    refused = InvalidInput(f"{address.host} could not be found, or {_NOT_PUBLIC}")
+    try:
+        answers = resolve(address.host, address.port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise refused from None
+    found: list[IP] = []
+    for *_rest, sockaddr in answers:
+        ip = ipaddress.ip_address(sockaddr[0].split("%")[0])
+        if ip not in found:
+            found.append(ip)
+    if not found or not all(policy(ip) for ip in found):
+        raise refused
     return address.host, address.port, address.target, found
 
 
