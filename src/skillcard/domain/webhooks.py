@@ -130,9 +130,11 @@ def parse_webhook_url(url: str) -> WebhookAddress:
     if "@" in parts.netloc:
         raise InvalidInput("a webhook address carries no user name or password")
     try:
-        port = parts.port or 443
+        port = 443 if parts.port is None else parts.port
     except ValueError:
-        raise InvalidInput("the webhook address's port is not a number from 1 to 65535") from None
+        port = 0
+    if not 1 <= port <= 65535:
+        raise InvalidInput("the webhook address's port is not a number from 1 to 65535")
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise InvalidInput("the webhook address has no host name")
