@@ -54,6 +54,17 @@ class Settings(BaseSettings):
     # Audit anchoring: `skillcard serve` signs a checkpoint of the audit chain's head this
     # often (only when the chain moved since the last); 0 leaves it to `audit checkpoint`.
     audit_checkpoint_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
+    # Outbound calls (webhooks) and report caps (issue 14): a webhook call gives up quickly and
+    # is tried again later, doubling the wait; a PDF lists at most so many checks (the CSV has
+    # them all), and a process, and every process on one PostgreSQL, builds only so many
+    # reports at once (429 beyond).
+    webhook_connect_timeout: float = Field(3.0, gt=0, le=30)
+    webhook_read_timeout: float = Field(5.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(6, ge=1, le=20)
+    webhook_first_retry_seconds: int = Field(60, ge=1, le=86_400)
+    report_pdf_max_rows: int = Field(5_000, ge=1, le=100_000)
+    report_builds_at_once: int = Field(2, ge=1, le=32)
+    report_builds_in_deployment: int = Field(4, ge=1, le=256)  # all processes on PostgreSQL
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:

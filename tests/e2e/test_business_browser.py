@@ -113,3 +113,48 @@ def test_a_check_made_without_signal_is_kept_and_sent_when_back_online(
         True,
     )
     assert kept.synced_at is not None
+
+
+def test_the_webhook_page_refuses_a_private_address_and_shows_a_failed_delivery(
+    live_server, page, registry, uow_factory, tmp_path
+):
+    """Issue 14: on a phone, the admin sees why an address is refused and how the last
+    delivery went; both states pass axe-core."""
+    import datetime as dt
+
+    from skillcard.services import webhooks
+    from tests.integration.test_business import register
+    from tests.webhook_receiver import Receiver
+
+    business_id, admin = register(uow_factory)
+    sign_in(page, live_server, "boss@acme.test", landing="/business")
+    page.get_by_role("link", name="Webhook").click()
+    page.get_by_label("Your system's address").fill("https://0x7f000001/hook")
+    page.get_by_role("button", name="Save the address").click()
+    page.wait_for_selector("text=There is a problem")
+    assert "not a public internet address" in page.locator(".error-summary").inner_text()
+    assert axe_violations(page) == []
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(tmp_path / "webhook-refused.png"), full_page=True)
+
+    receiver = Receiver(tmp_path)
+    try:
+        webhooks.set_webhook(
+            uow=uow_factory(), who=admin, url=receiver.url(), vet=receiver.vetter()
+        )
+        receiver.status = 500
+        now = dt.datetime.now(dt.UTC)
+        with uow_factory() as uow:
+            webhooks.queue_delivery(
+                uow, business_id=business_id, event="alerts.digest", payload={}, now=now
+            )
+            uow.commit()
+        webhooks.deliver_due(uow_factory, receiver.poster(), now=now)
+    finally:
+        receiver.close()
+    page.goto(f"{live_server}/business/webhook")
+    shown = page.locator("#delivery").inner_text()
+    assert "HTTP 500" in shown and "tried again" in shown
+    assert axe_violations(page) == []
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(tmp_path / "webhook-failed.png"), full_page=True)

@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import threading
-import typing
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from pypdf import PdfReader
 
-from skillcard.adapters.webhooks import post_signed
 from skillcard.domain.business import webhook_signature
 from skillcard.errors import InvalidInput
-from skillcard.services import alerts, audit, business, business_checks, cards, reports, workforce
+from skillcard.services import (
+    alerts,
+    audit,
+    business_checks,
+    cards,
+    reports,
+    webhooks,
+    workforce,
+)
 from tests.factories import OPERATOR
 from tests.integration.test_business import URL, register
+from tests.webhook_receiver import Receiver
 
 
 def test_pdf_and_csv_reports_list_the_checks_and_are_logged(uow_factory, registry):
@@ -52,30 +57,17 @@ def test_pdf_and_csv_reports_list_the_checks_and_are_logged(uow_factory, registr
         reports.period("yesterday", None, today)
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: typing.ClassVar[list] = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((self.headers["X-Skillcard-Signature"], body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-def test_alert_digest_is_sent_once_per_step_and_webhooks_are_signed(uow_factory, registry):
+def test_alert_digest_is_sent_once_per_step_and_webhooks_are_signed(
+    uow_factory, registry, tmp_path
+):
     _business_id, admin = register(uow_factory)
     for key, surname in (("ann", "Nunez-OBrien"), ("bob", "Smith"), ("cy", "Jones")):
         workforce.add_worker(
             uow=uow_factory(), who=admin, number=registry.cards[key], surname=surname, label=key
         )
-    _Receiver.received = received = []  # this run's own list
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    secret = business.set_webhook(
-        uow=uow_factory(), who=admin, url=f"http://127.0.0.1:{server.server_port}/hook"
+    receiver = Receiver(tmp_path)
+    secret = webhooks.set_webhook(
+        uow=uow_factory(), who=admin, url=receiver.url(), vet=receiver.vetter()
     )
     cards.suspend_card(uow=uow_factory(), who=OPERATOR, number=registry.cards["bob"], reason="x")
     expires = dt.date.today() + dt.timedelta(days=3 * 365)  # roughly: 36 months from today
@@ -83,7 +75,11 @@ def test_alert_digest_is_sent_once_per_step_and_webhooks_are_signed(uow_factory,
 
     def run(day):
         return alerts.run_alerts(
-            uow_factory=uow_factory, who=OPERATOR, public_url=URL, post=post_signed, today=day
+            uow_factory=uow_factory,
+            who=OPERATOR,
+            public_url=URL,
+            post=receiver.poster(),
+            today=day,
         )
 
     first = run(near)
@@ -96,8 +92,8 @@ def test_alert_digest_is_sent_once_per_step_and_webhooks_are_signed(uow_factory,
     assert run(near + dt.timedelta(days=1)).emails == 0
     later = run(expires - dt.timedelta(days=50))  # the 60-day step is news
     assert later.emails == 1 and later.items == 2
-    server.shutdown()
-    server.server_close()
-    signature, body = received[0]
+    receiver.close()
+    _path, headers, body = receiver.received[0]
+    signature = headers["X-Skillcard-Signature"]
     assert signature == webhook_signature(secret, body)
     assert {a["state"] for a in json.loads(body)["alerts"]} == {"expiring_90", "suspended"}

@@ -15,9 +15,10 @@ BAR_COLOURS = {
 }
 
 
-def report_pdf(report) -> bytes:
+def report_pdf(report, max_rows: int = 5_000) -> bytes:
     """The PDF of a ``services.reports.Report``: title, period, summary counts, a bar chart
-    of outcomes, and the table of checks."""
+    of outcomes, and the table of the first ``max_rows`` checks, saying so if there are more
+    (a longer table makes a PDF too slow to build and to open: the CSV has every check)."""
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
@@ -49,8 +50,25 @@ def report_pdf(report) -> bytes:
     pdf.ln(3)
     _summary(pdf, report)
     _chart(pdf, report.by_outcome)
-    _table(pdf, report.checks)
+    if report.total > max_rows:
+        _cut_note(pdf, max_rows, report.total)
+    _table(pdf, report.checks[:max_rows])
+    if report.total > max_rows:
+        _cut_note(pdf, max_rows, report.total)
     return bytes(pdf.output())
+
+
+def _cut_note(pdf, listed: int, total: int) -> None:
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.multi_cell(
+        0,
+        6,
+        f"This PDF lists the first {listed:,} of {total:,} checks. "
+        "Download the report as CSV for every check.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(2)
 
 
 def _summary(pdf, report) -> None:

@@ -165,7 +165,7 @@ def run_alerts(
 ) -> None:
     """Queue each business admin's digest of cards expiring within 90, 60 or 30 days, or
     newly suspended or revoked, and post signed webhooks. Running twice sends nothing twice."""
-    from skillcard.services import alerts
+    from skillcard.services import alerts, webhooks
 
     try:
         today = dt.date.fromisoformat(day) if day else None
@@ -175,7 +175,8 @@ def run_alerts(
         uow_factory=uow,
         who=OPERATOR,
         public_url=get_settings().public_url,
-        post=alerts.default_poster(),
+        post=webhooks.default_poster(get_settings()),
+        retries=webhooks.retries_of(get_settings()),
         today=today,
     )
     if as_json:
@@ -183,7 +184,7 @@ def run_alerts(
         return
     console.print(
         f"{run.businesses} business(es): {run.emails} digest(s) queued with {run.items} "
-        f"alert(s); {run.webhooks} webhook(s) posted."
+        f"alert(s); {run.webhooks} webhook(s) delivered."
     )
     for failure in run.webhook_failures:
-        console.print(f"[yellow]Webhook not delivered:[/] {failure}")
+        console.print(f"[yellow]Webhook not delivered (tried again later):[/] {failure}")

@@ -78,6 +78,7 @@ def _start_scheduler(settings):
     (parent) process, whatever the number of workers. Always started: the purge is not
     optional (results name people)."""
     from skillcard.cli.common import uow
+    from skillcard.services import webhooks
     from skillcard.services.alerts_schedule import Scheduler
 
     scheduler = Scheduler(
@@ -89,6 +90,8 @@ def _start_scheduler(settings):
         bulk_result_days=settings.bulk_result_days,
         mailer=settings.mailer(),
         checkpoint_every=settings.audit_checkpoint_minutes * 60 or None,
+        post=webhooks.default_poster(settings),
+        retries=webhooks.retries_of(settings),
     )
     scheduler.start()
     return scheduler

@@ -1,5 +1,6 @@
 """Expiry alerts: each business's admins get a digest of workforce cards expiring within 90,
-60 or 30 days, or newly suspended or revoked; optionally the same to a signed webhook.
+60 or 30 days, or newly suspended or revoked; optionally the same to a signed webhook, queued
+with the digest and delivered with retries (services/webhooks.py).
 
 Each workforce entry remembers the state the last digest told of (``alerted_state``), so a
 card is told of once per step (90, then 60, then 30 days; suspended; revoked), and running
@@ -20,8 +21,7 @@ from skillcard.domain.business import ALERT_STATES, STATE_LABELS, workforce_stat
 from skillcard.services.audit import record, utcnow
 from skillcard.services.outbox import queue_email
 from skillcard.services.unit_of_work import AbstractUnitOfWork
-
-Poster = Callable[[str, str, bytes], int]
+from skillcard.services.webhooks import Poster, Retries, deliver_due, queue_delivery
 
 
 @dataclass
@@ -75,11 +75,12 @@ def run_alerts(
     who: Principal,
     public_url: str,
     post: Poster | None = None,
+    retries: Retries = Retries(),
     today: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> AlertRun:
-    """One run over every confirmed business: digests queued in the outbox, webhooks posted
-    after the digest's transaction commits."""
+    """One run over every confirmed business: digests queued in the outbox and webhook
+    deliveries queued with them; given ``post``, what is due is delivered after."""
     now = now or utcnow()
     today = today or now.date()
     run = AlertRun()
@@ -110,23 +111,21 @@ def run_alerts(
                     uow, who, "alerts.digest", "business", business_id, detail={"items": len(items)}
                 )
                 run.items += len(items)
-            hook = (business.webhook_url, business.webhook_secret)
+                if business.webhook_url:
+                    payload = {
+                        "business": business_id,
+                        "date": today.isoformat(),
+                        "alerts": [{**i, "state": i["state"].value} for i in items],
+                    }
+                    queue_delivery(
+                        uow,
+                        business_id=business_id,
+                        event="alerts.digest",
+                        payload=payload,
+                        now=now,
+                    )
             uow.commit()
-        if items and hook[0] and post is not None:
-            payload = {
-                "business": business_id,
-                "date": today.isoformat(),
-                "alerts": [{**i, "state": i["state"].value} for i in items],
-            }
-            try:
-                post(hook[0], hook[1], json.dumps(payload, sort_keys=True).encode())
-                run.webhooks += 1
-            except OSError as problem:
-                run.webhook_failures.append(f"business {business_id}: {problem}")
+    if post is not None:
+        delivered = deliver_due(uow_factory, post, retries=retries, now=now)
+        run.webhooks, run.webhook_failures = delivered.delivered, delivered.failures
     return run
-
-
-def default_poster() -> Poster:
-    from skillcard.adapters.webhooks import post_signed
-
-    return post_signed

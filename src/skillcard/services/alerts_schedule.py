@@ -1,6 +1,7 @@
-"""The daily alerts run, the daily purge of old bulk check results, the outbox's delivery,
-and the audit chain's signed checkpoints, inside ``skillcard serve``: one thread in the
-serving parent process (however many workers serve requests), no extra dependency.
+"""The daily alerts run, the daily purge of old bulk check results, the delivery of the
+outbox and of webhooks (retries included), and the audit chain's signed checkpoints, inside
+``skillcard serve``: one thread in the serving parent process (however many workers serve
+requests), no extra dependency.
 
 Several servers may each run it: the digest's dedupe keys and the workforce's
 ``alerted_state`` keep a card from being told of twice, a purged job is not purged again, and
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from skillcard.domain.accounts import Principal
 from skillcard.errors import Conflict
-from skillcard.services import alerts, audit_checkpoints, bulk_results, outbox
+from skillcard.services import alerts, audit_checkpoints, bulk_results, outbox, webhooks
 
 log = logging.getLogger(__name__)
 SCHEDULER = Principal(label="alerts scheduler", role=Principal.operator().role)
@@ -34,9 +35,10 @@ def next_run(now: dt.datetime, hour: int) -> dt.datetime:
 class Scheduler(threading.Thread):
     """Once a day at ``hour`` UTC (never with ``hour`` None) runs the alerts (unless
     ``alerts`` is false) and, given ``bulk_folder``, purges bulk results older than
-    ``bulk_result_days``; sends the outbox every ``deliver_every`` seconds given a mailer;
-    signs a checkpoint of the audit chain every ``checkpoint_every`` seconds (never with
-    None), when the chain has moved since the last."""
+    ``bulk_result_days``; sends the outbox every ``deliver_every`` seconds given a mailer,
+    and the webhook deliveries that are due given ``post``; signs a checkpoint of the audit
+    chain every ``checkpoint_every`` seconds (never with None), when the chain has moved
+    since the last."""
 
     def __init__(
         self,
@@ -50,6 +52,8 @@ class Scheduler(threading.Thread):
         mailer=None,
         deliver_every: float = 30.0,
         checkpoint_every: float | None = None,
+        post: webhooks.Poster | None = None,
+        retries: webhooks.Retries = webhooks.Retries(),
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         super().__init__(name="skillcard-scheduler", daemon=True)
@@ -57,6 +61,7 @@ class Scheduler(threading.Thread):
         self.alerts, self.bulk_folder, self.bulk_result_days = alerts, bulk_folder, bulk_result_days
         self.mailer, self.deliver_every, self.clock = mailer, deliver_every, clock
         self.checkpoint_every = checkpoint_every
+        self.post, self.retries = post, retries
         self.stopping = threading.Event()
         self.checkpoints = 0
         self.runs = 0
@@ -71,7 +76,8 @@ class Scheduler(threading.Thread):
                 uow_factory=self.uow_factory,
                 who=SCHEDULER,
                 public_url=self.public_url,
-                post=alerts.default_poster(),
+                post=self.post,
+                retries=self.retries,
             )
         except Exception:  # a bad day must not stop tomorrow's run
             log.exception("the daily alerts run failed")
@@ -97,12 +103,16 @@ class Scheduler(threading.Thread):
         return done
 
     def deliver(self) -> None:
-        if self.mailer is None:
-            return
-        try:
-            outbox.deliver_pending(self.uow_factory, self.mailer)
-        except Exception:
-            log.exception("sending the outbox failed")
+        if self.mailer is not None:
+            try:
+                outbox.deliver_pending(self.uow_factory, self.mailer)
+            except Exception:
+                log.exception("sending the outbox failed")
+        if self.post is not None:
+            try:
+                webhooks.deliver_due(self.uow_factory, self.post, retries=self.retries)
+            except Exception:  # as with the outbox: the next round tries again
+                log.exception("delivering webhooks failed")
 
     def checkpoint_once(self) -> None:
         try:
@@ -134,7 +144,7 @@ class Scheduler(threading.Thread):
                 due = next_run(self.clock(), self.hour)
             self.deliver()
             wait = 3600.0 if due is None else (due - self.clock()).total_seconds()
-            if self.mailer is not None:
+            if self.mailer is not None or self.post is not None:
                 wait = min(wait, self.deliver_every)
             if anchor_due is not None:
                 wait = min(wait, (anchor_due - self.clock()).total_seconds())

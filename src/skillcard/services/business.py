@@ -237,26 +237,3 @@ def business_people(
         if business is None:
             raise NotFound("no such business")
         return business, uow.businesses.users_of(business_id)
-
-
-def set_webhook(
-    *,
-    uow: AbstractUnitOfWork,
-    who: Principal,
-    url: str | None,
-    business_id: int | None = None,
-) -> str | None:
-    """Set (or clear, with no URL) the business's alert webhook; returns its new signing
-    secret, shown once, with which the receiver checks X-Skillcard-Signature."""
-    business_id = business_id_for(who, business_id)
-    require(can_manage_business(who, business_id), "change this business's webhook")
-    url = (url or "").strip()
-    if url and (not url.startswith(("https://", "http://")) or len(url) > 500):
-        raise InvalidInput("a webhook is an http(s) address of at most 500 characters")
-    with uow:
-        business = uow.businesses.get(business_id)
-        business.webhook_url = url or None
-        business.webhook_secret = secrets.token_urlsafe(32) if url else None
-        record(uow, who, "business.webhook", "business", business_id, detail={"url": url})
-        uow.commit()
-        return business.webhook_secret

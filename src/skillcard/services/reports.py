@@ -1,22 +1,32 @@
 """A business's audit report for a date range: the checks it made, counted and listed, as
-PDF or CSV. Making one is itself recorded in the audit log (who looked at what, when)."""
+PDF or CSV. Making one is itself recorded in the audit log (who looked at what, when).
+
+Reports are the heaviest reads a business can ask for, so two limits keep a few large ones
+from slowing everyone's checks: a PDF lists at most ``pdf_max_rows`` checks (its counts cover
+them all; it says where it stopped and that the CSV has every one), and a process builds at
+most a few reports at once (``BuildSlots``): the next is told to try again in a minute.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BusinessCheck
-from skillcard.errors import InvalidInput
+from skillcard.errors import InvalidInput, RateLimited
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 MAX_DAYS = 366 * 3
 MAX_CHECKS = 100_000  # a report beyond this should be split by period
+PDF_MAX_ROWS = 5_000  # the default of Settings.report_pdf_max_rows
 CSV_HEADER = [
     "checked_at",
     "method",
@@ -56,6 +66,27 @@ class Report:
     def by_method(self) -> dict[str, int]:
         counts = Counter(str(c.method) for c in self.checks)
         return {f"{m.capitalize()} checks": n for m, n in sorted(counts.items())}
+
+
+class BuildSlots:
+    """At most ``size`` reports built at once in this process; one more is refused at once
+    (429), not queued, so waiting reports never pile up behind the checks' threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = threading.BoundedSemaphore(size)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        if not self._free.acquire(blocking=False):
+            raise RateLimited(
+                f"{self.size} reports are being made just now: try again in a minute",
+                retry_after=60,
+            )
+        try:
+            yield
+        finally:
+            self._free.release()
 
 
 def period(start: str | dt.date | None, end: str | dt.date | None, today: dt.date):
@@ -150,7 +181,8 @@ def report_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def report_pdf(report: Report) -> bytes:
+def report_pdf(report: Report, max_rows: int = PDF_MAX_ROWS) -> bytes:
+    """The PDF, listing at most ``max_rows`` checks (it says so when there are more)."""
     from skillcard.adapters.report_pdf import report_pdf as draw
 
-    return draw(report)
+    return draw(report, max_rows=max_rows)

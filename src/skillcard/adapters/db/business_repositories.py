@@ -24,6 +24,7 @@ from skillcard.domain.business import (
 )
 from skillcard.domain.cards import Card
 from skillcard.domain.people import Cardholder
+from skillcard.domain.webhooks import PENDING, WebhookDelivery
 
 
 def map_classes(mapper_registry: registry) -> None:
@@ -33,6 +34,7 @@ def map_classes(mapper_registry: registry) -> None:
         (WorkforceEntry, tb.workforce_entries),
         (BusinessCheck, tb.business_checks),
         (BulkJob, tb.bulk_jobs),
+        (WebhookDelivery, tb.webhook_deliveries),
     ):
         mapper_registry.map_imperatively(cls, table)
 
@@ -45,6 +47,7 @@ def attach(uow, session: Session) -> None:
     uow.business_checks = BusinessCheckRepository(session)
     uow.bulk_jobs = BulkJobRepository(session)
     uow.card_lookup = CardLookupRepository(session)
+    uow.webhook_deliveries = WebhookDeliveryRepository(session)
 
 
 # The columns a bulk check reads, for an array of (scheme id, number) pairs (PostgreSQL).
@@ -291,3 +294,39 @@ class CardLookupRepository(_Repository):
             .where(c.scheme_id == scheme_id, c.number == number)
         ).first()
         return tuple(row) if row else None
+
+
+class WebhookDeliveryRepository(_Repository):
+    def due(self, now: dt.datetime, limit: int = 100) -> list[int]:
+        """Ids of the deliveries waiting whose time has come, oldest first."""
+        d = tb.webhook_deliveries.c
+        query = (
+            sa.select(d.id)
+            .where(d.state == PENDING)
+            .where(sa.or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now))
+            .order_by(d.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def claim(self, delivery_id: int, now: dt.datetime) -> WebhookDelivery | None:
+        """The delivery, locked for this transaction, if it is still due and no other
+        process holds it (PostgreSQL skips a locked row; SQLite has one writer anyway)."""
+        d = tb.webhook_deliveries.c
+        query = (
+            sa.select(WebhookDelivery)
+            .where(d.id == delivery_id, d.state == PENDING)
+            .where(sa.or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now))
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.scalars(query).first()
+
+    def latest(self, business_id: int) -> WebhookDelivery | None:
+        d = tb.webhook_deliveries.c
+        query = (
+            sa.select(WebhookDelivery)
+            .where(d.business_id == business_id)
+            .order_by(d.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()

@@ -94,3 +94,24 @@ bulk_jobs = sa.Table(
     sa.Column("message", sa.String(500), nullable=False, default=""),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
 )
+
+# Each signed body posted (or still to post) to a business's webhook, with what happened at
+# its last attempt, for the business to see, and when it is tried again.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    _id(),
+    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("last_status", sa.Integer),
+    sa.Column("last_error", sa.String(500)),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Index("ix_webhook_deliveries_business_id_id", "business_id", "id"),
+    sa.Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+)

@@ -18,6 +18,7 @@ from skillcard.services import (
     business,
     business_checks,
     reports,
+    webhooks,
     workforce,
 )
 from skillcard.services.audit import utcnow
@@ -26,6 +27,8 @@ from skillcard.web.api.schemas import ERRORS
 from skillcard.web.business_uploads import result_path, start_upload
 from skillcard.web.checking import limit_checks, public_answer, with_photo_url
 from skillcard.web.deps import AnonymousClient, ApiWho, Limiter, SettingsDep, Uows
+from skillcard.web.reporting import build as build_report
+from skillcard.web.reporting import download as report_download
 
 router = APIRouter(prefix="/business", tags=["business"], responses=ERRORS)
 
@@ -117,8 +120,33 @@ class Webhook(BaseModel):
 @router.put("/webhook")
 def set_webhook(body: Webhook, who: ApiWho, uows: Uows):
     """Alerts to a URL too, signed: X-Skillcard-Signature: sha256=HMAC-SHA256(secret, body).
-    The secret is shown once, here."""
-    return {"secret": business.set_webhook(uow=uows(), who=who, url=body.url)}
+    The secret is shown once, here. Only a public https address is accepted (422 otherwise);
+    redirects are not followed."""
+    return {"secret": webhooks.set_webhook(uow=uows(), who=who, url=body.url)}
+
+
+def _delivery_json(delivery) -> dict | None:
+    if delivery is None:
+        return None
+    return {
+        "event": delivery.event,
+        "state": delivery.state,
+        "attempts": delivery.attempts,
+        "created_at": delivery.created_at,
+        "last_attempt_at": delivery.last_attempt_at,
+        "last_status": delivery.last_status,
+        "last_error": delivery.last_error,
+        "next_attempt_at": delivery.next_attempt_at,
+        "delivered_at": delivery.delivered_at,
+    }
+
+
+@router.get("/webhook")
+def webhook_status(who: ApiWho, uows: Uows):
+    """The webhook's address and its latest delivery: state (pending, delivered, failed:
+    given up), attempts, the last HTTP status or error, and when it is tried next."""
+    status = webhooks.webhook_status(uow=uows(read_only=True), who=who)
+    return {"url": status.url, "last_delivery": _delivery_json(status.last)}
 
 
 @router.get("/workforce")
@@ -274,6 +302,7 @@ def _check_json(c) -> dict:
 
 @router.get("/checks")
 def history(
+    request: Request,
     who: ApiWho,
     uows: Uows,
     start: Annotated[str, Query(max_length=10, description="YYYY-MM-DD")] = "",
@@ -281,7 +310,7 @@ def history(
 ):
     """The business's checks in a date range (default the last 30 days), oldest first."""
     first, last = reports.period(start, end, utcnow().date())
-    report = reports.build_report(uow=uows(), who=who, start=first, end=last, form="view")
+    report = build_report(request, uow=uows(), who=who, start=first, end=last, form="view")
     return {"start": first, "end": last, "checks": [_check_json(c) for c in report.checks]}
 
 
@@ -327,17 +356,15 @@ def bulk_result(job_id: str, request: Request, who: ApiWho, uows: Uows):
 
 @router.get("/reports")
 def report(
+    request: Request,
     who: ApiWho,
     uows: Uows,
     start: Annotated[str, Query(max_length=10, description="YYYY-MM-DD")] = "",
     end: Annotated[str, Query(max_length=10, description="YYYY-MM-DD, included")] = "",
     format: Annotated[str, Query(pattern="^(pdf|csv)$")] = "pdf",
 ):
-    """The audit report of a date range as PDF or CSV (making it is itself logged)."""
+    """The audit report of a date range as PDF or CSV (making it is itself logged). A PDF
+    lists at most 5,000 checks (a setting) and says so: the CSV has them all. A few reports
+    are made at once per server: beyond, 429 with Retry-After."""
     first, last = reports.period(start, end, utcnow().date())
-    made = reports.build_report(uow=uows(), who=who, start=first, end=last, form=format)
-    name = f"checks-{first}-to-{last}.{format}"
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if format == "csv":
-        return Response(reports.report_csv(made), media_type="text/csv", headers=disposition)
-    return Response(reports.report_pdf(made), media_type="application/pdf", headers=disposition)
+    return report_download(request, uow=uows(), who=who, start=first, end=last, form=format)

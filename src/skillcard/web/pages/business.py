@@ -19,7 +19,7 @@ from skillcard.services import business, business_checks, workforce
 from skillcard.web.abuse import limit_registrations
 from skillcard.web.checking import limit_checks, with_photo_url
 from skillcard.web.deps import AnonymousClient, Limiter, PageSession, SettingsDep, Uows
-from skillcard.web.pages import business_bulk
+from skillcard.web.pages import business_bulk, business_webhook
 from skillcard.web.pages.business_common import FIXABLE, Text
 from skillcard.web.pages.business_common import page as _page
 from skillcard.web.pages.business_common import problem as _problem
@@ -27,6 +27,7 @@ from skillcard.web.pages.forms import check_anonymous_form, check_csrf
 
 router = APIRouter(prefix="/business")
 router.include_router(business_bulk.router)
+router.include_router(business_webhook.router)
 
 
 # --- registration, confirmation, invitations (no sign-in yet) -----------------------------
@@ -374,11 +375,11 @@ def invite(
             public_url=settings.public_url,
         )
     except (*FIXABLE, PermissionDenied) as error:
-        return people(
+        return _people(
             request,
             uows,
             session,
-            422,
+            error.http_status,
             errors=_problem(error, "email"),
             form={"email": email, "display_name": display_name},
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse
 
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services import bulk_check, bulk_results, business, reports
@@ -17,6 +17,8 @@ from skillcard.web.pages.business_common import FIXABLE
 from skillcard.web.pages.business_common import page as _page
 from skillcard.web.pages.business_common import problem as _problem
 from skillcard.web.pages.forms import check_csrf
+from skillcard.web.reporting import build as build_report
+from skillcard.web.reporting import download as report_download
 
 router = APIRouter()  # included by pages/business.py, under /business
 
@@ -88,25 +90,27 @@ def reports_page(
             form={"start": start, "end": end},
             errors=_problem(error, "start"),
         )
-    made = reports.build_report(uow=uows(), who=session[0], start=first, end=last, form="view")
+    made = build_report(request, uow=uows(), who=session[0], start=first, end=last, form="view")
     return _page(
         request,
         "business_reports.html",
         session,
         report=made,
+        pdf_max_rows=request.app.state.settings.report_pdf_max_rows,
         form={"start": first.isoformat(), "end": last.isoformat()},
     )
 
 
 @router.get("/reports/download")
-def report_download(
-    uows: Uows, session: PageSession, start: str = "", end: str = "", format: str = "pdf"
+def download(
+    request: Request,
+    uows: Uows,
+    session: PageSession,
+    start: str = "",
+    end: str = "",
+    format: str = "pdf",
 ):
     if format not in ("pdf", "csv"):
         raise InvalidInput("format is pdf or csv")
     first, last = reports.period(start[:10], end[:10], utcnow().date())
-    made = reports.build_report(uow=uows(), who=session[0], start=first, end=last, form=format)
-    headers = {"Content-Disposition": f'attachment; filename="checks-{first}-to-{last}.{format}"'}
-    if format == "csv":
-        return Response(reports.report_csv(made), media_type="text/csv", headers=headers)
-    return Response(reports.report_pdf(made), media_type="application/pdf", headers=headers)
+    return report_download(request, uow=uows(), who=session[0], start=first, end=last, form=format)
