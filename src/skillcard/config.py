@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # Business Check: a bulk check's result file (names of card holders) is deleted this many
     # days after the check finished; `serve` purges daily, or `skillcard bulk-check purge`.
     bulk_result_days: int = Field(30, ge=1, le=3650)
+    # Password change and reset (accounts-passwords): how long an e-mailed reset link works,
+    # and how many resets one client, or one address, may ask for in an hour.
+    password_reset_minutes: int = Field(60, ge=5, le=1440)
+    password_reset_rate_limit: int = Field(5, ge=1)
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:
