@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from skillcard.web.api import accounts, business, cardholders, cards, checks, hse, mycard, registry
+from skillcard.web.api import (
+    accounts,
+    business,
+    cardholders,
+    cards,
+    checks,
+    hse,
+    mycard,
+    passwords,
+    registry,
+)
 from skillcard.web.api import trust as trust_api
 
 PREFIX = "/api/v1"
@@ -17,6 +27,7 @@ ROUTERS = (
     cardholders.router,
     cards.router,
     accounts.router,
+    passwords.router,
     business.router,
     mycard.router,
     trust_api.router,
