@@ -117,7 +117,7 @@ def reset(
         email = passwords.reset_password(uow=uows(), token=token, new_password=password)
     except InvalidInput as error:
         errors = {"password": _said(error)}
-        return _page(request, "password_reset.html", 422, token=token[:100], errors=errors)
+        return _page(request, "password_reset.html", status=422, token=token[:100], errors=errors)
     except (NotFound, Conflict) as error:
         return _dead_link(request, error)
     return _page(
@@ -134,7 +134,7 @@ def _dead_link(request, error: SkillcardError):
     return _page(
         request,
         "password_message.html",
-        error.http_status,
+        status=error.http_status,
         title="That link did not work",
         message=_said(error),
         ask_again=True,
