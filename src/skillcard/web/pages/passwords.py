@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse
 
 from skillcard.domain.accounts import require
 from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
 from skillcard.services import passwords
 from skillcard.web.abuse import limit_password_resets
+from skillcard.web.api.passwords import ask_after_answering
 from skillcard.web.deps import (
     SESSION_COOKIE,
     AnonymousClient,
@@ -66,6 +67,7 @@ def forgot_form(request: Request):
 @router.post("/password/forgot")
 def forgot(
     request: Request,
+    background: BackgroundTasks,
     uows: Uows,
     settings: SettingsDep,
     limiter: Limiter,
@@ -78,12 +80,7 @@ def forgot(
         errors = {"email": "Enter the e-mail address you sign in with"}
         return _page(request, "password_forgot.html", status=422, errors=errors)
     limit_password_resets(request, limiter, client, email)
-    passwords.request_password_reset(
-        uow=uows(),
-        email=email,
-        public_url=settings.public_url,
-        minutes=settings.password_reset_minutes,
-    )
+    ask_after_answering(background, uows, settings, email)
     return _page(
         request,
         "password_message.html",
