@@ -143,6 +143,19 @@ def test_asking_for_a_reset_answers_the_same_for_an_unknown_address(client, regi
     assert len(_links(uow_factory, known)) == 2 and _links(uow_factory, unknown) == []
 
 
+def test_asking_too_often_is_refused_alike_for_any_address(app, registry):
+    """Five an hour per address (and per client): a sixth is refused from any other client
+    too, the same way whether or not the address has an account."""
+    refusals = []
+    for email in (registry.emails["bob"], "nobody@example.test"):
+        for n in range(6):
+            other = TestClient(app, client=(f"192.0.2.{n}", 50000))  # another client each time
+            answer = other.post("/api/v1/password-resets", json={"email": email})
+            assert answer.status_code == (202 if n < 5 else 429)
+        refusals.append(answer.json()["error"]["message"].split(". Try again")[0])
+    assert refusals[0] == refusals[1]
+
+
 def test_a_reset_link_works_once_and_ends_every_session_and_token(
     app, client, registry, tokens, uow_factory
 ):
