@@ -125,6 +125,18 @@ def test_a_change_over_the_api_needs_the_current_password(client, registry, toke
     assert client.get("/api/v1/me", headers=auth).status_code == 200  # tokens stay on a change
 
 
+def test_a_stolen_session_cannot_guess_the_current_password_at_leisure(client, registry, tokens):
+    guesses = [
+        client.post(
+            "/api/v1/me/password",
+            json={"current_password": f"guess number {n}", "new_password": NEW},
+            headers=bearer(tokens["bob"]),
+        ).status_code
+        for n in range(11)
+    ]
+    assert guesses == [422] * 10 + [429]
+
+
 # --- reset ------------------------------------------------------------------------------------
 
 

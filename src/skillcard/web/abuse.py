@@ -1,5 +1,6 @@
-"""Limits on what anyone may do before signing in: a registration sends an e-mail to the
-address given, so without a limit the form would be a way to send mail to strangers."""
+"""Limits on what anyone may do before signing in: a registration or a password reset sends
+an e-mail to the address given, so without a limit the form would be a way to send mail to
+strangers. And a limit on guessing the current password once signed in."""
 
 from __future__ import annotations
 
@@ -34,3 +35,14 @@ def limit_password_resets(request: Request, limiter: RateLimiter, client: str, e
     address = client_key(email.strip().lower(), settings.secret_key)
     for key in (f"reset:anon:{client}", f"reset:email:{address}"):
         rate_limits.enforce(limiter, key=key, rule=rule, now=utcnow(), doing="password resets")
+
+
+PASSWORD_CHANGES_PER_HOUR = 10
+
+
+def limit_password_changes(limiter: RateLimiter, user_id: int | None) -> None:
+    """Count one password change by this user (429 past ten an hour): a change checks the
+    current password, and a stolen session must not be a way to guess it at leisure."""
+    rule = RateLimit(PASSWORD_CHANGES_PER_HOUR, REGISTRATION_WINDOW_SECONDS)
+    key = f"password-change:user:{user_id}"
+    rate_limits.enforce(limiter, key=key, rule=rule, now=utcnow(), doing="password changes")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from skillcard.config import Settings
 from skillcard.services import passwords
-from skillcard.web.abuse import limit_password_resets
+from skillcard.web.abuse import limit_password_changes, limit_password_resets
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import (
     AnonymousClient,
@@ -63,9 +63,10 @@ def ask_after_answering(
 
 
 @router.post("/me/password", status_code=204)
-def change_password(body: PasswordChange, who: ApiWho, uows: Uows):
-    """Change your own password (the current one is needed). Every page session of yours
-    ends; API tokens stay."""
+def change_password(body: PasswordChange, who: ApiWho, uows: Uows, limiter: Limiter):
+    """Change your own password (the current one is needed; ten tries an hour). Every page
+    session of yours ends; API tokens stay."""
+    limit_password_changes(limiter, who.user_id)
     passwords.change_password(
         uow=uows(),
         who=who,

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from skillcard.domain.accounts import require
 from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
 from skillcard.services import passwords
-from skillcard.web.abuse import limit_password_resets
+from skillcard.web.abuse import limit_password_changes, limit_password_resets
 from skillcard.web.api.passwords import ask_after_answering
 from skillcard.web.deps import (
     SESSION_COOKIE,
@@ -151,11 +151,13 @@ def change(
     request: Request,
     uows: Uows,
     session: PageSession,
+    limiter: Limiter,
     current_password: Password = "",
     password: Password = "",
     csrf_token: Csrf = "",
 ):
     check_csrf(session[1], csrf_token)
+    limit_password_changes(limiter, session[0].user_id)
     try:
         passwords.change_password(
             uow=uows(),
