@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     report_pdf_max_rows: int = Field(5_000, ge=1, le=100_000)
     report_builds_at_once: int = Field(2, ge=1, le=32)
     report_builds_in_deployment: int = Field(4, ge=1, le=256)  # all processes on PostgreSQL
+    # Password change and reset (accounts-passwords): how long an e-mailed reset link works,
+    # and how many resets one client, or one address, may ask for in an hour.
+    password_reset_minutes: int = Field(60, ge=5, le=1440)
+    password_reset_rate_limit: int = Field(5, ge=1)
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:

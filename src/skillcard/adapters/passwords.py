@@ -1,6 +1,10 @@
-"""Password hashing with Argon2id (argon2-cffi), behind the small interface the services use."""
+"""Password hashing with Argon2id (argon2-cffi), behind the small interface the services use,
+and the list of common passwords shipped with the package (data/common_passwords.txt)."""
 
 from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -20,7 +24,17 @@ class Argon2Passwords:
         return self._hasher.hash(password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
+        # An account with no usable password (an invitation, a forced reset) is checked against
+        # the decoy too: a quick refusal would tell which accounts those are.
+        usable = bool(stored_hash) and stored_hash.startswith("$argon2")
         try:
-            return self._hasher.verify(stored_hash or self._decoy, password) and bool(stored_hash)
+            return self._hasher.verify(stored_hash if usable else self._decoy, password) and usable
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords, lower-cased (see data/README.md for the source)."""
+    text = resources.files("skillcard").joinpath("data", "common_passwords.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())

@@ -1,4 +1,5 @@
-"""``skillcard user``: add people who sign in, and give machine clients API tokens."""
+"""``skillcard user``: add people who sign in, give machine clients API tokens, force a
+password reset."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from skillcard.cli.common import OPERATOR, console, print_json, uow
 from skillcard.config import get_settings
 from skillcard.domain.accounts import Role
 from skillcard.errors import InvalidInput
-from skillcard.services import accounts
+from skillcard.services import accounts, passwords
 
 app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
@@ -68,3 +69,27 @@ def token(
         print_json({"token": secret, "email": email, "days": days})
     else:
         console.print(secret, soft_wrap=True)
+
+
+@app.command("force-reset")
+def force_reset(
+    email: Annotated[str, typer.Argument(help="Whose password stops working")],
+    as_json: Json = False,
+) -> None:
+    """Force a password reset: the password stops working, sessions and API tokens end, and a
+    link to choose a new one is e-mailed (through the outbox)."""
+    settings = get_settings()
+    passwords.force_password_reset(
+        uow=uow(),
+        who=OPERATOR,
+        email=email,
+        public_url=settings.public_url,
+        minutes=settings.password_reset_minutes,
+    )
+    if as_json:
+        print_json({"email": email.strip().lower(), "reset": True})
+    else:
+        console.print(
+            f"The password of [bold]{email.strip().lower()}[/] no longer works; a reset link "
+            "was e-mailed."
+        )

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from skillcard.domain.accounts import SCHEME_SCOPED, Principal, Role, User, require
+from skillcard.domain.passwords import check_new_password
 from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
 from skillcard.services.audit import aware, record, utcnow
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
-MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "sc_"
 
 
@@ -39,6 +39,15 @@ def default_passwords() -> Passwords:
 
         _passwords = Argon2Passwords(cheapest=get_settings().environment == "test")
     return _passwords
+
+
+def new_password_hash(password: str, passwords: Passwords | None = None) -> str:
+    """What to store for a new password, once the rule for new passwords accepts it (every
+    door where a password is chosen comes through here)."""
+    from skillcard.adapters.passwords import common_passwords
+
+    check_new_password(password, common_passwords())
+    return (passwords or default_passwords()).hash(password)
 
 
 def _digest(secret: str) -> str:
@@ -63,8 +72,7 @@ def add_user(
         role = Role(role)
     except ValueError:
         raise InvalidInput(f"role must be one of: {', '.join(r.value for r in Role)}") from None
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    password_hash = new_password_hash(password, passwords)
     with uow:
         scheme_id = None
         if scheme_code:
@@ -77,7 +85,7 @@ def add_user(
             email=email,
             display_name=display_name.strip() or email,
             role=role,
-            password_hash=(passwords or default_passwords()).hash(password),
+            password_hash=password_hash,
             scheme_id=scheme_id,
             cardholder_id=cardholder_id,
             business_id=business_id,

@@ -12,14 +12,14 @@ import secrets
 
 from skillcard.domain.accounts import Principal, Role, User, require
 from skillcard.domain.business import Business, can_act_for_business, can_manage_business
-from skillcard.errors import Conflict, InvalidInput, NotFound
-from skillcard.services.accounts import MIN_PASSWORD_LENGTH, Passwords, default_passwords
+from skillcard.domain.passwords import NO_PASSWORD
+from skillcard.errors import Conflict, NotFound
+from skillcard.services.accounts import Passwords, new_password_hash
 from skillcard.services.audit import record, utcnow
 from skillcard.services.outbox import queue_email
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 LINK_DAYS = 7
-NO_PASSWORD = "!"  # not an Argon2 hash: matches no password until an invitation is accepted
 CONFIRM, INVITE = "confirm", "invite"
 
 
@@ -32,11 +32,6 @@ def business_id_for(who: Principal, business_id: int | None = None) -> int:
     chosen = business_id if (who.is_hub_admin and business_id) else who.business_id
     require(chosen is not None and can_act_for_business(who, chosen), "act for a business")
     return chosen
-
-
-def _password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def _new_link(uow, *, purpose: str, user: User, business_id: int, now: dt.datetime) -> str:
@@ -68,7 +63,7 @@ def register_business(
     """Register a business (free) and its first admin; the admin can sign in once they open
     the confirmation link e-mailed to them. Returns the business's id."""
     now = now or utcnow()
-    _password(password)
+    password_hash = new_password_hash(password, passwords)
     with uow:
         business = Business(
             name=name, company_number=company_number, address=address, created_at=now
@@ -80,7 +75,7 @@ def register_business(
             email=email,
             display_name=" ".join((admin_name or "").split())[:200] or email,
             role=Role.BUSINESS_ADMIN,
-            password_hash=(passwords or default_passwords()).hash(password),
+            password_hash=password_hash,
             business_id=business.id,
             active=False,
         )
@@ -201,10 +196,10 @@ def accept_invitation(
 ) -> str:
     """The invited checker chooses their password; returns their e-mail address."""
     now = now or utcnow()
-    _password(password)
+    password_hash = new_password_hash(password, passwords)
     with uow:
         user, _business = _use_link(uow, token, INVITE, now)
-        user.password_hash = (passwords or default_passwords()).hash(password)
+        user.password_hash = password_hash
         user.active = True
         record(uow, Principal.of(user), "business.join", "user", user.email, now=now)
         uow.commit()

@@ -16,6 +16,7 @@ from skillcard.adapters.db import (
     key_repositories,
     mycard_repositories,
     outbox_repositories,
+    password_repositories,
 )
 from skillcard.adapters.db import repositories as repos
 from skillcard.adapters.db.mapping import start_mappers
@@ -84,7 +85,12 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.status_lists = key_repositories.StatusListRepository(s)
         self.outbox = outbox_repositories.OutboxRepository(s)
         self.hse_records = outbox_repositories.HseRecordRepository(s)
-        for area in (business_repositories, hse_repositories, mycard_repositories):
+        for area in (
+            business_repositories,
+            hse_repositories,
+            mycard_repositories,
+            password_repositories,
+        ):
             area.attach(self, s)
         return super().__enter__()
 

@@ -11,6 +11,7 @@ from skillcard.web.api import (
     checks,
     hse,
     mycard,
+    passwords,
     registry,
 )
 from skillcard.web.api import trust as trust_api
@@ -27,6 +28,7 @@ ROUTERS = (
     cardholders.router,
     cards.router,
     accounts.router,
+    passwords.router,
     business.router,
     mycard.router,
     trust_api.router,

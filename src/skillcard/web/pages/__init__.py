@@ -15,6 +15,7 @@ from skillcard.web.pages import (
     hse_bank_pages,
     mycard,
     outbox,
+    passwords,
 )
 
 # Included one by one by the app (see skillcard.web.api.ROUTERS for why), busiest first.
@@ -23,6 +24,7 @@ ROUTERS = (
     hse.router,
     home.router,
     auth.router,
+    passwords.router,
     admin.router,
     hse_bank_pages.router,
     holder.router,
