@@ -67,6 +67,22 @@ def _headers(csp: str, permissions: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
+OURS = frozenset(
+    (
+        b"content-security-policy",
+        b"x-frame-options",
+        b"x-content-type-options",
+        b"referrer-policy",
+        b"permissions-policy",
+        b"strict-transport-security",
+    )
+)
+
+
+def _names(headers: list[tuple[bytes, bytes]]) -> set[bytes]:
+    return {name for name, _ in headers}
+
+
 class SecurityHeaders:
     """Adds the security headers to every HTTP response of ``app``."""
 
@@ -108,7 +124,13 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *extra]
+                own = list(message.get("headers", ()))
+                # A response that sets one of these itself (the password reset page's
+                # stricter no-referrer) keeps its own: two values would mean the weaker.
+                if any(name in OURS for name, _ in own):
+                    message["headers"] = own + [h for h in extra if h[0] not in _names(own)]
+                else:
+                    message["headers"] = own + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
