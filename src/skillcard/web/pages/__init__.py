@@ -15,6 +15,7 @@ from skillcard.web.pages import (
     hse_bank_pages,
     mycard,
     outbox,
+    tokens,
 )
 
 # Included one by one by the app (see skillcard.web.api.ROUTERS for why), busiest first.
@@ -31,6 +32,7 @@ ROUTERS = (
     outbox.router,
     business.router,
     mycard.router,
+    tokens.router,
 )
 
 router = APIRouter(include_in_schema=False)
