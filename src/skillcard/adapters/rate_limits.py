@@ -33,16 +33,28 @@ class RedisRateLimiter:
         return cls(redis.Redis.from_url(url, **timeouts), **kwargs)
 
     def allow(self, key: str, limit: int, window_seconds: int, now: dt.datetime) -> bool:
+        return RateLimit(limit, window_seconds).allows(self.hit(key, window_seconds, now))
+
+    def hit(self, key: str, window_seconds: int, now: dt.datetime) -> int:
         import redis
 
-        rule = RateLimit(limit, window_seconds)
+        rule = RateLimit(1, window_seconds)
         counter = f"{self.prefix}{key}:{rule.window_start(now)}"
         try:
             count, _ = _count(self.client.pipeline(transaction=True), counter, rule).execute()
         except redis.RedisError:
             log.exception("Redis rate counter %s unavailable: allowing the request", counter)
-            return True
-        return rule.allows(int(count))
+            return 0
+        return int(count)
+
+    def forget(self, key: str, window_seconds: int, now: dt.datetime) -> None:
+        import redis
+
+        counter = f"{self.prefix}{key}:{RateLimit(1, window_seconds).window_start(now)}"
+        try:
+            self.client.delete(counter)
+        except redis.RedisError:
+            log.exception("Redis rate counter %s unavailable: not forgotten", counter)
 
     def close(self) -> None:
         self.client.close()

@@ -1,14 +1,23 @@
 """Limits on what anyone may do before signing in: a registration sends an e-mail to the
-address given, so without a limit the form would be a way to send mail to strangers."""
+address given, so without a limit the form would be a way to send mail to strangers; a
+sign-in checks a password, so without one the form would be a way to guess them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from fastapi import Request
 
+from skillcard.config import Settings
 from skillcard.domain.checks import RateLimit
-from skillcard.services import rate_limits
+from skillcard.domain.sign_in_throttle import SignInLimits
+from skillcard.services import rate_limits, sign_in_throttle
 from skillcard.services.audit import utcnow
 from skillcard.services.rate_limits import RateLimiter
+from skillcard.web.deps import UnitOfWorkFactory
+
+T = TypeVar("T")
 
 REGISTRATION_WINDOW_SECONDS = 3600
 
@@ -22,4 +31,31 @@ def limit_registrations(request: Request, limiter: RateLimiter, client: str) -> 
         rule=RateLimit(settings.registration_rate_limit, REGISTRATION_WINDOW_SECONDS),
         now=utcnow(),
         doing="registrations",
+    )
+
+
+def sign_in_limits(settings: Settings) -> SignInLimits:
+    return SignInLimits.of(
+        slow_after=settings.sign_in_slow_after,
+        lock_after=settings.sign_in_lock_after,
+        address_per_minute=settings.sign_in_address_per_minute,
+        address_per_hour=settings.sign_in_address_per_hour,
+        account_limit=settings.sign_in_account_limit,
+        account_window_seconds=settings.sign_in_account_window_seconds,
+    )
+
+
+def throttle_sign_in(
+    request: Request, limiter: RateLimiter, client: str, email: str, attempt: Callable[[], T]
+) -> T:
+    """Run a password check under the sign-in throttle (429 with Retry-After when refused)."""
+    state = request.app.state
+    return sign_in_throttle.throttled(
+        attempt,
+        limiter=limiter,
+        uows=UnitOfWorkFactory(state.engine),
+        limits=sign_in_limits(state.settings),
+        email=email,
+        client=client,
+        secret=state.settings.secret_key,
     )
