@@ -115,7 +115,10 @@ class SignedIn:
 
 
 def _check_password(uow, email: str, password: str, passwords: Passwords | None) -> User:
-    user = uow.users.by_email(email or "")
+    with uow:
+        user = uow.users.by_email(email or "")
+    # Outside the transaction: a hash takes tens of milliseconds of CPU (far more under a flood
+    # of guesses), and a connection, or SQLite's write lock, held meanwhile starves the rest.
     ok = (passwords or default_passwords()).verify(
         user.password_hash if user else None, password or ""
     )
@@ -128,8 +131,7 @@ def authenticate(
     *, uow: AbstractUnitOfWork, email: str, password: str, passwords: Passwords | None = None
 ) -> Principal:
     """Who an e-mail and password belong to; one answer for every kind of failure."""
-    with uow:
-        return Principal.of(_check_password(uow, email, password, passwords))
+    return Principal.of(_check_password(uow, email, password, passwords))
 
 
 def sign_in(
@@ -142,8 +144,8 @@ def sign_in(
     passwords: Passwords | None = None,
 ) -> SignedIn:
     now = now or utcnow()
+    user = _check_password(uow, email, password, passwords)
     with uow:
-        user = _check_password(uow, email, password, passwords)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + dt.timedelta(hours=session_hours)
         uow.credentials.delete_expired_sessions(now)
