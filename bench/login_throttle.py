@@ -76,7 +76,7 @@ def main() -> int:
         try:
             wait_until_answering(server, port, log)
             figures = asyncio.run(flood(port, args.attempts, args.addresses))
-            figures.update(asyncio.run(rightful_user(port)))
+            figures["after"] = asyncio.run(rightful_user(port))
         finally:
             stop(server)
         if set(figures["codes"]) - {401, 429}:
@@ -101,19 +101,26 @@ async def flood(port: int, attempts: int, addresses: int) -> dict:
             )
             return answer.status_code, time.perf_counter() - started
 
+        async def rightful_user_meanwhile():
+            await asyncio.sleep(0.5)  # the flood is in: every guess is sent and queued
+            return await rightful_user(port, "198.51.100.2")
+
         started = time.perf_counter()
+        meanwhile = asyncio.ensure_future(rightful_user_meanwhile())
         answers = await asyncio.gather(*(guess(n) for n in range(attempts)))
         elapsed = time.perf_counter() - started
+        during = await meanwhile
     latencies = sorted(seconds for _, seconds in answers)
     return {
         "codes": collections.Counter(code for code, _ in answers),
         "flood_seconds": elapsed,
         "p50": latencies[len(latencies) // 2],
         "p99": latencies[int(len(latencies) * 0.99) - 1],
+        "during": during,
     }
 
 
-async def rightful_user(port: int) -> dict:
+async def rightful_user(port: int, address: str = "198.51.100.1") -> dict:
     tries, waited_for = [], 0.0
     started = time.perf_counter()
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
@@ -121,7 +128,7 @@ async def rightful_user(port: int) -> dict:
             answer = await http.post(
                 "/api/v1/tokens",
                 json={"email": EMAIL, "password": PASSWORD, "name": "back in"},
-                headers={"X-Forwarded-For": "198.51.100.1"},
+                headers={"X-Forwarded-For": address},
             )
             tries.append(answer.status_code)
             if answer.status_code != 429:
@@ -140,12 +147,13 @@ def audit_counts(url: str) -> collections.Counter:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            rows = connection.exec_driver_sql(
-                "SELECT action, detail FROM audit_events WHERE action LIKE 'sign_in.%'"
+            actions = connection.scalars(
+                sa.text("SELECT action FROM audit_events WHERE action LIKE :prefix"),
+                {"prefix": "sign_in.%"},
             ).all()
     finally:
         engine.dispose()
-    return collections.Counter(action for action, _ in rows)
+    return collections.Counter(actions)
 
 
 def report(args, settings, figures: dict) -> None:
@@ -164,17 +172,34 @@ def report(args, settings, figures: dict) -> None:
     print(f"  refused unchecked (429): {codes.get(429, 0)}")
     other = {code: n for code, n in codes.items() if code not in (401, 429)}
     print(f"  other answers:           {other or 'none'}")
-    tries = figures["rightful_tries"]
-    ok = tries[-1] == 201
-    print(f"right password from a new address: {'signed in' if ok else 'NOT signed in'} "
-          f"after {len(tries)} tr{'y' if len(tries) == 1 else 'ies'} {tries}, "
-          f"{figures['rightful_seconds']:.1f} s (told to wait {figures['told_to_wait']:.0f} s; "
-          f"goal: within {delay} s)")  # fmt: skip
+    held = not other
+    for when in ("during", "after"):
+        user = figures[when]
+        tries = user["rightful_tries"]
+        ok = tries[-1] == 201
+        held = held and ok and user["told_to_wait"] <= delay
+        print(f"right password from a new address, {when} the flood: "
+              f"{'signed in' if ok else 'NOT signed in'} after {len(tries)} "
+              f"tr{'y' if len(tries) == 1 else 'ies'} {tries} and "
+              f"{user['rightful_seconds']:.1f} s, told to wait {user['told_to_wait']:.0f} s "
+              f"in all (goal: within {delay} s)")  # fmt: skip
     audited = figures["audit"]
     print(f"audit events: {dict(audited)} "
           f"({sum(audited.values())} rows for {codes.get(429, 0)} refusals)")  # fmt: skip
-    held = ok and figures["rightful_seconds"] <= delay + 2 and not other
+    print(f"one password hash (Argon2id, the server's profile) on this machine now: "
+          f"{hash_seconds() * 1000:.0f} ms")  # fmt: skip
     print(f"holds: {'yes' if held else 'NO'}")
+
+
+def hash_seconds() -> float:
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher()
+    stored = hasher.hash(PASSWORD)
+    started = time.perf_counter()
+    for _ in range(5):
+        hasher.verify(stored, PASSWORD)
+    return (time.perf_counter() - started) / 5
 
 
 def start(env: dict, folder: str, port: int, workers: int, log: Path) -> subprocess.Popen:
