@@ -3,14 +3,15 @@
 The rules are in :mod:`skillcard.domain.sign_in_throttle`; the counters are the rate limiter's
 (database or Redis, like the check limits), so they hold across every server process.
 
-    throttled(attempt, limiter=..., uows=..., limits=..., email=..., client=..., secret=...)
+    admit(limiter=..., uows=..., limits=..., email=..., client=..., secret=...)   # or 429
+    ... check the password (a wrong one leaves the attempt counted) ...
+    cleared(limiter=..., limits=..., email=..., client=..., secret=...)          # signed in
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TypeVar
 
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.sign_in_throttle import (
@@ -26,12 +27,10 @@ from skillcard.services.audit import record, utcnow
 from skillcard.services.rate_limits import RateLimiter
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
-T = TypeVar("T")
 THROTTLE = Principal(label="sign-in throttle", role=Role.HUB_ADMIN)
 
 
-def throttled(
-    attempt: Callable[[], T],
+def admit(
     *,
     limiter: RateLimiter,
     uows: Callable[[], AbstractUnitOfWork],
@@ -40,29 +39,12 @@ def throttled(
     client: str,
     secret: str,
     now: dt.datetime | None = None,
-) -> T:
-    """Run ``attempt`` (which checks the password) if this client may try this account now;
-    :class:`RateLimited` (429, Retry-After) if not. A success clears the pair's counts."""
+) -> None:
+    """Count one attempt at each stage in turn, before its password is checked; refuse
+    (:class:`RateLimited`: 429, Retry-After) at the first stage it exceeds, and count it at no
+    later one, so refused guesses do not close the account for others."""
     now = now or utcnow()
     names = subjects(email, client, secret)
-    admit(limiter=limiter, uows=uows, limits=limits, names=names, email=email, now=now)
-    result = attempt()  # a wrong password raises, and its attempt stays counted
-    for stage in limits.of_scope(Scope.PAIR):
-        limiter.forget(stage.key(names[Scope.PAIR]), stage.rule.window_seconds, now)
-    return result
-
-
-def admit(
-    *,
-    limiter: RateLimiter,
-    uows: Callable[[], AbstractUnitOfWork],
-    limits: SignInLimits,
-    names: dict[Scope, str],
-    email: str,
-    now: dt.datetime,
-) -> None:
-    """Count one attempt at each stage in turn; refuse at the first stage it exceeds (and
-    count it at no later one, so refused guesses do not close the account for others)."""
     for stage in limits.stages:
         count = limiter.hit(stage.key(names[stage.scope]), stage.rule.window_seconds, now)
         if stage.rule.allows(count):
@@ -72,6 +54,23 @@ def admit(
         if refusal_is_audited(refused):
             _audit_refusal(uows(), stage, email, names, refused, wait, now)
         raise RateLimited(refusal_message(stage, wait), retry_after=wait)
+
+
+def cleared(
+    *,
+    limiter: RateLimiter,
+    limits: SignInLimits,
+    email: str,
+    client: str,
+    secret: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """After a sign-in: this account's count from this address starts afresh (a person's own
+    typos never add up); the address's and the account's counts stay."""
+    now = now or utcnow()
+    pair = subjects(email, client, secret)[Scope.PAIR]
+    for stage in limits.of_scope(Scope.PAIR):
+        limiter.forget(stage.key(pair), stage.rule.window_seconds, now)
 
 
 def _audit_refusal(

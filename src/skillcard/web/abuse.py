@@ -4,9 +4,12 @@ sign-in checks a password, so without one the form would be a way to guess them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Request
 
 from skillcard.config import Settings
@@ -18,6 +21,7 @@ from skillcard.services.rate_limits import RateLimiter
 from skillcard.web.deps import UnitOfWorkFactory
 
 T = TypeVar("T")
+SIGN_IN_COUNTING_THREADS = 8
 
 REGISTRATION_WINDOW_SECONDS = 3600
 
@@ -45,17 +49,37 @@ def sign_in_limits(settings: Settings) -> SignInLimits:
     )
 
 
-def throttle_sign_in(
+async def throttle_sign_in(
     request: Request, limiter: RateLimiter, client: str, email: str, attempt: Callable[[], T]
 ) -> T:
-    """Run a password check under the sign-in throttle (429 with Retry-After when refused)."""
+    """Run ``attempt`` (a password check) under the sign-in throttle: 429 with Retry-After when
+    refused.
+
+    The attempt is counted in threads of its own, not in the pool that the password hashes
+    queue in: under a flood of guesses, each is counted (and most refused) on arrival, in the
+    window it arrived in, rather than after the hashes ahead of it."""
     state = request.app.state
-    return sign_in_throttle.throttled(
-        attempt,
-        limiter=limiter,
-        uows=UnitOfWorkFactory(state.engine),
-        limits=sign_in_limits(state.settings),
-        email=email,
-        client=client,
-        secret=state.settings.secret_key,
-    )
+    counting, hashing = _sign_in_threads(state)
+    asked = {
+        "limiter": limiter,
+        "limits": sign_in_limits(state.settings),
+        "email": email,
+        "client": client,
+        "secret": state.settings.secret_key,
+    }
+    uows = UnitOfWorkFactory(state.engine)
+    await to_thread.run_sync(partial(sign_in_throttle.admit, uows=uows, **asked), limiter=counting)
+    result = await to_thread.run_sync(attempt, limiter=hashing)
+    await to_thread.run_sync(partial(sign_in_throttle.cleared, **asked), limiter=counting)
+    return result
+
+
+def _sign_in_threads(state) -> tuple[CapacityLimiter, CapacityLimiter]:
+    """Per process: threads that count attempts, and threads that check passwords (a hash is
+    CPU-bound: more threads than cores would only make each wait longer)."""
+    if getattr(state, "sign_in_threads", None) is None:
+        state.sign_in_threads = (
+            CapacityLimiter(SIGN_IN_COUNTING_THREADS),
+            CapacityLimiter(max(2, os.cpu_count() or 2)),
+        )
+    return state.sign_in_threads

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from skillcard.domain.accounts import ApiToken
 from skillcard.services import accounts, api_tokens
@@ -27,7 +29,7 @@ THROTTLED = {429: ERRORS[401] | {"description": "too many attempts: see Retry-Af
 
 
 @router.post("/tokens", response_model=TokenIssued, status_code=201, responses=THROTTLED)
-def create_token(
+async def create_token(
     request: Request,
     body: TokenRequest,
     uows: Uows,
@@ -37,21 +39,27 @@ def create_token(
 ):
     """Exchange an e-mail and password for a bearer token (shown once; keep it secret).
     Repeated failures are slowed, then refused (429 with Retry-After)."""
-    who = throttle_sign_in(
+    who = await throttle_sign_in(
         request,
         limiter,
         client,
         body.email,
-        lambda: accounts.authenticate(
-            uow=uows(read_only=True), email=body.email, password=body.password
+        partial(
+            accounts.authenticate,
+            uow=uows(read_only=True),
+            email=body.email,
+            password=body.password,
         ),
     )
-    token = accounts.create_api_token(
-        uow=uows(),
-        who=who,
-        email=body.email,
-        name=body.name,
-        days=body.days or settings.api_token_days,
+    token = await run_in_threadpool(
+        partial(
+            accounts.create_api_token,
+            uow=uows(),
+            who=who,
+            email=body.email,
+            name=body.name,
+            days=body.days or settings.api_token_days,
+        )
     )
     return {"token": token}
 

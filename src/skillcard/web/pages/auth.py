@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -69,7 +70,7 @@ def login_form(request: Request, session: OptionalPageSession, next: str = "/"):
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     uows: Uows,
     settings: SettingsDep,
@@ -90,13 +91,17 @@ def login(
             error="Enter your e-mail address and your password",
         )
     try:
-        signed_in = throttle_sign_in(
+        signed_in = await throttle_sign_in(
             request,
             limiter,
             client,
             email,
-            lambda: accounts.sign_in(
-                uow=uows(), email=email, password=password, session_hours=settings.session_hours
+            partial(
+                accounts.sign_in,
+                uow=uows(),
+                email=email,
+                password=password,
+                session_hours=settings.session_hours,
             ),
         )
     except (NotAuthenticated, RateLimited) as error:
