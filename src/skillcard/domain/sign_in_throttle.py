@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from skillcard.domain.checks import RateLimit
 
 MINUTE, HOUR = 60, 3600
+RESET_PATH = "/password/forgot"  # where a locked-out person gets a link to a new password
 
 
 class Scope(enum.StrEnum):
@@ -103,12 +104,12 @@ def refusal_message(stage: Stage, wait_seconds: int) -> str:
     if stage.scope == Scope.ACCOUNT:
         return (
             f"too many attempts to sign in to this account: try again in {wait}, "
-            "or reset your password"
+            f"or reset your password at {RESET_PATH}"
         )
     if stage.rule.window_seconds >= HOUR:
         return (
             f"this account is locked here after too many wrong passwords: reset your password "
-            f"or try again in {wait}"
+            f"at {RESET_PATH} or try again in {wait}"
         )
     return f"too many wrong passwords: wait {wait} and try again"
 
