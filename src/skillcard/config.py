@@ -26,7 +26,21 @@ class Settings(BaseSettings):
     # Web security (security headers, cookies): cookies are sent over HTTPS only, unless set
     # false; by default false in development and test only (see _cookies_secure_outside_dev).
     cookie_secure: bool = True
-    api_token_days: int = 365
+    # Accounts: API tokens and sign-in throttling (services/api_tokens.py, sign_in_throttle.py).
+    # A new token lasts this many days unless asked otherwise; never more than a year.
+    api_token_days: int = Field(90, ge=1, le=365)
+    # Sign-in attempts (pages and POST /api/v1/tokens) per account per client address: past the
+    # first number in a minute the client waits out the minute; past the second in an hour it
+    # is refused for the hour and pointed at the password reset. Success clears both.
+    sign_in_slow_after: int = Field(5, ge=1)
+    sign_in_lock_after: int = Field(20, ge=1)
+    # Per client address, whatever the account (one address spraying many accounts).
+    sign_in_address_per_minute: int = Field(30, ge=1)
+    sign_in_address_per_hour: int = Field(200, ge=1)
+    # Per account, whatever the address: many addresses guessing one password. Kept short,
+    # so an attack closes the account to everyone for at most this window (the set delay).
+    sign_in_account_limit: int = Field(50, ge=1)
+    sign_in_account_window_seconds: int = Field(60, ge=1, le=3600)
     # Smart Check by number and surname: checks per client per window (anonymous clients are
     # told apart by a keyed hash of their address; signed-in users by their account).
     check_rate_limit_anonymous: int = Field(30, ge=1)

@@ -33,16 +33,28 @@ class RedisRateLimiter:
         return cls(redis.Redis.from_url(url, **timeouts), **kwargs)
 
     def allow(self, key: str, limit: int, window_seconds: int, now: dt.datetime) -> bool:
+        return RateLimit(limit, window_seconds).allows(self.hit(key, window_seconds, now))
+
+    def hit(self, key: str, window_seconds: int, now: dt.datetime) -> int:
         import redis
 
-        rule = RateLimit(limit, window_seconds)
+        rule = RateLimit(1, window_seconds)
         counter = f"{self.prefix}{key}:{rule.window_start(now)}"
         try:
             count, _ = _count(self.client.pipeline(transaction=True), counter, rule).execute()
         except redis.RedisError:
             log.exception("Redis rate counter %s unavailable: allowing the request", counter)
-            return True
-        return rule.allows(int(count))
+            return 0
+        return int(count)
+
+    def forget(self, key: str, window_seconds: int, now: dt.datetime) -> None:
+        import redis
+
+        counter = f"{self.prefix}{key}:{RateLimit(1, window_seconds).window_start(now)}"
+        try:
+            self.client.delete(counter)
+        except redis.RedisError:
+            log.exception("Redis rate counter %s unavailable: not forgotten", counter)
 
     def close(self) -> None:
         self.client.close()
@@ -59,17 +71,29 @@ class AsyncRedisRateLimiter(RedisRateLimiter):
         return cls(redis.asyncio.Redis.from_url(url, **timeouts), **kwargs)
 
     async def allow(self, key: str, limit: int, window_seconds: int, now: dt.datetime) -> bool:
+        return RateLimit(limit, window_seconds).allows(await self.hit(key, window_seconds, now))
+
+    async def hit(self, key: str, window_seconds: int, now: dt.datetime) -> int:
         import redis
 
-        rule = RateLimit(limit, window_seconds)
+        rule = RateLimit(1, window_seconds)
         counter = f"{self.prefix}{key}:{rule.window_start(now)}"
         try:
             pipe = _count(self.client.pipeline(transaction=True), counter, rule)
             count, _ = await pipe.execute()
         except redis.RedisError:
             log.exception("Redis rate counter %s unavailable: allowing the request", counter)
-            return True
-        return rule.allows(int(count))
+            return 0
+        return int(count)
+
+    async def forget(self, key: str, window_seconds: int, now: dt.datetime) -> None:
+        import redis
+
+        counter = f"{self.prefix}{key}:{RateLimit(1, window_seconds).window_start(now)}"
+        try:
+            await self.client.delete(counter)
+        except redis.RedisError:
+            log.exception("Redis rate counter %s unavailable: not forgotten", counter)
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -6,6 +6,7 @@ page, the API or the CLI), and the tests can prove each boundary without a serve
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
@@ -101,6 +102,34 @@ def can_view_card(who: Principal, scheme_id: int, cardholder_id: int) -> bool:
     if can_manage_scheme(who, scheme_id):
         return True
     return who.role == Role.CARDHOLDER and who.cardholder_id == cardholder_id
+
+
+# API tokens: a token lasts at most a year, and its last use is noted to the minute, so a
+# client making many requests a second writes once a minute, not once a request.
+MAX_API_TOKEN_DAYS = 365
+LAST_USED_GRAIN = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A bearer token as its holder sees it: everything but the secret."""
+
+    id: int
+    user_email: str
+    name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    def state_on(self, now: dt.datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "active"
+
+
+def last_use_is_stale(last_used_at: dt.datetime | None, now: dt.datetime) -> bool:
+    return last_used_at is None or now - last_used_at >= LAST_USED_GRAIN
 
 
 def require(allowed: bool, what: str) -> None:

@@ -10,12 +10,23 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from skillcard.domain.accounts import SCHEME_SCOPED, Principal, Role, User, require
+from skillcard.domain.accounts import (
+    LAST_USED_GRAIN,
+    MAX_API_TOKEN_DAYS,
+    SCHEME_SCOPED,
+    Principal,
+    Role,
+    User,
+    last_use_is_stale,
+    require,
+)
 from skillcard.domain.passwords import check_new_password
 from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
+from skillcard.services import api_tokens
 from skillcard.services.audit import aware, record, utcnow
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -112,7 +123,10 @@ class SignedIn:
 
 
 def _check_password(uow, email: str, password: str, passwords: Passwords | None) -> User:
-    user = uow.users.by_email(email or "")
+    with uow:
+        user = uow.users.by_email(email or "")
+    # Outside the transaction: a hash takes tens of milliseconds of CPU (far more under a flood
+    # of guesses), and a connection, or SQLite's write lock, held meanwhile starves the rest.
     ok = (passwords or default_passwords()).verify(
         user.password_hash if user else None, password or ""
     )
@@ -125,8 +139,7 @@ def authenticate(
     *, uow: AbstractUnitOfWork, email: str, password: str, passwords: Passwords | None = None
 ) -> Principal:
     """Who an e-mail and password belong to; one answer for every kind of failure."""
-    with uow:
-        return Principal.of(_check_password(uow, email, password, passwords))
+    return Principal.of(_check_password(uow, email, password, passwords))
 
 
 def sign_in(
@@ -139,8 +152,8 @@ def sign_in(
     passwords: Passwords | None = None,
 ) -> SignedIn:
     now = now or utcnow()
+    user = _check_password(uow, email, password, passwords)
     with uow:
-        user = _check_password(uow, email, password, passwords)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + dt.timedelta(hours=session_hours)
         uow.credentials.delete_expired_sessions(now)
@@ -193,6 +206,8 @@ def create_api_token(
 ) -> str:
     """A new bearer token for ``email``'s account: a user for themselves, a hub admin for any."""
     now = now or utcnow()
+    if not 1 <= days <= MAX_API_TOKEN_DAYS:
+        raise InvalidInput(f"a token lasts 1 to {MAX_API_TOKEN_DAYS} days")
     with uow:
         user = uow.users.by_email(email)
         if user is None:
@@ -212,8 +227,15 @@ def create_api_token(
 
 
 def token_principal(
-    *, uow: AbstractUnitOfWork, token: str, now: dt.datetime | None = None
+    *,
+    uow: AbstractUnitOfWork,
+    token: str,
+    now: dt.datetime | None = None,
+    note_use: Callable[[], AbstractUnitOfWork] | None = None,
 ) -> Principal:
+    """Who a bearer token acts for, read from the database on every request (no cache: a
+    revoked token is refused at once everywhere). ``note_use`` gives a writing unit of work
+    to note the token's last use, at most once a minute."""
     now = now or utcnow()
     with uow:
         row = uow.credentials.api_token_holder(_digest(token)) if token else None
@@ -221,4 +243,9 @@ def token_principal(
             raise NotAuthenticated("the API token is not valid")
         if aware(row.expires_at) <= now:
             raise SessionExpired("the API token has expired")
-        return Principal.of(row)  # the row has the user's fields Principal.of reads
+        who = Principal.of(row)  # the row has the user's fields Principal.of reads
+    if note_use is not None and last_use_is_stale(aware(row.last_used_at), now):
+        api_tokens.note_use(
+            uow=note_use(), token_id=row.token_id, now=now, stale_before=now - LAST_USED_GRAIN
+        )
+    return who

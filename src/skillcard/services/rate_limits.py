@@ -26,6 +26,15 @@ class RateLimiter(Protocol):
         """Count one hit of ``key``; True while the window's hits are within ``limit``."""
         ...
 
+    def hit(self, key: str, window_seconds: int, now: dt.datetime) -> int:
+        """Count one hit of ``key`` and return the window's hits so far (0 if the counters
+        cannot be reached: the caller then allows, as ``allow`` does)."""
+        ...
+
+    def forget(self, key: str, window_seconds: int, now: dt.datetime) -> None:
+        """Start ``key``'s current window afresh (a sign-in that succeeded)."""
+        ...
+
 
 class AsyncRateLimiter(Protocol):
     """The same, for code on the event loop (the API's Smart Check)."""
@@ -41,8 +50,10 @@ class DatabaseRateLimiter:
         self._uows = uows
 
     def allow(self, key: str, limit: int, window_seconds: int, now: dt.datetime) -> bool:
-        rule = RateLimit(limit, window_seconds)
-        start = rule.window_start(now)
+        return RateLimit(limit, window_seconds).allows(self.hit(key, window_seconds, now))
+
+    def hit(self, key: str, window_seconds: int, now: dt.datetime) -> int:
+        start = RateLimit(1, window_seconds).window_start(now)
         with self._uows() as uow:
             count = uow.rate_limits.hit(key, start)
             if count == 1:  # a new window for this key: its old ones are of no more use
@@ -50,7 +61,12 @@ class DatabaseRateLimiter:
             uow.commit()
         if count == 1 and random.random() < PURGE_CHANCE:
             self.purge(before=start - MAX_WINDOW_SECONDS)
-        return rule.allows(count)
+        return count
+
+    def forget(self, key: str, window_seconds: int, now: dt.datetime) -> None:
+        with self._uows() as uow:
+            uow.rate_limits.forget_key(key)
+            uow.commit()
 
     def purge(self, *, before: int) -> int:
         """Forget counters of windows that started before ``before`` (epoch seconds), such as

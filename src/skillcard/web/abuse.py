@@ -1,15 +1,28 @@
 """Limits on what anyone may do before signing in: a registration or a password reset sends
 an e-mail to the address given, so without a limit the form would be a way to send mail to
-strangers. And a limit on guessing the current password once signed in."""
+strangers; a sign-in checks a password, so without one the form would be a way to guess them.
+And a limit on guessing the current password once signed in."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
+
+from anyio import CapacityLimiter, to_thread
 from fastapi import Request
 
+from skillcard.config import Settings
 from skillcard.domain.checks import RateLimit, client_key
-from skillcard.services import rate_limits
+from skillcard.domain.sign_in_throttle import SignInLimits
+from skillcard.services import rate_limits, sign_in_throttle
 from skillcard.services.audit import utcnow
 from skillcard.services.rate_limits import RateLimiter
+from skillcard.web.deps import UnitOfWorkFactory
+
+T = TypeVar("T")
+SIGN_IN_COUNTING_THREADS = 8
 
 REGISTRATION_WINDOW_SECONDS = 3600
 
@@ -46,3 +59,50 @@ def limit_password_changes(limiter: RateLimiter, user_id: int | None) -> None:
     rule = RateLimit(PASSWORD_CHANGES_PER_HOUR, REGISTRATION_WINDOW_SECONDS)
     key = f"password-change:user:{user_id}"
     rate_limits.enforce(limiter, key=key, rule=rule, now=utcnow(), doing="password changes")
+
+
+def sign_in_limits(settings: Settings) -> SignInLimits:
+    return SignInLimits.of(
+        slow_after=settings.sign_in_slow_after,
+        lock_after=settings.sign_in_lock_after,
+        address_per_minute=settings.sign_in_address_per_minute,
+        address_per_hour=settings.sign_in_address_per_hour,
+        account_limit=settings.sign_in_account_limit,
+        account_window_seconds=settings.sign_in_account_window_seconds,
+    )
+
+
+async def throttle_sign_in(
+    request: Request, limiter: RateLimiter, client: str, email: str, attempt: Callable[[], T]
+) -> T:
+    """Run ``attempt`` (a password check) under the sign-in throttle: 429 with Retry-After when
+    refused.
+
+    The attempt is counted in threads of its own, not in the pool that the password hashes
+    queue in: under a flood of guesses, each is counted (and most refused) on arrival, in the
+    window it arrived in, rather than after the hashes ahead of it."""
+    state = request.app.state
+    counting, hashing = _sign_in_threads(state)
+    asked = {
+        "limiter": limiter,
+        "limits": sign_in_limits(state.settings),
+        "email": email,
+        "client": client,
+        "secret": state.settings.secret_key,
+    }
+    uows = UnitOfWorkFactory(state.engine)
+    await to_thread.run_sync(partial(sign_in_throttle.admit, uows=uows, **asked), limiter=counting)
+    result = await to_thread.run_sync(attempt, limiter=hashing)
+    await to_thread.run_sync(partial(sign_in_throttle.cleared, **asked), limiter=counting)
+    return result
+
+
+def _sign_in_threads(state) -> tuple[CapacityLimiter, CapacityLimiter]:
+    """Per process: threads that count attempts, and threads that check passwords (a hash is
+    CPU-bound: more threads than cores would only make each wait longer)."""
+    if getattr(state, "sign_in_threads", None) is None:
+        state.sign_in_threads = (
+            CapacityLimiter(SIGN_IN_COUNTING_THREADS),
+            CapacityLimiter(max(2, os.cpu_count() or 2)),
+        )
+    return state.sign_in_threads

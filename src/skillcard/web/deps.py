@@ -51,7 +51,7 @@ def api_principal(
     token: Annotated[str, Depends(bearer_token)],
     uows: Annotated[UnitOfWorkFactory, Depends(get_uow_factory)],
 ) -> Principal:
-    return accounts.token_principal(uow=uows(read_only=True), token=token)
+    return accounts.token_principal(uow=uows(read_only=True), token=token, note_use=uows)
 
 
 async def optional_api_principal(

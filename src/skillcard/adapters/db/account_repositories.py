@@ -80,6 +80,42 @@ class CredentialRepository(_Repository):
             )
         ).inserted_primary_key[0]
 
+    def api_tokens(self, *, user_id: int | None = None, token_id: int | None = None):
+        """Tokens with their holder's e-mail (never the digest), newest first: a user's, or
+        the one with ``token_id``."""
+        t = tables.api_tokens.c
+        columns = (t.id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at)
+        query = (
+            sa.select(*columns, t.user_id, tables.users.c.email.label("user_email"))
+            .join_from(tables.api_tokens, tables.users, tables.users.c.id == t.user_id)
+            .order_by(t.created_at.desc(), t.id.desc())
+        )
+        if user_id is not None:
+            query = query.where(t.user_id == user_id)
+        if token_id is not None:
+            query = query.where(t.id == token_id)
+        return self.session.execute(query).all()
+
+    def revoke_api_token(self, token_id: int, now: dt.datetime) -> bool:
+        """Revoke a token not yet revoked; whether this call did it."""
+        t = tables.api_tokens.c
+        done = self.session.execute(
+            tables.api_tokens.update()
+            .where(t.id == token_id, t.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return done.rowcount == 1
+
+    def note_api_token_use(self, token_id: int, now: dt.datetime, stale_before: dt.datetime):
+        """Set the last use unless another request already did within the grain."""
+        t = tables.api_tokens.c
+        self.session.execute(
+            tables.api_tokens.update()
+            .where(t.id == token_id)
+            .where(sa.or_(t.last_used_at.is_(None), t.last_used_at < stale_before))
+            .values(last_used_at=now)
+        )
+
     def api_token_holder(self, token_hash: str):
         """The token's dates and its user's role and ties, in one query: every API request
         asks this first, so the statement is built once (see ``_TOKEN_HOLDER``)."""
@@ -88,8 +124,10 @@ class CredentialRepository(_Repository):
 
 _TOKEN_HOLDER = (
     sa.select(
+        tables.api_tokens.c.id.label("token_id"),
         tables.api_tokens.c.expires_at,
         tables.api_tokens.c.revoked_at,
+        tables.api_tokens.c.last_used_at,
         tables.users.c.id,
         tables.users.c.email,
         tables.users.c.role,

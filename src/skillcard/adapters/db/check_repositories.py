@@ -173,6 +173,11 @@ class RateLimitRepository(_Repository):
             tables.rate_limit_counters.delete().where(r.key == key, r.window_start < window_start)
         )
 
+    def forget_key(self, key: str) -> None:
+        self.session.execute(
+            tables.rate_limit_counters.delete().where(tables.rate_limit_counters.c.key == key)
+        )
+
     def forget_before(self, window_start: int) -> int:
         """Drop every counter of a window that started before ``window_start``."""
         r = tables.rate_limit_counters

@@ -208,6 +208,7 @@ api_tokens = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),  # to the minute (migration 0015)
 )
 
 # Password reset links (accounts-passwords): only the SHA-256 of the e-mailed secret.

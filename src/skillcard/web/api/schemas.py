@@ -174,12 +174,28 @@ class CardholderPublic(_FromDomain):
 class TokenRequest(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
-    name: str = Field("api", max_length=100)
+    name: str = Field("api", max_length=100, description="what the token is for")
+    days: int | None = Field(
+        None, ge=1, le=365, description="how long it lasts (default: the server's setting)"
+    )
 
 
 class TokenIssued(BaseModel):
     token: str
     token_type: str = "bearer"
+
+
+class ApiTokenOut(BaseModel):
+    """A token as its holder sees it: never its secret."""
+
+    id: int
+    user_email: str
+    name: str
+    state: str = Field(description="active, expired or revoked")
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None = Field(description="to the minute")
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
 
 
 class Me(BaseModel):

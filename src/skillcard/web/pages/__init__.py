@@ -16,6 +16,7 @@ from skillcard.web.pages import (
     mycard,
     outbox,
     passwords,
+    tokens,
 )
 
 # Included one by one by the app (see skillcard.web.api.ROUTERS for why), busiest first.
@@ -33,6 +34,7 @@ ROUTERS = (
     outbox.router,
     business.router,
     mycard.router,
+    tokens.router,
 )
 
 router = APIRouter(include_in_schema=False)

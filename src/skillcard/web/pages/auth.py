@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from skillcard.errors import NotAuthenticated
+from skillcard.errors import NotAuthenticated, RateLimited
 from skillcard.services import accounts
-from skillcard.web.deps import SESSION_COOKIE, OptionalPageSession, SettingsDep, Uows
+from skillcard.web.abuse import throttle_sign_in
+from skillcard.web.deps import (
+    SESSION_COOKIE,
+    AnonymousClient,
+    Limiter,
+    OptionalPageSession,
+    SettingsDep,
+    Uows,
+)
 from skillcard.web.pages.forms import check_csrf, safe_next
 from skillcard.web.pages.rendering import render
 
@@ -19,7 +28,13 @@ LOGIN_CSRF_COOKIE = "skillcard_login_csrf"
 
 
 def _login_page(
-    request: Request, *, next_url: str, email: str = "", error: str = "", status: int = 200
+    request: Request,
+    *,
+    next_url: str,
+    email: str = "",
+    error: str = "",
+    status: int = 200,
+    throttled: bool = False,
 ):
     # Before sign-in there is no session to hold a CSRF token: the form and a cookie carry the
     # same random value (double submit), so another site cannot sign a visitor in as itself.
@@ -31,6 +46,7 @@ def _login_page(
             "next": next_url,
             "email": email,
             "error": error,
+            "throttled": throttled,  # the message then says how to get back in
             "login_csrf": token,
         },
         status=status,
@@ -54,10 +70,12 @@ def login_form(request: Request, session: OptionalPageSession, next: str = "/"):
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     uows: Uows,
     settings: SettingsDep,
+    limiter: Limiter,
+    client: AnonymousClient,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
@@ -73,17 +91,31 @@ def login(
             error="Enter your e-mail address and your password",
         )
     try:
-        signed_in = accounts.sign_in(
-            uow=uows(), email=email, password=password, session_hours=settings.session_hours
+        signed_in = await throttle_sign_in(
+            request,
+            limiter,
+            client,
+            email,
+            partial(
+                accounts.sign_in,
+                uow=uows(),
+                email=email,
+                password=password,
+                session_hours=settings.session_hours,
+            ),
         )
-    except NotAuthenticated as error:
-        return _login_page(
+    except (NotAuthenticated, RateLimited) as error:
+        throttled = isinstance(error, RateLimited)
+        page = _login_page(
             request,
             next_url=safe_next(next),
             email=email,
             error=error.message[:1].upper() + error.message[1:],
-            status=401,
+            status=error.http_status,
+            throttled=throttled,
         )
+        page.headers.update(error.headers or {})
+        return page
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
