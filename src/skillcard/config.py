@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # Business Check: a bulk check's result file (names of card holders) is deleted this many
     # days after the check finished; `serve` purges daily, or `skillcard bulk-check purge`.
     bulk_result_days: int = Field(30, ge=1, le=3650)
+    # Trust hardening, status privacy and verification edges: the hub's public key (base64url
+    # SEC1, as `skillcard trust export` prints it) that `skillcard verify --bundle` pins when
+    # no --hub-key is given. Outside development a bundle is never checked against its own key.
+    hub_key: str = ""
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:
