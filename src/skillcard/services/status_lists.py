@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
+import secrets
 
 from skillcard.adapters.db.key_repositories import StoredStatusList
 from skillcard.adapters.signed_json import gzip_b64, sign_document
@@ -119,8 +119,7 @@ def rebuild_status_lists(
 
 
 def _random_below(entries: int) -> int:
-    # a power of two: 32 random bits masked are exactly uniform (os.urandom, as secrets does)
-    return int.from_bytes(os.urandom(4), "big") & (entries - 1)
+    return secrets.randbelow(entries)
 
 
 def published_status_list(uow: AbstractUnitOfWork, scheme_id: int, now: dt.datetime) -> dict:
