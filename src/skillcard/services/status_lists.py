@@ -124,13 +124,14 @@ def _random_below(entries: int) -> int:
 
 def published_status_list(uow: AbstractUnitOfWork, scheme_id: int, now: dt.datetime) -> dict:
     """The scheme's signed list as published, built or re-signed first when it must be (the
-    caller commits)."""
+    caller commits). A re-signing rebuilds it, so that entries past their ``until`` (old
+    credentials expired) stop being listed within half a ttl."""
     stored = uow.status_lists.get(scheme_id)
     if stored is None:
         stored = rebuild_status_list(uow, scheme_id, now)
     elif _needs_signing(uow, stored, now):
-        scheme = uow.schemes.get(scheme_id)
-        stored = _store(uow, scheme, stored.bits, stored.suspended, now, stored.ttl)
+        uow.status_lists.get(scheme_id, lock=True)  # a card changing meanwhile waits for this
+        stored = rebuild_status_list(uow, scheme_id, now, stored.ttl)
     return json.loads(stored.document)
 
 
