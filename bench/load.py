@@ -30,12 +30,22 @@ from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.domain.accounts import Principal
 from skillcard.domain.schemes import CardCategory, CardType, Scheme
 from skillcard.services.cards import show_card
-from skillcard.services.seed import CARD_COLUMNS, HOLDER_COLUMNS, SeedSummary, seed_registry
+from skillcard.services.seed import (
+    CARD_COLUMNS,
+    ENTRY_COLUMNS,
+    HOLDER_COLUMNS,
+    SeedSummary,
+    seed_registry,
+)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@/skillcard_bench?host=/var/run/postgresql"
 TODAY = dt.date(2026, 1, 15)  # fixed, so that every run makes the same rows
 SEED = 2026
-TABLES = (("cardholders", HOLDER_COLUMNS), ("cards", CARD_COLUMNS))
+TABLES = (
+    ("cardholders", HOLDER_COLUMNS),
+    ("cards", CARD_COLUMNS),
+    ("status_entries", ENTRY_COLUMNS),  # each card's random status list entry
+)
 
 
 def main() -> None:
@@ -148,7 +158,7 @@ def _bare_copy(engine: sa.Engine) -> float:
                 for table, columns in TABLES:
                     _export(cursor, table, columns, files[table])
                 # CASCADE only because users may refer to cardholders: it holds no rows here.
-                cursor.execute("TRUNCATE cards, cardholders CASCADE")
+                cursor.execute("TRUNCATE status_entries, cards, cardholders CASCADE")
             connection.commit()
             started = time.perf_counter()
             with connection.cursor() as cursor:

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     # and how many resets one client, or one address, may ask for in an hour.
     password_reset_minutes: int = Field(60, ge=5, le=1440)
     password_reset_rate_limit: int = Field(5, ge=1)
+    # Trust hardening, status privacy and verification edges: the hub's public key (base64url
+    # SEC1, as `skillcard trust export` prints it) that `skillcard verify --bundle` pins when
+    # no --hub-key is given. Outside development a bundle is never checked against its own key.
+    hub_key: str = ""
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:

@@ -108,13 +108,19 @@ def _texts(uow_factory, registry) -> dict[str, str]:
     import datetime as dt
     import zlib
 
+    import cbor2
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from skillcard.adapters import base45, cose
     from skillcard.domain.credentials import claims_from_map
     from skillcard.services.cards import scheme_for_number
     from skillcard.services.signing import current_signer
-    from skillcard.services.verification import PREFIX, cose_from_text, issue_credential
+    from skillcard.services.verification import (
+        PREFIX,
+        cose_from_text,
+        issue_credential,
+        text_from_cose,
+    )
 
     good = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])
     revoked = credentials.printed_credential(uow=uow_factory(), number=registry.cards["bob"])
@@ -127,6 +133,9 @@ def _texts(uow_factory, registry) -> dict[str, str]:
         uow.commit()
     today = dt.date.today()
     stranger = ec.generate_private_key(ec.SECP256R1())
+    s = int.from_bytes(message.signature[32:], "big")
+    high_s = message.signature[:32] + (cose.P256_ORDER - s).to_bytes(32, "big")  # its twin
+    parts = [message.protected, {}, message.payload]
     swap = dataclasses.replace
     return {
         "good": good,
@@ -151,6 +160,8 @@ def _texts(uow_factory, registry) -> dict[str, str]:
         "base45": "SC1:" + "~~~~",
         "cut": good[:60],
         "cbor": PREFIX + base45.encode(bytes([0xD2, 0x84, 0x40, 0xA0, 0x1B] + [0xFF] * 8)),
+        "high_s": text_from_cose(cbor2.dumps(cbor2.CBORTag(18, [*parts, high_s]))),
+        "untagged": text_from_cose(cbor2.dumps([*parts, message.signature])),
     }
 
 
@@ -194,6 +205,7 @@ def test_offline_verification_in_the_browser_matches_the_python_verifier(
     assert fresh["good"] == "valid" and fresh["soon"] == "valid"
     assert {fresh[n] for n in ("bomb", "prefix", "base45", "cut", "cbor")} == {"malformed"}
     assert (fresh["altered"], fresh["stranger"]) == ("bad_signature", "unknown_issuer")
+    assert (fresh["high_s"], fresh["untagged"]) == ("bad_signature", "malformed")
     assert (fresh["expired"], fresh["future"]) == ("expired", "not_yet_valid")
     # a trust list altered after signing is refused
     forged = json.loads(json.dumps(document))

@@ -41,7 +41,7 @@ def stored_state(uow_factory, registry, key: str) -> ListedState:
     with uow_factory() as uow:
         scheme, number = cards.scheme_for_number(uow, registry.cards[key])
         document = status_lists.published_status_list(uow, scheme.id, NOW)
-    index = int(number[len(scheme.number_prefix) : -1])
+        index = uow.status_lists.current_entry(uow.cards.by_number(scheme.id, number).id)
     bits = gzip.decompress(base64.b64decode(document["bits"]))
     plane = gzip.decompress(base64.b64decode(document["suspended"]))
     mask = 0x80 >> (index & 7)

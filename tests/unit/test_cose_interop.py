@@ -15,7 +15,7 @@ from pycose.keys import EC2Key
 from pycose.keys.curves import P256
 from pycose.messages import Sign1Message
 
-from skillcard.adapters import keys
+from skillcard.adapters import cose, keys
 from skillcard.domain.credentials import claims_to_map
 from skillcard.services.verification import (
     cose_from_text,
@@ -65,6 +65,14 @@ def test_skillcard_verifies_a_credential_signed_by_pycose():
         payload=cbor2.dumps(claims_to_map(card)),
     )
     message.key = signing_key
-    result = verify(text_from_cose(message.encode()), world.bundle, NOW)
+    # pycose leaves half its signatures in high-S form, which skillcard refuses (one valid
+    # form per signature); the low-S twin of the same signature is what an issuer must send.
+    encoded = cbor2.loads(message.encode())
+    assert encoded.tag == 18
+    protected, unprotected, payload, signature = encoded.value
+    s = int.from_bytes(signature[32:], "big")
+    low_s = min(s, cose.P256_ORDER - s).to_bytes(32, "big")
+    tagged = cbor2.CBORTag(18, [protected, unprotected, payload, signature[:32] + low_s])
+    result = verify(text_from_cose(cbor2.dumps(tagged)), world.bundle, NOW)
     assert result.valid, result.reasons
     assert result.claims == card

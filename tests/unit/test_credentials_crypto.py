@@ -105,16 +105,17 @@ def test_signatures_are_raw_r_and_s_not_der(signing_key):
 @pytest.mark.parametrize(
     ("data", "why"),
     [
-        (b"", "array of four"),
+        (b"", "tagged"),
         (b"\xd2", "array of four"),
-        (b"\xd3\x84", "array of four"),
-        (b"\x84\x40", "unprotected header"),
-        (b"\x84\x40\xa0", "payload"),
-        (b"\x84\x40\xa0\x40\x58", "signature"),
-        (b"\x84\x40\xa0\x40\x58\x40" + bytes(63), "past the end"),
-        (b"\x84\x40\xa0\x40\x58\x40" + bytes(64), "ES256"),
-        (b"\x84\x5f\x40\xff\xa0\x40\x40", "not a byte string"),  # indefinite length
-        (b"\x84\x40\x80\x40\x40", "not a map"),
+        (b"\xd3\x84", "tagged"),
+        (b"\x84\x40\xa0\x40\x58\x40" + bytes(64), "tagged"),  # untagged: not as we write it
+        (b"\xd2\x84\x40", "unprotected header"),
+        (b"\xd2\x84\x40\xa0", "payload"),
+        (b"\xd2\x84\x40\xa0\x40\x58", "signature"),
+        (b"\xd2\x84\x40\xa0\x40\x58\x40" + bytes(63), "past the end"),
+        (b"\xd2\x84\x40\xa0\x40\x58\x40" + bytes(64), "ES256"),
+        (b"\xd2\x84\x5f\x40\xff\xa0\x40\x40", "not a byte string"),  # indefinite length
+        (b"\xd2\x84\x40\x80\x40\x40", "not a map"),
         (bytes(20_000), "too long"),
     ],
 )
@@ -126,13 +127,14 @@ def test_cose_decoding_refuses_what_is_out_of_shape(data, why):
 
 def test_a_kid_in_the_unprotected_header_is_accepted(signing_key):
     protected = cbor2.dumps({1: -7})
-    message = cbor2.dumps([protected, {4: b"kid-2"}, b"p", bytes(64)])
+    message = cbor2.dumps(cbor2.CBORTag(18, [protected, {4: b"kid-2"}, b"p", bytes(64)]))
     assert cose.decode(message).kid == b"kid-2"
 
 
 def test_headers_with_other_labels_are_read_strictly(signing_key):
     protected = cbor2.dumps({1: -7, 3: "application/cbor", 4: b"kid-3", "x": [1, {2: b""}]})
-    assert cose.decode(cbor2.dumps([protected, {}, b"p", bytes(64)])).kid == b"kid-3"
+    message = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, b"p", bytes(64)]))
+    assert cose.decode(message).kid == b"kid-3"
 
 
 @pytest.mark.parametrize(
@@ -152,7 +154,7 @@ def test_headers_with_other_labels_are_read_strictly(signing_key):
     ],
 )
 def test_a_header_with_anything_unexpected_is_refused_cheaply(header, why):
-    message = cbor2.dumps([header, {}, b"p", bytes(64)])
+    message = cbor2.dumps(cbor2.CBORTag(18, [header, {}, b"p", bytes(64)]))
     with pytest.raises(CoseError, match=why):
         cose.decode(message)
 
@@ -173,7 +175,8 @@ def test_decoding_random_bytes_raises_only_cose_errors(data):
 
 @given(cbor_values, cbor_values)
 def test_decoding_random_headers_raises_only_cose_errors(protected, unprotected):
-    message = cbor2.dumps([cbor2.dumps(protected), unprotected, b"p", bytes(64)])
+    parts = [cbor2.dumps(protected), unprotected, b"p", bytes(64)]
+    message = cbor2.dumps(cbor2.CBORTag(18, parts))
     with contextlib.suppress(CoseError):
         cose.decode(message)
 

@@ -164,11 +164,14 @@ def test_the_payload_is_deflated_only_when_that_makes_it_smaller(world):
     assert text_from_cose(message, compress=False) == PREFIX + base45.encode(message)
 
 
-def test_untagged_messages_and_surrounding_whitespace_are_accepted(world):
+def test_surrounding_whitespace_is_accepted_but_not_an_untagged_message(world):
+    # Only the tagged form the issuer writes (tests/security/test_verification_edges.py).
     payload = cose.dumps(claims_to_map(dataclasses.replace(realistic_claims(), signed=NOW)))
+    tagged = cose.sign(payload, world.signing_key, world.kid)
     untagged = cose.sign(payload, world.signing_key, world.kid, tag=False)
     assert untagged[0] == 0x84
-    assert verify(f"  {text_from_cose(untagged)}\n", world.bundle, NOW).valid
+    assert verify(f"  {text_from_cose(tagged)}\n", world.bundle, NOW).valid
+    assert verify(text_from_cose(untagged), world.bundle, NOW).outcome is Outcome.MALFORMED
 
 
 def test_every_key_with_the_key_id_is_tried(world):

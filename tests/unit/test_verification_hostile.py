@@ -58,14 +58,18 @@ def altered_payload(text: str) -> str:
 def flipped_signature(text: str) -> str:
     message = cose.decode(cose_from_text(text))
     signature = bytes([message.signature[0] ^ 1]) + message.signature[1:]
-    return text_from_cose(cbor2.dumps([message.protected, {}, message.payload, signature]))
+    return text_from_cose(tagged([message.protected, {}, message.payload, signature]))
 
 
 def with_kid(text: str, kid: bytes) -> str:
     """The same signed bytes, with the key id in the unprotected header instead."""
     message = cose.decode(cose_from_text(text))
     protected = cbor2.dumps({1: -7})
-    return text_from_cose(cbor2.dumps([protected, {4: kid}, message.payload, message.signature]))
+    return text_from_cose(tagged([protected, {4: kid}, message.payload, message.signature]))
+
+
+def tagged(parts: list) -> bytes:
+    return cbor2.dumps(cbor2.CBORTag(18, parts))  # COSE_Sign1 as the issuer writes it
 
 
 def signed_by_outsider(text: str) -> str:

@@ -5,8 +5,11 @@
 The signature covers the Sig_structure ``["Signature1", protected, h'', payload]``; ES256
 signatures are the raw 64 bytes r || s (RFC 9053), not the DER that cryptography speaks.
 
-Writing always tags the message (tag 18); reading accepts it tagged or not, and a non-empty
-unprotected map (its ``kid`` is used when the protected header has none, as some encoders do).
+Only the form the issuer writes is read: the message tagged 18 (an untagged array is refused
+as malformed, so no second encoding of one card circulates), a non-empty unprotected map
+allowed (its ``kid`` is used when the protected header has none, as some encoders do).
+Signatures are low-S only: ECDSA's (r, s) and (r, n - s) both verify, so the issuer writes the
+one with s <= n/2 and a checker refuses the other, so a valid signature has exactly one form.
 Everything else out of shape is refused with :class:`CoseError`. The message and its headers
 are parsed by hand, strictly, before the signature is checked; the general decoder (cbor2) sees
 only the claims, and only once a trusted key has signed them.
@@ -32,6 +35,8 @@ MAX_MESSAGE_BYTES = 16_384
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 _SIG1_CONTEXT = b"\x84\x6aSignature1"  # array(4), text(10) "Signature1"
 _ES256_PROTECTED = b"\xa2\x01\x26\x04"  # {1: -7, 4: ...} as we write it
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_HALF_ORDER = (P256_ORDER // 2).to_bytes(32, "big")  # the largest low s, as r || s holds it
 
 
 class Sign1(NamedTuple):
@@ -44,12 +49,12 @@ class Sign1(NamedTuple):
 def sign(
     payload: bytes, private_key: ec.EllipticCurvePrivateKey, kid: str, *, tag: bool = True
 ) -> bytes:
-    """A COSE_Sign1 message over ``payload``, signed with ES256 (tagged 18 unless ``tag``
-    is False); the key id goes in the protected header as its UTF-8 bytes."""
+    """A COSE_Sign1 message over ``payload``, signed with ES256 in low-S form (tagged 18
+    unless ``tag`` is False, which only tests use: it is refused when read); the key id goes
+    in the protected header as its UTF-8 bytes."""
     protected = cbor2.dumps({ALG: ES256, KID: kid.encode()})
     der = private_key.sign(sig_structure(protected, payload), _ECDSA_SHA256)
-    r, s = decode_dss_signature(der)
-    message = [protected, {}, payload, r.to_bytes(32, "big") + s.to_bytes(32, "big")]
+    message = [protected, {}, payload, raw_low_s(der)]
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, message) if tag else message)
 
 
@@ -57,10 +62,11 @@ def decode(data: bytes) -> Sign1:
     """The parts of a COSE_Sign1 message; anything out of shape raises CoseError."""
     if len(data) > MAX_MESSAGE_BYTES:
         raise CoseError("the signed message is too long")
-    pos = 1 if data[:1] == b"\xd2" else 0
-    if data[pos : pos + 1] != b"\x84":
+    if data[:1] != b"\xd2":
+        raise CoseError("not a tagged COSE_Sign1 message (CBOR tag 18)")
+    if data[1:2] != b"\x84":
         raise CoseError("not a COSE_Sign1 message (an array of four)")
-    protected, pos = _bstr(data, pos + 1, "protected header")
+    protected, pos = _bstr(data, 2, "protected header")
     if data[pos : pos + 1] == b"\xa0":
         unprotected, pos = {}, pos + 1
     else:
@@ -80,7 +86,10 @@ def decode(data: bytes) -> Sign1:
 
 
 def verify_signature(message: Sign1, public_key: ec.EllipticCurvePublicKey) -> bool:
-    """True if ``public_key`` made the message's signature."""
+    """True if ``public_key`` made the message's signature, in its low-S form (the high-S
+    twin of a good signature is refused: see the module's notes)."""
+    if not is_low_s(message.signature):
+        return False
     try:
         public_key.verify(
             der_signature(message.signature),
@@ -116,6 +125,19 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
     """The bytes an ES256 signature covers: ["Signature1", protected, h'', payload]."""
     return b"".join((_SIG1_CONTEXT, _bstr_head(len(protected)), protected, b"\x40",
                      _bstr_head(len(payload)), payload))  # fmt: skip
+
+
+def raw_low_s(der: bytes) -> bytes:
+    """A DER ECDSA signature as the raw r || s of ES256, in low-S form."""
+    r, s = decode_dss_signature(der)
+    if s > P256_ORDER // 2:  # cryptography (OpenSSL) does not normalise: half come out high
+        s = P256_ORDER - s
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def is_low_s(signature: bytes) -> bool:
+    """True if the raw r || s has s <= n/2 (big-endian bytes of one length compare as ints)."""
+    return signature[32:] <= _HALF_ORDER
 
 
 def der_signature(signature: bytes) -> bytes:

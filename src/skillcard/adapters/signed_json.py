@@ -7,7 +7,8 @@ language reproduces from the parsed object. The signature is the raw 64 bytes r 
 unpadded base64url, as in JWS (RFC 7515); the signing key is named by the document's ``kid``.
 
 Signatures are deterministic (RFC 6979), so the same content always gives the same bytes:
-published documents keep their ETag until something in them changes.
+published documents keep their ETag until something in them changes. They are low-S, as the
+credentials' are (see :mod:`skillcard.adapters.cose`): the high-S twin is refused.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ import zlib
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from skillcard.adapters.cose import der_signature
+from skillcard.adapters.cose import der_signature, is_low_s, raw_low_s
 from skillcard.errors import InvalidInput
 
 _ES256 = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
@@ -42,8 +42,8 @@ def canonical(document: dict) -> bytes:
 
 def sign_document(document: dict, private_key: ec.EllipticCurvePrivateKey) -> dict:
     """``document`` with its ``signature`` member set (its ``kid`` must already be there)."""
-    r, s = decode_dss_signature(private_key.sign(canonical(document), _ES256))
-    return {**document, "signature": b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))}
+    raw = raw_low_s(private_key.sign(canonical(document), _ES256))
+    return {**document, "signature": b64(raw)}
 
 
 def signature_ok(document: dict, public_key: ec.EllipticCurvePublicKey) -> bool:
@@ -51,7 +51,7 @@ def signature_ok(document: dict, public_key: ec.EllipticCurvePublicKey) -> bool:
         raw = unb64(document["signature"])
     except (KeyError, TypeError, ValueError):
         return False
-    if len(raw) != 64:
+    if len(raw) != 64 or not is_low_s(raw):
         return False
     try:
         public_key.verify(der_signature(raw), canonical(document), _ES256_VERIFY)

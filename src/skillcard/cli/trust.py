@@ -1,4 +1,4 @@
-"""``skillcard trust``: write the verifier bundle for offline checks."""
+"""``skillcard trust``: write the verifier bundle for offline checks; rebuild the status lists."""
 
 from __future__ import annotations
 
@@ -26,3 +26,22 @@ def export(
         f"Wrote {out}: {len(bundle['trust_list']['keys'])} keys, "
         f"{len(bundle['status_lists'])} status lists. Hub key to pin: {hub['public_key']}"
     )
+
+
+@app.command("rebuild-status")
+def rebuild_status(
+    scheme: Annotated[
+        list[str] | None, typer.Option("--scheme", help="Only this scheme (repeatable)")
+    ] = None,
+) -> None:
+    """Rebuild and re-sign the status lists from the cards, after cards changed in bulk."""
+    from skillcard.services.audit import utcnow
+    from skillcard.services.registry import scheme_named
+    from skillcard.services.status_lists import rebuild_status_lists
+
+    ids = None
+    if scheme:
+        with uow() as reading:
+            ids = [scheme_named(reading, code).id for code in scheme]
+    count = rebuild_status_lists(uow=uow(), scheme_ids=ids, now=utcnow())
+    console.print(f"Rebuilt and signed {count} status lists.")

@@ -7,8 +7,10 @@ Bad input (2) is what stops a check from being made: an image with no QR code in
 unreadable file, a damaged or wrongly signed bundle, neither or both of --qr and --text.
 
 Without --bundle the local database's keys and status lists are used; with it, the bundle's
-signatures are checked first, against --hub-key when given (the trust root to pin), else the
-hub key the bundle carries.
+signatures are checked first, against the pinned hub key: --hub-key, else the setting
+SKILLCARD_HUB_KEY. A bundle's own key proves only that it is whole, not who made it, so with
+no pin the command refuses outside development (exit 2, saying how to pin) and, in
+development, trusts the bundle's key with a loud warning on stderr.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import typer
 from rich.table import Table
 
 from skillcard.adapters.qr import read_qr
-from skillcard.cli.common import console, print_json, uow
+from skillcard.cli.common import console, err_console, print_json, uow
+from skillcard.config import get_settings
 from skillcard.errors import InvalidInput
 from skillcard.services import credentials, trust
 from skillcard.services.audit import utcnow
@@ -74,8 +77,22 @@ def _read(path: Path) -> bytes:
         raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
 
 
+PIN_HOW = (
+    "pin the hub's key with --hub-key KEY or SKILLCARD_HUB_KEY (the key `skillcard trust "
+    "export` prints, got from the hub by a route you trust)"
+)
+
+
 def _pinned(hub_key: str | None) -> bytes | None:
+    settings = get_settings()
+    hub_key = hub_key or settings.hub_key
     if not hub_key:
+        if not settings.is_development:
+            raise InvalidInput(f"a bundle is not checked against its own key: {PIN_HOW}")
+        err_console.print(
+            "[bold yellow]WARNING: no pinned hub key: trusting the key inside this bundle, "
+            f"so anyone could have made it.[/] To check who made it, {PIN_HOW}."
+        )
         return None
     try:
         return base64.urlsafe_b64decode(hub_key + "=" * (-len(hub_key) % 4))

@@ -93,19 +93,11 @@ class CardNumberFormat:
         return number
 
 
-# --- a card's entry in its scheme's status list ---------------------------------------------
-
-MIN_STATUS_LIST_ENTRIES = 131_072  # the same floor as domain.trust.MIN_STATUS_ENTRIES
+# --- the entry of credentials printed before migration 0018 -------------------------------
 
 
-def status_index(number: str, prefix: str) -> int:
-    """A card's entry in its scheme's status list: its serial, the digits between the prefix
-    and the check digit. Serials are never reused, so an entry belongs to one card for good."""
+def legacy_status_index(number: str, prefix: str) -> int:
+    """The entry a credential printed before migration 0018 carries: the card's serial, the
+    digits between the prefix and the check digit. Entries are now drawn at random
+    (:mod:`skillcard.domain.status_indexes`); this one stays the card's until it expires."""
     return int(number[len(prefix) : -1])
-
-
-def status_list_entries(highest_serial: int) -> int:
-    """How many entries a scheme's list holds: room for every serial given so far (a multiple
-    of 8, whole bytes), and never fewer than the floor that hides which card is checked."""
-    needed = (highest_serial + 1 + 7) // 8 * 8
-    return max(MIN_STATUS_LIST_ENTRIES, needed)

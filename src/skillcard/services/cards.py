@@ -173,6 +173,7 @@ def issue_card(
             occupation_id=occupation_id,
         )
         uow.cards.add(card)
+        status_lists.allocate_entry(uow, card, now)  # at random, never its serial
         record(
             uow,
             who,
@@ -211,6 +212,7 @@ def _change(
         after = _standing(card)
         if successor is not None:
             uow.cards.add(successor)
+            status_lists.allocate_entry(uow, successor, now)
             after["replaced_by"] = successor.number
         reason = card.status_reason if action != "replace" else reason
         record(
@@ -281,10 +283,13 @@ def renew_card(
     scheme_code: str | None = None,
     now: dt.datetime | None = None,
 ) -> CardView:
-    day = (now or utcnow()).date()
+    now = now or utcnow()
 
     def renew(card: Card) -> None:
-        card.renew(card_type=uow.card_types.get(card.card_type_id), today=day)
+        old_expiry = card.expires_on
+        card.renew(card_type=uow.card_types.get(card.card_type_id), today=now.date())
+        # A reissued card gets a new entry; its old credentials' entry lasts as long as they.
+        status_lists.reissue_entry(uow, card, old_expiry, now)
 
     return _change(uow, who, number, scheme_code, "renew", renew, "", now)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from skillcard.domain.card_numbers import status_index
 from skillcard.domain.cards import Card, CardStatus
 from skillcard.domain.credentials import CardClaims, VerificationResult
 from skillcard.domain.trust import StatusList, TrustedKey
@@ -22,7 +21,7 @@ from skillcard.errors import Conflict, NotFound
 from skillcard.services.audit import utcnow
 from skillcard.services.cards import scheme_for_number
 from skillcard.services.signing import current_signer, ensure_keys
-from skillcard.services.status_lists import published_status_list
+from skillcard.services.status_lists import card_entry, published_status_list
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 from skillcard.services.verification import VerifierBundle, issue_credential, verify
 
@@ -75,7 +74,7 @@ def printed_claims_for(
         portrait_sha256=None,
         issued=card.issued_on,
         expires=card.expires_on,
-        status_index=status_index(card.number, prefix),
+        status_index=card_entry(uow, card, now),
         signed=now,
     )
 

@@ -3,7 +3,8 @@
 ``seed_registry`` fills the schemes and card types already in the database with people who do
 not exist (names from :mod:`skillcard.domain.synthetic_names`) and their cards. The same card
 count, scheme count, seed, day and starting database give the same rows, so a benchmark or a
-failing test can be run again exactly.
+failing test can be run again exactly; all but the cards' status list entries, which are drawn
+at random like every card's (:mod:`skillcard.domain.status_indexes`), in bulk per scheme.
 
 The shape is a registry on a typical day: the lead scheme (ECS) holds about 8.3% of the cards
 and the rest taper gently; about 5% of people hold a second card in another scheme; about 10%
@@ -11,13 +12,15 @@ of cards have expired, 8% expire within 90 days, 1% are suspended and 0.5% revok
 
 Rows are made and written in batches straight to the database (COPY on PostgreSQL), never as
 domain objects, so 2.1 million cards take little memory. The whole run is one transaction with
-its audit event: it is loaded completely or not at all.
+its audit event: it is loaded completely or not at all. The schemes' status lists already built
+are rebuilt and signed again in it, so that they mark the new suspended and revoked cards.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import random
 import time
 from collections.abc import Callable
@@ -32,9 +35,12 @@ from skillcard.domain.card_numbers import CardNumberFormat, luhn_check_digit
 from skillcard.domain.cards import EXPIRING_SOON_DAYS, CardStatus, add_months
 from skillcard.domain.names import surname_key
 from skillcard.domain.schemes import Scheme
+from skillcard.domain.status_indexes import IndexSpace
 from skillcard.domain.synthetic_names import MIDDLE_NAME_SHARE, POOLS, WOMEN_SHARE
+from skillcard.domain.trust import MIN_STATUS_ENTRIES
 from skillcard.errors import InvalidInput
-from skillcard.services.audit import record
+from skillcard.services.audit import record, utcnow
+from skillcard.services.status_lists import rebuild_status_list
 
 LEAD_SCHEME = "ECS"
 LEAD_SCHEME_SHARE = 175_000 / 2_100_000
@@ -52,6 +58,7 @@ CARD_COLUMNS = (
     "id", "scheme_id", "card_type_id", "cardholder_id", "number",
     "issued_on", "expires_on", "status", "status_reason",
 )  # fmt: skip
+ENTRY_COLUMNS = ("scheme_id", "status_index", "card_id")
 
 SUSPENSION_REASONS = (
     "card reported as used by someone else: suspended while it is investigated",
@@ -105,17 +112,22 @@ def seed_registry(
         first_serials = [uow.schemes.next_serial(s.id, 0) for s, _types in chosen]
         # The writer shares the unit of work's connection, so the rows, the serials and the
         # audit event commit (or roll back) together.
+        spaces = _index_spaces(uow, chosen, cards)
         writer = bulk_writer(uow.session.connection())
-        writer.lock_for_append("cardholders", "cards")
+        writer.lock_for_append("cardholders", "cards", "status_entries")
         maker = _RowMaker(
-            chosen, seed=seed, today=today, first_serials=first_serials,
+            chosen, seed=seed, today=today, first_serials=first_serials, spaces=spaces,
             shape=_holders_for(cards, len(chosen)),
             first_holder_id=writer.max_id("cardholders") + 1,
             first_card_id=writer.max_id("cards") + 1,
         )  # fmt: skip
         _write(writer, maker, batch_size, progress)
-        for (scheme, _types), used in zip(chosen, maker.used, strict=True):
+        now = utcnow()
+        for (scheme, _types), used, space in zip(chosen, maker.used, spaces, strict=True):
             uow.schemes.next_serial(scheme.id, used)  # later cards continue after these
+            uow.status_lists.save_space(scheme.id, space.entries, len(space.taken))
+            if used and uow.status_lists.get(scheme.id, lock=True) is not None:
+                rebuild_status_list(uow, scheme.id, now)  # a signed list must show these cards
         writer.fix_id_sequence("cardholders")
         writer.fix_id_sequence("cards")
         summary = maker.summary(chosen)
@@ -124,14 +136,30 @@ def seed_registry(
     return dataclasses.replace(summary, seconds=round(time.perf_counter() - started, 3))
 
 
+def _index_spaces(uow, chosen, cards: int) -> list[IndexSpace]:
+    """Each scheme's status list entries, locked (see allocate_entry) and sized up front for
+    the cards it is likely to get, so that theirs are drawn over the whole of the list."""
+    spaces = []
+    for (scheme, _types), weight in zip(chosen, scheme_weights(len(chosen)), strict=True):
+        entries, _allocated = uow.status_lists.space(scheme.id, lock=True) or (
+            MIN_STATUS_ENTRIES,
+            0,
+        )
+        space = IndexSpace(entries, uow.status_lists.taken(scheme.id), os.urandom)
+        space.reserve(round(cards * (1 + SECOND_CARD_SHARE) * weight))
+        spaces.append(space)
+    return spaces
+
+
 def _write(writer, maker: _RowMaker, batch_size: int, progress) -> None:
     holders = maker.holders_total
     batches = (maker.batch(n, min(batch_size, holders - n)) for n in range(0, holders, batch_size))
     with MadeAhead(batches) as ahead:
         written = 0
-        for holder_rows, card_rows in ahead:
+        for holder_rows, card_rows, entry_rows in ahead:
             writer.append("cardholders", HOLDER_COLUMNS, holder_rows)
             writer.append("cards", CARD_COLUMNS, card_rows)
+            writer.append("status_entries", ENTRY_COLUMNS, entry_rows)
             written += len(card_rows)
             if progress is not None:
                 progress(written)
@@ -235,7 +263,7 @@ class _RowMaker:
     """Makes holder and card rows as tuples; keeps the counts the summary reports."""
 
     def __init__(
-        self, chosen, *, seed, today, first_serials, shape, first_holder_id, first_card_id
+        self, chosen, *, seed, today, first_serials, spaces, shape, first_holder_id, first_card_id
     ):
         # Seeded with the first id too, so a second run into the same database makes new people.
         self.rng = random.Random(f"skillcard-seed:{seed}:{first_holder_id}")
@@ -247,6 +275,8 @@ class _RowMaker:
         self.pools = [_pool_tables(pool) for pool in POOLS]
         dates: dict[int, tuple] = {}
         self.schemes = []
+        self.spaces = spaces
+        self.entry_rows: list[tuple] = []
         for scheme, card_types in chosen:
             types = []
             for ct in card_types:
@@ -285,7 +315,8 @@ class _RowMaker:
                 oldest = max(oldest, self._card(card_rows, holder_id, other))
             holder_rows.append(self._holder(holder_id, oldest))
         self.holders += count
-        return holder_rows, card_rows
+        entry_rows, self.entry_rows = self.entry_rows, []
+        return holder_rows, card_rows, entry_rows
 
     def _holder(self, holder_id: int, oldest_card_days: int) -> tuple:
         rng = self.rng
@@ -340,6 +371,7 @@ class _RowMaker:
             (card_id, scheme_id, card_type_id, holder_id, number_for(serial),
              issued, expires, status, reason)
         )  # fmt: skip
+        self.entry_rows.append((scheme_id, self.spaces[scheme_index].draw(), card_id))
         return days_ago
 
     def summary(self, chosen) -> SeedSummary:

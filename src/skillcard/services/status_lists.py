@@ -1,7 +1,10 @@
 """Status lists: one per scheme, signed with the scheme's current key, changed in the same
 transaction as the card whose entry changes.
 
-A card's entry is its serial (:func:`skillcard.domain.card_numbers.status_index`). A list has
+A card's entry is drawn at random among the list's unused ones when the card is issued, and
+again when it is renewed (:mod:`skillcard.domain.status_indexes`); its old entry stays listed
+until the old credential's expiry. Cards printed before migration 0018 carry their serial as
+their entry: that entry stays theirs, listed until the card's expiry then. A list has
 two bit-planes of the same length (see :class:`skillcard.domain.trust.StatusList`): ``bits``,
 1 for a revoked, replaced or suspended card, and ``suspended``, 1 where it is only suspended.
 
@@ -20,29 +23,64 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 
 from skillcard.adapters.db.key_repositories import StoredStatusList
 from skillcard.adapters.signed_json import gzip_b64, sign_document
-from skillcard.domain.card_numbers import status_index, status_list_entries
 from skillcard.domain.cards import Card, CardStatus
-from skillcard.domain.trust import DEFAULT_STATUS_TTL, listed_state, set_entry
+from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, entries_for
+from skillcard.domain.trust import DEFAULT_STATUS_TTL, MIN_STATUS_ENTRIES, listed_state, set_entry
+from skillcard.errors import Conflict
 from skillcard.services.signing import current_signer
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
-MAX_ENTRIES = 2**24  # 2 MiB a plane: far beyond any scheme's 8-digit numbers
+MAX_ENTRIES = MAX_STATUS_ENTRIES
+_DRAWS = 64  # a list is at most half full: 64 taken draws in a row happen 1 time in 2**64
+
+
+def allocate_entry(uow: AbstractUnitOfWork, card: Card, now: dt.datetime) -> int:
+    """Give ``card`` (just added) its current entry, drawn at random among the unused ones;
+    the list doubles first if it would be more than half full (caller commits)."""
+    space = uow.status_lists.space(card.scheme_id, lock=True)  # one drawer per scheme at a time
+    entries, allocated = space or (MIN_STATUS_ENTRIES, 0)
+    grown = entries_for(allocated + 1, entries)
+    for _ in range(_DRAWS):
+        index = _random_below(grown)
+        if uow.status_lists.is_taken(card.scheme_id, index):
+            continue
+        if uow.status_lists.add_entry(card, index):
+            break
+    else:
+        raise Conflict("no free entry was found in the status list: try again")
+    uow.status_lists.save_space(card.scheme_id, grown, allocated + 1)
+    if grown != entries and uow.status_lists.get(card.scheme_id) is not None:
+        rebuild_status_list(uow, card.scheme_id, now)  # the published list must cover it
+    return index
+
+
+def reissue_entry(uow: AbstractUnitOfWork, card: Card, old_expiry: dt.date, now: dt.datetime):
+    """A renewed card's new entry; the old one stays listed until the old credential, which
+    carries it, expires."""
+    uow.status_lists.retire_entry(card.id, old_expiry)
+    return allocate_entry(uow, card, now)
+
+
+def card_entry(uow: AbstractUnitOfWork, card: Card, now: dt.datetime) -> int:
+    """The entry a credential of ``card`` carries (one is drawn if it has none yet)."""
+    index = uow.status_lists.current_entry(card.id)
+    return allocate_entry(uow, card, now) if index is None else index
 
 
 def rebuild_status_list(
     uow: AbstractUnitOfWork, scheme_id: int, now: dt.datetime, ttl: int = DEFAULT_STATUS_TTL
 ) -> StoredStatusList:
-    """Build the scheme's list afresh from the cards table and sign it (caller commits)."""
+    """Build the scheme's list afresh from the cards and their entries, and sign it (caller
+    commits)."""
     scheme = uow.schemes.get(scheme_id)
-    highest = uow.status_lists.highest_number(scheme_id)
-    serial = status_index(highest, scheme.number_prefix) if highest else 0
-    size = status_list_entries(serial) // 8
+    size = (uow.status_lists.space(scheme_id) or (MIN_STATUS_ENTRIES, 0))[0] // 8
     bits, plane = bytearray(size), bytearray(size)
-    for number, status in uow.status_lists.listed_cards(scheme_id):
-        _set(bits, plane, status_index(number, scheme.number_prefix), CardStatus(status))
+    for index, status in uow.status_lists.listed_entries(scheme_id, now.date()):
+        _set(bits, plane, index, CardStatus(status))
     return _store(uow, scheme, bytes(bits), bytes(plane), now, ttl)
 
 
@@ -53,26 +91,47 @@ def card_changed(
     and re-sign the list, in the caller's transaction."""
     stored = uow.status_lists.get(card.scheme_id, lock=True)
     scheme = uow.schemes.get(card.scheme_id)
-    changed = [card, *([successor] if successor is not None else [])]
-    indices = [status_index(c.number, scheme.number_prefix) for c in changed]
-    if stored is None or max(indices) >= len(stored.bits) * 8:
+    changed = [c for c in (card, successor) if c is not None]
+    entries = uow.status_lists.entries_of(changed, now.date())
+    size = (uow.status_lists.space(card.scheme_id) or (MIN_STATUS_ENTRIES, 0))[0]
+    if stored is None or len(stored.bits) * 8 < size:
         rebuild_status_list(uow, card.scheme_id, now)  # none yet, or it must grow
         return
     bits, plane = bytearray(stored.bits), bytearray(stored.suspended)
-    for one, index in zip(changed, indices, strict=True):
-        _set(bits, plane, index, CardStatus(one.status))
+    status = {c.id: c.status for c in changed}
+    for card_id, index in entries:
+        _set(bits, plane, index, CardStatus(status[card_id]))
     _store(uow, scheme, bytes(bits), bytes(plane), now, stored.ttl)
+
+
+def rebuild_status_lists(
+    *, uow: AbstractUnitOfWork, scheme_ids: list[int] | None = None, now: dt.datetime
+) -> int:
+    """Rebuild and re-sign the stored lists of ``scheme_ids`` (None: every scheme that has
+    one), after cards changed in bulk; how many (opens and commits its own transaction)."""
+    with uow:
+        wanted = [s.id for s in uow.schemes.list()] if scheme_ids is None else scheme_ids
+        built = [i for i in wanted if uow.status_lists.get(i, lock=True) is not None]
+        for scheme_id in built:
+            rebuild_status_list(uow, scheme_id, now)
+        uow.commit()
+    return len(built)
+
+
+def _random_below(entries: int) -> int:
+    return secrets.randbelow(entries)
 
 
 def published_status_list(uow: AbstractUnitOfWork, scheme_id: int, now: dt.datetime) -> dict:
     """The scheme's signed list as published, built or re-signed first when it must be (the
-    caller commits)."""
+    caller commits). A re-signing rebuilds it, so that entries past their ``until`` (old
+    credentials expired) stop being listed within half a ttl."""
     stored = uow.status_lists.get(scheme_id)
     if stored is None:
         stored = rebuild_status_list(uow, scheme_id, now)
     elif _needs_signing(uow, stored, now):
-        scheme = uow.schemes.get(scheme_id)
-        stored = _store(uow, scheme, stored.bits, stored.suspended, now, stored.ttl)
+        uow.status_lists.get(scheme_id, lock=True)  # a card changing meanwhile waits for this
+        stored = rebuild_status_list(uow, scheme_id, now, stored.ttl)
     return json.loads(stored.document)
 
 

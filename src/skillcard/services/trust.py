@@ -19,7 +19,8 @@ Trust root: the hub's public key. The bundle carries it (in ``trust_list.hub``),
 inside a document cannot vouch for that document: it only proves the bundle is whole. A checker
 should pin the hub key it got by another route (a copy shipped with the app, or the operator's
 published fingerprint) and pass it as ``pinned_hub_key``; then a bundle signed by any other key
-is refused. Without a pin, :func:`bundle_from_json` trusts the embedded key (trust on first use).
+is refused. Without a pin, :func:`bundle_from_json` trusts the embedded key (trust on first use),
+which ``skillcard verify`` allows only in development, with a warning.
 """
 
 from __future__ import annotations

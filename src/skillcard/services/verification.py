@@ -6,8 +6,9 @@ The pipeline is the EU Digital COVID Certificate's:
 
 and :func:`verify` runs it backwards. It never raises: whatever is wrong with the text, the
 person checking a card gets an outcome and a reason. A deflated payload starts with the zlib
-header byte 0x78, a bare COSE message with 0xD2 (tag 18) or 0x84 (the array), so the decoder
-needs no flag; it inflates at most 16 KiB and refuses anything that would inflate further.
+header byte 0x78, a bare COSE message with 0xD2 (tag 18; the untagged array the issuer never
+writes is malformed), so the decoder needs no flag; it inflates at most 16 KiB and refuses
+anything that would inflate further.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ PREFIX = "SC1:"
 MAX_TEXT = len(PREFIX) + 4_296  # the most alphanumeric characters a QR code holds
 MAX_INFLATED = 16_384
 PHONE_LIFETIME = dt.timedelta(minutes=5)
-_ZLIB, _TAGGED, _ARRAY = 0x78, 0xD2, 0x84
+_ZLIB, _TAGGED = 0x78, 0xD2  # zlib's first byte; CBOR tag 18, COSE_Sign1
 
 _LoadedKey = tuple[TrustedKey, ec.EllipticCurvePublicKey]
 
@@ -127,7 +128,7 @@ def cose_from_text(text: str) -> bytes:
     first = data[0] if data else None
     if first == _ZLIB:
         return inflate(data)
-    if first in (_TAGGED, _ARRAY):
+    if first == _TAGGED:
         return data
     raise EncodingError("the code holds neither a signed card nor a compressed one")
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import sqlalchemy as sa
 
 # Only these tables are ever bulk-written; their names go into SQL text, so they are checked.
-_TABLES = frozenset({"cardholders", "cards"})
+_TABLES = frozenset({"cardholders", "cards", "status_entries"})
 
 
 def bulk_writer(connection: sa.Connection) -> BulkWriter:

@@ -152,22 +152,85 @@ class StatusListRepository:
                 tables.status_lists.insert().values(scheme_id=stored.scheme_id, **values)
             )
 
-    def listed_cards(self, scheme_id: int) -> list[tuple[str, str]]:
-        """(number, status) of the scheme's cards that are not active: what a list marks."""
-        self.session.flush()  # the card changed in this transaction must be seen as changed
-        c = tables.cards.c
+    # --- entries (see domain/status_indexes.py) ----------------------------------------------
+
+    def space(self, scheme_id: int, *, lock: bool = False) -> tuple[int, int] | None:
+        """The scheme's (entries, allocated), locked until commit when asked."""
+        sp = tables.status_index_spaces.c
+        query = sa.select(sp.entries, sp.allocated).where(sp.scheme_id == scheme_id)
+        row = self.session.execute(query.with_for_update() if lock else query).first()
+        return None if row is None else (row.entries, row.allocated)
+
+    def save_space(self, scheme_id: int, entries: int, allocated: int) -> None:
+        table, sp = tables.status_index_spaces, tables.status_index_spaces.c
+        values = {"entries": entries, "allocated": allocated}
+        done = self.session.execute(table.update().where(sp.scheme_id == scheme_id).values(values))
+        if done.rowcount == 0:
+            self.session.execute(table.insert().values(scheme_id=scheme_id, **values))
+
+    def is_taken(self, scheme_id: int, index: int) -> bool:
+        e = tables.status_entries.c
+        found = sa.select(e.card_id).where(e.scheme_id == scheme_id, e.status_index == index)
+        return self.session.execute(found).first() is not None
+
+    def taken(self, scheme_id: int) -> set[int]:
+        e = tables.status_entries.c
+        return set(self.session.scalars(sa.select(e.status_index).where(e.scheme_id == scheme_id)))
+
+    def add_entry(self, card, index: int) -> bool:
+        """Give the card (just added, maybe) the entry; False if another transaction took it
+        first."""
+        self.session.flush()  # the card's id
+        values = {"scheme_id": card.scheme_id, "status_index": index, "card_id": card.id}
+        try:
+            with self.session.begin_nested():  # a savepoint: the collision alone rolls back
+                self.session.execute(tables.status_entries.insert().values(values))
+        except exc.IntegrityError:
+            return False
+        return True
+
+    def current_entry(self, card_id: int) -> int | None:
+        e = tables.status_entries.c
+        return self.session.scalar(
+            sa.select(e.status_index).where(e.card_id == card_id, e.until.is_(None))
+        )
+
+    def retire_entry(self, card_id: int, until: dt.date) -> None:
+        """The card's current entry becomes an old one, listed until ``until``."""
+        e = tables.status_entries.c
+        self.session.execute(
+            tables.status_entries.update()
+            .where(e.card_id == card_id, e.until.is_(None))
+            .values(until=until)
+        )
+
+    def entries_of(self, cards: list, today: dt.date) -> list[tuple[int, int]]:
+        """(card id, entry) of the cards' entries still listed on ``today``."""
+        self.session.flush()  # a successor just added
+        card_ids = [card.id for card in cards]
+        e = tables.status_entries.c
         rows = self.session.execute(
-            sa.select(c.number, c.status).where(
-                c.scheme_id == scheme_id, c.status.in_(("suspended", "revoked", "replaced"))
+            sa.select(e.card_id, e.status_index).where(
+                e.card_id.in_(card_ids), sa.or_(e.until.is_(None), e.until >= today)
             )
         )
-        return [(row.number, str(row.status)) for row in rows]
+        return [(row.card_id, row.status_index) for row in rows]
 
-    def highest_number(self, scheme_id: int) -> str | None:
-        """The scheme's highest card number (numbers are fixed width, so text order is serial
-        order), read from the unique (scheme_id, number) index."""
-        c = tables.cards.c
-        return self.session.scalar(sa.select(sa.func.max(c.number)).where(c.scheme_id == scheme_id))
+    def listed_entries(self, scheme_id: int, today: dt.date) -> list[tuple[int, str]]:
+        """(entry, card status) of the scheme's cards that are not active, for every entry
+        still listed on ``today``: what a list marks."""
+        self.session.flush()  # the card changed in this transaction must be seen as changed
+        c, e = tables.cards.c, tables.status_entries.c
+        rows = self.session.execute(
+            sa.select(e.status_index, c.status)
+            .join(tables.cards, c.id == e.card_id)
+            .where(
+                c.scheme_id == scheme_id,
+                c.status.in_(("suspended", "revoked", "replaced")),
+                sa.or_(e.until.is_(None), e.until >= today),
+            )
+        )
+        return [(row.status_index, str(row.status)) for row in rows]
 
     def latest_expiry(self, scheme_id: int) -> dt.date | None:
         c = tables.cards.c

@@ -349,6 +349,36 @@ status_lists = sa.Table(
     sa.Column("document", sa.Text, nullable=False),
 )
 
+# Each card's entries in its scheme's status list, drawn at random (domain/status_indexes.py):
+# an entry is one card's for good. ``until`` is None for the card's current entry; an entry the
+# card has moved on from (a renewal, or the serial-based entry of a credential printed before
+# migration 0018) is listed until that day, the expiry of the credentials that carry it.
+status_entries = sa.Table(
+    "status_entries",
+    metadata,
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id"), primary_key=True, autoincrement=False),
+    sa.Column("status_index", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("card_id", sa.ForeignKey("cards.id"), nullable=False, index=True),
+    sa.Column("until", sa.Date),
+)
+sa.Index(
+    "uq_status_entries_current",
+    status_entries.c.card_id,
+    unique=True,
+    postgresql_where=status_entries.c.until.is_(None),
+    sqlite_where=status_entries.c.until.is_(None),
+)
+
+# Each scheme's status list size and how many of its entries are taken: the row locked while
+# an entry is drawn, so two issuers never count the same free entry.
+status_index_spaces = sa.Table(
+    "status_index_spaces",
+    metadata,
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id"), primary_key=True, autoincrement=False),
+    sa.Column("entries", sa.Integer, nullable=False),
+    sa.Column("allocated", sa.Integer, nullable=False),
+)
+
 # E-mail waits here until it is sent (see services/outbox.py): written in the transaction of
 # the change it announces, so an e-mail is never sent about something that rolled back. A
 # dedupe key makes "send this digest once" hold however often the sender runs.

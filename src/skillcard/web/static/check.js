@@ -8,6 +8,9 @@
   "use strict";
 
   var STORE = "skillcard-bundle";
+  /* The SHA-256 of the hub key this device first trusted (trust on first use): a later card
+     list signed by another hub key is not used, and the page says so. */
+  var PIN = "skillcard-hub-key";
   var QUEUE = "skillcard-offline-checks";  /* checks made offline, sent once back online */
   var HEADLINES = {
     valid: "Valid card", expired: "Not valid: expired", not_yet_valid: "Not valid yet",
@@ -24,11 +27,44 @@
     try { return JSON.parse(localStorage.getItem(STORE) || "null"); } catch (e) { return null; }
   }
 
+  function pinned() {
+    try { return localStorage.getItem(PIN); } catch (e) { return null; }
+  }
+
+  /* Resolves true if the bundle's hub key is the pinned one (pinning it the first time). */
+  function hubKeyTrusted(bundle) {
+    if (!window.SkillcardOffline) return Promise.resolve(false);
+    return window.SkillcardOffline.hubFingerprint(bundle).then(function (seen) {
+      var pin = pinned();
+      if (!pin) {
+        try { localStorage.setItem(PIN, seen); } catch (e) { /* full: pinned next time */ }
+        return true;
+      }
+      if (pin === seen) return true;
+      showHubWarning(pin, seen);
+      return false;
+    });
+  }
+
+  function showHubWarning(pin, seen) {
+    var box = $("hub-key-warning");
+    if (!box) return;
+    box.textContent = "Warning: the card list this server sent is signed by a different hub key (" +
+      seen.slice(0, 16) + "…) from the one this device first trusted (" + pin.slice(0, 16) +
+      "…). It has not been used. If the hub has not announced a new key, someone may be " +
+      "trying to pass off false cards: check cards online only and report it.";
+    box.hidden = false;
+  }
+
   function refreshBundle() {
     if (!navigator.onLine) return Promise.resolve(stored());
     return fetch("/api/v1/bundle", { credentials: "omit" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (bundle) {
+        return hubKeyTrusted(bundle).then(function (trusted) { return trusted ? bundle : null; });
+      })
+      .then(function (bundle) {
+        if (!bundle) return stored();  /* another hub key: keep the list we had */
         var kept = { fetched: Date.now(), bundle: bundle };
         try { localStorage.setItem(STORE, JSON.stringify(kept)); } catch (e) { /* full: keep going */ }
         return kept;
@@ -170,7 +206,7 @@
       showProblem("This device is offline and has no card list yet: connect to the internet once, then it can check cards offline.");
       return Promise.resolve();
     }
-    return window.SkillcardOffline.loadBundle(kept.bundle)
+    return window.SkillcardOffline.loadBundle(kept.bundle, new Date(), pinned())
       .then(function (bundle) { return window.SkillcardOffline.verify(text, bundle); })
       .then(function (answer) { queueCheck(text, answer); showLocal(answer, kept.fetched); })
       .catch(function (error) { showProblem("The card list on this device cannot be used (" + error.message + "): connect to the internet to download it again."); });

@@ -3,7 +3,8 @@
 
    The same pipeline as skillcard.services.verification, run backwards:
      "SC1:" + Base45 -> zlib (only when the first byte is 0x78; inflated to at most 16 KiB)
-     -> COSE_Sign1 (CBOR tag 18) -> ES256 over ["Signature1", protected, h'', payload]
+     -> COSE_Sign1 (CBOR tag 18; untagged is malformed) -> ES256, low-S only, over
+     ["Signature1", protected, h'', payload]
      -> the claims map -> key window, dates, status list bit.
    Outcomes are DESIGN.md's words: valid, expired, not_yet_valid, suspended, revoked,
    unknown_issuer, bad_signature, malformed, stale_status. verify() never throws.
@@ -11,9 +12,10 @@
    Trust: the bundle's signatures are checked here too (the trust list by the hub key it names,
    each status list by a key the trust list gives its scheme), over the documents' canonical
    JSON (keys sorted, no spaces), which JSON.stringify reproduces for these documents (ASCII
-   keys, integers and strings only). The hub key itself comes from the same origin over HTTPS:
-   the page trusts its own origin's bundle; `skillcard verify` on the command line pins the hub
-   key instead. */
+   keys, integers and strings only). The hub key itself comes from the same origin over HTTPS,
+   and check.js pins it on first use: it keeps the key's SHA-256 (hubFingerprint) and passes it
+   to loadBundle, which refuses a bundle signed by any other hub key. `skillcard verify` on the
+   command line pins the hub key with --hub-key. */
 (function (global) {
   "use strict";
 
@@ -26,6 +28,10 @@
   var MAX_DEPTH = 16;
   var MAX_ITEMS = 1000;
   var B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+  /* (n - 1) / 2 for P-256's order n: the largest s of a low-S signature (as adapters/cose.py) */
+  var HALF_ORDER = [0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5,
+    0x61, 0x7e, 0x31, 0x92, 0xa8];
 
   function Malformed(message) { this.message = message; }
 
@@ -172,13 +178,14 @@
     if (text.indexOf(PREFIX) !== 0) throw new Malformed("a skills card code starts " + PREFIX);
     var data = base45Decode(text.slice(PREFIX.length));
     if (data[0] === 0x78) return decompress(data, "deflate", MAX_INFLATED);
-    if (data[0] === 0xd2 || data[0] === 0x84) return data;
+    if (data[0] === 0xd2) return data;
     throw new Malformed("the code holds neither a signed card nor a compressed one");
   }
 
   function coseDecode(bytes) {
     var top = cborDecode(bytes);
-    if (top && top.tag === 18) top = top.value;
+    if (!top || top.tag !== 18) throw new Malformed("not a tagged COSE_Sign1 message (CBOR tag 18)");
+    top = top.value;
     if (!Array.isArray(top) || top.length !== 4) throw new Malformed("not a COSE_Sign1 message");
     var prot = top[0], unprot = top[1], payload = top[2], signature = top[3];
     if (!(prot instanceof Uint8Array) || !(unprot instanceof Map) || !(payload instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
@@ -239,7 +246,16 @@
     return crypto.subtle.importKey("raw", sec1, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
   }
 
+  /* True if s <= n/2: ECDSA's (r, s) and (r, n - s) both verify, and only the first is taken. */
+  function lowS(signature) {
+    for (var i = 0; i < 32; i++) {
+      if (signature[32 + i] !== HALF_ORDER[i]) return signature[32 + i] < HALF_ORDER[i];
+    }
+    return true;
+  }
+
   function es256(key, signature, data) {
+    if (signature.length !== 64 || !lowS(signature)) return Promise.resolve(false);
     return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, data);
   }
 
@@ -251,13 +267,23 @@
     } catch (e) { return false; }
   }
 
+  /* The hex SHA-256 of the hub key a bundle names (its SEC1 bytes): what a device pins. */
+  async function hubFingerprint(json) {
+    var hub = json && json.trust_list && json.trust_list.hub;
+    if (!hub) throw new Error("the bundle has no trust list");
+    var digest = new Uint8Array(await crypto.subtle.digest("SHA-256", unb64url(hub.public_key)));
+    return Array.from(digest, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+
   /* A bundle ready to check cards with: every signature checked, keys imported, lists
-     inflated. Throws Error (with a message for people) when the bundle cannot be trusted. */
-  async function loadBundle(json, now) {
+     inflated. Throws Error (with a message for people) when the bundle cannot be trusted,
+     including when ``pin`` (a hubFingerprint) is given and the bundle's hub key is another. */
+  async function loadBundle(json, now, pin) {
     now = now || new Date();
     if (!json || json.type !== "skillcard-verifier-bundle") throw new Error("not a skillcard verifier bundle");
     var list = json.trust_list;
     if (!list || list.type !== "skillcard-trust-list" || !list.hub) throw new Error("the bundle has no trust list");
+    if (pin && (await hubFingerprint(json)) !== pin) throw new Error("the card list is signed by a hub key this device does not trust");
     var hub = await importKey(unb64url(list.hub.public_key));
     if (!(await documentSigned(list, hub))) throw new Error("the trust list is not signed by the hub's key");
     var today = now.toISOString().slice(0, 10), keys = [];
@@ -359,5 +385,5 @@
     }
   }
 
-  global.SkillcardOffline = { verify: verify, loadBundle: loadBundle, canonical: canonical, base45Decode: base45Decode, cborDecode: cborDecode };
+  global.SkillcardOffline = { verify: verify, loadBundle: loadBundle, hubFingerprint: hubFingerprint, canonical: canonical, base45Decode: base45Decode, cborDecode: cborDecode };
 })(window);

@@ -1,7 +1,7 @@
 """The hub's signed checkpoints of the audit chain
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-06 15:00:00.000000
 
 Whoever can write to the database could rewrite an audit row and recompute every later hash.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
