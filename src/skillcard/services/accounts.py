@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from skillcard.domain.accounts import SCHEME_SCOPED, Principal, Role, User, require
+from skillcard.domain.names import clean_name
 from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
 from skillcard.services.audit import aware, record, utcnow
 from skillcard.services.registry import scheme_named
@@ -75,7 +76,7 @@ def add_user(
             raise NotFound(f"there is no cardholder {cardholder_id}")
         user = User(
             email=email,
-            display_name=display_name.strip() or email,
+            display_name=clean_name(display_name) or email,
             role=role,
             password_hash=(passwords or default_passwords()).hash(password),
             scheme_id=scheme_id,
