@@ -165,6 +165,11 @@ def test_nul_in_a_multipart_text_field_is_refused_but_not_in_a_file(client, toke
     )
     assert a_binary_file.status_code != 400 or "NUL" not in a_binary_file.text
     assert a_binary_file.status_code < 500
+    # A file past what is looked into streams on to its route, unread here.
+    a_large_file = client.post(
+        "/api/v1/hse/bank", files={"package": ("bank.zip", bytes(100_000))}, headers=headers
+    )
+    assert "NUL" not in a_large_file.text and a_large_file.status_code < 500
 
 
 def test_nul_from_another_door_is_invalid_input_on_both_databases(uow_factory):

@@ -4,7 +4,8 @@ No name, number or note of the trade holds a NUL (``\\0``), and PostgreSQL canno
 text (SQLite can): a NUL that got through answered 500 on one database and was stored on the
 other. So it is refused here, once, wherever it is: the path, the query, a JSON body, a form
 (url-encoded, or the text fields of a multipart one: files may hold any bytes). The answer is
-a 400, JSON under ``/api/``, a page elsewhere. The Smart Check lane skips the middleware and
+a 400, JSON under ``/api/``, a page elsewhere. A large multipart body (a file) is passed on
+unread, so that uploads still stream to disk. The Smart Check lane skips the middleware and
 asks ``nul_in_target`` itself (see ``web/lanes.py``). Other doors (CLI, bulk files) reach the
 database's own refusal, turned into ``InvalidInput`` in ``adapters/db/engine.py``.
 """
@@ -50,17 +51,25 @@ class RefuseNul:
             await refusal(scope)(scope, receive, send)
             return
         kind = _content_type(scope)
-        if not kind.startswith(("application/json", "application/x-www-form-urlencoded")) and (
-            not kind.startswith("multipart/form-data")
-        ):
+        if kind.startswith(_READ_WHOLE):
+            # The route reads these bodies whole anyway: reading them first costs no memory.
+            body, complete = await _read_body(receive, limit=None)
+        elif kind.startswith("multipart/form-data"):
+            # Uploads stream to disk (bulk CSV files, photos): only a small form is looked into.
+            body, complete = await _read_body(receive, limit=MULTIPART_LOOKED_INTO)
+        else:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
-        replay = _replay(body, receive)
-        if await _body_holds_nul(kind, body, scope, _replay(body, receive)):
-            await refusal(scope)(scope, replay, send)
+        if complete and await _body_holds_nul(kind, body, scope, _replay(body, receive)):
+            await refusal(scope)(scope, _replay(body, receive), send)
             return
-        await self.app(scope, replay, send)
+        await self.app(scope, _replay(body, receive, complete), send)
+
+
+_READ_WHOLE = ("application/json", "application/x-www-form-urlencoded")
+# A multipart body larger than this (a file) goes to its route unread; a NUL in its text
+# fields then meets PostgreSQL's refusal (see adapters/db/engine.py), or is stored on SQLite.
+MULTIPART_LOOKED_INTO = 64 * 1024
 
 
 def _content_type(scope: Scope) -> str:
@@ -70,19 +79,23 @@ def _content_type(scope: Scope) -> str:
     return ""
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
+async def _read_body(receive: Receive, limit: int | None) -> tuple[bytes, bool]:
+    """The body, or its first chunks once past ``limit``; and whether it is all there."""
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
+            return b"".join(chunks), True
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks), True
+        if limit is not None and size > limit:
+            return b"".join(chunks), False
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def _replay(body: bytes, receive: Receive, complete: bool = True) -> Receive:
     """A receive that hands the app the body already read, then the client's own messages."""
     sent = False
 
@@ -90,7 +103,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": not complete}
         return await receive()
 
     return replayed
