@@ -133,6 +133,14 @@ def test_an_escaped_backslash_before_u0000_is_not_a_nul(client, tokens):
     assert response.status_code != 400 or "NUL" not in response.text
 
 
+def test_json_nested_past_reading_with_an_escaped_nul_is_not_a_server_error(client):
+    # The middleware's own look into the body once raised RecursionError here (500).
+    deep = b'["\\u0000",' + b"[" * 5000 + b"]" * 5000 + b"]"
+    for path in ("/api/v1/verify", "/api/v1/business/register"):
+        response = client.post(path, content=deep, headers={"content-type": "application/json"})
+        assert 400 <= response.status_code < 500, (path, response.text)
+
+
 @pytest.mark.parametrize(
     "path",
     [

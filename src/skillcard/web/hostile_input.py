@@ -4,10 +4,11 @@ No name, number or note of the trade holds a NUL (``\\0``), and PostgreSQL canno
 text (SQLite can): a NUL that got through answered 500 on one database and was stored on the
 other. So it is refused here, once, wherever it is: the path, the query, a JSON body, a form
 (url-encoded, or the text fields of a multipart one: files may hold any bytes). The answer is
-a 400, JSON under ``/api/``, a page elsewhere. A large multipart body (a file) is passed on
-unread, so that uploads still stream to disk. The Smart Check lane skips the middleware and
-asks ``nul_in_target`` itself (see ``web/lanes.py``). Other doors (CLI, bulk files) reach the
-database's own refusal, turned into ``InvalidInput`` in ``adapters/db/engine.py``.
+a 400, JSON under ``/api/``, a page elsewhere. Only a bounded head of a body is read here
+(see ``TEXT_LOOKED_INTO``), so that uploads still stream to disk and routes keep their own
+size limits. The Smart Check lane skips the middleware and asks ``nul_in_target`` itself
+(see ``web/lanes.py``). Other doors (CLI, bulk files) reach the database's own refusal,
+turned into ``InvalidInput`` in ``adapters/db/engine.py``.
 """
 
 from __future__ import annotations
@@ -51,24 +52,27 @@ class RefuseNul:
             await refusal(scope)(scope, receive, send)
             return
         kind = _content_type(scope)
-        if kind.startswith(_READ_WHOLE):
-            # The route reads these bodies whole anyway: reading them first costs no memory.
-            body, complete = await _read_body(receive, limit=None)
+        if kind.startswith(("application/json", "application/x-www-form-urlencoded")):
+            limit = TEXT_LOOKED_INTO
         elif kind.startswith("multipart/form-data"):
-            # Uploads stream to disk (bulk CSV files, photos): only a small form is looked into.
-            body, complete = await _read_body(receive, limit=MULTIPART_LOOKED_INTO)
+            limit = MULTIPART_LOOKED_INTO
         else:
             await self.app(scope, receive, send)
             return
+        # Read at most a bounded head of the body, so that the routes' own size limits and
+        # streamed uploads work as before; a body past it goes on unread.
+        body, complete = await _read_body(receive, limit)
         if complete and await _body_holds_nul(kind, body, scope, _replay(body, receive)):
             await refusal(scope)(scope, _replay(body, receive), send)
             return
         await self.app(scope, _replay(body, receive, complete), send)
 
 
-_READ_WHOLE = ("application/json", "application/x-www-form-urlencoded")
-# A multipart body larger than this (a file) goes to its route unread; a NUL in its text
-# fields then meets PostgreSQL's refusal (see adapters/db/engine.py), or is stored on SQLite.
+# Bodies larger than these go to their route unread: a form's or a JSON document's text is
+# far smaller; a multipart body larger than a form is a file (bulk CSV, photos: they stream to
+# disk). A NUL in an unread body meets PostgreSQL's refusal (adapters/db/engine.py), or is
+# stored on SQLite, which can hold it.
+TEXT_LOOKED_INTO = 1024 * 1024
 MULTIPART_LOOKED_INTO = 64 * 1024
 
 
@@ -79,7 +83,7 @@ def _content_type(scope: Scope) -> str:
     return ""
 
 
-async def _read_body(receive: Receive, limit: int | None) -> tuple[bytes, bool]:
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
     """The body, or its first chunks once past ``limit``; and whether it is all there."""
     chunks, size = [], 0
     while True:
@@ -91,7 +95,7 @@ async def _read_body(receive: Receive, limit: int | None) -> tuple[bytes, bool]:
         size += len(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks), True
-        if limit is not None and size > limit:
+        if size > limit:
             return b"".join(chunks), False
 
 
@@ -136,8 +140,8 @@ async def _body_holds_nul(kind: str, body: bytes, scope: Scope, receive: Receive
 def _json_holds_nul(body: bytes) -> bool:
     try:
         document = json.loads(body)
-    except ValueError:
-        return False  # not JSON: the route answers that
+    except (ValueError, RecursionError):
+        return False  # not JSON, or nested past reading: the route answers that
     stack = [document]
     while stack:
         item = stack.pop()
