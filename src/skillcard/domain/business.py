@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role
 from skillcard.domain.cards import Card, CardState
+from skillcard.domain.names import clean_name
 from skillcard.errors import InvalidInput
 
 MAX_NAME = 200
@@ -107,8 +108,9 @@ def company_number(text: str) -> str:
 
 
 def clean_text(value: str | None, what: str, limit: int = MAX_TEXT) -> str:
-    """One line of free text a business types: whitespace tidied, length capped."""
-    value = " ".join((value or "").split())
+    """One line of free text a business types: whitespace tidied, invisible characters
+    removed (as from names: see ``names.clean_name``), length capped."""
+    value = clean_name(value)
     if len(value) > limit:
         raise InvalidInput(f"{what} is limited to {limit} characters")
     return value

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from skillcard.domain.names import surname_key
+from skillcard.domain.names import clean_name, surname_key
 from skillcard.errors import InvalidInput
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -23,8 +23,8 @@ class Cardholder:
     id: int | None = None
 
     def __post_init__(self) -> None:
-        self.given_names = " ".join((self.given_names or "").split())
-        self.surname = " ".join((self.surname or "").split())
+        self.given_names = clean_name(self.given_names)
+        self.surname = clean_name(self.surname)
         if not self.surname or not surname_key(self.surname):
             raise InvalidInput("a cardholder needs a surname")
         if not self.given_names:

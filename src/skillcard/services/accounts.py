@@ -25,6 +25,7 @@ from skillcard.domain.accounts import (
     require,
 )
 from skillcard.domain.passwords import check_new_password
+from skillcard.domain.names import clean_name
 from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
 from skillcard.services import api_tokens
 from skillcard.services.audit import aware, record, utcnow
@@ -94,7 +95,7 @@ def add_user(
             raise NotFound(f"there is no cardholder {cardholder_id}")
         user = User(
             email=email,
-            display_name=display_name.strip() or email,
+            display_name=clean_name(display_name) or email,
             role=role,
             password_hash=password_hash,
             scheme_id=scheme_id,

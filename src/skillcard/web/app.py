@@ -15,6 +15,7 @@ from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings, get_settings
 from skillcard.web import api, api_docs, checking, errors, pages
+from skillcard.web.hostile_input import RefuseNul
 from skillcard.web.lanes import AppWithLanes
 from skillcard.web.security_headers import SecurityHeaders
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
+    app.add_middleware(RefuseNul)
     if settings.environment == "test":
         _name_the_process(app)
     # One level of routers, not two (see skillcard.web.api.ROUTERS): the API, then the pages.

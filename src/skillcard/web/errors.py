@@ -18,7 +18,7 @@ def error_body(code: str, message: str) -> dict:
     return {"error": {"code": code, "message": message}}
 
 
-def _page(request: Request, status: int, title: str, message: str) -> Response:
+def page(request: Request, status: int, title: str, message: str) -> Response:
     from skillcard.web.pages.rendering import render
 
     return render(request, "error.html", {"title": title, "message": message}, status=status)
@@ -33,16 +33,16 @@ def install(app: FastAPI) -> None:
             )
         if isinstance(error, NotAuthenticated):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        page = _page(request, error.http_status, "Sorry, that did not work", error.message)
-        page.headers.update(error.headers or {})
-        return page
+        answer = page(request, error.http_status, "Sorry, that did not work", error.message)
+        answer.headers.update(error.headers or {})
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> Response:
         problems = "; ".join(_describe(e) for e in error.errors())
         if wants_json(request):
             return JSONResponse(error_body("invalid_input", problems), 422)
-        return _page(request, 422, "Please check what you entered", problems)
+        return page(request, 422, "Please check what you entered", problems)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> Response:
@@ -52,7 +52,7 @@ def install(app: FastAPI) -> None:
             message = "there is nothing at this address"
         if wants_json(request):
             return JSONResponse(error_body(code, message), error.status_code, error.headers)
-        return _page(
+        return page(
             request,
             error.status_code,
             "Page not found" if error.status_code == 404 else "Sorry, that did not work",

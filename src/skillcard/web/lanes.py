@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from skillcard.web.hostile_input import nul_in_target, refusal
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -57,6 +59,9 @@ class AppWithLanes(FastAPI):
             await super().__call__(scope, receive, send)
             return
         scope["app"] = self  # what Starlette sets: the endpoint reads the app's state
+        if nul_in_target(scope):  # what the skipped RefuseNul middleware would have refused
+            await refusal(scope)(scope, receive, send)
+            return
         request = Request(scope, receive)
         try:
             response = await endpoint(request)

@@ -9,6 +9,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 from skillcard.adapters.db.mapping import start_mappers
+from skillcard.errors import InvalidInput, NotFound
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -17,12 +18,37 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
-        return engine
-    kwargs.setdefault("pool_size", 10)
-    engine = sa.create_engine(url, **kwargs)
-    if not kwargs.get("pool_pre_ping"):
-        _ping_after_idle(engine)
+    else:
+        kwargs.setdefault("pool_size", 10)
+        engine = sa.create_engine(url, **kwargs)
+        if not kwargs.get("pool_pre_ping"):
+            _ping_after_idle(engine)
+    _refuse_what_storage_cannot_hold(engine)
     return engine
+
+
+# PostgreSQL's "numeric value out of range": an INTEGER column is 32-bit, BIGINT 64-bit.
+_OUT_OF_RANGE = "22003"
+
+
+def _refuse_what_storage_cannot_hold(engine: Engine) -> None:
+    """Values from outside that the database cannot even compare become the project's errors.
+
+    An id is a number from outside (a path, a query, a body) and the two databases hold
+    different ranges: SQLite refuses any integer past 64 bits before the statement runs,
+    PostgreSQL one past its column's 32 or 64 bits when it is written. No record can have such
+    an id, so either way the answer is the one for an id that is not there: ``NotFound``, in
+    this one place rather than at each of the many doors an id comes in by. PostgreSQL also
+    refuses a NUL character in text (SQLite stores it): the web refuses NUL on the way in
+    (``web/hostile_input.py``); this is the backstop for every other door."""
+
+    @event.listens_for(engine, "handle_error")
+    def _translate(context):
+        error = context.original_exception
+        if isinstance(error, OverflowError) or getattr(error, "sqlstate", None) == _OUT_OF_RANGE:
+            raise NotFound("there is no record with that number") from error
+        if "NUL (0x00)" in str(error):
+            raise InvalidInput("a NUL character (\\0) is not allowed in text") from error
 
 
 PING_AFTER_IDLE_SECONDS = 5.0
