@@ -24,8 +24,8 @@ from skillcard.domain.accounts import (
     last_use_is_stale,
     require,
 )
-from skillcard.domain.passwords import check_new_password
 from skillcard.domain.names import clean_name
+from skillcard.domain.passwords import check_new_password
 from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
 from skillcard.services import api_tokens
 from skillcard.services.audit import aware, record, utcnow
