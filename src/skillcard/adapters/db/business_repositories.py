@@ -210,6 +210,12 @@ class BulkJobRepository(_Repository):
             )
         )
 
+    def unfinished(self) -> list[BulkJob]:
+        """Every business's jobs queued or running (at a server's start: which are orphans)."""
+        j = tb.bulk_jobs.c
+        unended = [BulkStatus.QUEUED.value, BulkStatus.RUNNING.value]
+        return list(self.session.scalars(sa.select(BulkJob).where(j.status.in_(unended))))
+
     def past_keeping(self, cutoff: dt.datetime) -> list[BulkJob]:
         """Every business's jobs whose result is kept no longer: finished before ``cutoff``,
         or started before it and never finished (their server stopped). The one query across

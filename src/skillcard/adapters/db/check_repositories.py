@@ -167,6 +167,28 @@ class RateLimitRepository(_Repository):
                 return connection.execute(statement, values).scalar_one()
         return self.session.execute(statement, values).scalar_one()
 
+    def add(self, counts: list[tuple[str, int, int]]) -> list[int]:
+        """Add ``amount`` to each ``(key, window_start, amount)`` counter in one statement and
+        return their new counts, in the order given (a business's budget: its minute and its
+        day). On PostgreSQL on its own autocommit connection, as :meth:`hit`."""
+        bind = self.session.get_bind()
+        postgres = bind.dialect.name == "postgresql"
+        r = tables.rate_limit_counters
+        insert = (postgresql.insert if postgres else sqlite.insert)(r).values(
+            [{"key": k, "window_start": w, "count": n} for k, w, n in counts]
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=[r.c.key, r.c.window_start],
+            set_={"count": r.c.count + insert.excluded.count},
+        ).returning(r.c.key, r.c.window_start, r.c.count)
+        if postgres:
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                found = connection.execute(statement).all()
+        else:
+            found = self.session.execute(statement).all()
+        counted = {(key, start): count for key, start, count in found}
+        return [counted[(k, w)] for k, w, _ in counts]
+
     def forget_key_before(self, key: str, window_start: int) -> None:
         r = tables.rate_limit_counters.c
         self.session.execute(

@@ -18,9 +18,16 @@ from skillcard.errors import InvalidInput, NotFound, PermissionDenied
 from skillcard.services import business, business_checks, workforce
 from skillcard.web.abuse import limit_registrations
 from skillcard.web.checking import limit_checks, with_photo_url
-from skillcard.web.deps import AnonymousClient, Limiter, PageSession, SettingsDep, Uows
+from skillcard.web.deps import (
+    AnonymousClient,
+    BudgetDep,
+    Limiter,
+    PageSession,
+    SettingsDep,
+    Uows,
+)
 from skillcard.web.pages import business_bulk
-from skillcard.web.pages.business_common import FIXABLE, Text
+from skillcard.web.pages.business_common import FIXABLE, Text, status_of
 from skillcard.web.pages.business_common import page as _page
 from skillcard.web.pages.business_common import problem as _problem
 from skillcard.web.pages.forms import check_anonymous_form, check_csrf
@@ -203,6 +210,7 @@ def add_worker(
     request: Request,
     uows: Uows,
     session: PageSession,
+    budget: BudgetDep,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     number: Annotated[str, Form(max_length=40)] = "",
     surname: Annotated[str, Form(max_length=100)] = "",
@@ -225,14 +233,16 @@ def add_worker(
         errors["number"] = "Enter the card number"
     if not surname.strip():
         errors["surname"] = "Enter the surname on the card"
+    status = 422
     if not errors:
         try:
-            workforce.add_worker(uow=uows(), who=session[0], **form)
+            workforce.add_worker(uow=uows(), who=session[0], budget=budget, **form)
         except FIXABLE as error:
             errors = _problem(error, "surname" if isinstance(error, NotFound) else "number")
+            status = status_of(error)
     if errors:
         filters = {"site": "", "subcontractor": "", "state": ""}
-        return _dashboard(request, uows, session, filters, errors, form, 422)
+        return _dashboard(request, uows, session, filters, errors, form, status)
     return RedirectResponse("/business?added=1#workforce", status_code=303)
 
 
@@ -264,6 +274,7 @@ def check(
     session: PageSession,
     limiter: Limiter,
     client: AnonymousClient,
+    budget: BudgetDep,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     number: Annotated[str, Form(max_length=40)] = "",
     surname: Annotated[str, Form(max_length=100)] = "",
@@ -286,7 +297,13 @@ def check(
             face_confirmed={"yes": True, "no": False}.get(face),
         )
         result = business_checks.check_for_business(
-            uow=uows(), who=session[0], number=number, surname=surname, spot=spot, where=where
+            uow=uows(),
+            who=session[0],
+            budget=budget,
+            number=number,
+            surname=surname,
+            spot=spot,
+            where=where,
         )
     except ValueError:
         return _page(
@@ -306,7 +323,7 @@ def check(
             request,
             "business_check.html",
             session,
-            422,
+            status_of(error),
             form=form,
             result=None,
             errors=_problem(error, field),
