@@ -19,7 +19,7 @@ businesses = sa.Table(
     sa.Column("address", sa.String(500), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("confirmed", sa.Boolean, nullable=False, default=False),
-    sa.Column("approved", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("approved", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("webhook_url", sa.String(500)),
     sa.Column("webhook_secret", sa.String(100)),
 )
@@ -94,5 +94,5 @@ bulk_jobs = sa.Table(
     sa.Column("error_rows", sa.Integer, nullable=False, default=0),
     sa.Column("message", sa.String(500), nullable=False, default=""),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column("runner", sa.String(100), nullable=False, default="", server_default=""),
+    sa.Column("runner", sa.String(100), nullable=False, server_default=""),
 )
