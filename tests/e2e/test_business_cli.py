@@ -11,7 +11,7 @@ import time
 from aiosmtpd.controller import Controller
 
 from skillcard.services import alerts_schedule, cards, workforce
-from tests.factories import OPERATOR, business_budget
+from tests.factories import OPERATOR, approve_business, business_budget
 from tests.integration.test_business import register
 
 BUDGET = business_budget()
@@ -21,6 +21,7 @@ def test_bulk_check_writes_every_row_and_records_for_a_business(
     cli, registry, uow_factory, tmp_path
 ):
     business_id, _admin = register(uow_factory)
+    approve_business(uow_factory, business_id)  # 1,201 rows: past a new business's allowance
     source, out = tmp_path / "in.csv", tmp_path / "out.csv"
     rows = [f"{registry.cards['ann']};Nunez-OBrien;;+sum"] + [
         f"{registry.cards['bob']};Smith"
