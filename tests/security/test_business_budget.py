@@ -20,14 +20,14 @@ from skillcard.services import bulk_check, business_checks, workforce
 from skillcard.services.business_budget import Budget, approve_business
 from skillcard.web import create_app
 from tests.e2e import conftest as e2e
-from tests.e2e.conftest import bearer
+from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.factories import OPERATOR, business_budget
 from tests.factories import approve_business as approve
 from tests.integration.test_business import register
 
 NOW = dt.datetime(2026, 12, 7, 10, 0, 30, tzinfo=dt.UTC)
 # The HTTP and command-line fixtures of tests/e2e (no conftest of our own here)
-files_dir, tokens, cli = e2e.files_dir, e2e.tokens, e2e.cli
+files_dir, tokens, cli, app, client = e2e.files_dir, e2e.tokens, e2e.cli, e2e.app, e2e.client
 
 
 def _check(uow_factory, who, budget, number, surname, now=NOW, **extra):
@@ -246,3 +246,21 @@ def test_the_command_line_approves_and_refuses_with_exit_2(cli, uow_factory, reg
                      "--business", str(business_id))  # fmt: skip
     assert code == 0
     assert OPERATOR.is_hub_admin
+
+
+def test_the_hub_admin_approves_on_a_page(client, uow_factory, registry):
+    business_id, _ = register(uow_factory)
+    assert sign_in(client, registry.emails["biz_admin"]).status_code == 303
+    assert client.get("/business/approvals").status_code == 403
+    client.cookies.clear()
+    sign_in(client, registry.emails["hub"])
+    page = client.get("/business/approvals")
+    assert page.status_code == 200 and "Approve Acme Builders" in page.text
+    approved = client.post(
+        f"/business/approvals/{business_id}",
+        data={"csrf_token": page_csrf(page.text)},
+        follow_redirects=True,
+    )
+    assert "Approve Acme Builders" not in approved.text and "is approved" in approved.text
+    with uow_factory() as uow:
+        assert uow.businesses.get(business_id).approved

@@ -169,3 +169,10 @@ def approve_business(
             record(uow, who, "business.approve", "business", business_id, now=now)
             uow.commit()
         return business.name
+
+
+def businesses_for_approval(*, uow: AbstractUnitOfWork, who: Principal) -> list:
+    """Every business for the hub admin, those waiting for approval first."""
+    require(who.is_hub_admin, "see the businesses waiting for approval")
+    with uow:
+        return uow.businesses.waiting_first()

@@ -84,6 +84,12 @@ class BusinessRepository(_Repository):
         b = tb.businesses.c
         return self.session.scalars(sa.select(Business).where(b.company_number == number)).first()
 
+    def waiting_first(self) -> list[Business]:
+        """Every business, those not approved yet first, newest first within each."""
+        b = tb.businesses.c
+        query = sa.select(Business).order_by(b.approved, b.created_at.desc(), b.id.desc())
+        return list(self.session.scalars(query))
+
     def confirmed(self) -> list[Business]:
         b = tb.businesses.c
         return list(self.session.scalars(sa.select(Business).where(b.confirmed).order_by(b.id)))

@@ -26,7 +26,7 @@ from skillcard.web.deps import (
     SettingsDep,
     Uows,
 )
-from skillcard.web.pages import business_bulk
+from skillcard.web.pages import business_approval, business_bulk
 from skillcard.web.pages.business_common import FIXABLE, Text, status_of
 from skillcard.web.pages.business_common import page as _page
 from skillcard.web.pages.business_common import problem as _problem
@@ -34,6 +34,7 @@ from skillcard.web.pages.forms import check_anonymous_form, check_csrf
 
 router = APIRouter(prefix="/business")
 router.include_router(business_bulk.router)
+router.include_router(business_approval.router)
 
 
 # --- registration, confirmation, invitations (no sign-in yet) -----------------------------
