@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from skillcard.adapters.db.migrate import downgrade, upgrade
 from skillcard.adapters.rate_limits import RedisBudgetCounter
 from skillcard.config import Settings
-from skillcard.errors import NotFound, PermissionDenied, RateLimited
+from skillcard.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
 from skillcard.services import bulk_check, business_checks, workforce
 from skillcard.services.business_budget import Budget, approve_business
 from skillcard.web import create_app
@@ -264,3 +264,41 @@ def test_the_hub_admin_approves_on_a_page(client, uow_factory, registry):
     assert "Approve Acme Builders" not in approved.text and "is approved" in approved.text
     with uow_factory() as uow:
         assert uow.businesses.get(business_id).approved
+
+
+def _answered(ask, times: int) -> int:
+    done = 0
+    for _ in range(times):
+        try:
+            ask()
+        except RateLimited:
+            continue
+        done += 1
+    return done
+
+
+def test_checks_taken_ahead_never_pass_the_limit_across_processes(uow_factory, registry):
+    business_id, admin = register(uow_factory)
+    approve(uow_factory, business_id)
+    rules = Settings(business_checks_per_minute=300, business_checks_per_day=7).budget_rules()
+    counter = business_budget().counter
+    one, two = Budget(rules, counter), Budget(rules, counter)  # each takes 3 ahead
+    asked = 0
+    for budget in (one, two, one, two, one, two, one, two, one, two):
+        asked += _answered(
+            lambda b=budget: _check(uow_factory, admin, b, registry.cards["bob"], "Smith"), 1
+        )
+    assert asked == 7  # exactly the day's allowance, however the two processes took it
+
+
+def test_a_check_that_failed_leaves_no_checks_taken_ahead(uow_factory, registry):
+    business_id, admin = register(uow_factory)
+    approve(uow_factory, business_id)
+    budget = business_budget(business_checks_per_minute=200, business_checks_per_day=3)
+    with pytest.raises(InvalidInput):  # drew on the budget, then failed: rolled back
+        _check(uow_factory, admin, budget, registry.cards["bob"], "   ")
+    ask = lambda: _check(uow_factory, admin, budget, registry.cards["bob"], "Smith")  # noqa: E731
+    answered = _answered(ask, 5)
+    assert answered <= 3
+    with uow_factory() as uow:
+        assert len(uow.checks.for_cardholder(registry.holders["bob"])) == answered

@@ -98,6 +98,9 @@ class RedisBudgetCounter:
         timeouts = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
         return cls(redis.Redis.from_url(url, **timeouts), **kwargs)
 
+    def when_counted(self, uow, then) -> None:
+        then()  # Redis has counted already
+
     def add(self, uow, counts) -> list[int]:
         import redis
 
@@ -119,6 +122,9 @@ class RedisBudgetCounter:
 
 class DatabaseBudgetCounter:
     """The budget's counters in ``rate_limit_counters``, through the caller's unit of work."""
+
+    def when_counted(self, uow, then) -> None:
+        uow.rate_limits.when_counted(then)
 
     def add(self, uow, counts) -> list[int]:
         return uow.rate_limits.add([(c.key, c.window_start, c.amount) for c in counts])

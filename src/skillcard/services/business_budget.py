@@ -17,8 +17,10 @@ They are not drawn from the minute's allowance, which paces checks asked one by 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from skillcard.domain.accounts import Principal, Role, require
@@ -35,6 +37,9 @@ from skillcard.errors import NotFound, RateLimited
 from skillcard.services.audit import record, utcnow
 from skillcard.services.outbox import queue_email
 from skillcard.services.unit_of_work import AbstractUnitOfWork
+
+LEASE_SHARE = 100  # a process takes at most this share of a minute's allowance ahead
+BURST_SHARE = 20  # and counts no-matches in batches of this share of a burst
 
 
 @dataclass(frozen=True)
@@ -53,14 +58,48 @@ class BudgetCounter(Protocol):
         """Add every count at once; the counters' new values, in order."""
         ...
 
+    def when_counted(self, uow: AbstractUnitOfWork, then: Callable[[], None]) -> None:
+        """Call ``then`` once the counts added so far stand: at once where they are committed
+        on their own (Redis, PostgreSQL's autocommit connection), else when the caller's
+        transaction commits (SQLite's, which a rollback would take them back with)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Budget:
-    """What a door needs to draw on a business's budget: the rules (from the settings) and
-    where they are counted."""
+    """What a door needs to draw on a business's budget: the rules (from the settings), where
+    they are counted, and this process's lease of checks taken ahead (see :func:`spend`)."""
 
     rules: BudgetRules
     counter: BudgetCounter
+    _leases: dict = field(default_factory=dict, compare=False, repr=False)
+    _pending: dict = field(default_factory=dict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def use_lease(self, business_id: int, minute: int) -> bool:
+        """Take one check from this process's lease for the business's minute, if any is left."""
+        with self._lock:
+            left = self._leases.get((business_id, minute), 0)
+            if left:
+                self._leases[(business_id, minute)] = left - 1
+            return left > 0
+
+    def keep_lease(self, business_id: int, minute: int, left: int) -> None:
+        with self._lock:
+            for key in [k for k in self._leases if k[1] != minute]:
+                del self._leases[key]  # leases of minutes gone by are of no more use
+            self._leases[(business_id, minute)] = left
+
+    def pend(self, business_id: int, window: int, count: int, batch: int) -> int:
+        """Keep ``count`` no-matches until a ``batch`` of them is reached; then the batch."""
+        with self._lock:
+            for key in [k for k in self._pending if k[1] != window]:
+                del self._pending[key]
+            total = self._pending.pop((business_id, window), 0) + count
+            if total < batch:
+                self._pending[(business_id, window)] = total
+                return 0
+            return total
 
 
 def _start(now: dt.datetime, seconds: int) -> int:
@@ -80,14 +119,38 @@ def spend(
     """Draw ``amount`` checks from the business's allowance, or :class:`RateLimited` (429)
     saying which allowance is spent (with Retry-After for the minute's). ``per_minute=False``
     for a bulk file, drawn from the day's allowance only. Called inside the door's ``with uow``,
-    before it answers."""
-    business = uow.businesses.get(business_id)
-    if business is None:
+    before it answers.
+
+    A process takes up to a hundredth of an approved business's minute ahead (a lease, counted
+    when taken, usable once the count stands) and answers from it without asking again: the
+    limit is never exceeded, and a business may at worst be refused a few checks early, those
+    another process took and has not used yet. A small allowance (a new business's) is counted
+    check by check, exactly, so its approval applies at once."""
+    minute = _start(now, MINUTE)
+    single = per_minute and amount == 1
+    if single and budget.use_lease(business_id, minute):
+        return
+    approved = uow.businesses.approval(business_id)
+    if approved is None:
         raise NotFound("no such business")
-    allowance = budget.rules.allowance(business.approved)
+    allowance = budget.rules.allowance(approved)
     windows = [("day", DAY, allowance.per_day)]
     if per_minute:
         windows.insert(0, ("minute", MINUTE, allowance.per_minute))
+    lease = allowance.per_minute // LEASE_SHARE
+    if single and lease > 1 and _draw(uow, budget, business_id, windows, lease, now) is None:
+        keep = functools.partial(budget.keep_lease, business_id, minute, lease - 1)
+        budget.counter.when_counted(uow, keep)  # a lease rolled back was never taken
+        return
+    refused = _draw(uow, budget, business_id, windows, amount, now)
+    if refused is not None:
+        window, left = refused
+        raise _refused(budget, window, approved, amount, left, now)
+
+
+def _draw(uow, budget: Budget, business_id: int, windows, amount: int, now):
+    """Count ``amount`` in every window; if one is over its limit, take them back and say
+    which, with how many were left: ``(window, left)``; None once drawn."""
     counts = [
         Count(budget_key(business_id, window), _start(now, seconds), amount, seconds)
         for window, seconds, _limit in windows
@@ -97,8 +160,8 @@ def spend(
         if total > limit:
             taken_back = [Count(c.key, c.window_start, -amount, c.window_seconds) for c in counts]
             budget.counter.add(uow, taken_back)
-            left = limit - (total - amount)
-            raise _refused(budget, window, business.approved, amount, left, now)
+            return window, limit - (total - amount)
+    return None
 
 
 def _refused(budget: Budget, window: str, approved: bool, amount, left, now) -> RateLimited:
@@ -126,6 +189,11 @@ def note_outcomes(
     rules = budget.rules
     seconds = rules.burst_window_seconds
     start = _start(now, seconds)
+    batch = rules.burst_no_matches // BURST_SHARE
+    if batch > 1:  # counted a few at a time: a burst is told at most a batch per process late
+        no_matches = budget.pend(business_id, start, no_matches, batch)
+        if not no_matches:
+            return
     count = Count(burst_key(business_id), start, no_matches, seconds)
     after = budget.counter.add(uow, [count])[0]
     if not is_burst_start(after - no_matches, after, rules.burst_no_matches):

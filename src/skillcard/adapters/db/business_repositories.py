@@ -76,9 +76,17 @@ def _insert_many(session: Session, table: sa.Table, rows: list[dict]) -> None:
             copy.write_row([row[c] for c in columns])
 
 
+_APPROVAL = sa.select(tb.businesses.c.approved).where(tb.businesses.c.id == sa.bindparam("id"))
+
+
 class BusinessRepository(_Repository):
     def get(self, business_id: int) -> Business | None:
         return self.session.get(Business, business_id)
+
+    def approval(self, business_id: int) -> bool | None:
+        """Whether the business is approved (None: there is no such business); one column,
+        read on every check a business makes."""
+        return self.session.execute(_APPROVAL, {"id": business_id}).scalar()
 
     def by_company_number(self, number: str) -> Business | None:
         b = tb.businesses.c
