@@ -343,6 +343,7 @@ def sync_offline(
     session: PageSession,
     uows: Uows,
     request: Request,
+    budget: BudgetDep,
     items: Annotated[list[dict], Body(max_length=business_checks.MAX_OFFLINE)],
 ):
     """The page's queue of checks made offline (business.js), sent with the session's CSRF
@@ -357,7 +358,7 @@ def sync_offline(
         raise InvalidInput(
             f"a queued check could not be read: {error.errors()[0]['msg']}"
         ) from None
-    return api_sync(session[0], uows, parsed)
+    return api_sync(who=session[0], uows=uows, budget=budget, items=parsed)
 
 
 @router.get("/people")
