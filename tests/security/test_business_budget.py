@@ -302,3 +302,15 @@ def test_a_check_that_failed_leaves_no_checks_taken_ahead(uow_factory, registry)
     assert answered <= 3
     with uow_factory() as uow:
         assert len(uow.checks.for_cardholder(registry.holders["bob"])) == answered
+
+
+def test_checks_taken_ahead_and_unused_go_back_to_the_day(uow_factory, registry):
+    business_id, admin = register(uow_factory)
+    approve(uow_factory, business_id)
+    budget = business_budget(business_checks_per_minute=300, business_checks_per_day=7)
+    minutes = [NOW + dt.timedelta(minutes=m) for m in range(8)]  # one check a minute
+    number = registry.cards["bob"]
+    asked = [
+        lambda at=at: _check(uow_factory, admin, budget, number, "Smith", now=at) for at in minutes
+    ]
+    assert [_answered(ask, 1) for ask in asked] == [1] * 7 + [0]  # all seven of the day's

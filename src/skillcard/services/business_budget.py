@@ -76,19 +76,24 @@ class Budget:
     _pending: dict = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
-    def use_lease(self, business_id: int, minute: int) -> bool:
-        """Take one check from this process's lease for the business's minute, if any is left."""
+    def use_lease(self, business_id: int, minute: int) -> tuple[bool, tuple[int, int] | None]:
+        """(whether one check was taken from this process's lease for the business's minute,
+        and an earlier minute's lease's unused checks to give back to their day: (day, n))."""
         with self._lock:
-            left = self._leases.get((business_id, minute), 0)
-            if left:
-                self._leases[(business_id, minute)] = left - 1
-            return left > 0
+            lease = self._leases.get(business_id)
+            if lease is None:
+                return False, None
+            if lease[0] == minute:
+                if lease[2] > 0:
+                    lease[2] -= 1
+                    return True, None
+                return False, None
+            del self._leases[business_id]
+            return False, ((lease[1], lease[2]) if lease[2] else None)
 
-    def keep_lease(self, business_id: int, minute: int, left: int) -> None:
+    def keep_lease(self, business_id: int, minute: int, day: int, left: int) -> None:
         with self._lock:
-            for key in [k for k in self._leases if k[1] != minute]:
-                del self._leases[key]  # leases of minutes gone by are of no more use
-            self._leases[(business_id, minute)] = left
+            self._leases[business_id] = [minute, day, left]
 
     def pend(self, business_id: int, window: int, count: int, batch: int) -> int:
         """Keep ``count`` no-matches until a ``batch`` of them is reached; then the batch."""
@@ -128,8 +133,12 @@ def spend(
     check by check, exactly, so its approval applies at once."""
     minute = _start(now, MINUTE)
     single = per_minute and amount == 1
-    if single and budget.use_lease(business_id, minute):
+    used, unused = budget.use_lease(business_id, minute) if single else (False, None)
+    if used:
         return
+    if unused:  # a past minute's lease: its unused checks go back to the day (not the minute)
+        day, left = unused
+        budget.counter.add(uow, [Count(budget_key(business_id, "day"), day, -left, DAY)])
     approved = uow.businesses.approval(business_id)
     if approved is None:
         raise NotFound("no such business")
@@ -139,7 +148,8 @@ def spend(
         windows.insert(0, ("minute", MINUTE, allowance.per_minute))
     lease = allowance.per_minute // LEASE_SHARE
     if single and lease > 1 and _draw(uow, budget, business_id, windows, lease, now) is None:
-        keep = functools.partial(budget.keep_lease, business_id, minute, lease - 1)
+        day = _start(now, DAY)
+        keep = functools.partial(budget.keep_lease, business_id, minute, day, lease - 1)
         budget.counter.when_counted(uow, keep)  # a lease rolled back was never taken
         return
     refused = _draw(uow, budget, business_id, windows, amount, now)
