@@ -280,7 +280,7 @@ def _answered(ask, times: int) -> int:
 def test_checks_taken_ahead_never_pass_the_limit_across_processes(uow_factory, registry):
     business_id, admin = register(uow_factory)
     approve(uow_factory, business_id)
-    rules = Settings(business_checks_per_minute=300, business_checks_per_day=7).budget_rules()
+    rules = Settings(business_checks_per_minute=150, business_checks_per_day=7).budget_rules()
     counter = business_budget().counter
     one, two = Budget(rules, counter), Budget(rules, counter)  # each takes 3 ahead
     asked = 0
@@ -294,7 +294,7 @@ def test_checks_taken_ahead_never_pass_the_limit_across_processes(uow_factory, r
 def test_a_check_that_failed_leaves_no_checks_taken_ahead(uow_factory, registry):
     business_id, admin = register(uow_factory)
     approve(uow_factory, business_id)
-    budget = business_budget(business_checks_per_minute=200, business_checks_per_day=3)
+    budget = business_budget(business_checks_per_minute=100, business_checks_per_day=3)
     with pytest.raises(InvalidInput):  # drew on the budget, then failed: rolled back
         _check(uow_factory, admin, budget, registry.cards["bob"], "   ")
     ask = lambda: _check(uow_factory, admin, budget, registry.cards["bob"], "Smith")  # noqa: E731
@@ -307,7 +307,7 @@ def test_a_check_that_failed_leaves_no_checks_taken_ahead(uow_factory, registry)
 def test_checks_taken_ahead_and_unused_go_back_to_the_day(uow_factory, registry):
     business_id, admin = register(uow_factory)
     approve(uow_factory, business_id)
-    budget = business_budget(business_checks_per_minute=300, business_checks_per_day=7)
+    budget = business_budget(business_checks_per_minute=150, business_checks_per_day=7)
     minutes = [NOW + dt.timedelta(minutes=m) for m in range(8)]  # one check a minute
     number = registry.cards["bob"]
     asked = [

@@ -38,8 +38,8 @@ from skillcard.services.audit import record, utcnow
 from skillcard.services.outbox import queue_email
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
-LEASE_SHARE = 100  # a process takes at most this share of a minute's allowance ahead
-BURST_SHARE = 20  # and counts no-matches in batches of this share of a burst
+LEASE_SHARE = 50  # a process takes at most this share of a minute's allowance ahead
+BURST_SHARE = 10  # and counts no-matches in batches of this share of a burst
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def spend(
     for a bulk file, drawn from the day's allowance only. Called inside the door's ``with uow``,
     before it answers.
 
-    A process takes up to a hundredth of an approved business's minute ahead (a lease, counted
+    A process takes up to a fiftieth of an approved business's minute ahead (a lease, counted
     when taken, usable once the count stands) and answers from it without asking again: the
     limit is never exceeded, and a business may at worst be refused a few checks early, those
     another process took and has not used yet. A small allowance (a new business's) is counted
