@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import load
+import sqlalchemy as sa
 from bulk_check import _business, _sample
 
 from skillcard.adapters.db.engine import make_engine
@@ -91,13 +92,18 @@ def _bench(engine, label: str, args) -> None:
     _round(uows, who, budget, asked, 300, with_budget=True)  # warm the caches
     _round(uows, who, budget, asked, 300, with_budget=False)
     rates, cpu = {False: [], True: []}, {False: [], True: []}
+    statements = {False: 0, True: 0}
+    counting = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: counting.append(1))
     for _ in range(args.rounds):
         for with_budget in (False, True):
+            counting.clear()
             started = time.process_time()
             rates[with_budget].append(
                 _round(uows, who, budget, asked, args.checks, with_budget=with_budget)
             )
             cpu[with_budget].append((time.process_time() - started) / args.checks * 1000)
+            statements[with_budget] += len(counting)
     before, after = statistics.median(rates[False]), statistics.median(rates[True])
     cost = 100 * (before - after) / before
     cpu_before, cpu_after = statistics.median(cpu[False]), statistics.median(cpu[True])
@@ -110,6 +116,9 @@ def _bench(engine, label: str, args) -> None:
           f"{'met' if cost < 5 else 'NOT met'}")  # fmt: skip
     # On a busy machine the wall-clock rate swings by tens of percent from round to round;
     # this process's CPU time per check (the service, SQLAlchemy, the driver) swings less.
+    per = args.checks * args.rounds
+    print(f"  SQL statements per check (COMMIT not counted): {statements[False] / per:.2f} "
+          f"before, {statements[True] / per:.2f} after")  # fmt: skip
     print(f"  this process's CPU per check: {cpu_before:.2f} ms before, {cpu_after:.2f} ms "
           f"after ({100 * (cpu_after - cpu_before) / cpu_before:+.1f}%)")  # fmt: skip
 
