@@ -102,3 +102,21 @@ def build_registry(uow_factory, *, issued_on: dt.date | None = None) -> Registry
             reg.principals[key] = Principal.of(uow.users.get(user_id))
         reg.emails[key] = email
     return reg
+
+
+def business_budget(**settings):
+    """A business check budget as the app builds it, from the settings (defaults unless
+    given, e.g. ``unapproved_checks_per_day=3``), counted in the database."""
+    from skillcard.adapters.rate_limits import DatabaseBudgetCounter
+    from skillcard.config import Settings
+    from skillcard.services.business_budget import Budget
+
+    return Budget(Settings(**settings).budget_rules(), DatabaseBudgetCounter())
+
+
+def approve_business(uow_factory, business_id: int) -> None:
+    """The hub admin approves a business (issue 14): a test that checks more than the small
+    allowance of a newly registered business approves it first, saying so."""
+    from skillcard.services.business_budget import approve_business as approve
+
+    approve(uow=uow_factory(), who=OPERATOR, business_id=business_id)

@@ -87,6 +87,26 @@ class Settings(BaseSettings):
     # SEC1, as `skillcard trust export` prints it) that `skillcard verify --bundle` pins when
     # no --hub-key is given. Outside development a bundle is never checked against its own key.
     hub_key: str = ""
+    # Business Check budget (issue 14): one allowance per business of checks by number and
+    # surname, whatever the door (single, spot, offline sync, workforce additions, bulk rows).
+    # A business not yet approved by the hub admin gets the small one. A burst of answers of
+    # no match from one business (so many within so many minutes) is e-mailed to hub admins.
+    business_checks_per_minute: int = Field(2_000, ge=1)
+    business_checks_per_day: int = Field(100_000, ge=1)
+    unapproved_checks_per_minute: int = Field(10, ge=1)
+    unapproved_checks_per_day: int = Field(50, ge=1)
+    no_match_burst: int = Field(100, ge=1)
+    no_match_burst_minutes: int = Field(10, ge=1, le=1440)
+
+    def budget_rules(self):
+        from skillcard.domain.business_budget import Allowance, BudgetRules
+
+        return BudgetRules(
+            approved=Allowance(self.business_checks_per_minute, self.business_checks_per_day),
+            unapproved=Allowance(self.unapproved_checks_per_minute, self.unapproved_checks_per_day),
+            burst_no_matches=self.no_match_burst,
+            burst_minutes=self.no_match_burst_minutes,
+        )
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Settings:

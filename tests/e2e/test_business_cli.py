@@ -11,14 +11,17 @@ import time
 from aiosmtpd.controller import Controller
 
 from skillcard.services import alerts_schedule, cards, workforce
-from tests.factories import OPERATOR
+from tests.factories import OPERATOR, approve_business, business_budget
 from tests.integration.test_business import register
+
+BUDGET = business_budget()
 
 
 def test_bulk_check_writes_every_row_and_records_for_a_business(
     cli, registry, uow_factory, tmp_path
 ):
     business_id, _admin = register(uow_factory)
+    approve_business(uow_factory, business_id)  # 1,201 rows: past a new business's allowance
     source, out = tmp_path / "in.csv", tmp_path / "out.csv"
     rows = [f"{registry.cards['ann']};Nunez-OBrien;;+sum"] + [
         f"{registry.cards['bob']};Smith"
@@ -53,7 +56,7 @@ def test_bulk_check_refuses_bad_files_and_unknown_businesses(cli, registry, tmp_
 def test_alerts_run_twice_sends_once(cli, registry, uow_factory):
     _, admin = register(uow_factory)
     workforce.add_worker(
-        uow=uow_factory(), who=admin, number=registry.cards["bob"], surname="Smith"
+        budget=BUDGET, uow=uow_factory(), who=admin, number=registry.cards["bob"], surname="Smith"
     )
     cli("card", "suspend", registry.cards["bob"], "--reason", "safety")
     code, out, _ = cli("alerts", "run", "--json")
@@ -67,7 +70,7 @@ def test_alerts_run_twice_sends_once(cli, registry, uow_factory):
 def test_the_scheduler_runs_the_alerts_at_its_hour(uow_factory, registry):
     _, admin = register(uow_factory)
     workforce.add_worker(
-        uow=uow_factory(), who=admin, number=registry.cards["bob"], surname="Smith"
+        budget=BUDGET, uow=uow_factory(), who=admin, number=registry.cards["bob"], surname="Smith"
     )
     cards.suspend_card(uow=uow_factory(), who=OPERATOR, number=registry.cards["bob"], reason="x")
     start = dt.datetime(2030, 1, 1, 5, 59, 59, tzinfo=dt.UTC)

@@ -12,14 +12,19 @@ import pytest
 from skillcard.errors import Gone, PermissionDenied
 from skillcard.services import alerts_schedule, bulk_check, bulk_results
 from skillcard.services.audit import history, utcnow
+from tests.factories import business_budget
 from tests.integration.test_business import register
+
+BUDGET = business_budget()
 
 
 def _job(uow_factory, who, folder, registry, finished: dt.datetime):
     """A finished job with its result file, as the pages leave it, finished at ``finished``."""
     source = folder / f"in-{finished:%Y%m%d%H%M%S%f}.csv"
     source.write_text(f"number,surname\n{registry.cards['bob']},Smith\n", encoding="utf-8")
-    job = bulk_check.start_bulk(uow=uow_factory(), who=who, filename="in.csv", source=source)
+    job = bulk_check.start_bulk(
+        budget=BUDGET, uow=uow_factory(), who=who, filename="in.csv", source=source
+    )
     result = bulk_results.result_file(folder, job.id)
     bulk_check.run_bulk(
         uow_factory=uow_factory,
@@ -27,6 +32,7 @@ def _job(uow_factory, who, folder, registry, finished: dt.datetime):
         source=source,
         result=result,
         business_id=job.business_id,
+        budget=BUDGET,
         job_id=job.id,
     )
     with uow_factory() as uow:
@@ -65,7 +71,9 @@ def test_a_job_that_never_finished_is_purged_by_its_start(uow_factory, registry,
     _, admin = register(uow_factory)
     source = tmp_path / "in.csv"
     source.write_text("number,surname\nECS00000001,Smith\n", encoding="utf-8")
-    job = bulk_check.start_bulk(uow=uow_factory(), who=admin, filename="in.csv", source=source)
+    job = bulk_check.start_bulk(
+        budget=BUDGET, uow=uow_factory(), who=admin, filename="in.csv", source=source
+    )
     partial = bulk_results.result_file(tmp_path, job.id)
     partial.write_text("row,number\n", encoding="utf-8")  # its server stopped mid-way
     purge = dict(uow_factory=uow_factory, who=registry.principals["hub"], folder=tmp_path, days=30)

@@ -13,10 +13,12 @@ from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.business import WorkforceState
 from skillcard.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from skillcard.services import accounts, business, business_checks, cards, workforce
-from tests.factories import OPERATOR, PASSWORD
+from tests.factories import OPERATOR, PASSWORD, business_budget
 
 URL = "https://skillcard.example"
 HOUR = dt.timedelta(hours=1)
+
+BUDGET = business_budget()
 
 
 def _link(uow_factory, email: str, path: str) -> str:
@@ -126,6 +128,7 @@ def test_workforce_dashboard_shows_every_state_and_filters(uow_factory, registry
     today = dt.date.today()
     add = dict(uow=None, who=admin)
     workforce.add_worker(
+        budget=BUDGET,
         **{**add, "uow": uow_factory()},
         number=registry.cards["ann"],
         surname="NUNEZ OBRIEN",
@@ -135,15 +138,25 @@ def test_workforce_dashboard_shows_every_state_and_filters(uow_factory, registry
         subcontractor="Sparks Ltd",
     )
     workforce.add_worker(
-        **{**add, "uow": uow_factory()}, number=registry.cards["cy"], surname="jones", site="York"
+        budget=BUDGET,
+        **{**add, "uow": uow_factory()},
+        number=registry.cards["cy"],
+        surname="jones",
+        site="York",
     )
     with pytest.raises(NotFound, match="No card matches"):
         workforce.add_worker(
-            **{**add, "uow": uow_factory()}, number=registry.cards["bob"], surname="Jones"
+            budget=BUDGET,
+            **{**add, "uow": uow_factory()},
+            number=registry.cards["bob"],
+            surname="Jones",
         )
     with pytest.raises(Conflict, match="already in your workforce"):
         workforce.add_worker(
-            **{**add, "uow": uow_factory()}, number=registry.cards["cy"], surname="Jones"
+            budget=BUDGET,
+            **{**add, "uow": uow_factory()},
+            number=registry.cards["cy"],
+            surname="Jones",
         )
     cards.suspend_card(uow=uow_factory(), who=OPERATOR, number=registry.cards["cy"], reason="x")
     board = workforce.dashboard(uow=uow_factory(), who=admin, today=today)
@@ -175,21 +188,28 @@ def test_single_spot_and_offline_checks_go_into_the_history(uow_factory, registr
     _, admin = register(uow_factory)
     number = registry.cards["bob"]
     result = business_checks.check_for_business(
-        uow=uow_factory(), who=admin, number=number, surname="smith"
+        budget=BUDGET, uow=uow_factory(), who=admin, number=number, surname="smith"
     )
     assert result.view.outcome == "valid" and result.view.holder_name == "Bob Smith"
     with pytest.raises(InvalidInput, match="site"):
         business_checks.check_for_business(
-            uow=uow_factory(), who=admin, number=number, surname="smith", spot=True
+            budget=BUDGET, uow=uow_factory(), who=admin, number=number, surname="smith", spot=True
         )
     where = business_checks.Where(
         site="Leeds", latitude=53.8, longitude=-1.55, note="gate 2", face_confirmed=True
     )
     business_checks.check_for_business(
-        uow=uow_factory(), who=admin, number=number, surname="Jones", spot=True, where=where
+        budget=BUDGET,
+        uow=uow_factory(),
+        who=admin,
+        number=number,
+        surname="Jones",
+        spot=True,
+        where=where,
     )
     then = dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)
     answers = business_checks.sync_offline(
+        budget=BUDGET,
         uow=uow_factory(),
         who=admin,
         items=[
@@ -237,6 +257,7 @@ def test_an_offline_check_is_judged_by_the_card_as_it_stood_then(uow_factory, re
     )
     made = [renewed - dt.timedelta(days=1), renewed + dt.timedelta(hours=1), revoked + HOUR]
     answers = business_checks.sync_offline(
+        budget=BUDGET,
         uow=uow_factory(),
         who=admin,
         items=[business_checks.OfflineItem(number, "Smith", checked_at=at) for at in made],

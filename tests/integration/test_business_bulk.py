@@ -4,21 +4,25 @@ neutralised, checks kept in the business's history."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import pytest
 
 from skillcard.adapters import bulk_csv
 from skillcard.errors import InvalidInput
-from skillcard.services import bulk_check, business_checks
+from skillcard.services import bulk_check, bulk_results, business_checks
+from tests.factories import business_budget
 from tests.integration.test_business import register
+
+BUDGET = business_budget()
 
 
 def _run(uow_factory, who, tmp_path, data: bytes, business_id=None):
     source, result = tmp_path / "in.csv", tmp_path / "out.csv"
     source.write_bytes(data)
-    job = bulk_check.start_bulk(uow=uow_factory(), who=who, filename="in.csv", source=source)
+    job = bulk_check.start_bulk(
+        budget=BUDGET, uow=uow_factory(), who=who, filename="in.csv", source=source
+    )
     seen = []
     summary = bulk_check.run_bulk(
         uow_factory=uow_factory,
@@ -26,6 +30,7 @@ def _run(uow_factory, who, tmp_path, data: bytes, business_id=None):
         source=source,
         result=result,
         business_id=job.business_id,
+        budget=BUDGET,
         job_id=job.id,
         progress=lambda done, total: seen.append((done, total)),
     )
@@ -114,9 +119,18 @@ def test_a_job_whose_server_stopped_says_so(uow_factory, registry, tmp_path):
     _, admin = register(uow_factory)
     source = tmp_path / "in.csv"
     source.write_text(f"{registry.cards['bob']},Smith\n")
-    then = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     job = bulk_check.start_bulk(
-        uow=uow_factory(), who=admin, filename="in.csv", source=source, now=then
+        budget=BUDGET,
+        uow=uow_factory(),
+        who=admin,
+        filename="in.csv",
+        source=source,
+        runner="site-host:4242",
+    )
+    # issue 14: marked at the server's next start, not after half an hour
+    gone = bulk_results.interrupt_orphans(
+        uow_factory=uow_factory, folder=tmp_path, host="site-host", alive=lambda pid: False
     )
     seen = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
-    assert seen.status == "failed" and "interrupted" in seen.message
+    assert gone == [job.id]
+    assert seen.status == "interrupted" and "interrupted" in seen.message

@@ -20,16 +20,22 @@ from skillcard.services import (
     webhooks,
     workforce,
 )
-from tests.factories import OPERATOR
+from tests.factories import OPERATOR, business_budget
 from tests.integration.test_business import URL, register
 from tests.webhook_receiver import Receiver
+
+BUDGET = business_budget()
 
 
 def test_pdf_and_csv_reports_list_the_checks_and_are_logged(uow_factory, registry):
     business_id, admin = register(uow_factory, name="Ó Súilleabháin & Sons")
     for surname in ("Núñez-O'Brien", "Wrong"):
         business_checks.check_for_business(
-            uow=uow_factory(), who=admin, number=registry.cards["ann"], surname=surname
+            budget=BUDGET,
+            uow=uow_factory(),
+            who=admin,
+            number=registry.cards["ann"],
+            surname=surname,
         )
     today = dt.date.today()
     report = reports.build_report(uow=uow_factory(), who=admin, start=today, end=today, form="pdf")
@@ -63,7 +69,12 @@ def test_alert_digest_is_sent_once_per_step_and_webhooks_are_signed(
     _business_id, admin = register(uow_factory)
     for key, surname in (("ann", "Nunez-OBrien"), ("bob", "Smith"), ("cy", "Jones")):
         workforce.add_worker(
-            uow=uow_factory(), who=admin, number=registry.cards[key], surname=surname, label=key
+            budget=BUDGET,
+            uow=uow_factory(),
+            who=admin,
+            number=registry.cards[key],
+            surname=surname,
+            label=key,
         )
     receiver = Receiver(tmp_path)
     secret = webhooks.set_webhook(

@@ -1,8 +1,10 @@
 """Reading a bulk-check CSV as a stream, whatever a spreadsheet saved, and writing the result.
 
 A first pass over the bytes (line by line: memory stays flat) says whether the file is text
-at all, which encoding it is in (UTF-8, with or without BOM, else Windows-1252, which covers
-Latin-1), and whether it has more rows than allowed (stopping as soon as it does). The second
+at all and which encoding it is in (UTF-8, with or without BOM, else Windows-1252, which
+covers Latin-1); a second counts its records with the csv reader (a quoted cell may hold line
+breaks), refusing a file with more rows than allowed, with only a header, or that the reader
+gives up on (a cell never closed, a cell past its size limit), naming the line. The third
 pass hands out rows one at a time. Every value written goes through ``neutralise`` so that a
 spreadsheet never runs a cell as a formula.
 """
@@ -28,6 +30,7 @@ HEADERS = {
     "label": {"label", "name", "worker", "reference", "ref"},
 }
 POSITIONS = ("number", "surname", "scheme", "label")  # the order of a file with no header
+EMPTY = "the file is empty: it needs a row per card (number, surname)"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class CsvShape:
 @dataclass(frozen=True)
 class BulkRow:
     line: int  # the row's place in the file, counting the header, as a spreadsheet does
+    # (a record: a quoted cell with line breaks is one row)
     number: str
     surname: str
     scheme: str
@@ -57,9 +61,9 @@ def _looks_binary(line: bytes) -> bool:
     return controls > max(2, len(line) // 20)
 
 
-def _first_pass(path: Path, max_rows: int) -> tuple[bool, int, bytes]:
-    """(valid UTF-8, non-empty lines, the first non-empty line); refuses binary and long files."""
-    utf8, count, first = True, 0, b""
+def _first_pass(path: Path) -> tuple[bool, bytes]:
+    """(valid UTF-8, the first non-empty line); refuses binary files."""
+    utf8, first = True, b""
     with path.open("rb") as raw:
         for line in raw:
             if _looks_binary(line):
@@ -69,19 +73,57 @@ def _first_pass(path: Path, max_rows: int) -> tuple[bool, int, bytes]:
                 )
             if not line.strip():
                 continue
-            count += 1
-            if count > max_rows + 1:  # one line may be a header
-                raise InvalidInput(
-                    f"the file has more than {max_rows:,} rows: a bulk check takes at most "
-                    f"{max_rows:,}; split it into smaller files"
-                )
             first = first or line
             if utf8:
                 try:
                     line.decode("utf-8")
                 except UnicodeDecodeError:
                     utf8 = False
-    return utf8, count, first
+    return utf8, first
+
+
+def _reader(text, delimiter: str):
+    # strict: a quote never closed is an error at the end of the file, not a last cell that
+    # silently swallows every row after it
+    return csv.reader(text, delimiter=delimiter, strict=True)
+
+
+def unreadable(line: int, error: csv.Error) -> InvalidInput:
+    """A CSV the csv reader gives up on, in words: which line, and what to do."""
+    text = str(error)
+    if "field limit" in text:
+        why = (
+            f"a cell is longer than {csv.field_size_limit():,} characters (often a quote "
+            '(") that opens a cell and is never closed)'
+        )
+    elif "end of data" in text:
+        why = 'a quote (") opens a cell that is never closed'
+    else:
+        why = f"the CSV cannot be read ({text})"
+    return InvalidInput(
+        f"line {line:,} of the file: {why}. Save the list again from your spreadsheet as CSV"
+    )
+
+
+def _records(path: Path, encoding: str, delimiter: str, max_rows: int) -> int:
+    """Records that are not empty (a quoted cell may hold line breaks: a record is not a
+    line), stopping as soon as there are more than allowed."""
+    count = 0
+    with path.open(encoding=encoding, errors="replace", newline="") as text:
+        reader = _reader(text, delimiter)
+        try:
+            for cells in reader:
+                if not any(c.strip() for c in cells):
+                    continue
+                count += 1
+                if count > max_rows + 1:  # one record may be a header
+                    raise InvalidInput(
+                        f"the file has more than {max_rows:,} rows: a bulk check takes at "
+                        f"most {max_rows:,}; split it into smaller files"
+                    )
+        except csv.Error as error:
+            raise unreadable(reader.line_num, error) from None
+    return count
 
 
 def _split(line: str, delimiter: str) -> list[str]:
@@ -90,12 +132,15 @@ def _split(line: str, delimiter: str) -> list[str]:
 
 def inspect(path: Path, max_rows: int = MAX_ROWS) -> CsvShape:
     """How to read ``path``, or InvalidInput saying, in words, why it cannot be read."""
-    utf8, count, first_bytes = _first_pass(path, max_rows)
-    if count == 0:
-        raise InvalidInput("the file is empty: it needs a row per card (number, surname)")
+    utf8, first_bytes = _first_pass(path)
+    if not first_bytes:
+        raise InvalidInput(EMPTY)
     encoding = "utf-8-sig" if utf8 else "cp1252"
     first = first_bytes.decode(encoding, errors="replace").lstrip("\ufeff").strip("\r\n")
     delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) else ","
+    count = _records(path, encoding, delimiter, max_rows)
+    if count == 0:
+        raise InvalidInput(EMPTY)
     cells = [" ".join(c.split()).lower() for c in _split(first, delimiter)]
     named = {}
     for index, cell in enumerate(cells):
@@ -117,21 +162,32 @@ def inspect(path: Path, max_rows: int = MAX_ROWS) -> CsvShape:
     ignored = tuple(c for i, c in enumerate(cells) if i not in used and c)
     if count - 1 > max_rows:
         raise InvalidInput(f"the file has more than {max_rows:,} rows")
+    if count == 1:
+        raise InvalidInput(
+            "the file has only its header row: it needs a row per card (number, surname) below it"
+        )
     return CsvShape(encoding, delimiter, count - 1, named, header=True, ignored=ignored)
 
 
 def read_rows(path: Path, shape: CsvShape) -> Iterator[BulkRow]:
     """The data rows, one at a time; a row's problem is its ``error``, not the file's."""
     with path.open(encoding=shape.encoding, errors="replace", newline="") as text:
-        reader = csv.reader(text, delimiter=shape.delimiter)
+        reader = _reader(text, shape.delimiter)
         skipped_header = not shape.header
-        for cells in reader:
+        records = enumerate(reader, start=1)  # a spreadsheet's row: a record, not a line
+        while True:
+            try:
+                row, cells = next(records)
+            except StopIteration:
+                return
+            except csv.Error as error:  # changed since it was inspected
+                raise unreadable(reader.line_num, error) from None
             if not any(c.strip() for c in cells):
                 continue  # empty lines (and lines of empty cells) are not rows
             if not skipped_header:
                 skipped_header = True
                 continue
-            yield _row(reader.line_num, cells, shape.columns)
+            yield _row(row, cells, shape.columns)
 
 
 def _row(line: int, cells: list[str], columns: dict[str, int]) -> BulkRow:

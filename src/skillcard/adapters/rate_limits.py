@@ -103,3 +103,57 @@ def _count(pipe, counter: str, rule: RateLimit):
     pipe.incr(counter)
     pipe.expire(counter, rule.window_seconds + 1)  # outlives its window by a second
     return pipe
+
+
+class RedisBudgetCounter:
+    """A :class:`skillcard.services.business_budget.BudgetCounter` on Redis: INCRBY and
+    EXPIRE of every counter in one transaction (MULTI/EXEC), so a draw on a business's minute
+    and day is counted at once. If Redis cannot be reached, nothing is counted (0 is returned:
+    the check is answered, as the rate limiter allows it) and the failure logged."""
+
+    def __init__(self, client, *, prefix: str = "skillcard:budget:") -> None:
+        self.client = client
+        self.prefix = prefix
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs) -> RedisBudgetCounter:
+        import redis
+
+        timeouts = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        return cls(redis.Redis.from_url(url, **timeouts), **kwargs)
+
+    def when_counted(self, uow, then) -> None:
+        then()  # Redis has counted already
+
+    def add(self, uow, counts) -> list[int]:
+        import redis
+
+        pipe = self.client.pipeline(transaction=True)
+        for count in counts:
+            name = f"{self.prefix}{count.key}:{count.window_start}"
+            pipe.incrby(name, count.amount)
+            pipe.expire(name, count.window_seconds + 1)
+        try:
+            answers = pipe.execute()
+        except redis.RedisError:
+            log.exception("Redis budget counters unavailable: not counting")
+            return [0] * len(counts)
+        return [int(answer) for answer in answers[0::2]]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class DatabaseBudgetCounter:
+    """The budget's counters in ``rate_limit_counters``, through the caller's unit of work."""
+
+    def when_counted(self, uow, then) -> None:
+        uow.rate_limits.when_counted(then)
+
+    def add(self, uow, counts) -> list[int]:
+        return uow.rate_limits.add([(c.key, c.window_start, c.amount) for c in counts])
+
+
+def budget_counter(redis_url: str | None):
+    """Where a business's check budget is counted: Redis if configured, else the database."""
+    return RedisBudgetCounter.from_url(redis_url) if redis_url else DatabaseBudgetCounter()

@@ -66,7 +66,9 @@ def bulk_check(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Check every card in a CSV file (up to 50,000 rows) and write each row's outcome."""
+    """Check every card in a CSV file (up to 50,000 rows) and write each row's outcome. With
+    --business, its rows draw on that business's check budget for the day (exit 2 if the file
+    has more rows than are left)."""
     from skillcard.services import bulk_check as service
 
     if not source.is_file():
@@ -86,6 +88,7 @@ def bulk_check(
             source=source,
             result=output,
             business_id=business_id,
+            budget=_budget() if business_id is not None else None,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if as_json:
@@ -143,6 +146,7 @@ def list_businesses(as_json: Json = False) -> None:
                 "id": b.id,
                 "name": b.name,
                 "company_number": b.company_number,
+                "approved": b.approved,
                 "people": len(work.businesses.users_of(b.id)),
             }
             for b in work.businesses.confirmed()
@@ -150,10 +154,38 @@ def list_businesses(as_json: Json = False) -> None:
     if as_json:
         print_json({"businesses": rows})
         return
-    table = Table("id", "name", "company number", "people")
+    table = Table("id", "name", "company number", "approved", "people")
     for row in rows:
-        table.add_row(str(row["id"]), row["name"], row["company_number"], str(row["people"]))
+        approved = "yes" if row["approved"] else "no"
+        table.add_row(
+            str(row["id"]), row["name"], row["company_number"], approved, str(row["people"])
+        )
     console.print(table)
+
+
+def _budget():
+    from skillcard.adapters.rate_limits import budget_counter
+    from skillcard.services.business_budget import Budget
+
+    settings = get_settings()
+    return Budget(settings.budget_rules(), budget_counter(settings.redis_url))
+
+
+@app.command("approve")
+def approve(
+    business: Annotated[str, typer.Argument(help="The business's id or company number")],
+    as_json: Json = False,
+) -> None:
+    """Approve a registered business: its full check allowance applies at once (until then,
+    SKILLCARD_UNAPPROVED_CHECKS_PER_DAY and _PER_MINUTE)."""
+    from skillcard.services.business_budget import approve_business
+
+    business_id = _business_id(business)
+    name = approve_business(uow=uow(), who=OPERATOR, business_id=business_id)
+    if as_json:
+        print_json({"id": business_id, "name": name, "approved": True})
+    else:
+        console.print(f"[bold]{name}[/] (business {business_id}) is approved.")
 
 
 @alerts_app.command("run")

@@ -123,6 +123,7 @@ class Business:
     address: str
     created_at: dt.datetime
     confirmed: bool = False
+    approved: bool = False  # by the hub admin: lifts the small allowance of a new business
     webhook_url: str | None = None
     webhook_secret: str | None = None
     id: int | None = None
@@ -202,6 +203,7 @@ class BulkStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"  # its server stopped while it ran (found at the next start)
     EXPIRED = "expired"  # finished, and its result file deleted after the days it is kept
 
 
@@ -221,6 +223,7 @@ class BulkJob:
     error_rows: int = 0
     message: str = ""
     finished_at: dt.datetime | None = None
+    runner: str = ""  # the process that runs it (host:pid), to tell an orphan at a restart
 
     @property
     def percent(self) -> int:

@@ -32,13 +32,11 @@ from skillcard.domain.names import surname_key
 from skillcard.errors import InvalidInput, NotFound, SkillcardError
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
+from skillcard.services.business_budget import Budget, note_outcomes, spend
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 BATCH = 500
 ERROR = "error"  # the outcome of a row that could not be checked (its error says why)
-# A job still queued or running this long after it was made lost its server (a restart):
-# 50,000 rows take well under a minute.
-STALLED = dt.timedelta(minutes=30)
 
 
 @dataclass
@@ -127,14 +125,19 @@ def start_bulk(
     who: Principal,
     filename: str,
     source: Path,
+    budget: Budget,
+    runner: str = "",
     business_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> BulkJob:
-    """Check that ``source`` can be read (a clear InvalidInput if not) and open a job."""
+    """Check that ``source`` can be read (a clear InvalidInput if not), draw its rows from the
+    business's budget (a file larger than the day's allowance left is refused whole, 429) and
+    open a job, run by ``runner`` (host:pid)."""
     business_id = business_id_for(who, business_id)
     shape = bulk_csv.inspect(source)
     now = now or utcnow()
     job = BulkJob(
+        runner=runner,
         id=uuid.uuid4().hex,
         business_id=business_id,
         created_by=who.label,
@@ -144,6 +147,7 @@ def start_bulk(
         message=("columns ignored: " + ", ".join(shape.ignored)) if shape.ignored else "",
     )
     with uow:
+        spend(uow, budget, business_id, shape.rows, now=now, per_minute=False)
         uow.bulk_jobs.add(job)
         record(uow, who, "bulk.start", "bulk_job", job.id, detail={"rows": shape.rows}, now=now)
         uow.commit()
@@ -157,23 +161,31 @@ def run_bulk(
     source: Path,
     result: Path,
     business_id: int | None = None,
+    budget: Budget | None = None,
     job_id: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     now: dt.datetime | None = None,
 ) -> BulkSummary:
     """Check every row of ``source`` and write the answers to ``result``. With a business,
-    each check goes into its history (and the card's check log); with a job, its progress
-    is committed batch by batch. ``progress(done, total)`` is called after each batch."""
+    each check goes into its history (and the card's check log), and its answers of no match
+    are counted towards a burst; with a job (opened by :func:`start_bulk`, which drew the
+    rows), its progress is committed batch by batch. A business's file without a job (the
+    command line) draws its rows here, first. ``progress(done, total)`` is called after each
+    batch."""
+    if business_id is not None and budget is None:
+        raise ValueError("a business's bulk check draws on its budget: pass the budget")
     now = now or utcnow()
     summary = BulkSummary()
     try:
         shape = bulk_csv.inspect(source)
         with uow_factory() as uow:
             schemes = _Schemes(uow.schemes.list())
+            if business_id is not None and not job_id:
+                spend(uow, budget, business_id, shape.rows, now=now, per_minute=False)
             if job_id:
                 uow.bulk_jobs.update(job_id, status=BulkStatus.RUNNING.value)
-                uow.commit()
-        run = _Run(uow_factory, who, schemes, business_id, job_id, now, summary)
+            uow.commit()
+        run = _Run(uow_factory, who, schemes, business_id, budget, job_id, now, summary)
         with result.open("w", encoding="utf-8-sig", newline="") as out:
             writer = bulk_csv.ResultWriter(out)
             batch: list[bulk_csv.BulkRow] = []
@@ -203,6 +215,7 @@ class _Run:
     who: Principal
     schemes: _Schemes
     business_id: int | None
+    budget: Budget | None
     job_id: str | None
     now: dt.datetime
     summary: BulkSummary
@@ -216,6 +229,10 @@ class _Run:
             answers, logs = check_rows(uow, batch, self.schemes, self.now.date())
             if self.business_id is not None:
                 self._log(uow, logs)
+                no_matches = sum(1 for log in logs if log[2] == CheckOutcome.NO_MATCH)
+                note_outcomes(
+                    uow, self.budget, self.business_id, no_matches, who=self.who, now=self.now
+                )
             summary.rows += len(batch)
             summary.valid += sum(1 for a in answers if a["outcome"] == CheckOutcome.VALID.value)
             summary.errors += sum(1 for a in answers if a["outcome"] == ERROR)
@@ -291,10 +308,6 @@ def job_status(
         job = uow.bulk_jobs.get(business_id, job_id)
         if job is None:
             raise NotFound("no such bulk check in your business")
-    created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=dt.UTC)
-    if job.status in (BulkStatus.QUEUED, BulkStatus.RUNNING) and utcnow() - created > STALLED:
-        job.status = BulkStatus.FAILED
-        job.message = "the check was interrupted (the server restarted): upload the file again"
     return job
 
 

@@ -1,4 +1,11 @@
-"""Where a bulk check's result file is kept, and for how long.
+"""Where a bulk check's files are kept (the upload while it runs, the result after), and for
+how long.
+
+One rule for both: they are kept while the job runs and, once it is done, its result for
+``SKILLCARD_BULK_RESULT_DAYS``; a job with no result to give (failed, or interrupted when its
+server stopped) keeps neither. A server marks the jobs its own dead processes were running
+``interrupted`` as it starts (:func:`interrupt_orphans`), and deletes their partial result and
+upload at once; the rows they checked are committed in the business's history and stay there.
 
 A result file lists card holders' names and the state of their cards, so it is kept only
 ``SKILLCARD_BULK_RESULT_DAYS`` (default 30) after the check finished. :func:`purge_results`
@@ -23,11 +30,65 @@ from skillcard.services.audit import record, utcnow
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
+SYSTEM = Principal.operator()
+INTERRUPTED = (
+    "the check was interrupted (the server restarted): the rows checked before it stopped are "
+    "in your check history; upload the file again for the rest"
+)
 
 
 def result_file(folder: Path, job_id: str) -> Path:
     """The result CSV of a job, in the folder of bulk files (``files_dir/bulk``)."""
     return folder / f"{job_id}.result.csv"
+
+
+def upload_file(folder: Path, job_id: str) -> Path:
+    """The uploaded CSV a job reads while it runs (deleted when it ends)."""
+    return folder / f"{job_id}.upload.csv"
+
+
+def drop_files(folder: Path, job_id: str, *, result: bool = True) -> None:
+    """Delete a job's upload and, unless kept (a done job's), its result."""
+    files = [upload_file(folder, job_id)] + ([result_file(folder, job_id)] if result else [])
+    for path in files:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            log.warning("could not delete %s", path, exc_info=True)
+
+
+def is_orphan(runner: str, host: str, alive: Callable[[int], bool]) -> bool:
+    """Whether a job left queued or running is nobody's: made before jobs named their runner,
+    or run by a process of this host that is gone. Another host's jobs are its own to judge."""
+    name, _, pid = runner.rpartition(":")
+    if not runner or not pid.isdigit():
+        return True
+    return name == host and not alive(int(pid))
+
+
+def interrupt_orphans(
+    *,
+    uow_factory: Callable[[], AbstractUnitOfWork],
+    folder: Path,
+    host: str,
+    alive: Callable[[int], bool],
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """At a server's start: mark ``interrupted`` every job whose runner is
+    gone, audited as ``bulk.interrupted``, and delete its files. Returns their ids."""
+    now = now or utcnow()
+    with uow_factory() as uow:
+        orphans = [j for j in uow.bulk_jobs.unfinished() if is_orphan(j.runner, host, alive)]
+        for job in orphans:
+            uow.bulk_jobs.update(
+                job.id, status=BulkStatus.INTERRUPTED.value, message=INTERRUPTED, finished_at=now
+            )
+            detail = {"done_rows": job.done_rows, "total_rows": job.total_rows}
+            record(uow, SYSTEM, "bulk.interrupted", "bulk_job", job.id, detail=detail, now=now)
+        uow.commit()
+    for job in orphans:
+        drop_files(folder, job.id)
+    return [job.id for job in orphans]
 
 
 def expired_message(days: int) -> str:
@@ -77,6 +138,7 @@ def purge_results(
         # The file goes first: if marking the job fails, the next purge finds it again.
         try:
             result_file(folder, job.id).unlink(missing_ok=True)
+            upload_file(folder, job.id).unlink(missing_ok=True)
         except OSError:
             log.warning("could not delete the result of bulk check %s", job.id, exc_info=True)
             done.kept.append(job.id)

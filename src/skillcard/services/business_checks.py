@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BusinessCheck, BusinessCheckMethod
 from skillcard.domain.cards import as_it_stood
-from skillcard.domain.checks import Check, CheckMethod, PublicCardView
+from skillcard.domain.checks import Check, CheckMethod, CheckOutcome, PublicCardView
 from skillcard.domain.names import surname_key
 from skillcard.errors import InvalidInput, SkillcardError
 from skillcard.services.audit import utcnow
 from skillcard.services.business import business_id_for
+from skillcard.services.business_budget import Budget, note_outcomes, spend
 from skillcard.services.cards import card_changes, scheme_for_number
 from skillcard.services.checks import MAX_SURNAME_LENGTH, PublicCheckResult
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -56,7 +57,7 @@ class OfflineResult:
     error: str | None = None
 
 
-def _view(uow, number: str, surname: str, scheme_code: str | None, day: dt.date, *, at=None):
+def answer(uow, number: str, surname: str, scheme_code: str | None, day: dt.date, *, at=None):
     """The public view of the card (or no match), and the card's id if the number is one.
     ``at``: a check made offline, judged by the card's status and expiry as they stood then."""
     surname = (surname or "").strip()
@@ -86,7 +87,9 @@ def _view(uow, number: str, surname: str, scheme_code: str | None, day: dt.date,
     return view, scheme.id, (found[0].id if found else None)
 
 
-def _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, synced_at=None):
+def log_public_check(uow, who, view, scheme_id, card_id, at, site="", synced_at=None) -> None:
+    """The entry in the card's check log, which its holder reads: every answer a business
+    is given about a card (a check, a workforce addition) is one."""
     uow.checks.add(
         Check(
             checked_at=at,
@@ -95,11 +98,15 @@ def _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, syn
             card_id=card_id,
             scheme_id=scheme_id,
             checker_user_id=who.user_id,
-            site=where.site or None,
+            site=site or None,
             synced_at=synced_at,
             warnings=",".join(view.warnings),
         )
     )
+
+
+def _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, synced_at=None):
+    log_public_check(uow, who, view, scheme_id, card_id, at, where.site, synced_at)
     uow.business_checks.add(
         BusinessCheck(
             business_id=business_id,
@@ -128,14 +135,16 @@ def check_for_business(
     who: Principal,
     number: str,
     surname: str,
+    budget: Budget,
     scheme_code: str | None = None,
     spot: bool = False,
     where: Where = Where(),
     business_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> PublicCheckResult:
-    """Check a card for a business and keep it in the business's history. A spot check
-    names its site and says whether the checker confirmed the face matches the card."""
+    """Check a card for a business, drawing on its budget, and keep it in the business's
+    history. A spot check names its site and says whether the checker confirmed the face
+    matches the card."""
     business_id = business_id_for(who, business_id)
     if spot and not where.site.strip():
         raise InvalidInput("a spot check needs the site where it was made")
@@ -144,8 +153,11 @@ def check_for_business(
     now = now or utcnow()
     method = BusinessCheckMethod.SPOT if spot else BusinessCheckMethod.SINGLE
     with uow:
-        view, scheme_id, card_id = _view(uow, number, surname, scheme_code, now.date())
+        spend(uow, budget, business_id, now=now)
+        view, scheme_id, card_id = answer(uow, number, surname, scheme_code, now.date())
         _log(uow, who, business_id, view, scheme_id, card_id, method, now, where)
+        no_match = int(view.outcome == CheckOutcome.NO_MATCH)
+        note_outcomes(uow, budget, business_id, no_match, who=who, now=now)
         uow.commit()
     return PublicCheckResult(view=view, checked_at=now)
 
@@ -166,24 +178,29 @@ def sync_offline(
     uow: AbstractUnitOfWork,
     who: Principal,
     items: list[OfflineItem],
+    budget: Budget,
     business_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[OfflineResult]:
     """Record checks a phone queued while it had no signal, each at the time it was made
     (the card's status and expiry as they stood then: a revocation or a renewal since does not
-    change the past), ``synced_at`` now. A bad item is refused on its own."""
+    change the past), ``synced_at`` now. A bad item is refused on its own. Every item draws on
+    the business's budget: a sync larger than what is left is refused whole (429), and the
+    phone keeps its queue to send again."""
     business_id = business_id_for(who, business_id)
     if len(items) > MAX_OFFLINE:
         raise InvalidInput(f"send at most {MAX_OFFLINE} checks at a time")
     now = now or utcnow()
     answers = []
     with uow:
+        if items:
+            spend(uow, budget, business_id, len(items), now=now)
         for index, item in enumerate(items):
             refusal = _refusal(item, now)
             if not refusal:
                 try:
                     at = item.checked_at.astimezone(dt.UTC)
-                    view, scheme_id, card_id = _view(
+                    view, scheme_id, card_id = answer(
                         uow, item.number, item.surname, item.scheme, at.date(), at=at
                     )
                     method, where = BusinessCheckMethod.OFFLINE, item.where
@@ -194,6 +211,8 @@ def sync_offline(
                     answers.append(OfflineResult(index, True, view.outcome.value))
                     continue
             answers.append(OfflineResult(index, False, error=refusal))
+        no_matches = sum(a.outcome == CheckOutcome.NO_MATCH.value for a in answers)
+        note_outcomes(uow, budget, business_id, no_matches, who=who, now=now)
         uow.commit()
     return answers
 

@@ -8,14 +8,24 @@ import datetime as dt
 from collections.abc import Callable
 
 from skillcard.adapters.photos import PhotoStore
+from skillcard.adapters.rate_limits import DatabaseBudgetCounter
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import Business
+from skillcard.domain.business_budget import Allowance, BudgetRules
 from skillcard.services import business_checks, workforce
 from skillcard.services.audit import record, utcnow
+from skillcard.services.business_budget import Budget
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 ADMIN, CHECKER = "business@demo.skillcard.test", "checker@demo.skillcard.test"
 # given name -> (label, trade, site, subcontractor)
+# The demo's dozen checks, counted as every business's are (the demo business is approved).
+BUDGET = Budget(
+    BudgetRules(
+        Allowance(2_000, 100_000), Allowance(10, 50), burst_no_matches=100, burst_minutes=10
+    ),
+    DatabaseBudgetCounter(),
+)
 WORKERS = {
     "Ann": ("Payroll 1041", "Electrician", "Leeds Station", ""),
     "Bob": ("Payroll 1042", "Electrician", "Leeds Station", ""),
@@ -43,6 +53,7 @@ def load(
             address="Unit 4, Canal Wharf\nLeeds LS11 5PS",
             created_at=now,
             confirmed=True,
+            approved=True,
         )
         uow.businesses.add(company)
         people = [uow.users.by_email(ADMIN), uow.users.by_email(CHECKER)]
@@ -64,6 +75,7 @@ def load(
         workforce.add_worker(
             uow=uow_factory(),
             who=admin,
+            budget=BUDGET,
             number=number,
             surname=surname,
             label=label,
@@ -94,6 +106,7 @@ def _checks(uow_factory, admin, checker, numbers, now) -> None:
         business_checks.check_for_business(
             uow=uow_factory(),
             who=who,
+            budget=BUDGET,
             number=number,
             surname=surname,
             spot=spot is not None,
@@ -104,6 +117,7 @@ def _checks(uow_factory, admin, checker, numbers, now) -> None:
         business_checks.sync_offline(
             uow=uow_factory(),
             who=checker,
+            budget=BUDGET,
             items=[
                 business_checks.OfflineItem(
                     number=numbers["Grace"][0],

@@ -15,12 +15,12 @@ from skillcard.domain.business import (
     clean_text,
     workforce_state,
 )
-from skillcard.domain.checks import NO_MATCH_REASON
-from skillcard.domain.names import surname_key
+from skillcard.domain.checks import NO_MATCH_REASON, CheckOutcome
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
-from skillcard.services.cards import scheme_for_number
+from skillcard.services.business_budget import Budget, note_outcomes, spend
+from skillcard.services.business_checks import answer, log_public_check
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -54,25 +54,13 @@ class Dashboard:
     today: dt.date | None = None
 
 
-def find_card(uow, number: str, surname: str, scheme_code: str | None):
-    """The card matching a number and surname, or NotFound with the public check's no-match
-    words (a wrong surname and an unknown number alike)."""
-    key = surname_key((surname or "").strip())
-    if not key:
-        raise InvalidInput("enter the surname on the card")
-    scheme, normalised = scheme_for_number(uow, number, scheme_code)
-    found = uow.card_lookup.public_card(scheme.id, normalised)
-    if found is None or found[1].surname_key != key:
-        raise NotFound(NO_MATCH_REASON)
-    return found[0], found[1], scheme
-
-
 def add_worker(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     surname: str,
+    budget: Budget,
     scheme_code: str | None = None,
     label: str = "",
     trade: str = "",
@@ -81,14 +69,22 @@ def add_worker(
     business_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> int:
-    """Add a card to the workforce; returns the entry's id."""
+    """Add a card to the workforce; returns the entry's id. It asks what a check asks (does
+    this card belong to this surname?), so it draws on the business's budget and is kept in the
+    card's check log, which its holder reads, match or not."""
     business_id = business_id_for(who, business_id)
     now = now or utcnow()
     with uow:
-        card, _holder, scheme = find_card(uow, number, surname, scheme_code)
+        spend(uow, budget, business_id, now=now)
+        view, scheme_id, card_id = answer(uow, number, surname, scheme_code, now.date())
+        log_public_check(uow, who, view, scheme_id, card_id, now, site)
+        if view.outcome == CheckOutcome.NO_MATCH:
+            note_outcomes(uow, budget, business_id, 1, who=who, now=now)
+            uow.commit()  # the refusal is an answer too: counted and logged
+            raise NotFound(NO_MATCH_REASON)
         entry = WorkforceEntry(
             business_id=business_id,
-            card_id=card.id,
+            card_id=card_id,
             added_at=now,
             added_by=who.label,
             label=label,
@@ -103,7 +99,7 @@ def add_worker(
             "workforce.add",
             "business",
             business_id,
-            detail={"card": f"{scheme.code} {card.number}", "entry": entry.id},
+            detail={"card": f"{view.scheme} {view.card_number}", "entry": entry.id},
             now=now,
         )
         uow.commit()

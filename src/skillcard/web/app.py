@@ -10,11 +10,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings, get_settings
-from skillcard.web import api, api_docs, checking, errors, pages
+from skillcard.web import api, api_docs, business_uploads, checking, errors, pages
 from skillcard.web.hostile_input import RefuseNul
 from skillcard.web.lanes import AppWithLanes
 from skillcard.web.security_headers import SecurityHeaders
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await checking.open_check_desk(app)
+        await run_in_threadpool(business_uploads.interrupt_orphans, app)
         yield
         await checking.close_check_desk(app)
         if owns_engine:

@@ -4,17 +4,21 @@ the job run in a background thread, and the result file's place."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import uuid
 from pathlib import Path
 
 from fastapi import Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from skillcard.adapters.bulk_csv import MAX_ROWS
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BulkJob
 from skillcard.errors import InvalidInput, SkillcardError
 from skillcard.services import bulk_check, bulk_results
+from skillcard.services.business_budget import Budget
 from skillcard.web.deps import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -32,7 +36,9 @@ def result_path(request: Request, job_id: str) -> Path:
     return bulk_results.result_file(bulk_dir(request), job_id)
 
 
-async def start_upload(request: Request, upload: UploadFile | None, who: Principal) -> BulkJob:
+async def start_upload(
+    request: Request, upload: UploadFile | None, who: Principal, budget: Budget
+) -> BulkJob:
     """Save the upload (refusing it past 25 MB), check it can be read, and start the job in
     a thread; the caller answers at once with the job's id."""
     if upload is None or not upload.filename:
@@ -52,18 +58,58 @@ async def start_upload(request: Request, upload: UploadFile | None, who: Princip
             out.write(chunk)
     uows = UnitOfWorkFactory(request.app.state.engine)
     try:
-        job = bulk_check.start_bulk(uow=uows(), who=who, filename=upload.filename, source=source)
+        job = await run_in_threadpool(  # reads the whole file: not on the event loop
+            bulk_check.start_bulk,
+            uow=uows(),
+            who=who,
+            filename=upload.filename,
+            source=source,
+            budget=budget,
+            runner=runner_name(),
+        )
     except Exception:
         source.unlink(missing_ok=True)
         raise
+    # named by its job from now on, so a restart finds it (see bulk_results.interrupt_orphans)
+    source = source.replace(bulk_results.upload_file(bulk_dir(request), job.id))
     result = result_path(request, job.id)
     threading.Thread(
-        target=_run, args=(uows, who, source, result, job), daemon=True, name=f"bulk-{job.id}"
+        target=_run,
+        args=(uows, who, source, result, job, budget),
+        daemon=True,
+        name=f"bulk-{job.id}",
     ).start()
     return job
 
 
-def _run(uows, who, source: Path, result: Path, job: BulkJob) -> None:
+def runner_name() -> str:
+    """This process among every host's: what a job is run by."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process by that number
+        return True
+    return True
+
+
+def interrupt_orphans(app) -> None:
+    """At the serving process's start: the bulk checks this host's dead processes were
+    running are marked interrupted at once, and their files deleted."""
+    folder = Path(app.state.settings.files_dir) / "bulk"
+    bulk_results.interrupt_orphans(
+        uow_factory=UnitOfWorkFactory(app.state.engine),
+        folder=folder,
+        host=socket.gethostname(),
+        alive=_alive,
+    )
+
+
+def _run(uows, who, source: Path, result: Path, job: BulkJob, budget: Budget) -> None:
     try:
         bulk_check.run_bulk(
             uow_factory=uows,
@@ -71,6 +117,7 @@ def _run(uows, who, source: Path, result: Path, job: BulkJob) -> None:
             source=source,
             result=result,
             business_id=job.business_id,
+            budget=budget,
             job_id=job.id,
         )
     except SkillcardError:

@@ -8,11 +8,13 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from skillcard.adapters.rate_limits import budget_counter
 from skillcard.config import Settings
 from skillcard.domain.accounts import Principal
 from skillcard.domain.checks import client_key
 from skillcard.errors import NotAuthenticated
 from skillcard.services import accounts
+from skillcard.services.business_budget import Budget
 from skillcard.services.rate_limits import DatabaseRateLimiter, RateLimiter
 
 SESSION_COOKIE = "skillcard_session"
@@ -78,6 +80,16 @@ async def get_rate_limiter(request: Request) -> RateLimiter:
     return state.rate_limiter
 
 
+async def get_budget(request: Request) -> Budget:
+    """The business check budget: the settings' rules, counted in Redis if configured, else in
+    the database (as the rate limiter's counters)."""
+    state = request.app.state
+    if getattr(state, "budget", None) is None:
+        counter = budget_counter(state.settings.redis_url)
+        state.budget = Budget(state.settings.budget_rules(), counter)
+    return state.budget
+
+
 async def anonymous_client(request: Request) -> str:
     """A keyed hash of the client's address (uvicorn puts a trusted proxy's X-Forwarded-For
     there): what the check log and the rate counters know of an anonymous client."""
@@ -109,6 +121,7 @@ ApiWho = Annotated[Principal, Depends(api_principal)]
 BearerToken = Annotated[str, Depends(bearer_token)]
 OptionalApiWho = Annotated[Principal | None, Depends(optional_api_principal)]
 Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
+BudgetDep = Annotated[Budget, Depends(get_budget)]
 AnonymousClient = Annotated[str, Depends(anonymous_client)]
 PageSession = Annotated[tuple[Principal, str], Depends(page_session)]
 OptionalPageSession = Annotated[tuple[Principal, str] | None, Depends(optional_page_session)]

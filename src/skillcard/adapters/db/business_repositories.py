@@ -79,13 +79,27 @@ def _insert_many(session: Session, table: sa.Table, rows: list[dict]) -> None:
             copy.write_row([row[c] for c in columns])
 
 
+_APPROVAL = sa.select(tb.businesses.c.approved).where(tb.businesses.c.id == sa.bindparam("id"))
+
+
 class BusinessRepository(_Repository):
     def get(self, business_id: int) -> Business | None:
         return self.session.get(Business, business_id)
 
+    def approval(self, business_id: int) -> bool | None:
+        """Whether the business is approved (None: there is no such business); one column,
+        read on every check a business makes."""
+        return self.session.execute(_APPROVAL, {"id": business_id}).scalar()
+
     def by_company_number(self, number: str) -> Business | None:
         b = tb.businesses.c
         return self.session.scalars(sa.select(Business).where(b.company_number == number)).first()
+
+    def waiting_first(self) -> list[Business]:
+        """Every business, those not approved yet first, newest first within each."""
+        b = tb.businesses.c
+        query = sa.select(Business).order_by(b.approved, b.created_at.desc(), b.id.desc())
+        return list(self.session.scalars(query))
 
     def confirmed(self) -> list[Business]:
         b = tb.businesses.c
@@ -212,6 +226,12 @@ class BulkJobRepository(_Repository):
                 .limit(limit)
             )
         )
+
+    def unfinished(self) -> list[BulkJob]:
+        """Every business's jobs queued or running (at a server's start: which are orphans)."""
+        j = tb.bulk_jobs.c
+        unended = [BulkStatus.QUEUED.value, BulkStatus.RUNNING.value]
+        return list(self.session.scalars(sa.select(BulkJob).where(j.status.in_(unended))))
 
     def past_keeping(self, cutoff: dt.datetime) -> list[BulkJob]:
         """Every business's jobs whose result is kept no longer: finished before ``cutoff``,

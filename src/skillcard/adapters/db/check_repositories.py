@@ -76,6 +76,26 @@ def _hit_statement(postgres: bool) -> sa.Insert:
     )
 
 
+@functools.cache
+def _add_statement(postgres: bool, rows: int) -> sa.Insert:
+    """The budget's upsert of ``rows`` counters at once, built once (as :func:`_hit_statement`)."""
+    r = tables.rate_limit_counters
+    insert = (postgresql.insert if postgres else sqlite.insert)(r).values(
+        [
+            {
+                "key": sa.bindparam(f"k{i}"),
+                "window_start": sa.bindparam(f"w{i}"),
+                "count": sa.bindparam(f"n{i}"),
+            }
+            for i in range(rows)
+        ]
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[r.c.key, r.c.window_start],
+        set_={"count": r.c.count + insert.excluded.count},
+    ).returning(r.c.key, r.c.window_start, r.c.count)
+
+
 class CheckRepository(_Repository):
     """The check log, in SQLAlchemy Core: a check is written once and never changed."""
 
@@ -166,6 +186,32 @@ class RateLimitRepository(_Repository):
             with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 return connection.execute(statement, values).scalar_one()
         return self.session.execute(statement, values).scalar_one()
+
+    def when_counted(self, then) -> None:
+        """Call ``then`` once what :meth:`add` counted stands: at once on PostgreSQL (its own
+        autocommit connection), at the session's commit on SQLite (never, if it rolls back)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            then()
+        else:
+            sa.event.listen(self.session, "after_commit", lambda _session: then(), once=True)
+
+    def add(self, counts: list[tuple[str, int, int]]) -> list[int]:
+        """Add ``amount`` to each ``(key, window_start, amount)`` counter in one statement and
+        return their new counts, in the order given (a business's budget: its minute and its
+        day). On PostgreSQL on its own autocommit connection, as :meth:`hit`."""
+        bind = self.session.get_bind()
+        postgres = bind.dialect.name == "postgresql"
+        statement = _add_statement(postgres, len(counts))
+        values = {}
+        for i, (key, start, amount) in enumerate(counts):
+            values |= {f"k{i}": key, f"w{i}": start, f"n{i}": amount}
+        if postgres:
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                found = connection.execute(statement, values).all()
+        else:
+            found = self.session.execute(statement, values).all()
+        counted = {(key, start): count for key, start, count in found}
+        return [counted[(k, w)] for k, w, _ in counts]
 
     def forget_key_before(self, key: str, window_start: int) -> None:
         r = tables.rate_limit_counters.c

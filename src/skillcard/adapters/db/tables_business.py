@@ -19,6 +19,7 @@ businesses = sa.Table(
     sa.Column("address", sa.String(500), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("confirmed", sa.Boolean, nullable=False, default=False),
+    sa.Column("approved", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("webhook_url", sa.String(500)),
     sa.Column("webhook_secret", sa.String(100)),
 )
@@ -93,6 +94,7 @@ bulk_jobs = sa.Table(
     sa.Column("error_rows", sa.Integer, nullable=False, default=0),
     sa.Column("message", sa.String(500), nullable=False, default=""),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("runner", sa.String(100), nullable=False, server_default=""),
 )
 
 # Each signed body posted (or still to post) to a business's webhook, with what happened at

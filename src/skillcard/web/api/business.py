@@ -16,6 +16,7 @@ from skillcard.services import (
     bulk_check,
     bulk_results,
     business,
+    business_budget,
     business_checks,
     reports,
     webhooks,
@@ -26,7 +27,7 @@ from skillcard.web.abuse import limit_registrations
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.business_uploads import result_path, start_upload
 from skillcard.web.checking import limit_checks, public_answer, with_photo_url
-from skillcard.web.deps import AnonymousClient, ApiWho, Limiter, SettingsDep, Uows
+from skillcard.web.deps import AnonymousClient, ApiWho, BudgetDep, Limiter, SettingsDep, Uows
 from skillcard.web.reporting import build as build_report
 from skillcard.web.reporting import download as report_download
 
@@ -79,6 +80,7 @@ def show(who: ApiWho, uows: Uows):
         "company_number": found.company_number,
         "address": found.address,
         "confirmed": found.confirmed,
+        "approved": found.approved,
         "webhook_url": found.webhook_url,
         "people": [
             {
@@ -91,6 +93,14 @@ def show(who: ApiWho, uows: Uows):
             for u in people
         ],
     }
+
+
+@router.post("/{business_id}/approve")
+def approve(business_id: int, who: ApiWho, uows: Uows):
+    """The hub admin approves a business: its full check allowance applies at once (a newly
+    registered business has a small one until then)."""
+    name = business_budget.approve_business(uow=uows(), who=who, business_id=business_id)
+    return {"id": business_id, "name": name, "approved": True}
 
 
 class Invitation(BaseModel):
@@ -182,10 +192,14 @@ class Worker(BaseModel):
 
 
 @router.post("/workforce", status_code=201)
-def add_worker(body: Worker, who: ApiWho, uows: Uows):
-    """Add a card by its number and holder's surname; a mismatch is the check's no match."""
+def add_worker(body: Worker, who: ApiWho, uows: Uows, budget: BudgetDep):
+    """Add a card by its number and holder's surname; a mismatch is the check's no match.
+    Draws on the business's check budget (429 once it is spent)."""
     fields = body.model_dump()
-    entry_id = workforce.add_worker(uow=uows(), who=who, scheme_code=fields.pop("scheme"), **fields)
+    scheme_code = fields.pop("scheme")
+    entry_id = workforce.add_worker(
+        uow=uows(), who=who, budget=budget, scheme_code=scheme_code, **fields
+    )
     return {"id": entry_id}
 
 
@@ -228,13 +242,15 @@ def check(
     uows: Uows,
     limiter: Limiter,
     client: AnonymousClient,
+    budget: BudgetDep,
 ):
     """Check a card and keep it in the business's history; answers as GET /check does (and
-    counts against the same signed-in allowance of checks)."""
+    counts against the same signed-in allowance of checks, and the business's check budget)."""
     limit_checks(request, limiter, who=who, client=client)
     result = business_checks.check_for_business(
         uow=uows(),
         who=who,
+        budget=budget,
         number=body.number,
         surname=body.surname,
         scheme_code=body.scheme,
@@ -255,12 +271,15 @@ class OfflineCheck(Where):
 def sync_offline(
     who: ApiWho,
     uows: Uows,
+    budget: BudgetDep,
     items: Annotated[list[OfflineCheck], Body(max_length=business_checks.MAX_OFFLINE)],
 ):
-    """Checks a phone queued offline (at most 500), each recorded at its own time."""
+    """Checks a phone queued offline (at most 500), each recorded at its own time. Each draws
+    on the business's check budget: a sync larger than what is left is refused whole (429)."""
     results = business_checks.sync_offline(
         uow=uows(),
         who=who,
+        budget=budget,
         items=[
             business_checks.OfflineItem(
                 number=i.number,
@@ -330,10 +349,14 @@ def _job_json(job) -> dict:
 
 
 @router.post("/bulk", status_code=202)
-async def bulk_upload(request: Request, who: ApiWho, file: Annotated[UploadFile, File()]):
+async def bulk_upload(
+    request: Request, who: ApiWho, budget: BudgetDep, file: Annotated[UploadFile, File()]
+):
     """Upload a CSV (number, surname, optional scheme, optional label; up to 50,000 rows).
-    Answers at once with the job; poll GET /bulk/{id} until ``status`` is done."""
-    job = await start_upload(request, file, who)
+    Answers at once with the job; poll GET /bulk/{id} until ``status`` is done. Its rows are
+    drawn from the business's checks for the day: a file with more rows than are left is
+    refused (429), saying how many are left."""
+    job = await start_upload(request, file, who, budget)
     return _job_json(job)
 
 

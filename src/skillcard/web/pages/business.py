@@ -18,9 +18,16 @@ from skillcard.errors import InvalidInput, NotFound, PermissionDenied
 from skillcard.services import business, business_checks, workforce
 from skillcard.web.abuse import limit_registrations
 from skillcard.web.checking import limit_checks, with_photo_url
-from skillcard.web.deps import AnonymousClient, Limiter, PageSession, SettingsDep, Uows
-from skillcard.web.pages import business_bulk, business_webhook
-from skillcard.web.pages.business_common import FIXABLE, Text
+from skillcard.web.deps import (
+    AnonymousClient,
+    BudgetDep,
+    Limiter,
+    PageSession,
+    SettingsDep,
+    Uows,
+)
+from skillcard.web.pages import business_approval, business_bulk, business_webhook
+from skillcard.web.pages.business_common import FIXABLE, Text, status_of
 from skillcard.web.pages.business_common import page as _page
 from skillcard.web.pages.business_common import problem as _problem
 from skillcard.web.pages.forms import check_anonymous_form, check_csrf
@@ -28,6 +35,7 @@ from skillcard.web.pages.forms import check_anonymous_form, check_csrf
 router = APIRouter(prefix="/business")
 router.include_router(business_bulk.router)
 router.include_router(business_webhook.router)
+router.include_router(business_approval.router)
 
 
 # --- registration, confirmation, invitations (no sign-in yet) -----------------------------
@@ -204,6 +212,7 @@ def add_worker(
     request: Request,
     uows: Uows,
     session: PageSession,
+    budget: BudgetDep,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     number: Annotated[str, Form(max_length=40)] = "",
     surname: Annotated[str, Form(max_length=100)] = "",
@@ -226,14 +235,16 @@ def add_worker(
         errors["number"] = "Enter the card number"
     if not surname.strip():
         errors["surname"] = "Enter the surname on the card"
+    status = 422
     if not errors:
         try:
-            workforce.add_worker(uow=uows(), who=session[0], **form)
+            workforce.add_worker(uow=uows(), who=session[0], budget=budget, **form)
         except FIXABLE as error:
             errors = _problem(error, "surname" if isinstance(error, NotFound) else "number")
+            status = status_of(error)
     if errors:
         filters = {"site": "", "subcontractor": "", "state": ""}
-        return _dashboard(request, uows, session, filters, errors, form, 422)
+        return _dashboard(request, uows, session, filters, errors, form, status)
     return RedirectResponse("/business?added=1#workforce", status_code=303)
 
 
@@ -265,6 +276,7 @@ def check(
     session: PageSession,
     limiter: Limiter,
     client: AnonymousClient,
+    budget: BudgetDep,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     number: Annotated[str, Form(max_length=40)] = "",
     surname: Annotated[str, Form(max_length=100)] = "",
@@ -287,7 +299,13 @@ def check(
             face_confirmed={"yes": True, "no": False}.get(face),
         )
         result = business_checks.check_for_business(
-            uow=uows(), who=session[0], number=number, surname=surname, spot=spot, where=where
+            uow=uows(),
+            who=session[0],
+            budget=budget,
+            number=number,
+            surname=surname,
+            spot=spot,
+            where=where,
         )
     except ValueError:
         return _page(
@@ -307,7 +325,7 @@ def check(
             request,
             "business_check.html",
             session,
-            422,
+            status_of(error),
             form=form,
             result=None,
             errors=_problem(error, field),
@@ -326,6 +344,7 @@ def sync_offline(
     session: PageSession,
     uows: Uows,
     request: Request,
+    budget: BudgetDep,
     items: Annotated[list[dict], Body(max_length=business_checks.MAX_OFFLINE)],
 ):
     """The page's queue of checks made offline (business.js), sent with the session's CSRF
@@ -340,7 +359,7 @@ def sync_offline(
         raise InvalidInput(
             f"a queued check could not be read: {error.errors()[0]['msg']}"
         ) from None
-    return api_sync(session[0], uows, parsed)
+    return api_sync(who=session[0], uows=uows, budget=budget, items=parsed)
 
 
 @router.get("/people")

@@ -12,8 +12,8 @@ from skillcard.errors import InvalidInput, NotFound
 from skillcard.services import bulk_check, bulk_results, business, reports
 from skillcard.services.audit import utcnow
 from skillcard.web.business_uploads import result_path, start_upload
-from skillcard.web.deps import PageSession, Uows
-from skillcard.web.pages.business_common import FIXABLE
+from skillcard.web.deps import BudgetDep, PageSession, Uows
+from skillcard.web.pages.business_common import FIXABLE, status_of
 from skillcard.web.pages.business_common import page as _page
 from skillcard.web.pages.business_common import problem as _problem
 from skillcard.web.pages.forms import check_csrf
@@ -37,17 +37,17 @@ async def bulk_upload(
     request: Request,
     uows: Uows,
     session: PageSession,
+    budget: BudgetDep,
     file: Annotated[UploadFile | None, File()] = None,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ):
     check_csrf(session[1], csrf_token)
     try:
-        job = await start_upload(request, file, session[0])
+        job = await start_upload(request, file, session[0], budget)
     except FIXABLE as error:
         jobs = bulk_check.recent_jobs(uow=uows(read_only=True), who=session[0])
-        return _page(
-            request, "business_bulk.html", session, 422, jobs=jobs, errors=_problem(error, "file")
-        )
+        status, errors = status_of(error), _problem(error, "file")
+        return _page(request, "business_bulk.html", session, status, jobs=jobs, errors=errors)
     return RedirectResponse(f"/business/bulk/{job.id}", status_code=303)
 
 

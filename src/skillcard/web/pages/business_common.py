@@ -8,12 +8,17 @@ from typing import Annotated
 from fastapi import Form
 
 from skillcard.domain.accounts import Role
-from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
+from skillcard.errors import Conflict, InvalidInput, NotFound, RateLimited, SkillcardError
 from skillcard.web.pages.forms import anonymous_form_token, keep_anonymous_form_token
 from skillcard.web.pages.rendering import render
 
 Text = Annotated[str, Form(max_length=200)]
-FIXABLE = (InvalidInput, NotFound, Conflict)
+# A spent check budget is shown as plainly, above the form, with its own status (429).
+FIXABLE = (InvalidInput, NotFound, Conflict, RateLimited)
+
+
+def status_of(error: SkillcardError) -> int:
+    return 429 if isinstance(error, RateLimited) else 422
 
 
 def page(request, name, session=None, status=200, **context):

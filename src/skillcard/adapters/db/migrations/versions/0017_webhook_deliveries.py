@@ -1,7 +1,7 @@
 """Webhook deliveries, tried again with backoff and shown to the business
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 14:30:00.000000
 
 Alerts were posted to a business's webhook once, inline, and a failure was seen only in the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

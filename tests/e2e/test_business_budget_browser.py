@@ -1,0 +1,56 @@
+"""Issue 14 in headless Chromium at a phone's width: the hub admin's page of businesses to
+approve, and a business check refused plainly once the business's allowance is spent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from skillcard.services import business_checks
+from tests.e2e.browser_support import axe_violations, sign_in, sqlite_database_url
+from tests.factories import business_budget
+from tests.integration.test_business import register
+
+pytestmark = pytest.mark.browser
+database_url = sqlite_database_url
+
+
+def _shot(page, tmp_path: Path, name: str) -> None:
+    folder = Path(os.environ.get("SKILLCARD_SCREENSHOTS", tmp_path))
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_spent_allowance_is_said_plainly_and_the_hub_approves(
+    live_server, page, registry, uow_factory, tmp_path
+):
+    business_id, admin = register(uow_factory)
+    budget = business_budget()  # the live server's: the settings' defaults
+    for _ in range(budget.rules.unapproved.per_minute):
+        business_checks.check_for_business(
+            uow=uow_factory(),
+            who=admin,
+            budget=budget,
+            number=registry.cards["bob"],
+            surname="Smith",
+        )
+    sign_in(page, live_server, "boss@acme.test", "/business/check")
+    page.get_by_label("Card number").fill(registry.cards["bob"])
+    page.get_by_label("Surname on the card").fill("Smith")
+    page.get_by_role("button", name="Check").first.click()
+    page.wait_for_selector("text=used its allowance")
+    assert "ask the hub to approve your business" in page.content()
+    assert axe_violations(page) == []
+    _shot(page, tmp_path, "business-check-refused")
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, registry.emails["hub"], None)
+    page.goto(f"{live_server}/business/approvals")
+    assert axe_violations(page) == []
+    _shot(page, tmp_path, "business-approvals")
+    page.get_by_role("button", name="Approve Acme Builders").click()
+    page.wait_for_selector("text=its full allowance applies now")
+    assert axe_violations(page) == []
+    assert business_id
