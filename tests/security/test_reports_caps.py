@@ -18,7 +18,7 @@ from skillcard.errors import RateLimited
 from skillcard.services import business_checks, reports
 from skillcard.web import create_app
 from tests.e2e.conftest import bearer, sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, business_budget
 from tests.integration.test_business import register
 
 MAX_ROWS = 3
@@ -42,7 +42,11 @@ def token(client, uow_factory, registry):
     _business_id, admin = register(uow_factory)
     for surname in ("Nunez-OBrien", "Wrong", "Other", "More", "Last"):  # five checks
         business_checks.check_for_business(
-            uow=uow_factory(), who=admin, number=registry.cards["ann"], surname=surname
+            uow=uow_factory(),
+            who=admin,
+            number=registry.cards["ann"],
+            surname=surname,
+            budget=business_budget(),
         )
     answer = client.post("/api/v1/tokens", json={"email": "boss@acme.test", "password": PASSWORD})
     return answer.json()["token"]
