@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -34,10 +34,14 @@ def serve(
     """Serve the web app and API. Every process is stateless: add more with --workers."""
     import uvicorn
 
+    from skillcard.cli.common import engine
     from skillcard.web.workers import serve_workers
 
     settings = get_settings()
     refuse_unsafe_settings(settings)
+    refuse_a_taken_port(host, port)
+    engine()  # a database that is missing or behind stops here, in one line
+    settings = _links_follow_the_port(host, port)
     options = {
         "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
     }  # fmt: skip
@@ -49,14 +53,44 @@ def serve(
         else:
             try:
                 failed = serve_workers(app, host=host, port=port, workers=workers, **options)
-            except OSError as error:  # the address is taken, or not this machine's
-                console.print(f"[red]Cannot listen on {host}:{port}:[/] {error.strerror}")
-                raise typer.Exit(2) from None
+            except OSError as error:  # taken since refuse_a_taken_port looked
+                _cannot_listen(host, port, error)
             if failed:
                 raise typer.Exit(1)
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def refuse_a_taken_port(host: str, port: int) -> None:
+    """Stop (exit 2) before loading anything if ``host:port`` cannot be listened on."""
+    from skillcard.web.workers import check_address
+
+    try:
+        check_address(host, port)
+    except OSError as error:  # the address is taken, or not this machine's
+        _cannot_listen(host, port, error)
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> NoReturn:
+    err_console.print(
+        f"[bold red]Cannot listen on {host}:{port}:[/] {error.strerror or error}. "
+        "Is skillcard (or another server) already running there? "
+        "Choose another port with --port (make demo PORT=8017).",
+        soft_wrap=True,
+    )
+    raise typer.Exit(2)
+
+
+def _links_follow_the_port(host: str, port: int):
+    """Links in e-mails point at the address served, unless SKILLCARD_PUBLIC_URL says where
+    people reach it (a proxy in front). Set in the environment, so every worker sees it."""
+    if "SKILLCARD_PUBLIC_URL" not in os.environ:
+        shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        os.environ["SKILLCARD_PUBLIC_URL"] = f"http://{shown}:{port}"
+        get_settings.cache_clear()
+    return get_settings()
 
 
 def refuse_unsafe_settings(settings) -> None:
@@ -124,6 +158,8 @@ def demo(
     settings = get_settings()
     if not settings.is_development:
         raise typer.BadParameter("the demo runs only with SKILLCARD_ENVIRONMENT=development")
+    if not no_serve:
+        refuse_a_taken_port(host, port)
     if settings.secret_key == DEFAULT_SECRET:
         settings = _generate_demo_secret(settings)
     prepare_database()
