@@ -8,6 +8,7 @@ import json
 import sys
 from functools import lru_cache
 from pathlib import Path
+from weakref import WeakSet
 
 from rich.console import Console
 from sqlalchemy.engine import Engine, make_url
@@ -28,21 +29,21 @@ UPGRADE = "run `skillcard db upgrade` (or `skillcard demo` for a database with d
 
 @lru_cache
 def engine() -> Engine:
+    """The settings' database as it is: for the commands that create or migrate it."""
+    return make_engine(get_settings().database_url)
+
+
+_CURRENT: WeakSet[Engine] = WeakSet()  # engines whose schema was found to be this code's
+
+
+def database() -> Engine:
     """The settings' database, once it is known to be at this code's schema: every command
     but ``db upgrade`` and ``demo`` (which migrate) stops in one line otherwise."""
-    database = unchecked_engine()
-    _require_current_schema(database)
-    return database
-
-
-def unchecked_engine() -> Engine:
-    """The settings' database as it is (for the commands that create or migrate it)."""
-    return _engine_for(get_settings().database_url)
-
-
-@lru_cache
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+    found = engine()
+    if found not in _CURRENT:
+        _require_current_schema(found)
+        _CURRENT.add(found)
+    return found
 
 
 def database_name(url: str | None = None) -> str:
@@ -60,6 +61,12 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def cannot_open(error: OperationalError) -> InvalidInput:
+    """A database that does not answer (a server down, a wrong password), said in one line."""
+    reason = str(error.orig or error).strip().splitlines()[0]
+    return InvalidInput(f"cannot open the database at {database_name()}: {reason}")
+
+
 def _require_current_schema(database: Engine) -> None:
     url = database.url.render_as_string(hide_password=False)
     where = database_name(url)
@@ -70,8 +77,7 @@ def _require_current_schema(database: Engine) -> None:
     try:
         current = current_revision(database)
     except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
-        raise InvalidInput(f"cannot open the database at {where}: {reason}") from None
+        raise cannot_open(error) from None
     head = head_revision()
     if current == head:
         return
@@ -89,7 +95,7 @@ def _require_current_schema(database: Engine) -> None:
 
 
 def uow(read_only: bool = False) -> SqlAlchemyUnitOfWork:
-    return SqlAlchemyUnitOfWork(engine(), read_only=read_only)
+    return SqlAlchemyUnitOfWork(database(), read_only=read_only)
 
 
 def _plain(value):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from skillcard.adapters.db.migrate import current_revision, upgrade
-from skillcard.cli.common import OPERATOR, console, database_name, unchecked_engine, uow
+from skillcard.cli.common import OPERATOR, cannot_open, console, database_name, engine, uow
 from skillcard.errors import InvalidInput
 from skillcard.services.reference_data import install_reference_data, read_reference_data
 
@@ -15,20 +16,21 @@ app = typer.Typer(help="The database: create, upgrade, load reference data.", no
 def prepare_database(quiet: bool = False) -> dict[str, int]:
     """Migrate to the newest schema and install the shipped reference data (idempotent)."""
     try:
-        upgrade(unchecked_engine())
+        upgrade(engine())
     except RuntimeError as refused:
         # A migration that finds data it cannot carry over stops and says why (exit 2).
         raise InvalidInput(
             f"the database at {database_name()} was not upgraded: {refused}"
         ) from None
+    except OperationalError as error:
+        raise cannot_open(error) from None
     data = read_reference_data()
     with uow() as work:
         counts = install_reference_data(work, data, actor=OPERATOR.label)
         work.commit()
     if not quiet:
         console.print(
-            f"Database at revision [bold]{current_revision(unchecked_engine())}[/]: "
-            f"{database_name()}"
+            f"Database at revision [bold]{current_revision(engine())}[/]: {database_name()}"
         )
     return counts
 

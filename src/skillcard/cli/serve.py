@@ -34,13 +34,13 @@ def serve(
     """Serve the web app and API. Every process is stateless: add more with --workers."""
     import uvicorn
 
-    from skillcard.cli.common import engine
+    from skillcard.cli.common import database
     from skillcard.web.workers import serve_workers
 
     settings = get_settings()
     refuse_unsafe_settings(settings)
     refuse_a_taken_port(host, port)
-    engine()  # a database that is missing or behind stops here, in one line
+    database()  # a database that is missing or behind stops here, in one line
     settings = _links_follow_the_port(host, port)
     options = {
         "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
