@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import signal
 from typing import Annotated, NoReturn
 
 import typer
@@ -49,6 +50,9 @@ def serve(
     scheduler = _start_scheduler(settings)
     try:
         if workers <= 1:
+            # uvicorn shuts down gracefully on SIGTERM, then raises it again: end as on
+            # Ctrl+C (scheduler stopped, exit 0) instead of being killed by it.
+            signal.signal(signal.SIGTERM, _stop)
             uvicorn.run(app, host=host, port=port, **options)
         else:
             try:
@@ -60,6 +64,10 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def _stop(_signum, _frame) -> NoReturn:
+    raise SystemExit(0)
 
 
 def refuse_a_taken_port(host: str, port: int) -> None:
