@@ -12,6 +12,7 @@ import typer
 
 from skillcard.cli.common import console, err_console
 from skillcard.config import DEFAULT_SECRET, get_settings
+from skillcard.errors import InvalidInput
 
 DEMO_CROWD = 2000
 Host = Annotated[str, typer.Option("--host", help="Address to listen on")]
@@ -158,14 +159,18 @@ def demo(
         bool, typer.Option("--no-serve", help="Load the demo data, then stop")
     ] = False,
 ) -> None:
-    """Load demo data into the embedded database and serve it on http://127.0.0.1:8000."""
+    """Load demo data into the database (./skillcard.db unless SKILLCARD_DATABASE_URL says)
+    and serve it, on port 8000 unless --port says."""
     from skillcard.cli.common import engine, uow
     from skillcard.cli.db import prepare_database
     from skillcard.services.demo import DEMO_LOGINS, load_demo
 
     settings = get_settings()
     if not settings.is_development:
-        raise typer.BadParameter("the demo runs only with SKILLCARD_ENVIRONMENT=development")
+        raise InvalidInput(
+            f"the demo runs only with SKILLCARD_ENVIRONMENT=development (it is "
+            f"{settings.environment}): `skillcard serve` serves a real registry"
+        )
     if not no_serve:
         refuse_a_taken_port(host, port)
     if settings.secret_key == DEFAULT_SECRET:
