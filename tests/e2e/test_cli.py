@@ -155,6 +155,14 @@ def test_a_command_in_an_empty_folder_says_to_create_the_database_and_creates_no
     assert not (tmp_path / "skillcard.db").exists()
 
 
+def test_a_file_that_is_not_a_database_is_said_so(cli_here, tmp_path):
+    (tmp_path / "skillcard.db").write_text("notes, not a database\n")
+    for command in (["db", "upgrade"], ["keys", "list"]):
+        code, _, err = cli_here(*command)
+        assert code == 2 and err.count("\n") == 1, err
+        assert "cannot open the database at" in err and "not a database" in err
+
+
 def _user_of_business(connection, business_id: int) -> None:
     connection.execute(
         sa.insert(tables.users),

@@ -12,7 +12,7 @@ from weakref import WeakSet
 
 from rich.console import Console
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.db.migrate import current_revision, head_revision, known_revision
@@ -61,8 +61,9 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def cannot_open(error: OperationalError) -> InvalidInput:
-    """A database that does not answer (a server down, a wrong password), said in one line."""
+def cannot_open(error: DatabaseError) -> InvalidInput:
+    """A database that does not answer (a server down, a wrong password, a file that is not a
+    database), said in one line."""
     reason = str(error.orig or error).strip().splitlines()[0]
     return InvalidInput(f"cannot open the database at {database_name()}: {reason}")
 
@@ -76,7 +77,7 @@ def _require_current_schema(database: Engine) -> None:
         raise InvalidInput(f"there is no skillcard database at {where}: {UPGRADE}")
     try:
         current = current_revision(database)
-    except OperationalError as error:
+    except DatabaseError as error:  # not reachable, or not a database at all
         raise cannot_open(error) from None
     head = head_revision()
     if current == head:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from skillcard.adapters.db.migrate import current_revision, upgrade
 from skillcard.cli.common import OPERATOR, cannot_open, console, database_name, engine, uow
@@ -15,6 +15,10 @@ app = typer.Typer(help="The database: create, upgrade, load reference data.", no
 
 def prepare_database(quiet: bool = False) -> dict[str, int]:
     """Migrate to the newest schema and install the shipped reference data (idempotent)."""
+    try:
+        current_revision(engine())
+    except DatabaseError as error:  # not reachable, or not a database at all
+        raise cannot_open(error) from None
     try:
         upgrade(engine())
     except RuntimeError as refused:
