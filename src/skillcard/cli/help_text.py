@@ -39,15 +39,22 @@ def make_readable(command: TyperCommand, ctx: typer.Context | None = None) -> Ty
     ctx = ctx or typer.Context(command)
     helper = command.get_help_option(ctx)  # made once and kept: relabel it like the others
     for param in [*command.params, *([helper] if helper else [])]:
-        if isinstance(param, TyperArgument):
-            param.__class__ = _Argument
-            param.metavar = param.metavar or param.name.upper()
-        elif isinstance(param, TyperOption) and param.metavar is None:
-            if param.is_flag:
-                param.metavar = ""  # a flag takes no value
-            else:
-                shown = param.display_type(ctx)
-                param.metavar = VALUE_WORDS.get(shown, shown)
+        try:
+            _relabel(param, ctx)
+        except AttributeError:  # another Typer: its own labels, but the command still runs
+            continue
     for sub in getattr(command, "commands", {}).values():
         make_readable(sub, ctx)
     return command
+
+
+def _relabel(param, ctx: typer.Context) -> None:
+    if isinstance(param, TyperArgument):
+        param.__class__ = _Argument
+        param.metavar = param.metavar or param.name.upper()
+    elif isinstance(param, TyperOption) and param.metavar is None:
+        if param.is_flag:
+            param.metavar = ""  # a flag takes no value
+        else:
+            shown = param.display_type(ctx)
+            param.metavar = VALUE_WORDS.get(shown, shown)
