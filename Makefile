@@ -1,7 +1,9 @@
-# skillcard: `make demo` serves the demo, `make test` runs every test. Both set up first.
+# skillcard: `make demo` serves the demo (`make demo PORT=8017` on another port), `make test`
+# runs every test. Both set up first.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+PORT   ?= 8000
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: setup demo test test-fast lint bench browser lock clean
@@ -15,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/skillcard demo
+	$(BIN)/skillcard demo --port $(PORT)
 
 browser:
 	@scripts/ensure-chromium

@@ -69,7 +69,7 @@ def _first_pass(path: Path) -> tuple[bool, bytes]:
             if _looks_binary(line):
                 raise InvalidInput(
                     "this is not a CSV text file (it looks like a binary file, such as a "
-                    "spreadsheet or a picture, renamed .csv): save it as CSV and upload that"
+                    "spreadsheet or a picture, renamed .csv): save it as CSV and use that file"
                 )
             if not line.strip():
                 continue

@@ -7,8 +7,11 @@ Exit codes (DESIGN.md): 0 the thing asked for succeeded (or the card is valid), 
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
+from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from skillcard.cli import (
     audit,
@@ -29,7 +32,8 @@ from skillcard.cli import (
     user,
     verify,
 )
-from skillcard.cli.common import err_console
+from skillcard.cli.common import console, err_console
+from skillcard.cli.help_text import make_readable
 from skillcard.errors import SkillcardError
 
 INTERNAL_ERROR = 3
@@ -40,6 +44,28 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        console.print(f"skillcard {version('skillcard')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and stop"
+        ),
+    ] = False,
+) -> None:
+    """Registry, digital cards and checks for construction skills card schemes."""
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(cardholder.app, name="cardholder")
 app.add_typer(card.app, name="card")
@@ -62,13 +88,20 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(photos.app, name="photos")
 
 
+@lru_cache
+def _command():
+    """The click command tree behind ``app``, with help that reads as words."""
+    return make_readable(typer.main.get_command(app))
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every failure into a clear message and the contract's exit code."""
     try:
         # Standalone mode prints usage errors itself and exits 2, as the contract wants.
-        app(args=argv, prog_name="skillcard")
+        _command()(args=argv, prog_name="skillcard")
     except SkillcardError as error:
-        err_console.print(f"[bold red]Error:[/] {error.message}")
+        # One line however long (a terminal wraps it; a log or a script sees one line).
+        err_console.print(f"[bold red]Error:[/] {escape(error.message)}", soft_wrap=True)
         return 2
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from skillcard.cli.common import OPERATOR, console, print_json, uow
 from skillcard.config import get_settings
@@ -29,6 +29,18 @@ class _CheckUnlessCommand(TyperGroup):
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+
+class _TypedAsBulkCheck(typer.Context):
+    """``run`` is implied (``bulk-check FILE -o OUT``): usage lines and hints say so."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent else super().command_path
+
+
+class _Run(TyperCommand):
+    context_class = _TypedAsBulkCheck
 
 
 app = typer.Typer(help="Businesses and their workforce.", no_args_is_help=True)
@@ -57,7 +69,7 @@ def _business_id(text: str) -> int:
         return found.id
 
 
-@bulk_app.command("run")
+@bulk_app.command("run", cls=_Run)
 def bulk_check(
     source: Annotated[Path, typer.Argument(help="CSV: number, surname[, scheme][, label]")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the results")],
@@ -74,14 +86,16 @@ def bulk_check(
     if not source.is_file():
         raise InvalidInput(f"there is no file {str(source)!r}")
     business_id = _business_id(business) if business else None
-    columns = [
-        TextColumn("Checking"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, console=console, disable=as_json, transient=as_json) as bar:
-        task = bar.add_task("rows", total=None)
+    columns = (TextColumn("Checking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    bar = Progress(*columns, console=console, disable=as_json, transient=as_json)
+    task = bar.add_task("rows", total=None)
+
+    def progress(done: int, total: int) -> None:
+        # Drawn from the first batch on: a file refused as unreadable shows no bar first.
+        bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
         summary = service.run_bulk(
             uow_factory=uow,
             who=OPERATOR,
@@ -89,8 +103,10 @@ def bulk_check(
             result=output,
             business_id=business_id,
             budget=_budget() if business_id is not None else None,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=progress,
         )
+    finally:
+        bar.stop()
     if as_json:
         print_json({**vars(summary), "output": str(output)})
     else:

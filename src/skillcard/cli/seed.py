@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from skillcard.cli.common import console, engine, print_json
+from skillcard.cli.common import console, database, print_json
 from skillcard.errors import InvalidInput
 
 
@@ -25,11 +25,12 @@ def seed(
         raise InvalidInput("--cards must be between 1 and 10,000,000")
     if not 1 <= schemes <= 38:
         raise InvalidInput("--schemes must be between 1 and 38")
+    registry = database()  # a missing database is said before any bar is drawn
     columns = (TextColumn("Seeding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, disable=as_json, transient=as_json) as bar:
         task = bar.add_task("cards", total=cards)
         summary = seed_registry(
-            engine=engine(),
+            engine=registry,
             cards=cards,
             schemes=schemes,
             seed=seed,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from typing import Annotated
+import signal
+from typing import Annotated, NoReturn
 
 import typer
 
 from skillcard.cli.common import console, err_console
 from skillcard.config import DEFAULT_SECRET, get_settings
+from skillcard.errors import InvalidInput
 
 DEMO_CROWD = 2000
 Host = Annotated[str, typer.Option("--host", help="Address to listen on")]
@@ -34,10 +36,14 @@ def serve(
     """Serve the web app and API. Every process is stateless: add more with --workers."""
     import uvicorn
 
+    from skillcard.cli.common import database
     from skillcard.web.workers import serve_workers
 
     settings = get_settings()
     refuse_unsafe_settings(settings)
+    refuse_a_taken_port(host, port)
+    database()  # a database that is missing or behind stops here, in one line
+    settings = _links_follow_the_port(host, port)
     options = {
         "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
     }  # fmt: skip
@@ -45,18 +51,55 @@ def serve(
     scheduler = _start_scheduler(settings)
     try:
         if workers <= 1:
+            # uvicorn shuts down gracefully on SIGTERM, then raises it again: end as on
+            # Ctrl+C (scheduler stopped, exit 0) instead of being killed by it.
+            signal.signal(signal.SIGTERM, _stop)
             uvicorn.run(app, host=host, port=port, **options)
         else:
             try:
                 failed = serve_workers(app, host=host, port=port, workers=workers, **options)
-            except OSError as error:  # the address is taken, or not this machine's
-                console.print(f"[red]Cannot listen on {host}:{port}:[/] {error.strerror}")
-                raise typer.Exit(2) from None
+            except OSError as error:  # taken since refuse_a_taken_port looked
+                _cannot_listen(host, port, error)
             if failed:
                 raise typer.Exit(1)
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def _stop(_signum, _frame) -> NoReturn:
+    raise SystemExit(0)
+
+
+def refuse_a_taken_port(host: str, port: int) -> None:
+    """Stop (exit 2) before loading anything if ``host:port`` cannot be listened on."""
+    from skillcard.web.workers import check_address
+
+    try:
+        check_address(host, port)
+    except OSError as error:  # the address is taken, or not this machine's
+        _cannot_listen(host, port, error)
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> NoReturn:
+    err_console.print(
+        f"[bold red]Cannot listen on {host}:{port}:[/] {error.strerror or error}. "
+        "Is skillcard (or another server) already running there? "
+        "Choose another port with --port (make demo PORT=8017).",
+        soft_wrap=True,
+    )
+    raise typer.Exit(2)
+
+
+def _links_follow_the_port(host: str, port: int):
+    """Links in e-mails point at the address served, unless SKILLCARD_PUBLIC_URL says where
+    people reach it (a proxy in front). Set in the environment, so every worker sees it."""
+    if "SKILLCARD_PUBLIC_URL" not in os.environ:
+        shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        os.environ["SKILLCARD_PUBLIC_URL"] = f"http://{shown}:{port}"
+        get_settings.cache_clear()
+    return get_settings()
 
 
 def refuse_unsafe_settings(settings) -> None:
@@ -116,14 +159,20 @@ def demo(
         bool, typer.Option("--no-serve", help="Load the demo data, then stop")
     ] = False,
 ) -> None:
-    """Load demo data into the embedded database and serve it on http://127.0.0.1:8000."""
+    """Load demo data into the database (./skillcard.db unless SKILLCARD_DATABASE_URL says)
+    and serve it, on port 8000 unless --port says."""
     from skillcard.cli.common import engine, uow
     from skillcard.cli.db import prepare_database
     from skillcard.services.demo import DEMO_LOGINS, load_demo
 
     settings = get_settings()
     if not settings.is_development:
-        raise typer.BadParameter("the demo runs only with SKILLCARD_ENVIRONMENT=development")
+        raise InvalidInput(
+            f"the demo runs only with SKILLCARD_ENVIRONMENT=development (it is "
+            f"{settings.environment}): `skillcard serve` serves a real registry"
+        )
+    if not no_serve:
+        refuse_a_taken_port(host, port)
     if settings.secret_key == DEFAULT_SECRET:
         settings = _generate_demo_secret(settings)
     prepare_database()

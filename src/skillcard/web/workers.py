@@ -33,8 +33,7 @@ BACKLOG = 2048
 def serve_workers(app: str, *, host: str, port: int, workers: int, **uvicorn_options) -> int:
     """Serve ``app`` (an import string, as uvicorn takes) from ``workers`` processes until
     SIGINT or SIGTERM; 0, or 1 if a worker could not start."""
-    # Without SO_REUSEPORT, so that a server already on the port (our own included) is seen
-    _socket(host, port, reuse_port=False).close()
+    check_address(host, port)
     context = multiprocessing.get_context("spawn")
     stopping = []
 
@@ -81,6 +80,12 @@ def serve_workers(app: str, *, host: str, port: int, workers: int, **uvicorn_opt
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 1 if failed else 0
+
+
+def check_address(host: str, port: int) -> None:
+    """OSError if ``host:port`` cannot be listened on (taken, or not this machine's)."""
+    # Without SO_REUSEPORT, so that a server already on the port (our own included) is seen
+    _socket(host, port, reuse_port=False).close()
 
 
 def _socket(host: str, port: int, *, reuse_port: bool = True) -> socket.socket:
