@@ -13,7 +13,8 @@ The ratio of the two counts is the most ``verify.py``'s ratio could be if every 
 took the same time. It does not: the signature's arithmetic runs several instructions per
 cycle, the interpreter's stages fewer, so the timed ratio comes out lower. A third count is
 the domain's part alone (``claims_from_map`` and ``decide`` on decoded claims: the rules,
-pure Python by DESIGN.md), with the ratio there would be if nothing else cost anything.
+pure Python by design: docs/architecture.md), with the ratio there would be if nothing
+else cost anything.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The ``skillcard`` command. Commands parse, call a service and print; nothing more.
 
-Exit codes (DESIGN.md): 0 the thing asked for succeeded (or the card is valid), 1 a card check
-(or an audit check) came out not valid, 2 bad usage or bad input, 3 an unexpected failure.
+Exit codes (docs/contracts.md): 0 the thing asked for succeeded (or the card is valid), 1 a
+card check (or an audit check) came out not valid, 2 bad usage or bad input, 3 an
+unexpected failure.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from skillcard.domain.people import Cardholder, HolderFacts
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput
 
-EXPIRING_SOON = "expiring_soon"  # the warning beside ``valid``, as DESIGN.md words it
+EXPIRING_SOON = "expiring_soon"  # the warning beside ``valid``, as docs/contracts.md words it
 MAX_SITE_LENGTH = 200
 MAX_WINDOW_SECONDS = 86_400
 # Of a key's new window, the chance that it also sweeps every key's counters older than
@@ -51,8 +51,9 @@ class CheckMethod(enum.StrEnum):
     QR_OFFLINE = "qr_offline"  # a QR code verified on the checker's device, uploaded later
 
 
-# DESIGN.md's verification outcomes (one list, in credentials.Outcome), and ``no_match`` for a
-# number and surname that match no card (a wrong surname and an unknown number alike).
+# The verification outcomes of docs/contracts.md (one list, in credentials.Outcome), and
+# ``no_match`` for a number and surname that match no card (a wrong surname and an unknown
+# number alike).
 CheckOutcome = enum.StrEnum(
     "CheckOutcome", [(o.name, o.value) for o in Outcome] + [("NO_MATCH", "no_match")]
 )

@@ -1,6 +1,6 @@
 """The signed digital card: its claims, the keys and status lists that vouch for it, and the rule
-that turns them into one of DESIGN.md's outcomes. Pure Python: the CBOR, COSE and ECDSA work is
-in ``adapters``; here the claims are a map of plain values.
+that turns them into one of the outcomes of docs/contracts.md. Pure Python: the CBOR, COSE and
+ECDSA work is in ``adapters``; here the claims are a map of plain values.
 
 Claims travel as a CBOR map with small integer keys (one byte each), so that a printed
 credential fits the 426 alphanumeric characters a version-15 QR code holds at error correction

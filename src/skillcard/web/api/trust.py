@@ -60,7 +60,7 @@ class VerifyRequest(BaseModel):
 
 
 class VerifyAnswer(BaseModel):
-    outcome: str = Field(description="one of DESIGN.md's verification outcomes")
+    outcome: str = Field(description="one of the verification outcomes of docs/contracts.md")
     valid: bool
     reasons: list[str]
     warnings: list[str]

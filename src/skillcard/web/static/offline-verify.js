@@ -6,7 +6,7 @@
      -> COSE_Sign1 (CBOR tag 18; untagged is malformed) -> ES256, low-S only, over
      ["Signature1", protected, h'', payload]
      -> the claims map -> key window, dates, status list bit.
-   Outcomes are DESIGN.md's words: valid, expired, not_yet_valid, suspended, revoked,
+   Outcomes are the words of docs/contracts.md: valid, expired, not_yet_valid, suspended, revoked,
    unknown_issuer, bad_signature, malformed, stale_status. verify() never throws.
 
    Trust: the bundle's signatures are checked here too (the trust list by the hub key it names,
