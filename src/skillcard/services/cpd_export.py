@@ -11,11 +11,11 @@ import datetime as dt
 import io
 from pathlib import Path
 
+from skillcard.domain.business import neutralise
 from skillcard.domain.cpd import CpdType
 from skillcard.services.cpd import CpdLog
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = [
     "date",
     "type",
@@ -27,11 +27,6 @@ COLUMNS = [
     "reflection",
     "evidence",
 ]
-
-
-def neutralise(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def cpd_csv(log: CpdLog) -> str:

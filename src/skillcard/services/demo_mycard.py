@@ -74,7 +74,8 @@ def _certificate_pdf(name: str, title: str) -> bytes:
 
     from skillcard.services.cpd_export import FONTS
 
-    pdf = FPDF(format="A5", orientation="landscape")
+    # A5 by its size in mm: fpdf2 warns about its named "A5" (changed in 2.8.5) on every use.
+    pdf = FPDF(format=(148, 210), orientation="landscape")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_page()
     pdf.set_font("DejaVu", "", 20)
