@@ -87,6 +87,14 @@ def test_apply_submit_and_approve_issues_the_card(mycard, uow_factory, evidence_
         _decide(uow_factory, mycard.principals["cpcs_admin"], app_id, "approve")
     with pytest.raises(Conflict, match=r"the rules are not met yet: .*AM2"):
         _decide(uow_factory, mycard.principals["ecs_admin"], app_id, "approve")
+    with pytest.raises(Conflict, match=r"the rules are not met yet"):  # a blank reason is none
+        apps.decide_application(
+            uow=uow_factory(),
+            who=mycard.principals["ecs_admin"],
+            application_id=app_id,
+            action="approve",
+            override_reason="   ",
+        )
 
     _give_installation_qualifications(uow_factory, mycard)
     done = _decide(uow_factory, mycard.principals["ecs_admin"], app_id, "approve")
@@ -313,3 +321,23 @@ def test_renewal_is_approved_by_renewing_the_card(mycard, uow_factory):
     renewed = cards.show_card(uow=uow_factory(), who=ann, number=old.number)
     today = dt.date.today()  # not TODAY: the suite may have crossed midnight since import
     assert renewed.issued_on == today and renewed.expires_on == add_months(today, 36)
+
+
+def test_approving_with_rules_unmet_is_an_override_with_its_reason_audited(mycard, uow_factory):
+    """Issue 19: an admin may approve against the rules only deliberately, saying why."""
+    ann = mycard.principals["ann"]
+    app_id = _apply(uow_factory, ann, "INSTALLATION_ELECTRICIAN")
+    apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
+    done = apps.decide_application(
+        uow=uow_factory(),
+        who=mycard.principals["ecs_admin"],
+        application_id=app_id,
+        action="approve",
+        override_reason="AM2 seen on paper at the office",
+    )
+    assert done.application.state == "card_issued" and done.card_number
+    with uow_factory() as uow:
+        events = uow.audit.for_entity("application", str(app_id))
+    (event,) = [e for e in events if e.action == "application.approve"]
+    assert event.reason == "AM2 seen on paper at the office"
+    assert event.detail["override"] is True and any("AM2" in r for r in event.detail["unmet"])

@@ -90,6 +90,9 @@ class ApplicationOut(BaseModel):
 class DecisionIn(BaseModel):
     action: Literal["verifying", "refer", "reject", "approve"]
     message: str = Field("", max_length=1000)
+    override_reason: str = Field(
+        "", max_length=1000, description="approve although rules are unmet, saying why"
+    )
 
 
 class SampleIn(BaseModel):
@@ -220,6 +223,7 @@ def decide(app_id: int, body: DecisionIn, who: ApiWho, uows: Uows, request: Requ
         application_id=app_id,
         action=body.action,
         message=body.message,
+        override_reason=body.override_reason,
         public_url=request.app.state.settings.public_url,
     )
     return _app_out(view)
