@@ -53,9 +53,10 @@ CHECK_METHODS = {
     "qr_online": "QR code",
     "qr_offline": "QR code, offline",
     "qr": "QR code",
+    "single": "Single check",
     "spot": "Spot check",
     "bulk": "Bulk check",
-    "offline": "Offline",
+    "offline": "Offline check, synced later",
 }
 # Who did something, when it was not a person signed in.
 ACTORS = {"cli": "the command line", "system": "skillcard", "demo": "the demo loader"}
