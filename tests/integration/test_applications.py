@@ -230,8 +230,12 @@ def test_cpd_audit_sample_is_reproducible_and_reviewed_by_the_schemes_assessors(
         year=TODAY.year,
         share_percent=50,
         seed=99,
+        public_url="https://cards.example.org/",
     )
     assert result.population == 2 and len(result.cardholder_ids) == 1
+    with uow_factory() as uow:  # issue 19: the e-mail names the service's own address
+        (told,) = [m for m in uow.outbox.recent(50) if m.kind == "cpd_audit.sampled"]
+    assert "https://cards.example.org/my/cpd" in told.body
     assert result.cardholder_ids == draw_sample(
         [mycard.holders["ann"], mycard.holders["bob"]], 50, 99
     )

@@ -230,7 +230,7 @@ def decide(app_id: int, body: DecisionIn, who: ApiWho, uows: Uows, request: Requ
 
 
 @router.post("/cpd-audits", status_code=201)
-def sample(body: SampleIn, who: ApiWho, uows: Uows) -> dict:
+def sample(body: SampleIn, who: ApiWho, uows: Uows, request: Request) -> dict:
     """Draw a scheme's CPD audit sample for a year (once); the seed is stored and returned."""
     result = cpd_audit.sample(
         uow=uows(),
@@ -239,6 +239,7 @@ def sample(body: SampleIn, who: ApiWho, uows: Uows) -> dict:
         year=body.year,
         share_percent=body.share_percent,
         seed=body.seed,
+        public_url=request.app.state.settings.public_url,
     )
     return {
         "id": result.audit_id,
