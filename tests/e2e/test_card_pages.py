@@ -201,7 +201,7 @@ def test_print_page_shows_front_and_a_printed_qr_that_verifies(
     assert f"/photos/{digest}" in page.text and "Núñez-O&#39;Brien" in page.text
     assert "85.60 × 53.98 mm" in page.text
     # issue 19: the back names the service's address, and dates read as everywhere else
-    assert "localhost:8000/check</strong>" in page.text
+    assert "localhost:8000<wbr>/check</strong>" in page.text
     assert "<strong>/check</strong>" not in page.text
     assert "/20" not in page.text.split("id1-front")[1].split("id1-back")[0]
     text = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])

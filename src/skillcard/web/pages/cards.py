@@ -123,7 +123,7 @@ def print_card(request: Request, number: str, session: PageSession, uows: Uows):
         svg = qr_svg(printed.qr_text, error="q", max_version=PRINTED_MAX_VERSION)
     # The back names the service's own address: a bare "/check" is no use to a reader.
     public = request.app.state.settings.public_url.rstrip("/")
-    check_address = public.removeprefix("https://").removeprefix("http://") + "/check"
+    check_host = public.removeprefix("https://").removeprefix("http://")
     return render(
         request,
         "card_print.html",
@@ -133,7 +133,7 @@ def print_card(request: Request, number: str, session: PageSession, uows: Uows):
             "printed": printed,
             "card": printed.card,
             "qr": svg,
-            "check_address": check_address,
+            "check_host": check_host,
         },
     )
 
