@@ -34,6 +34,20 @@ OUTCOMES = {
     "stale_status": "Revocation list out of date",
     "no_match": "No card matches",
 }
+# The headline of a check's answer, read at arm's length on a site (check.js has the same
+# words for the answers it gives offline).
+VERDICTS = {
+    "valid": "Valid card",
+    "expired": "Not valid: expired",
+    "not_yet_valid": "Not valid yet",
+    "suspended": "Not valid: suspended",
+    "revoked": "Not valid: revoked",
+    "unknown_issuer": "Not valid: unknown issuer",
+    "bad_signature": "Not valid: forged or altered",
+    "malformed": "Not valid: unreadable",
+    "stale_status": "Cannot confirm: status out of date",
+    "no_match": "No match",
+}
 CARD_STATUSES = {
     CardStatus.ACTIVE: "Active",
     CardStatus.SUSPENDED: "Suspended",
@@ -72,8 +86,18 @@ CARD_ACTIONS = {
     "upsert": "Updated by import",
 }
 
+BULK_STATUSES = {
+    "queued": "waiting to start",
+    "running": "checking",
+    "done": "finished",
+    "failed": "stopped",
+    "expired": "result deleted",
+}
+
 KINDS: dict[str, dict] = {
+    "bulk_status": BULK_STATUSES,
     "outcome": OUTCOMES,
+    "verdict": VERDICTS,
     "card_status": CARD_STATUSES,
     "card_state": CARD_STATES,
     "method": CHECK_METHODS,
