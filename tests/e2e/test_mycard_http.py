@@ -279,6 +279,16 @@ def test_qualification_and_membership_pages(mycard, client):
     )
     assert lapsed.status_code == 200 and "recorded as lapsed" in lapsed.text
     assert "No verified memberships." in lapsed.text
+    # issue 19: every POST of the queue redirects, a problem named by a fixed code
+    bad = client.post(
+        f"/admin/memberships/{membership}/lapse",
+        data={"csrf_token": csrf, "lapsed_on": "last week"},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 303 and bad.headers["location"].endswith("problem=lapse_date")
+    assert "Enter the date the membership lapsed" in client.get(bad.headers["location"]).text
+    forged = client.get("/admin/applications?problem=%3Cb%3Eyou+are+hacked&app=1x")
+    assert forged.status_code == 200 and "There is a problem" not in forged.text
 
 
 def test_api_declarations_reviews_evidence_and_the_audit(mycard, client, tokens):

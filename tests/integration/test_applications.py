@@ -209,6 +209,14 @@ def test_pqp_membership_checked_verified_five_years_not_renewable_and_lapse(myca
         uow=uow_factory(), who=admin, membership_id=member, lapsed_on=TODAY
     )
     assert suspendable == [done.card_number]
+    # the queue page, after its redirect, reads the same list again (issue 19)
+    assert qualifications.suspendable_after_lapse(
+        uow=uow_factory(), who=admin, membership_id=member
+    ) == [done.card_number]
+    with pytest.raises(NotFound):
+        qualifications.suspendable_after_lapse(
+            uow=uow_factory(), who=mycard.principals["cpcs_admin"], membership_id=member
+        )
 
 
 def test_cpd_audit_sample_is_reproducible_and_reviewed_by_the_schemes_assessors(

@@ -41,6 +41,9 @@ DECISION_PROBLEMS = {
     "moved": "That cannot be done to this application now: it has moved on. "
     "Here is where it stands.",
     "why": "Say why in \u201cMessage to the applicant\u201d, so the applicant knows what to do.",
+    "hse_date": "Enter the date of the HSE pass, like 2026-03-14, and not in the future.",
+    "reason": "Give the reason for rejecting the qualification, so the holder knows what to do.",
+    "lapse_date": "Enter the date the membership lapsed, like 2026-03-14.",
     "unknown": "That is not something to do with an application.",
 }
 
@@ -98,13 +101,31 @@ def queue_page(
     done: str = "",
     problem: str = "",
     app: str = "",
+    membership: str = "",
 ):
-    """The queue; after a decision that failed, ``problem`` names why (answered 200: the page
-    itself is fine) and ``app`` the application it was about."""
+    """The queue; after a POST that failed, ``problem`` names why (answered 200: the page
+    itself is fine) and ``app`` the application it was about; after a lapse, ``membership``
+    the lapsed one, whose holder's PQP cards may now be suspended."""
     who, csrf = session
     told = DECISION_PROBLEMS.get(problem, "")
-    failed = (int(app), "") if told and app.isdigit() and len(app) < 12 else None
-    return _queue_page(request, who, csrf, uows, done=done, told=told, failed=failed)
+    failed = (int(app), "") if told and _small_id(app) else None
+    suspendable = None
+    if done == "lapsed" and _small_id(membership):
+        suspendable = qualifications.suspendable_after_lapse(
+            uow=uows(read_only=True), who=who, membership_id=int(membership)
+        )
+    return _queue_page(
+        request, who, csrf, uows, done=done, told=told, failed=failed, suspendable=suspendable
+    )
+
+
+def _small_id(text: str) -> bool:
+    return text.isdigit() and len(text) < 12
+
+
+def _told(problem: str) -> RedirectResponse:
+    """Back to the queue, naming a problem by its code (see ``DECISION_PROBLEMS``)."""
+    return RedirectResponse(f"/admin/applications?problem={problem}", status_code=303)
 
 
 @router.post("/admin/applications/{app_id}/{action}")
@@ -154,8 +175,8 @@ def hse_pass(
     try:
         day = form_date(passed_on, "enter the date of the HSE pass, like 2026-03-14")
         record_hse_pass(uow=uows(), who=who, cardholder_id=holder_id, passed_on=day)
-    except InvalidInput as problem:
-        return _queue_page(request, who, csrf, uows, problem=problem)
+    except InvalidInput:
+        return _told("hse_date")
     return RedirectResponse("/admin/applications?done=hse", status_code=303)
 
 
@@ -177,8 +198,10 @@ def review_qualification(
         qualifications.review_qualification(
             uow=uows(), who=who, held_id=held_id, verified=verdict == "verified", reason=reason
         )
-    except InvalidInput as problem:
-        return _queue_page(request, who, csrf, uows, problem=problem)
+    except InvalidInput:
+        if who.role == Role.ASSESSOR:
+            return RedirectResponse("/assessor?problem=reason", status_code=303)
+        return _told("reason")
     back = "/assessor" if who.role == Role.ASSESSOR else "/admin/applications"
     return RedirectResponse(f"{back}?done={verdict}", status_code=303)
 
@@ -200,22 +223,26 @@ def lapse_membership(
     csrf_token: Csrf = "",
     lapsed_on: Annotated[str, Form(max_length=20)] = "",
 ):
-    """Record a lapse; the page then lists the holder's PQP cards that may now be suspended."""
+    """Record a lapse; the page it redirects to lists the holder's PQP cards that may now be
+    suspended."""
     who, csrf = session
     check_csrf(csrf, csrf_token)
     try:
         day = form_date(lapsed_on, "enter the date the membership lapsed, like 2026-03-14")
-        cards = qualifications.lapse_membership(
+        qualifications.lapse_membership(
             uow=uows(), who=who, membership_id=membership_id, lapsed_on=day
         )
-    except InvalidInput as problem:
-        return _queue_page(request, who, csrf, uows, problem=problem)
-    return _queue_page(request, who, csrf, uows, done="lapsed", suspendable=cards)
+    except InvalidInput:
+        return _told("lapse_date")
+    where = f"done=lapsed&membership={membership_id}#lapsed"
+    return RedirectResponse(f"/admin/applications?{where}", status_code=303)
 
 
 # -- assessors ---------------------------------------------------------------------------------
 @router.get("/assessor")
-def assessor_home(request: Request, session: PageSession, uows: Uows, done: str = ""):
+def assessor_home(
+    request: Request, session: PageSession, uows: Uows, done: str = "", problem: str = ""
+):
     who, csrf = session
     require(who.role in (Role.ASSESSOR, Role.SCHEME_ADMIN), "review CPD audits")
     return render(
@@ -225,6 +252,7 @@ def assessor_home(request: Request, session: PageSession, uows: Uows, done: str 
             "who": who,
             "csrf_token": csrf,
             "done": DONE.get(done, ""),
+            "error": DECISION_PROBLEMS.get(problem, "") if problem == "reason" else "",
             "cases": cpd_audit.assessor_cases(uow=uows(read_only=True), who=who),
             "pending": qualifications.pending_qualifications(uow=uows(read_only=True), who=who),
         },
