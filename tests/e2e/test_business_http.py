@@ -306,3 +306,30 @@ def test_registrations_are_limited_per_client(engine, database_url, files_dir):
             for n in range(3)
         ]
     assert codes == [201, 201, 429]
+
+
+def test_a_finished_bulk_check_lists_the_rows_to_look_at_a_page_at_a_time(client, registry, two):
+    """Issue 19: beside the download, the not-valid rows and the rows with errors, paged."""
+    rows = [f"{registry.cards['bob']},Smith"]  # valid: not listed
+    rows += [f"{registry.cards['ann']},Wrong{i}" for i in range(52)]  # no card matches
+    rows.append("not-a-number,Jones")  # an error
+    answer = client.post(
+        "/api/v1/business/bulk",
+        files={"file": ("staff.csv", "number,surname\n" + "\n".join(rows) + "\n")},
+        headers=bearer(two[0]),
+    )
+    job = _wait(client, two[0], answer.json()["id"])
+    assert job["status"] == "done"
+    sign_in(client, "a@acme.test", next_url="/business")
+    first = client.get(f"/business/bulk/{job['id']}").text
+    assert "Rows to look at" in first and "53 rows are not valid or could not be checked" in first
+    assert "1 to 50 shown" in first and "Page 1 of 2" in first and "?page=2" in first
+    assert "No card matches" in first and ">no_match<" not in first
+    assert "Smith" not in first.split("Rows to look at")[1]  # the valid row is not listed
+    second = client.get(f"/business/bulk/{job['id']}?page=2").text
+    assert "51 to 53 shown" in second and "Not checked:" in second and "Wrong51" in second
+    assert client.get(f"/business/bulk/{job['id']}?page=x").status_code == 200
+    client.cookies.clear()
+    assert sign_in(client, "b@bravo.test", next_url="/business").status_code == 303
+    other = client.get(f"/business/bulk/{job['id']}")
+    assert other.status_code == 404, other.text[-3000:]

@@ -200,6 +200,10 @@ def test_print_page_shows_front_and_a_printed_qr_that_verifies(
     assert "<svg" in page.text and "Digital card QR code" in page.text
     assert f"/photos/{digest}" in page.text and "Núñez-O&#39;Brien" in page.text
     assert "85.60 × 53.98 mm" in page.text
+    # issue 19: the back names the service's address, and dates read as everywhere else
+    assert "localhost:8000<wbr>/check</strong>" in page.text
+    assert "<strong>/check</strong>" not in page.text
+    assert "/20" not in page.text.split("id1-front")[1].split("id1-back")[0]
     text = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])
     (code,) = read_qr(qr_png(text))
     assert code.text == text and code.version <= 15
@@ -222,6 +226,16 @@ def test_links_to_the_print_and_phone_pages(client, registry):
     assert f"/my/cards/{number}/phone" in mine and f"/cards/{number}/print" in mine
     sign_in(client, registry.emails["ecs_admin"])
     assert f"/cards/{number}/print" in client.get(f"/admin/cards/{number}").text
+
+
+def test_admin_card_page_reads_in_words_not_code_words(client, registry):
+    """Issue 19: no card type code, no raw status beside the badge, no "cli" as an actor."""
+    sign_in(client, registry.emails["ecs_admin"])
+    page = client.get(f"/admin/cards/{registry.cards['ann']}").text
+    assert "Status</dt>" not in page and "<dd>active</dd>" not in page
+    assert "(GOLD)" not in page and "Installation Electrician" in page
+    assert " by cli " not in page and "UTC" not in page
+    assert "recorded " in page and (" GMT" in page or " BST" in page)
 
 
 # The phone card --------------------------------------------------------------------------------

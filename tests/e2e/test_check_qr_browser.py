@@ -66,6 +66,18 @@ def test_an_uploaded_qr_photo_shows_green_and_a_revoked_cards_red(
 
 
 def test_a_qr_code_is_checked_offline_in_the_browser(live_server, page, registry, uow_factory):
+    import datetime as dt
+
+    from skillcard.domain.people import HeldQualification
+    from skillcard.domain.schemes import Qualification
+
+    with uow_factory() as uow:  # issue 19: the offline answer shows the title, not the code
+        uow.reference.add_qualification(Qualification(code="EV_CHARGE_POINT", title="EV charging"))
+        holder = registry.holders["ann"]
+        uow.cardholders.add(
+            HeldQualification(holder, "EV_CHARGE_POINT", dt.date(2020, 1, 1), "", True)
+        )
+        uow.commit()
     good = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])
     page.goto(f"{live_server}/check")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
@@ -83,6 +95,7 @@ def test_a_qr_code_is_checked_offline_in_the_browser(live_server, page, registry
     text = result.inner_text()
     assert "Valid card" in text and "Ann Núñez-O'Brien" in text and registry.cards["ann"] in text
     assert "against the card list downloaded just now" in text
+    assert "EV charging" in text and "EV_CHARGE_POINT" not in text
     # the page moves focus to the answer once htmx has settled it, a moment after it shows
     page.wait_for_function("() => document.activeElement.classList.contains('check-result')")
     assert axe_violations(page) == []

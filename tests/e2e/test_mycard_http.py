@@ -103,18 +103,31 @@ def test_apply_on_the_pages_and_the_admin_approves_in_the_queue(mycard, client, 
     sign_in(client, mycard.emails["ecs_admin"])
     queue = client.get("/admin/applications")
     assert "Ann Núñez-O&#39;Brien: Electrical Labourer" in queue.text and "hse.png" in queue.text
+    # issue 19: rules unmet, approving is an override with a reason, not the main button
+    assert "Not ready to approve" in queue.text and "Approve and issue card" not in queue.text
+    assert "Approve although rules are not met" in queue.text
+    assert queue.text.count("Message to the applicant") == 1
     not_yet = client.post(
-        f"/admin/applications/{app_id}/approve", data={"csrf_token": page_csrf(queue.text)}
+        f"/admin/applications/{app_id}/approve",
+        data={"csrf_token": page_csrf(queue.text)},
+        follow_redirects=False,
     )
-    assert not_yet.status_code == 409 and "The rules are not met yet" in not_yet.text
+    assert not_yet.status_code == 303 and "problem=unmet" in not_yet.headers["location"]
+    told = client.get(not_yet.headers["location"])
+    assert told.status_code == 200 and "The rules are not met yet" in told.text
     client.post(
         f"/admin/cardholders/{mycard.holders['ann']}/hse",
         data={"csrf_token": page_csrf(queue.text), "passed_on": DAY},
     )
+    ready = client.get("/admin/applications")
+    assert "Approve and issue card" in ready.text and "Not ready to approve" not in ready.text
     approved = client.post(
-        f"/admin/applications/{app_id}/approve", data={"csrf_token": page_csrf(queue.text)}
+        f"/admin/applications/{app_id}/approve",
+        data={"csrf_token": page_csrf(queue.text)},
+        follow_redirects=False,
     )
-    assert "approved and the card issued" in approved.text
+    assert approved.status_code == 303
+    assert "approved and the card issued" in client.get(approved.headers["location"]).text
     record = cardholders.cardholder_record(
         uow=uow_factory(), who=mycard.principals["ann"], cardholder_id=mycard.holders["ann"]
     )
@@ -266,6 +279,16 @@ def test_qualification_and_membership_pages(mycard, client):
     )
     assert lapsed.status_code == 200 and "recorded as lapsed" in lapsed.text
     assert "No verified memberships." in lapsed.text
+    # issue 19: every POST of the queue redirects, a problem named by a fixed code
+    bad = client.post(
+        f"/admin/memberships/{membership}/lapse",
+        data={"csrf_token": csrf, "lapsed_on": "last week"},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 303 and bad.headers["location"].endswith("problem=lapse_date")
+    assert "Enter the date the membership lapsed" in client.get(bad.headers["location"]).text
+    forged = client.get("/admin/applications?problem=%3Cb%3Eyou+are+hacked&app=1x")
+    assert forged.status_code == 200 and "There is a problem" not in forged.text
 
 
 def test_api_declarations_reviews_evidence_and_the_audit(mycard, client, tokens):

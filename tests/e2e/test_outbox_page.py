@@ -28,6 +28,11 @@ def test_in_a_demo_the_outbox_shows_the_mail_with_its_links(client, uow_factory)
     assert page.status_code == 200
     assert "Confirm your business" in page.text
     assert '<a href="https://skillcard.test/business/confirm?token=abc"' in page.text
+    # issue 19: the time says its zone in the UK's words, and a body wraps on a phone
+    assert " UTC" not in page.text and (" GMT" in page.text or " BST" in page.text)
+    assert '<pre class="mail-body">' in page.text
+    css = client.get("/static/skillcard.css").text
+    assert ".mail-body { white-space: pre-wrap; overflow-wrap: anywhere;" in css
 
 
 def test_outside_development_only_the_hub_admin_sees_it(

@@ -45,3 +45,24 @@ def test_verify_refuses_bodies_that_are_not_a_qr_text(client, registry):
     assert client.post("/api/v1/verify", json={"qr": 5}).status_code == 422
     huge = client.post("/api/v1/verify", content=b'{"qr": "' + b"A" * 100_000 + b'"}')
     assert huge.status_code == 422 and huge.json()["error"]["code"] == "invalid_input"
+
+
+def test_the_bundle_carries_hub_signed_qualification_titles(client, registry, uow_factory):
+    """Issue 19: offline checks show titles, not codes; the trust list is left as it was."""
+    from skillcard.adapters import keys
+    from skillcard.adapters.signed_json import signature_ok, unb64
+    from skillcard.domain.schemes import Qualification
+
+    with uow_factory() as uow:
+        uow.reference.add_qualification(Qualification(code="EV_CHARGE_POINT", title="EV charging"))
+        uow.commit()
+    bundle = client.get("/api/v1/bundle").json()
+    titles = bundle["qualification_titles"]
+    assert titles["type"] == "skillcard-qualification-titles"
+    assert titles["titles"] == {"EV_CHARGE_POINT": "EV charging"}
+    hub = keys.load_public_key(unb64(bundle["trust_list"]["hub"]["public_key"]))
+    assert signature_ok(titles, hub) and titles["kid"] == bundle["trust_list"]["kid"]
+    forged = {**titles, "titles": {"EV_CHARGE_POINT": "Chartered Engineer"}}
+    assert not signature_ok(forged, hub)
+    assert bundle["trust_list"] == client.get("/api/v1/trust-list").json()
+    assert trust.bundle_from_json(bundle, utcnow()).status_lists.keys() == {"ECS", "CPCS"}

@@ -87,6 +87,14 @@ def test_apply_submit_and_approve_issues_the_card(mycard, uow_factory, evidence_
         _decide(uow_factory, mycard.principals["cpcs_admin"], app_id, "approve")
     with pytest.raises(Conflict, match=r"the rules are not met yet: .*AM2"):
         _decide(uow_factory, mycard.principals["ecs_admin"], app_id, "approve")
+    with pytest.raises(Conflict, match=r"the rules are not met yet"):  # a blank reason is none
+        apps.decide_application(
+            uow=uow_factory(),
+            who=mycard.principals["ecs_admin"],
+            application_id=app_id,
+            action="approve",
+            override_reason="   ",
+        )
 
     _give_installation_qualifications(uow_factory, mycard)
     done = _decide(uow_factory, mycard.principals["ecs_admin"], app_id, "approve")
@@ -201,6 +209,14 @@ def test_pqp_membership_checked_verified_five_years_not_renewable_and_lapse(myca
         uow=uow_factory(), who=admin, membership_id=member, lapsed_on=TODAY
     )
     assert suspendable == [done.card_number]
+    # the queue page, after its redirect, reads the same list again (issue 19)
+    assert qualifications.suspendable_after_lapse(
+        uow=uow_factory(), who=admin, membership_id=member
+    ) == [done.card_number]
+    with pytest.raises(NotFound):
+        qualifications.suspendable_after_lapse(
+            uow=uow_factory(), who=mycard.principals["cpcs_admin"], membership_id=member
+        )
 
 
 def test_cpd_audit_sample_is_reproducible_and_reviewed_by_the_schemes_assessors(
@@ -222,8 +238,12 @@ def test_cpd_audit_sample_is_reproducible_and_reviewed_by_the_schemes_assessors(
         year=TODAY.year,
         share_percent=50,
         seed=99,
+        public_url="https://cards.example.org/",
     )
     assert result.population == 2 and len(result.cardholder_ids) == 1
+    with uow_factory() as uow:  # issue 19: the e-mail names the service's own address
+        (told,) = [m for m in uow.outbox.recent(50) if m.kind == "cpd_audit.sampled"]
+    assert "https://cards.example.org/my/cpd" in told.body
     assert result.cardholder_ids == draw_sample(
         [mycard.holders["ann"], mycard.holders["bob"]], 50, 99
     )
@@ -313,3 +333,23 @@ def test_renewal_is_approved_by_renewing_the_card(mycard, uow_factory):
     renewed = cards.show_card(uow=uow_factory(), who=ann, number=old.number)
     today = dt.date.today()  # not TODAY: the suite may have crossed midnight since import
     assert renewed.issued_on == today and renewed.expires_on == add_months(today, 36)
+
+
+def test_approving_with_rules_unmet_is_an_override_with_its_reason_audited(mycard, uow_factory):
+    """Issue 19: an admin may approve against the rules only deliberately, saying why."""
+    ann = mycard.principals["ann"]
+    app_id = _apply(uow_factory, ann, "INSTALLATION_ELECTRICIAN")
+    apps.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
+    done = apps.decide_application(
+        uow=uow_factory(),
+        who=mycard.principals["ecs_admin"],
+        application_id=app_id,
+        action="approve",
+        override_reason="AM2 seen on paper at the office",
+    )
+    assert done.application.state == "card_issued" and done.card_number
+    with uow_factory() as uow:
+        events = uow.audit.for_entity("application", str(app_id))
+    (event,) = [e for e in events if e.action == "application.approve"]
+    assert event.reason == "AM2 seen on paper at the office"
+    assert event.detail["override"] is True and any("AM2" in r for r in event.detail["unmet"])

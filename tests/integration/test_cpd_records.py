@@ -197,6 +197,10 @@ def test_csv_export_neutralises_formulas_and_pdf_reads_back(mycard, uow_factory,
 
     text = " ".join(PdfReader(io.BytesIO(cpd_pdf(log))).pages[0].extract_text().split())
     assert "Núñez-O'Brien" in text and "6.5 of 30 hours" in text and "certificate.pdf" in text
+    # issue 19: dates read as on every page ("6 June 2029"), never "06 June" or ISO
+    day = log.entries[0].record.activity_on
+    assert f"{day.day} {day:%B %Y}:" in text and day.isoformat() not in text
+    assert " 0" + str(dt.date.today().day) + " " not in text
 
 
 def test_holder_adds_a_file_to_an_entry_later_and_no_one_else_can(

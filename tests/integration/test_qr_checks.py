@@ -203,3 +203,22 @@ def test_photo_links_open_one_photo_for_ten_minutes(tmp_path):
     for kwargs in refused:
         with pytest.raises(NotFound):
             photos.photo_by_token(**kwargs)
+
+
+def test_an_online_qr_answer_reads_qualification_titles_not_codes(registry, uow_factory):
+    """Issue 19: the card carries codes; a person reads the titles, as in a number check."""
+    from skillcard.domain.people import HeldQualification
+    from skillcard.domain.schemes import Qualification
+
+    with uow_factory() as uow:
+        uow.reference.add_qualification(Qualification(code="EV_CHARGE_POINT", title="EV charging"))
+        uow.cardholders.add(
+            HeldQualification(
+                registry.holders["ann"], "EV_CHARGE_POINT", dt.date(2020, 1, 1), "", True
+            )
+        )
+        uow.commit()
+    text = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])
+    done = checks.check_qr(uow=uow_factory(), text=text, client=CLIENT)
+    assert done.result.claims.qualifications == ("EV_CHARGE_POINT",)
+    assert done.view.qualifications == ("EV charging",)

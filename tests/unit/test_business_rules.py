@@ -84,8 +84,30 @@ def test_the_dashboard_states(status, days_left, state):
 
 @given(st.text(max_size=30))
 def test_no_written_value_starts_a_formula(value):
-    assert not neutralise(value).startswith(("=", "+", "-", "@", "\t", "\r"))
-    assert neutralise(value).lstrip("'") == value.lstrip("'") or neutralise(value) == "'" + value
+    written = neutralise(value)
+    if written.startswith(("=", "+", "-", "@", "\t", "\r")):
+        # only a plain number keeps its sign (issue 19): a spreadsheet reads it as a number
+        assert written == value and value[0] in "+-"
+        float(value)
+    assert written.lstrip("'") == value.lstrip("'") or written == "'" + value
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("-1.5481", "-1.5481"),  # a longitude west of Greenwich (issue 19)
+        ("+44.1", "+44.1"),
+        ("-7", "-7"),
+        ("-1e3", "-1e3"),
+        ("-1+2", "'-1+2"),
+        ("-A1", "'-A1"),
+        ("=1", "'=1"),
+        ("-١٢", "'-١٢"),  # digits a spreadsheet does not read as a number
+        ("-1.5\n=cmd", "'-1.5\n=cmd"),
+    ],
+)
+def test_a_plain_number_is_not_a_formula(value, written):
+    assert neutralise(value) == written
 
 
 def test_webhook_signature_is_hmac_sha256_of_the_body():

@@ -240,3 +240,26 @@ def write_csv(stream: io.TextIOBase, header: list[str], rows) -> None:
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
         writer.writerow([neutralise(v) for v in row])
+
+
+@dataclass(frozen=True)
+class RowsToLookAt:
+    """One page of a result's rows that need a person: not valid, or not checked (an error)."""
+
+    rows: list[dict]
+    total: int  # such rows in the whole result
+    start: int  # index of the first row shown, from 0
+
+
+def rows_to_look_at(path: Path, *, start: int, count: int) -> RowsToLookAt:
+    """Read the result CSV once, keeping only rows ``start`` to ``start + count`` of those
+    with an error or an outcome other than valid: memory stays flat for any file size."""
+    shown, total = [], 0
+    with path.open(newline="", encoding="utf-8-sig") as stream:  # written with a BOM for Excel
+        for values in csv.DictReader(stream):
+            if not values.get("error") and values.get("outcome") == "valid":
+                continue
+            if start <= total < start + count:
+                shown.append(values)
+            total += 1
+    return RowsToLookAt(rows=shown, total=total, start=start)

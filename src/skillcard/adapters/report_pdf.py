@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from skillcard.domain.labels import date_time, label, long_date, short_date_time
+
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 BAR_COLOURS = {
     "valid": (0, 112, 60),
@@ -21,7 +23,8 @@ def report_pdf(report, max_rows: int = 5_000) -> bytes:
     (a longer table makes a PDF too slow to build and to open: the CSV has every check)."""
     from fpdf import FPDF
 
-    pdf = FPDF(format="A4")
+    # Landscape: the table's last column (who checked, where) needs the width to be read.
+    pdf = FPDF(format="A4", orientation="landscape")
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -36,14 +39,14 @@ def report_pdf(report, max_rows: int = 5_000) -> bytes:
     pdf.cell(
         0,
         7,
-        f"Period: {report.start:%-d %B %Y} to {report.end:%-d %B %Y}",
+        f"Period: {long_date(report.start)} to {long_date(report.end)}",
         new_x="LMARGIN",
         new_y="NEXT",
     )
     pdf.cell(
         0,
         7,
-        f"Made {report.made_at:%-d %B %Y at %H:%M} UTC by {report.made_by}",
+        f"Made {date_time(report.made_at)} by {report.made_by}",
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -76,8 +79,8 @@ def _summary(pdf, report) -> None:
     pdf.cell(0, 8, "Summary", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)
     lines = [f"Checks made: {report.total}"]
-    lines += [f"{label}: {count}" for label, count in report.by_method.items()]
-    lines += [f"Outcome {label}: {count}" for label, count in report.by_outcome.items()]
+    lines += [f"{label('method', m)}: {count}" for m, count in report.by_method.items()]
+    lines += [f"{label('outcome', o)}: {count}" for o, count in report.by_outcome.items()]
     for line in lines:
         pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
@@ -89,11 +92,11 @@ def _chart(pdf, counts: dict[str, int]) -> None:
     pdf.cell(0, 8, "Checks by outcome", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
     top = max(counts.values(), default=0) or 1
-    x0, width = pdf.l_margin + 40, pdf.w - pdf.l_margin - pdf.r_margin - 55
+    x0, width = pdf.l_margin + 62, pdf.w - pdf.l_margin - pdf.r_margin - 77
     for outcome, count in counts.items():
         y = pdf.get_y()
         pdf.set_xy(pdf.l_margin, y)
-        pdf.cell(38, 7, outcome.replace("_", " "))
+        pdf.cell(60, 7, _fit(pdf, label("outcome", outcome), 59))
         pdf.set_fill_color(*BAR_COLOURS.get(outcome, (60, 60, 60)))
         bar = max(0.5, width * count / top) if count else 0
         if bar:
@@ -105,7 +108,7 @@ def _chart(pdf, counts: dict[str, int]) -> None:
     pdf.ln(3)
 
 
-COLUMNS = (("When (UTC)", 32), ("How", 16), ("Card", 30), ("Holder", 42), ("Outcome", 24))
+COLUMNS = (("When", 36), ("How", 34), ("Card", 34), ("Holder", 50), ("Outcome", 40))
 
 
 def _table(pdf, checks) -> None:
@@ -126,11 +129,11 @@ def _table(pdf, checks) -> None:
             pdf.add_page()
             header()
         values = (
-            f"{check.checked_at:%Y-%m-%d %H:%M}",
-            check.method,
+            short_date_time(check.checked_at),
+            label("method", check.method),
             check.card_number,
             check.holder_name or "-",
-            check.outcome.replace("_", " "),
+            label("outcome", check.outcome),
             ", ".join(v for v in (check.checker, check.site) if v),
         )
         for value, (_, w) in zip(values, (*COLUMNS, ("", rest)), strict=True):

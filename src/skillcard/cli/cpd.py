@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from skillcard.cli.common import OPERATOR, console, print_json, uow
+from skillcard.config import get_settings
 from skillcard.errors import InvalidInput
 from skillcard.services import cpd, cpd_audit
 from skillcard.services.cpd_export import cpd_csv, cpd_pdf
@@ -49,7 +50,13 @@ def sample(
 ) -> None:
     """Sample a share of the scheme's holders, once a year, from a stored seed."""
     result = cpd_audit.sample(
-        uow=uow(), who=OPERATOR, scheme_code=scheme, year=year, share_percent=share, seed=seed
+        uow=uow(),
+        who=OPERATOR,
+        scheme_code=scheme,
+        year=year,
+        share_percent=share,
+        seed=seed,
+        public_url=get_settings().public_url,
     )
     if as_json:
         print_json(result)

@@ -34,6 +34,8 @@ _COMPANY_PREFIXES = frozenset(
 )
 _COMPANY = re.compile(r"^(\d{8}|[A-Z][A-Z0-9]\d{6})$")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A signed decimal number, which a spreadsheet reads as a number and never runs.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 class BusinessCheckMethod(enum.StrEnum):
@@ -243,9 +245,12 @@ def can_manage_business(who: Principal, business_id: int) -> bool:
 
 def neutralise(value: object) -> str:
     """A value safe to put in a CSV cell: one that a spreadsheet would run as a formula
-    (=, +, -, @ first) gets a leading apostrophe, which shows as text."""
+    (=, +, -, @, a tab or a carriage return first) gets a leading apostrophe, which shows as
+    text. A plain number is a number, not a formula: a longitude of -1.5481 stays as it is."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def webhook_signature(secret: str, body: bytes) -> str:

@@ -246,12 +246,15 @@ def decide_application(
     application_id: int,
     action: str,
     message: str = "",
+    override_reason: str = "",
     public_url: str = "http://localhost:8000",
     book: RuleBook | None = None,
     now: dt.datetime | None = None,
 ) -> ApplicationView:
     """A scheme admin acts: ``verifying``, ``refer``, ``reject`` or ``approve`` (which issues
-    the card, or renews it, once the rules are met)."""
+    the card, or renews it, once the rules are met). Approving while rules are unmet is a
+    deliberate override: it needs ``override_reason``, which the audit log keeps with the
+    rules that were not met."""
     now = now or utcnow()
     moves = {
         "verifying": AppState.VERIFYING,
@@ -267,15 +270,27 @@ def decide_application(
             raise NotFound(f"there is no application {application_id}")
         scheme = uow.schemes.get(app.scheme_id)
         require(can_manage_scheme(who, app.scheme_id), f"decide {scheme.code} applications")
+        overridden: list[str] = []
         if action == "approve" and AppState(app.state) != AppState.VERIFIED:
             view = _view(uow, app, now.date(), book)
             if not view.decision.eligible:
-                raise Conflict("the rules are not met yet: " + "; ".join(view.decision.unmet))
+                if not override_reason.strip():
+                    raise Conflict("the rules are not met yet: " + "; ".join(view.decision.unmet))
+                overridden = list(view.decision.unmet)
             if AppState(app.state) == AppState.RECEIVED:
                 app.move(AppState.VERIFYING, now, by=who.label)
         if AppState(app.state) != AppState.VERIFIED or action != "approve":
             app.move(moves[action], now, by=who.label, message=message)
-        record(uow, who, f"application.{action}", "application", app.id, now=now, reason=message)
+        record(
+            uow,
+            who,
+            f"application.{action}",
+            "application",
+            app.id,
+            now=now,
+            reason=override_reason.strip() if overridden else message,
+            detail={"override": True, "unmet": overridden} if overridden else None,
+        )
         if action in ("refer", "reject"):
             words = {"refer": "needs more from you", "reject": "was rejected"}[action]
             _tell_holder(uow, app, f"Your application {words}", message, public_url, now)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from skillcard.adapters import bulk_csv
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.business import BulkJob, BulkStatus
 from skillcard.errors import Gone
@@ -153,3 +154,10 @@ def purge_results(
             record(uow, who, "bulk.purge", "bulk_job", job_id, detail={"days": days}, now=now)
         uow.commit()
     return done
+
+
+def rows_to_look_at(path: Path, *, page: int, per_page: int) -> bulk_csv.RowsToLookAt:
+    """Page ``page`` (from 1) of a finished result's rows that are not valid or had an error;
+    the caller has checked the job is the business's own (``bulk_check.job_status``)."""
+    start = (max(1, page) - 1) * per_page
+    return bulk_csv.rows_to_look_at(path, start=start, count=per_page)

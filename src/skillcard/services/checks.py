@@ -168,9 +168,12 @@ def check_card(
     return PublicCheckResult(view=view, checked_at=now)
 
 
-def qr_view(result: VerificationResult, photo_sha256: str | None = None) -> PublicCardView:
+def qr_view(
+    result: VerificationResult, photo_sha256: str | None = None, titles: dict | None = None
+) -> PublicCardView:
     """A QR verification's result as the public view the number check shows; the photo is
-    the registry's photo of the card's holder (the printed code carries none)."""
+    the registry's photo of the card's holder (the printed code carries none), and the
+    card's qualification codes read as their ``titles`` (code -> title) where known."""
     claims = result.claims
     colour = Colour.RED
     if result.valid:
@@ -190,7 +193,7 @@ def qr_view(result: VerificationResult, photo_sha256: str | None = None) -> Publ
         photo_sha256=photo_sha256,
         card_type=claims.card_type_title,
         occupation=claims.occupation or None,
-        qualifications=tuple(claims.qualifications),
+        qualifications=tuple((titles or {}).get(c, c) for c in claims.qualifications),
         expires_on=claims.expires,
     )
 
@@ -223,7 +226,10 @@ def _verify_and_log(
                 card_id, photo = found[0].id, found[1].photo_sha256
                 if as_it_was:
                     result = _as_it_was(uow, text, result, found[0], bundle, at)
-    view = qr_view(result, photo)
+    titles = None
+    if result.claims is not None and result.claims.qualifications:
+        titles = {q.code: q.title for q in uow.reference.qualifications()}
+    view = qr_view(result, photo, titles)
     uow.checks.add(
         Check(
             checked_at=at,

@@ -47,10 +47,12 @@ def sample(
     year: int,
     share_percent: float = DEFAULT_SHARE_PERCENT,
     seed: int | None = None,
+    public_url: str = "",
     now: dt.datetime | None = None,
 ) -> SampleResult:
     """Draw (once per scheme and year) the holders whose CPD is audited. The seed is stored, so
-    anyone can draw the same sample again from the same holders."""
+    anyone can draw the same sample again from the same holders. Each is told by e-mail, with
+    a link to their CPD record at ``public_url`` (the service's own address) when given."""
     now = now or utcnow()
     if not 2000 <= year <= now.year + 1:
         raise InvalidInput(f"{year} is not a year to audit")
@@ -90,7 +92,8 @@ def sample(
                     to=holder.email,
                     subject=f"Your CPD record was chosen for the {scheme.code} {year} audit",
                     body="An assessor will look at your CPD record. Keep it up to date; "
-                    "you will be told if anything more is needed.",
+                    "you will be told if anything more is needed."
+                    + (f"\n\n{public_url.rstrip('/')}/my/cpd\n" if public_url else ""),
                     kind="cpd_audit.sampled",
                     now=now,
                 )

@@ -11,11 +11,12 @@ import datetime as dt
 import io
 from pathlib import Path
 
+from skillcard.domain.business import neutralise
 from skillcard.domain.cpd import CpdType
+from skillcard.domain.labels import long_date
 from skillcard.services.cpd import CpdLog
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = [
     "date",
     "type",
@@ -27,11 +28,6 @@ COLUMNS = [
     "reflection",
     "evidence",
 ]
-
-
-def neutralise(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def cpd_csv(log: CpdLog) -> str:
@@ -72,7 +68,7 @@ def cpd_pdf(log: CpdLog, *, generated: dt.datetime | None = None) -> bytes:
     pdf.set_font("DejaVu", "B", 18)
     pdf.cell(0, 10, f"CPD record: {log.holder_name}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
-    when = (generated or dt.datetime.now(dt.UTC)).strftime("%d %B %Y")
+    when = long_date(generated or dt.datetime.now(dt.UTC))
     p = log.progress
     pdf.multi_cell(
         0,
@@ -90,7 +86,7 @@ def cpd_pdf(log: CpdLog, *, generated: dt.datetime | None = None) -> bytes:
         r = entry.record
         pdf.set_font("DejaVu", "B", 10)
         status = "verified" if r.verified else "self-declared"
-        _paragraph(pdf, f"{r.activity_on.isoformat()}  {r.title}  ({r.hours:g} h, {status})", 5)
+        _paragraph(pdf, f"{long_date(r.activity_on)}: {r.title} ({r.hours:g} h, {status})", 5)
         pdf.set_font("DejaVu", "", 9)
         _paragraph(pdf, CpdType(r.activity_type).label + (f", {r.provider}" if r.provider else ""))
         if r.learned:

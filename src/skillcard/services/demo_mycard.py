@@ -74,7 +74,8 @@ def _certificate_pdf(name: str, title: str) -> bytes:
 
     from skillcard.services.cpd_export import FONTS
 
-    pdf = FPDF(format="A5", orientation="landscape")
+    # A5 by its size in mm: fpdf2 warns about its named "A5" (changed in 2.8.5) on every use.
+    pdf = FPDF(format=(148, 210), orientation="landscape")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_page()
     pdf.set_font("DejaVu", "", 20)
@@ -165,6 +166,14 @@ def _sample_ecs_with_ann(uow_factory, ann_id: int, year: int) -> None:
         scheme = uow.schemes.by_code("ECS")
         population = uow.cpd_audits.active_holders(scheme.id)
     seed = next(s for s in range(1, 10_000) if ann_id in draw_sample(population, 5, s))
+    from skillcard.config import get_settings  # as load_demo does: the demo's own settings
+
     cpd_audit.sample(
-        uow=uow_factory(), who=OPERATOR, scheme_code="ECS", year=year, share_percent=5, seed=seed
+        uow=uow_factory(),
+        who=OPERATOR,
+        scheme_code="ECS",
+        year=year,
+        share_percent=5,
+        seed=seed,
+        public_url=get_settings().public_url,
     )

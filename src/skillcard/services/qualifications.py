@@ -238,6 +238,20 @@ def lapse_membership(
         return suspendable
 
 
+def suspendable_after_lapse(
+    *, uow: AbstractUnitOfWork, who: Principal, membership_id: int, today: dt.date | None = None
+) -> list[str]:
+    """The PQP cards that may be suspended now that membership ``membership_id`` has lapsed
+    (none while the holder has another current membership), for the page after the lapse."""
+    require(who.role in (Role.SCHEME_ADMIN, Role.HUB_ADMIN), "record a lapsed membership")
+    with uow:
+        m = _membership(uow, who, membership_id)
+        today = today or utcnow().date()
+        if m.lapsed_on is None or m.lapsed_on > today:
+            return []
+        return _suspendable_pqp_cards(uow, m.cardholder_id, today)
+
+
 def _suspendable_pqp_cards(uow, cardholder_id: int, today: dt.date) -> list[str]:
     current = [
         m

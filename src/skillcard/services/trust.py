@@ -49,6 +49,7 @@ MAX_BUNDLE_BYTES = 32 * 1024 * 1024
 MAX_KEYS = 2_000
 MAX_LISTS = 500
 TRUST_LIST_TYPE, BUNDLE_TYPE = "skillcard-trust-list", "skillcard-verifier-bundle"
+TITLES_TYPE = "skillcard-qualification-titles"
 
 
 def trust_list(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> dict:
@@ -66,8 +67,26 @@ def verifier_bundle(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) 
     with uow:
         document = _trust_list(uow, now)
         lists = [published_status_list(uow, s.id, now) for s in uow.schemes.list()]
+        titles = _qualification_titles(uow, now)
         uow.commit()
-        return {"type": BUNDLE_TYPE, "version": 1, "trust_list": document, "status_lists": lists}
+        return {
+            "type": BUNDLE_TYPE,
+            "version": 1,
+            "trust_list": document,
+            "status_lists": lists,
+            "qualification_titles": titles,
+        }
+
+
+def _qualification_titles(uow: AbstractUnitOfWork, now: dt.datetime) -> dict:
+    """The titles of the qualification codes a card carries, so an offline check reads
+    "Level 3 NVQ Diploma ..." as the online one does. Its own hub-signed document beside the
+    trust list (whose bytes and signature stay as they were): a checker trusts a title no
+    more than the key that signed it."""
+    hub_kid, hub_key = current_signer(uow, None, now=now)
+    titles = {q.code: q.title for q in uow.reference.qualifications()}
+    document = {"type": TITLES_TYPE, "version": 1, "titles": titles, "kid": hub_kid}
+    return sign_document(document, hub_key)
 
 
 def status_list(*, uow: AbstractUnitOfWork, scheme_code: str, now: dt.datetime | None = None):

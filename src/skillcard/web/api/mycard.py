@@ -90,6 +90,9 @@ class ApplicationOut(BaseModel):
 class DecisionIn(BaseModel):
     action: Literal["verifying", "refer", "reject", "approve"]
     message: str = Field("", max_length=1000)
+    override_reason: str = Field(
+        "", max_length=1000, description="approve although rules are unmet, saying why"
+    )
 
 
 class SampleIn(BaseModel):
@@ -220,13 +223,14 @@ def decide(app_id: int, body: DecisionIn, who: ApiWho, uows: Uows, request: Requ
         application_id=app_id,
         action=body.action,
         message=body.message,
+        override_reason=body.override_reason,
         public_url=request.app.state.settings.public_url,
     )
     return _app_out(view)
 
 
 @router.post("/cpd-audits", status_code=201)
-def sample(body: SampleIn, who: ApiWho, uows: Uows) -> dict:
+def sample(body: SampleIn, who: ApiWho, uows: Uows, request: Request) -> dict:
     """Draw a scheme's CPD audit sample for a year (once); the seed is stored and returned."""
     result = cpd_audit.sample(
         uow=uows(),
@@ -235,6 +239,7 @@ def sample(body: SampleIn, who: ApiWho, uows: Uows) -> dict:
         year=body.year,
         share_percent=body.share_percent,
         seed=body.seed,
+        public_url=request.app.state.settings.public_url,
     )
     return {
         "id": result.audit_id,

@@ -69,7 +69,7 @@ def register(
         "admin_name": admin_name,
         "email": email,
     }
-    missing = {f: f"Enter the {label}" for f, label in _REQUIRED.items() if not form[f].strip()}
+    missing = {f: f"Enter {label}" for f, label in _REQUIRED.items() if not form[f].strip()}
     if not password:
         missing["password"] = "Choose a password"
     if missing:
@@ -95,9 +95,9 @@ def register(
 
 
 _REQUIRED = {
-    "name": "business's name",
-    "company_number": "company registration number",
-    "address": "business's address",
+    "name": "the business's name",
+    "company_number": "the company registration number",
+    "address": "the business's address",
     "admin_name": "your name",
     "email": "your e-mail address",
 }

@@ -51,11 +51,21 @@ async def bulk_upload(
     return RedirectResponse(f"/business/bulk/{job.id}", status_code=303)
 
 
+ROWS_PER_PAGE = 50
+
+
 @router.get("/bulk/{job_id}")
-def bulk_job(request: Request, job_id: str, uows: Uows, session: PageSession):
+def bulk_job(request: Request, job_id: str, uows: Uows, session: PageSession, page: str = "1"):
+    """The job's progress; once done, beside the download, the rows that need a person (not
+    valid, or with an error), a page of them at a time."""
     job = bulk_check.job_status(uow=uows(read_only=True), who=session[0], job_id=job_id[:36])
     template = "_business_job.html" if request.headers.get("hx-request") else "business_job.html"
-    return _page(request, template, session, job=job)
+    path = result_path(request, job.id)
+    look = None
+    if job.status == "done" and path.is_file():
+        number = int(page) if page.isdigit() and len(page) < 7 else 1
+        look = bulk_results.rows_to_look_at(path, page=number, per_page=ROWS_PER_PAGE)
+    return _page(request, template, session, job=job, look=look, per_page=ROWS_PER_PAGE)
 
 
 @router.get("/bulk/{job_id}/result.csv")

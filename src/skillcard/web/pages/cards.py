@@ -121,10 +121,20 @@ def print_card(request: Request, number: str, session: PageSession, uows: Uows):
     svg = None
     if printed.qr_text:
         svg = qr_svg(printed.qr_text, error="q", max_version=PRINTED_MAX_VERSION)
+    # The back names the service's own address: a bare "/check" is no use to a reader.
+    public = request.app.state.settings.public_url.rstrip("/")
+    check_host = public.removeprefix("https://").removeprefix("http://")
     return render(
         request,
         "card_print.html",
-        {"who": who, "csrf_token": csrf, "printed": printed, "card": printed.card, "qr": svg},
+        {
+            "who": who,
+            "csrf_token": csrf,
+            "printed": printed,
+            "card": printed.card,
+            "qr": svg,
+            "check_host": check_host,
+        },
     )
 
 

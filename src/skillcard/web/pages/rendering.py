@@ -8,13 +8,19 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from skillcard.domain import labels
+
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
 
 @lru_cache
 def templates() -> Jinja2Templates:
     found = Jinja2Templates(directory=TEMPLATES)
-    found.env.filters["long_date"] = lambda day: f"{day:%-d %B %Y}" if day else ""
+    # The words a person reads for dates, times and code words: one place (domain/labels.py).
+    found.env.filters["long_date"] = labels.long_date
+    found.env.filters["date_time"] = labels.date_time
+    found.env.filters["short_date_time"] = labels.short_date_time
+    found.env.filters["label"] = lambda value, kind: labels.label(kind, value)
     return found
 
 

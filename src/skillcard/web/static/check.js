@@ -137,13 +137,13 @@
       if (claims.qualifications.length) {
         body.appendChild(el("h3", {}, "Qualifications checked by the scheme"));
         var quals = el("ul", { "class": "check-qualifications" });
-        claims.qualifications.forEach(function (q) { quals.appendChild(el("li", {}, q)); });
+        (claims.qualification_titles || claims.qualifications).forEach(function (q) { quals.appendChild(el("li", {}, q)); });
         body.appendChild(quals);
       }
     }
     var now = new Date();
     body.appendChild(el("p", { "class": "checked-at" },
-      "Checked on this device at " + now.toISOString().slice(11, 16) + " UTC, against the card list downloaded " + age(fetched) + "."));
+      "Checked on this device at " + now.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZoneName: "short" }) + ", against the card list downloaded " + age(fetched) + "."));
     section.appendChild(body);
     place(section);
   }

@@ -310,7 +310,19 @@
         suspended: plane.some(function (b) { return b; }) ? plane : null,
       };
     }
-    return { keys: keys, lists: lists };
+    return { keys: keys, lists: lists, titles: await qualificationTitles(json.qualification_titles, hub) };
+  }
+
+  /* The titles of qualification codes, from the bundle's hub-signed titles document; none
+     (the codes are shown) when it is missing or not signed by the hub. */
+  async function qualificationTitles(doc, hub) {
+    var titles = {};
+    if (!doc || doc.type !== "skillcard-qualification-titles" || !doc.titles || typeof doc.titles !== "object") return titles;
+    if (!(await documentSigned(doc, hub))) return titles;
+    Object.keys(doc.titles).forEach(function (code) {
+      if (typeof doc.titles[code] === "string") titles[code] = doc.titles[code];
+    });
+    return titles;
   }
 
   /* --- verification ------------------------------------------------------------------------- */
@@ -378,7 +390,13 @@
   async function verify(qrText, bundle, now) {
     var nowMs = (now || new Date()).getTime();
     try {
-      return await verifyInner(qrText, bundle, nowMs);
+      var answer = await verifyInner(qrText, bundle, nowMs), titles = bundle.titles || {};
+      if (answer.claims) {
+        answer.claims.qualification_titles = answer.claims.qualifications.map(function (code) {
+          return Object.prototype.hasOwnProperty.call(titles, code) ? titles[code] : code;
+        });
+      }
+      return answer;
     } catch (error) {
       var why = error instanceof Malformed ? error.message : (error && error.name) || "error";
       return result("malformed", ["Not a readable card: " + why + "."]);
