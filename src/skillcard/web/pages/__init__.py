@@ -13,6 +13,7 @@ from skillcard.web.pages import (
     home,
     hse,
     hse_bank_pages,
+    hub,
     mycard,
     outbox,
     passwords,
@@ -33,6 +34,7 @@ ROUTERS = (
     outbox.router,
     business.router,
     mycard.router,
+    hub.router,
 )
 
 router = APIRouter(include_in_schema=False)

@@ -1,0 +1,35 @@
+"""The hub admin's page (issue 19): the schemes with their cards, the keys, the trust list and
+the audit chain; a verify button that says how the chain came out; nobody else sees it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+
+def csrf_of(html: str) -> str:
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_the_hub_admin_sees_schemes_keys_trust_list_and_audit_chain(client, registry):
+    sign_in(client, registry.emails["hub"])
+    page = client.get("/hub")
+    assert page.status_code == 200
+    assert 'href="/hub"' in page.text  # the header leads there
+    assert 'href="/api/v1/trust-list"' in page.text
+    assert "Check the audit log now" in page.text
+    assert "<td>ECS</td>" in page.text and "<td>CPCS</td>" in page.text
+    verified = client.post("/hub/audit/verify", data={"csrf_token": csrf_of(page.text)})
+    assert verified.status_code == 200
+    assert "Checked just now: all" in verified.text
+
+
+@pytest.mark.parametrize("role", ["ecs_admin", "ann"])
+def test_nobody_else_sees_the_hub(client, registry, role):
+    sign_in(client, registry.emails[role])
+    page = client.get("/hub")
+    assert page.status_code == 403
+    assert 'href="/hub"' not in page.text
+    csrf = csrf_of(client.get("/account/password").text)
+    assert client.post("/hub/audit/verify", data={"csrf_token": csrf}).status_code == 403
