@@ -14,6 +14,7 @@ def csrf_of(html: str) -> str:
 
 def test_the_hub_admin_sees_schemes_keys_trust_list_and_audit_chain(client, registry):
     sign_in(client, registry.emails["hub"])
+    assert client.get("/", follow_redirects=False).headers["location"] == "/hub"
     page = client.get("/hub")
     assert page.status_code == 200
     assert 'href="/hub"' in page.text  # the header leads there
