@@ -37,12 +37,14 @@ FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-st
 WIDTHS = (390, 1280)
 EMAIL = {label: email for label, email, _ in DEMO_LOGINS}
 BOB = "bob@demo.skillcard.test"  # a second candidate, part-way through the HSE assessment
+DAN = "dan@demo.skillcard.test"  # a third, who hands in (test_handing_in_...)
 ROLES = {
     "anonymous": None,
     "hub admin": EMAIL["hub admin"],
     "scheme admin": EMAIL["ECS scheme admin"],
     "cardholder": EMAIL["cardholder"],
     "candidate": BOB,
+    "candidate handing in": DAN,
     "business admin": EMAIL["business admin"],
     "business checker": EMAIL["business checker"],
     "invigilator": EMAIL["invigilator"],
@@ -57,7 +59,6 @@ PAGES = [
     ("anonymous", "/password/forgot"),
     ("anonymous", "/business/register"),
     ("anonymous", "/outbox"),
-    ("anonymous", "/api/docs"),
     ("hub admin", "/hub"),
     ("hub admin", "/admin/cards"),
     ("hub admin", "/admin/cards?q=Smith"),
@@ -99,7 +100,6 @@ PAGES = [
     ("business checker", "/business/check"),
     ("invigilator", "/invigilation"),
     ("invigilator", "/invigilation/attempts/{done_attempt}"),
-    ("invigilator", "/invigilation/attempts/{running_attempt}"),
     ("assessor", "/assessor"),
     ("assessor", "/assessor/cases/{audit_case}"),
 ]
@@ -196,6 +196,21 @@ def _ids(engine) -> dict[str, str]:
     }
 
 
+def _candidate(engine, uow_factory, given: str, email: str) -> Principal:
+    """A log-in for the demo cardholder named ``given``."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT id FROM cardholders WHERE given_names = :given"), {"given": given}
+        )
+        holder = found.scalar_one()
+    accounts.add_user(
+        uow=uow_factory(), who=Principal.operator(), email=email, display_name=given,
+        role=Role.CARDHOLDER, password=DEMO_PASSWORD, cardholder_id=holder,
+    )  # fmt: skip
+    with uow_factory() as uow:
+        return Principal.of(uow.users.by_email(email))
+
+
 def _sit(uow_factory, store, who: Principal, *, hand_in: bool) -> int:
     attempt = hse_attempts.start_attempt(uow=uow_factory(), who=who, scheme_code="ECS")
     photo = drawn_portrait(who.label)
@@ -229,19 +244,14 @@ def site(tmp_path_factory):
         warnings.simplefilter("ignore", UserWarning)
         load_demo(uow_factory=uow_factory, store=PhotoStore(files))
     ids = _ids(engine)
-    with engine.connect() as connection:
-        bob = connection.execute(text("SELECT id FROM cardholders WHERE given_names = 'Bob'"))
-        bob_id = bob.scalar_one()
-    accounts.add_user(
-        uow=uow_factory(), who=Principal.operator(), email=BOB, display_name="Bob Smith",
-        role=Role.CARDHOLDER, password=DEMO_PASSWORD, cardholder_id=bob_id,
-    )  # fmt: skip
     store = InvigilationFileStore(files)
     with uow_factory() as uow:
-        ann, bob = uow.users.by_email(EMAIL["cardholder"]), uow.users.by_email(BOB)
-        ann, bob = Principal.of(ann), Principal.of(bob)
+        ann = Principal.of(uow.users.by_email(EMAIL["cardholder"]))
     ids["done_attempt"] = str(_sit(uow_factory, store, ann, hand_in=True))
-    ids["running_attempt"] = str(_sit(uow_factory, store, bob, hand_in=False))
+    for given, email, key in (("Bob", BOB, "running_attempt"), ("Dan", DAN, "review_attempt")):
+        ids[key] = str(
+            _sit(uow_factory, store, _candidate(engine, uow_factory, given, email), hand_in=False)
+        )
     settings = Settings(environment="test", database_url=url, files_dir=files)
     with serving(create_app(settings, engine=engine)) as base:
         yield base, ids
@@ -362,3 +372,25 @@ def test_the_list_names_every_page_the_routers_serve():
         path for path in served - set(left_out) if re.sub(r"\{(\w+)\}", "{}", path) not in listed
     }
     assert missing == set()
+
+
+def test_the_review_screen_is_its_own_and_handing_in_reports_nothing_after(pages, site):
+    """The sticky clock does not hide "Check your answers"; Previous and Next are gone from
+    the review screen; handing in sends no event the server must refuse."""
+    base, ids = site
+    page = pages("candidate handing in")
+    page.set_viewport_size({"width": 390, "height": 844})
+    refused = []
+    page.on("response", lambda r: refused.append(r.url) if r.status >= 400 else None)
+    page.goto(f"{base}/hse/attempts/{ids['review_attempt']}")
+    page.get_by_role("button", name="Review your answers").click()
+    heading = page.get_by_role("heading", name="Check your answers")
+    heading.wait_for()
+    bar = page.locator(".hse-bar").bounding_box()
+    assert heading.bounding_box()["y"] >= bar["y"] + bar["height"]
+    assert not page.get_by_role("button", name="Previous").is_visible()
+    assert not page.get_by_role("button", name="Next question").is_visible()
+    page.get_by_role("button", name="Hand in your answers").click()
+    page.wait_for_selector("text=Your answers are in")
+    page.wait_for_timeout(1_000)  # anything the leaving page sent has been answered
+    assert refused == []
