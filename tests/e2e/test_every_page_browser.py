@@ -106,7 +106,12 @@ PAGES = [
 
 # Pages of another branch of issue 19 (pages-admin) that still fail here; the lead removes
 # these marks when that branch is merged.
-KNOWN = {}
+KNOWN = {
+    "/outbox": "at 390 px the outbox scrolls sideways (560 px): the mail's text does not wrap",
+    "/admin/cards/{ann_card}": "the card page shows the occupation code INSTALLATION_ELECTRICIAN",
+    "/admin/cards/{revoked_card}": "the card page shows the occupation code "
+    "INSTALLATION_ELECTRICIAN",
+}
 
 CODE_WORD = re.compile(
     r"\b(?:[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]|[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9])\b"
@@ -292,7 +297,10 @@ def pages(site, browser):
 def _cases():
     for role, path in PAGES:
         for width in WIDTHS:
-            marks = [pytest.mark.xfail(strict=True, reason=KNOWN[path])] if path in KNOWN else []
+            known = KNOWN.get(path)
+            if path == "/outbox" and width != 390:
+                known = None  # wide enough at a desk
+            marks = [pytest.mark.xfail(strict=True, reason=known)] if known else []
             yield pytest.param(role, path, width, id=f"{role}-{path}-{width}", marks=marks)
 
 
