@@ -34,3 +34,31 @@ def test_nobody_else_sees_the_hub(client, registry, role):
     assert 'href="/hub"' not in page.text
     csrf = csrf_of(client.get("/account/password").text)
     assert client.post("/hub/audit/verify", data={"csrf_token": csrf}).status_code == 403
+
+
+def header_of(html: str) -> str:
+    return html.split('<header class="site-header">')[1].split("</header>")[0]
+
+
+def test_the_header_signed_out_offers_sign_in_and_checking(client):
+    header = header_of(client.get("/check").text)
+    assert 'href="/login">Sign in</a>' in header and 'href="/check">Check a card</a>' in header
+    assert "Sign out" not in header
+
+
+@pytest.mark.parametrize(
+    ("role", "check", "hub"),
+    [
+        ("hub", "/check", True),
+        ("ecs_admin", "/check", False),
+        ("ann", "/check", False),
+        ("biz_checker", "/business/check", False),
+    ],
+)
+def test_the_header_signed_in_leads_each_role_to_its_checking_and_only_the_hub_admin_to_the_hub(
+    client, registry, role, check, hub
+):
+    sign_in(client, registry.emails[role])
+    header = header_of(client.get("/account/password").text)
+    assert f'href="{check}">Check a card</a>' in header and "Sign in" not in header
+    assert ('href="/hub"' in header) is hub
