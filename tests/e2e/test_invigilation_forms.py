@@ -51,28 +51,6 @@ def test_adjustments_name_the_candidate_by_card_number(client, registry, uow_fac
         assert uow.hse_adjustments.of_cardholder(registry.holders["ann"]).extra_minutes == 15
 
 
-@pytest.mark.parametrize("number", ["", "ECS99999999", "cpcs"])
-def test_a_card_not_of_the_invigilators_scheme_is_refused_and_changes_nothing(
-    client, registry, uow_factory, number
-):
-    """Another scheme's card (the CPCS holder's) or an unknown number: a clear message, and no
-    adjustment for anyone."""
-    if number == "cpcs":
-        number = registry.cards["cy"]
-    sign_in(client, registry.emails["invigilator"])
-    queue = client.get("/invigilation")
-    for form in ("adjustments", "conflicts"):
-        refused = client.post(
-            f"/invigilation/{form}",
-            data={"csrf_token": csrf_of(queue.text), "card_number": number, "relationship": "x"},
-        )
-        assert refused.status_code == 404
-        assert "check the number" in refused.text.lower()
-    with uow_factory() as uow:
-        for holder in registry.holders.values():
-            assert uow.hse_adjustments.of_cardholder(holder) is None
-
-
 def test_the_decision_form_chooses_nothing_for_the_invigilator(client, registry, handed_in):
     sign_in(client, registry.emails["invigilator"])
     page = client.get(f"/invigilation/attempts/{handed_in}")
