@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import app, client, files_dir, sign_in
+
+__all__ = ["app", "client", "files_dir"]  # fixtures used by name
 
 
 def csrf_of(html: str) -> str:
