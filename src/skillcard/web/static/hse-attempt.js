@@ -90,6 +90,8 @@
   // Handing in ends the attempt: leaving the page then is no event to report (the server
   // would refuse it, the attempt being over).
   document.getElementById("submit-form").addEventListener("submit", function () { ended = true; });
+  // Back to this page from the browser's cache after handing in: ask the server what it is now.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) window.location.reload(); });
 
   // -- saving every click, one request after another (the server refuses replays) ----------
   const saved = document.getElementById("saved");
