@@ -41,7 +41,7 @@ def test_a_business_registers_adds_a_worker_bulk_checks_and_reads_its_report(
     link = page.locator(".mail-body a", has_text="/business/confirm/").first.inner_text()
     page.goto(live_server + link[link.index("/business/confirm/") :])
     page.wait_for_selector("text=Registration confirmed")
-    page.get_by_role("link", name="Sign in").click()
+    page.get_by_role("main").get_by_role("link", name="Sign in").click()
     fill_sign_in(page, "orla@builders.test")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server}/business")

@@ -259,7 +259,7 @@ def test_phone_code_carries_the_portrait_and_expires_within_minutes(
     number = registry.cards["ann"]
     page = client.get(f"/my/cards/{number}/phone")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
-    assert 'hx-trigger="every 60s' in page.text and "visibilitychange" in page.text
+    assert 'hx-trigger="every 60s, shown"' in page.text and "/static/phone-qr.js" in page.text
     assert "This code refreshes every minute" in page.text and "<svg" in page.text
     partial = client.get(f"/my/cards/{number}/phone/qr")
     assert partial.status_code == 200 and "<html" not in partial.text and "<svg" in partial.text

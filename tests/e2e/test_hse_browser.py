@@ -117,6 +117,7 @@ def test_a_candidate_sits_the_assessment_and_an_invigilator_verifies_it(
     page.wait_for_selector("text=left the test's tab")
     assert page.locator('img[alt="The candidate\'s photo ID"]').evaluate("i => i.naturalWidth") > 0
     assert axe_violations(page) == []
+    page.get_by_label("Verify: the result counts").check()  # nothing is chosen beforehand
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_selector("text=Done: verified")
     context.close()

@@ -128,6 +128,15 @@ def test_a_phone_credential_times_out_after_its_validity_and_the_skew(world):
     assert "fresh one" in late.reasons[0]
 
 
+def test_a_phone_code_verifies_until_the_time_its_holder_is_told_and_not_after(world):
+    from skillcard.domain.credentials import phone_code_accepted_until
+
+    text = world.phone(at=NOW)
+    until = phone_code_accepted_until(verify(text, world.bundle, NOW).claims.valid_until)
+    assert verify(text, world.bundle, until).valid
+    assert verify(text, world.bundle, until + dt.timedelta(seconds=1)).outcome is Outcome.EXPIRED
+
+
 def test_printed_claims_drop_what_only_a_phone_shows(world):
     phone = phone_claims(realistic_claims(), portrait=PORTRAIT, now=NOW)
     printed = printed_claims(phone)

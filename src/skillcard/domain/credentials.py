@@ -293,6 +293,12 @@ def issuer_refusal(claims: CardClaims, key: TrustedKey) -> str:
     return ""
 
 
+def phone_code_accepted_until(valid_until: dt.datetime) -> dt.datetime:
+    """The last moment a checker whose clock is within the tolerated skew still accepts a
+    phone code signed to be ``valid_until``: what the holder is told, and what is checked."""
+    return valid_until + CLOCK_SKEW
+
+
 def _card_outcome(
     claims: CardClaims, status_list: StatusList | None, now: dt.datetime
 ) -> tuple[Outcome, str]:
@@ -306,7 +312,7 @@ def _card_outcome(
         return Outcome.NOT_YET_VALID, f"The card is valid from {_day_text(claims.issued)}."
     if claims.expires < late.date():
         return Outcome.EXPIRED, f"The card expired on {_day_text(claims.expires)}."
-    if claims.valid_until is not None and claims.valid_until < late:
+    if claims.valid_until is not None and phone_code_accepted_until(claims.valid_until) < now:
         return Outcome.EXPIRED, "This phone code has timed out: ask for a fresh one."
     if stale:
         return Outcome.STALE_STATUS, stale

@@ -193,7 +193,9 @@ def decide(
     try:
         chosen = Decision(decision)
     except ValueError:
-        raise InvalidInput("the decision is verify, reject, void or second_review") from None
+        raise InvalidInput(
+            "choose a decision: verify, reject, void, or ask for a second review"
+        ) from None
     reason = " ".join(reason.split())[:500]
     if chosen in (Decision.REJECT, Decision.VOID, Decision.SECOND_REVIEW) and not reason:
         raise InvalidInput(f"say why you {chosen.value.replace('_', ' ')} this attempt")

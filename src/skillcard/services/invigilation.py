@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from skillcard.adapters.invigilation_files import MAX_SNAPSHOT_BYTES, InvigilationFileStore
 from skillcard.domain.accounts import Principal, Role, require
@@ -136,6 +137,51 @@ def answer_attention(
         add_event(uow, attempt, EventKind.ATTENTION_OK, now)
         uow.commit()
         return True
+
+
+@dataclass(frozen=True)
+class Candidate:
+    card_number: str
+    name: str
+
+
+def candidate_choices(*, uow: AbstractUnitOfWork, who: Principal) -> list[Candidate]:
+    """The people who have sat the assessment in the invigilator's scheme (any scheme for the
+    hub admin), newest first, by the card number they carry: what the adjustment and
+    conflict forms offer to choose from."""
+    require(
+        who.is_hub_admin or who.role in (Role.SCHEME_ADMIN, Role.INVIGILATOR),
+        "choose a candidate",
+    )
+    scheme_id = None if who.is_hub_admin else who.scheme_id
+    with uow:
+        found = []
+        for holder_id in uow.hse_attempts.recent_candidates(scheme_id):
+            holder = uow.cardholders.get(holder_id)
+            held = [
+                c
+                for c in uow.cards.of_cardholder(holder_id)
+                if scheme_id is None or c.scheme_id == scheme_id
+            ]
+            if holder is not None and held:
+                found.append(Candidate(held[0].number, f"{holder.given_names} {holder.surname}"))
+        return found
+
+
+def candidate_by_card(*, uow: AbstractUnitOfWork, who: Principal, card_number: str) -> int:
+    """The cardholder carrying card ``card_number`` of the invigilator's scheme (of any scheme
+    for the hub admin): NotFound otherwise, saying the number as typed."""
+    number = "".join(card_number.split()).upper()[:40]
+    with uow:
+        if who.is_hub_admin:
+            schemes = [s.id for s in uow.schemes.list()]
+        else:
+            schemes = [who.scheme_id] if who.scheme_id is not None else []
+        for scheme_id in schemes:
+            card = uow.cards.by_number(scheme_id, number) if number else None
+            if card is not None:
+                return card.cardholder_id
+    raise NotFound(f"no card {number or '(none given)'} of your scheme: check the number")
 
 
 def may_grant(who: Principal, scheme_ids: set[int]) -> bool:

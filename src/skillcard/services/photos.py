@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from skillcard.adapters.photos import PhotoStore, is_sha256
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.cards import CardStatus
+from skillcard.domain.credentials import phone_code_accepted_until
 from skillcard.errors import Conflict, NotFound
 from skillcard.services import photo_files
 from skillcard.services.audit import record, utcnow
@@ -209,6 +210,12 @@ class PhoneCard:
     valid_until: dt.datetime | None
     has_portrait: bool
     problem: str = ""
+
+    @property
+    def accepted_until(self) -> dt.datetime | None:
+        """When checkers stop accepting this code (its validity plus the clock skew they
+        tolerate): the time the holder is told."""
+        return None if self.valid_until is None else phone_code_accepted_until(self.valid_until)
 
 
 def phone_card(

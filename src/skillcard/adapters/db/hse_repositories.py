@@ -111,6 +111,15 @@ class AttemptRepository(_Repository):
         query = sa.select(Attempt).where(a.cardholder_id == cardholder_id).order_by(a.id.desc())
         return list(self.session.scalars(query))
 
+    def recent_candidates(self, scheme_id: int | None, limit: int = 200) -> list[int]:
+        """The cardholders who sat the assessment (in ``scheme_id``, or any), newest first."""
+        a = t.hse_attempts.c
+        query = sa.select(a.cardholder_id, sa.func.max(a.id).label("last"))
+        if scheme_id is not None:
+            query = query.where(a.scheme_id == scheme_id)
+        query = query.group_by(a.cardholder_id).order_by(sa.desc("last")).limit(limit)
+        return [row.cardholder_id for row in self.session.execute(query)]
+
     def awaiting_review(self, scheme_id: int | None) -> list[Attempt]:
         a = t.hse_attempts.c
         query = sa.select(Attempt).where(a.state.in_([s.value for s in AWAITING_REVIEW]))

@@ -231,6 +231,12 @@ class CardRepository(_Repository):
             sa.select(Card).where(c.scheme_id == scheme_id, c.number == number)
         ).first()
 
+    def counts_by_scheme(self) -> dict[int, int]:
+        """How many cards each scheme holds (any status), by scheme id."""
+        c = tables.cards.c
+        rows = self.session.execute(sa.select(c.scheme_id, sa.func.count()).group_by(c.scheme_id))
+        return {scheme_id: count for scheme_id, count in rows}
+
     def of_cardholder(self, cardholder_id: int) -> list[Card]:
         c = tables.cards.c
         return list(

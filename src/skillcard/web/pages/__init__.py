@@ -13,6 +13,7 @@ from skillcard.web.pages import (
     home,
     hse,
     hse_bank_pages,
+    hub,
     mycard,
     outbox,
     passwords,
@@ -35,6 +36,7 @@ ROUTERS = (
     business.router,
     mycard.router,
     tokens.router,
+    hub.router,
 )
 
 router = APIRouter(include_in_schema=False)

@@ -12,7 +12,7 @@ from skillcard.web.pages.rendering import render
 router = APIRouter()
 
 HOME_OF = {
-    Role.HUB_ADMIN: "/admin/cards",
+    Role.HUB_ADMIN: "/hub",
     Role.SCHEME_ADMIN: "/admin/cards",
     Role.CARDHOLDER: "/my",
     Role.BUSINESS_ADMIN: "/business",

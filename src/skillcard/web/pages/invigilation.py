@@ -38,6 +38,7 @@ def _queue_page(request, who, csrf, uows, *, done: str = "", error: str = "", st
         "who": who,
         "csrf_token": csrf,
         "queue": queue,
+        "candidates": invigilation.candidate_choices(uow=uows(read_only=True), who=who),
         "done": DONE.get(done, ""),
         "error": error,
     }
@@ -91,7 +92,7 @@ def adjustments(
     request: Request,
     session: PageSession,
     uows: Uows,
-    cardholder_id: Annotated[int, Form(ge=1)],
+    card_number: Annotated[str, Form(max_length=40)] = "",
     extra_minutes: Annotated[int, Form(ge=0, le=600)] = 0,
     reader: Annotated[bool, Form()] = False,
     large_text: Annotated[bool, Form()] = False,
@@ -103,7 +104,9 @@ def adjustments(
         invigilation.grant_adjustment(
             uow=uows(),
             who=who,
-            cardholder_id=cardholder_id,
+            cardholder_id=invigilation.candidate_by_card(
+                uow=uows(read_only=True), who=who, card_number=card_number
+            ),
             extra_minutes=extra_minutes,
             reader=reader,
             large_text=large_text,
@@ -120,15 +123,18 @@ def conflicts(
     request: Request,
     session: PageSession,
     uows: Uows,
-    cardholder_id: Annotated[int, Form(ge=1)],
+    card_number: Annotated[str, Form(max_length=40)] = "",
     relationship: Annotated[str, Form(max_length=100)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ):
     who, csrf = session
     check_csrf(csrf, csrf_token)
     try:
+        holder = invigilation.candidate_by_card(
+            uow=uows(read_only=True), who=who, card_number=card_number
+        )
         invigilation.declare_conflict(
-            uow=uows(), who=who, cardholder_id=cardholder_id, relationship=relationship
+            uow=uows(), who=who, cardholder_id=holder, relationship=relationship
         )
     except SkillcardError as refused:
         return _queue_page(

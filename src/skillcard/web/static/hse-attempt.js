@@ -49,11 +49,20 @@
 
   // -- one question at a time -------------------------------------------------------------
   const review = document.getElementById("review");
+  const nav = document.getElementById("nav");
+  // The clock's bar stays at the top: what the page scrolls to must land below it, whatever
+  // height the bar wraps to on this screen.
+  const bar = root.querySelector(".hse-bar");
+  function clearOfBar() {
+    document.documentElement.style.scrollPaddingTop = (bar.offsetHeight + 8) + "px";
+  }
+  window.addEventListener("resize", clearOfBar);
+  clearOfBar();
   function show(index) {
     current = Math.max(0, Math.min(questions.length - 1, index));
     questions.forEach(function (q, i) { q.hidden = i !== current; });
     review.hidden = true;
-    document.getElementById("nav").hidden = false;
+    nav.hidden = false;
     document.getElementById("previous").disabled = current === 0;
     questions[current].querySelector("legend").scrollIntoView({ block: "nearest" });
   }
@@ -61,10 +70,12 @@
   document.getElementById("next").addEventListener("click", function () {
     if (current === questions.length - 1) { showReview(); } else { show(current + 1); }
   });
-  function showReview() {
+  function showReview() {  // its own screen: the way back is a question's link
     questions.forEach(function (q) { q.hidden = true; });
+    nav.hidden = true;
     review.hidden = false;
-    review.focus();
+    review.focus({ preventScroll: true });
+    review.scrollIntoView({ block: "start" });
   }
   document.getElementById("review-button").addEventListener("click", showReview);
   review.querySelectorAll("[data-goto]").forEach(function (link) {
@@ -75,6 +86,12 @@
     });
   });
   show(0);
+
+  // Handing in ends the attempt: leaving the page then is no event to report (the server
+  // would refuse it, the attempt being over).
+  document.getElementById("submit-form").addEventListener("submit", function () { ended = true; });
+  // Back to this page from the browser's cache after handing in: ask the server what it is now.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) window.location.reload(); });
 
   // -- saving every click, one request after another (the server refuses replays) ----------
   const saved = document.getElementById("saved");
