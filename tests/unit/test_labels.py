@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from skillcard.domain import labels
+from skillcard.domain.assessment_attempts import AttemptState
 from skillcard.domain.business import BulkStatus, BusinessCheckMethod, WorkforceState
 from skillcard.domain.cards import CardState, CardStatus
 from skillcard.domain.checks import CheckMethod, CheckOutcome
@@ -48,3 +49,12 @@ def test_dates_have_no_leading_zero_and_times_name_the_uk_zone():
     assert labels.short_date_time(summer) == "2026-07-01 10:05 BST"
     # just before midnight UTC in summer is the next day in the UK
     assert labels.long_date(dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC)) == "2 July 2026"
+
+
+def test_every_attempt_state_has_words_and_a_sitting_s_moments_name_the_zone():
+    for state in AttemptState:
+        words = labels.label("attempt_state", state.value)
+        assert "_" not in words and words[:1].isupper()
+    assert labels.label("attempt_state", "timed_out") == "Ran out of time"
+    assert labels.clock_time(dt.datetime(2026, 7, 1, 9, 5, 3, tzinfo=dt.UTC)) == "10:05:03 BST"
+    assert labels.clock_time(None) == ""

@@ -19,6 +19,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from skillcard.domain.applications import STATE_WORDS
+from skillcard.domain.assessment_attempts import AttemptState
 from skillcard.domain.business import STATE_LABELS
 from skillcard.domain.cards import CardState, CardStatus
 
@@ -91,10 +92,27 @@ BULK_STATUSES = {
     "running": "checking",
     "done": "finished",
     "failed": "stopped",
+    "interrupted": "interrupted (its server stopped)",
     "expired": "result deleted",
 }
 
+# An HSE attempt's state, as the invigilator's queue and review read it.
+ATTEMPT_STATES = {
+    AttemptState.CREATED: "Not started",
+    AttemptState.ID_CHECK: "Checking identity",
+    AttemptState.READY: "Ready to start",
+    AttemptState.STARTED: "Under way",
+    AttemptState.SUBMITTED: "Handed in",
+    AttemptState.TIMED_OUT: "Ran out of time",
+    AttemptState.UNDER_REVIEW: "Second review",
+    AttemptState.VERIFIED: "Verified",
+    AttemptState.REJECTED: "Rejected",
+    AttemptState.VOIDED: "Void",
+    AttemptState.ERROR: "Stopped by an error",
+}
+
 KINDS: dict[str, dict] = {
+    "attempt_state": ATTEMPT_STATES,
     "bulk_status": BULK_STATUSES,
     "outcome": OUTCOMES,
     "verdict": VERDICTS,
@@ -142,6 +160,14 @@ def date_time(moment: dt.datetime | None, *, seconds: bool = False) -> str:
     local = _local(moment)
     clock = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
     return f"{local:%-d %B %Y} at {clock} {local:%Z}"
+
+
+def clock_time(moment: dt.datetime | None) -> str:
+    """``14:05:03 BST``: the moment of a snapshot or an event within one sitting."""
+    if moment is None or moment == "":
+        return ""
+    local = _local(moment)
+    return f"{local:%H:%M:%S} {local:%Z}"
 
 
 def short_date_time(moment: dt.datetime | None) -> str:

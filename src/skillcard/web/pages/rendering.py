@@ -20,6 +20,7 @@ def templates() -> Jinja2Templates:
     found.env.filters["long_date"] = labels.long_date
     found.env.filters["date_time"] = labels.date_time
     found.env.filters["short_date_time"] = labels.short_date_time
+    found.env.filters["clock_time"] = labels.clock_time
     found.env.filters["label"] = lambda value, kind: labels.label(kind, value)
     return found
 
