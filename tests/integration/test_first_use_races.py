@@ -9,7 +9,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from skillcard.adapters.db import tables
+from skillcard.adapters.db import tables_trust
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus
 from skillcard.services import signing
@@ -20,7 +20,7 @@ NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 
 
 def current_keys(engine, scheme_id) -> int:
-    k = tables.signing_keys.c
+    k = tables_trust.signing_keys.c
     with engine.connect() as connection:
         return connection.scalar(
             sa.select(sa.func.count()).where(

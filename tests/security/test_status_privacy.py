@@ -18,7 +18,7 @@ import os
 import sqlalchemy as sa
 
 from skillcard.adapters import cose
-from skillcard.adapters.db import tables
+from skillcard.adapters.db import tables, tables_trust
 from skillcard.adapters.db.migrate import downgrade, upgrade
 from skillcard.domain.credentials import claims_from_map
 from skillcard.domain.status_indexes import IndexSpace, entries_for
@@ -197,13 +197,15 @@ def test_the_migration_gives_existing_cards_random_entries_and_keeps_their_seria
     downgrade(engine, "0013")
     upgrade(engine)
     with engine.connect() as connection:
+        entries, card_rows = tables_trust.status_entries, tables.cards
         rows = connection.execute(
-            sa.select(tables.status_entries, tables.cards.c.number, tables.cards.c.expires_on).join(
-                tables.cards, tables.cards.c.id == tables.status_entries.c.card_id
+            sa.select(entries, card_rows.c.number, card_rows.c.expires_on).join(
+                card_rows, card_rows.c.id == entries.c.card_id
             )
         ).all()
-        spaces = connection.execute(sa.select(tables.status_index_spaces)).all()
-        assert connection.scalar(sa.select(sa.func.count()).select_from(tables.status_lists)) == 0
+        spaces = connection.execute(sa.select(tables_trust.status_index_spaces)).all()
+        stored = sa.select(sa.func.count()).select_from(tables_trust.status_lists)
+        assert connection.scalar(stored) == 0
     assert len(rows) == 2 * len(numbers)
     for number in numbers.values():
         serial = _serial(number, "CPCS" if number.startswith("CPCS") else "ECS")
@@ -246,14 +248,14 @@ def test_a_seed_after_the_lists_were_built_leaves_them_marking_its_cards(
     assert {d["scheme"] for d in built["status_lists"]} == {"ECS", "CPCS"}
     summary = seed_registry(engine=engine, cards=3_000, schemes=2, seed=11)
     assert summary.suspended + summary.revoked > 0
-    c, e = tables.cards.c, tables.status_entries.c
+    c, e = tables.cards.c, tables_trust.status_entries.c
     with uow_factory() as uow:
         documents = {s.code: (s.id, _stored_document(uow, s.id)) for s in uow.schemes.list()}
         marked = 0
         for code, (scheme_id, document) in documents.items():
             rows = uow.session.execute(
                 sa.select(c.status, e.status_index)
-                .join(tables.status_entries, e.card_id == c.id)
+                .join(tables_trust.status_entries, e.card_id == c.id)
                 .where(c.scheme_id == scheme_id, e.until.is_(None))
             ).all()
             for status, index in rows:

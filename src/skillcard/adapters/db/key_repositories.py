@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
-from skillcard.adapters.db import tables
+from skillcard.adapters.db import tables, tables_trust
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus
 
@@ -46,7 +46,7 @@ class SigningKeyRepository:
         """Store a key; False, with nothing stored, if it would be a second current key of
         its scheme (another transaction made one first: the caller reads that one). The
         insert runs in a savepoint, so the caller's transaction carries on either way."""
-        insert = tables.signing_keys.insert().values(
+        insert = tables_trust.signing_keys.insert().values(
             kid=key.kid,
             scheme_id=key.scheme_id,
             public_key=key.public_key,
@@ -67,9 +67,9 @@ class SigningKeyRepository:
 
     def save(self, key: SigningKeyRecord) -> None:
         """Write back a key's status and windows (the key material never changes)."""
-        k = tables.signing_keys.c
+        k = tables_trust.signing_keys.c
         self.session.execute(
-            tables.signing_keys.update()
+            tables_trust.signing_keys.update()
             .where(k.id == key.id)
             .values(
                 status=str(key.status), valid_until=key.valid_until, verify_until=key.verify_until
@@ -79,10 +79,10 @@ class SigningKeyRepository:
     def current(self, scheme_id: int | None, *, lock: bool = False) -> SigningKeyRecord | None:
         """The key that signs for a scheme (None: the hub) now; the newest if, after a race,
         there are two."""
-        k = tables.signing_keys.c
+        k = tables_trust.signing_keys.c
         owner = k.scheme_id.is_(None) if scheme_id is None else k.scheme_id == scheme_id
         query = (
-            sa.select(tables.signing_keys)
+            sa.select(tables_trust.signing_keys)
             .where(owner, k.status == str(KeyStatus.CURRENT))
             .order_by(k.valid_from.desc(), k.id.desc())
         )
@@ -90,12 +90,13 @@ class SigningKeyRepository:
         return _record(row) if row else None
 
     def all(self) -> list[SigningKeyRecord]:
-        k = tables.signing_keys.c
-        rows = self.session.execute(sa.select(tables.signing_keys).order_by(k.scheme_id, k.id))
+        k = tables_trust.signing_keys.c
+        query = sa.select(tables_trust.signing_keys).order_by(k.scheme_id, k.id)
+        rows = self.session.execute(query)
         return [_record(row) for row in rows]
 
     def scheme_ids_with_current_key(self) -> set[int | None]:
-        k = tables.signing_keys.c
+        k = tables_trust.signing_keys.c
         return set(
             self.session.scalars(
                 sa.select(k.scheme_id).where(k.status == str(KeyStatus.CURRENT)).distinct()
@@ -119,8 +120,8 @@ class StatusListRepository:
         self.session = session
 
     def get(self, scheme_id: int, *, lock: bool = False) -> StoredStatusList | None:
-        s = tables.status_lists.c
-        query = sa.select(tables.status_lists).where(s.scheme_id == scheme_id)
+        s = tables_trust.status_lists.c
+        query = sa.select(tables_trust.status_lists).where(s.scheme_id == scheme_id)
         row = self.session.execute(query.with_for_update() if lock else query).first()
         if row is None:
             return None
@@ -135,7 +136,7 @@ class StatusListRepository:
         )
 
     def put(self, stored: StoredStatusList) -> None:
-        s = tables.status_lists.c
+        s = tables_trust.status_lists.c
         values = {
             "issued": stored.issued,
             "ttl": stored.ttl,
@@ -145,36 +146,38 @@ class StatusListRepository:
             "document": stored.document,
         }
         done = self.session.execute(
-            tables.status_lists.update().where(s.scheme_id == stored.scheme_id).values(**values)
+            tables_trust.status_lists.update()
+            .where(s.scheme_id == stored.scheme_id)
+            .values(**values)
         )
         if done.rowcount == 0:
             self.session.execute(
-                tables.status_lists.insert().values(scheme_id=stored.scheme_id, **values)
+                tables_trust.status_lists.insert().values(scheme_id=stored.scheme_id, **values)
             )
 
     # --- entries (see domain/status_indexes.py) ----------------------------------------------
 
     def space(self, scheme_id: int, *, lock: bool = False) -> tuple[int, int] | None:
         """The scheme's (entries, allocated), locked until commit when asked."""
-        sp = tables.status_index_spaces.c
+        sp = tables_trust.status_index_spaces.c
         query = sa.select(sp.entries, sp.allocated).where(sp.scheme_id == scheme_id)
         row = self.session.execute(query.with_for_update() if lock else query).first()
         return None if row is None else (row.entries, row.allocated)
 
     def save_space(self, scheme_id: int, entries: int, allocated: int) -> None:
-        table, sp = tables.status_index_spaces, tables.status_index_spaces.c
+        table, sp = tables_trust.status_index_spaces, tables_trust.status_index_spaces.c
         values = {"entries": entries, "allocated": allocated}
         done = self.session.execute(table.update().where(sp.scheme_id == scheme_id).values(values))
         if done.rowcount == 0:
             self.session.execute(table.insert().values(scheme_id=scheme_id, **values))
 
     def is_taken(self, scheme_id: int, index: int) -> bool:
-        e = tables.status_entries.c
+        e = tables_trust.status_entries.c
         found = sa.select(e.card_id).where(e.scheme_id == scheme_id, e.status_index == index)
         return self.session.execute(found).first() is not None
 
     def taken(self, scheme_id: int) -> set[int]:
-        e = tables.status_entries.c
+        e = tables_trust.status_entries.c
         return set(self.session.scalars(sa.select(e.status_index).where(e.scheme_id == scheme_id)))
 
     def add_entry(self, card, index: int) -> bool:
@@ -184,22 +187,22 @@ class StatusListRepository:
         values = {"scheme_id": card.scheme_id, "status_index": index, "card_id": card.id}
         try:
             with self.session.begin_nested():  # a savepoint: the collision alone rolls back
-                self.session.execute(tables.status_entries.insert().values(values))
+                self.session.execute(tables_trust.status_entries.insert().values(values))
         except exc.IntegrityError:
             return False
         return True
 
     def current_entry(self, card_id: int) -> int | None:
-        e = tables.status_entries.c
+        e = tables_trust.status_entries.c
         return self.session.scalar(
             sa.select(e.status_index).where(e.card_id == card_id, e.until.is_(None))
         )
 
     def retire_entry(self, card_id: int, until: dt.date) -> None:
         """The card's current entry becomes an old one, listed until ``until``."""
-        e = tables.status_entries.c
+        e = tables_trust.status_entries.c
         self.session.execute(
-            tables.status_entries.update()
+            tables_trust.status_entries.update()
             .where(e.card_id == card_id, e.until.is_(None))
             .values(until=until)
         )
@@ -208,7 +211,7 @@ class StatusListRepository:
         """(card id, entry) of the cards' entries still listed on ``today``."""
         self.session.flush()  # a successor just added
         card_ids = [card.id for card in cards]
-        e = tables.status_entries.c
+        e = tables_trust.status_entries.c
         rows = self.session.execute(
             sa.select(e.card_id, e.status_index).where(
                 e.card_id.in_(card_ids), sa.or_(e.until.is_(None), e.until >= today)
@@ -220,7 +223,7 @@ class StatusListRepository:
         """(entry, card status) of the scheme's cards that are not active, for every entry
         still listed on ``today``: what a list marks."""
         self.session.flush()  # the card changed in this transaction must be seen as changed
-        c, e = tables.cards.c, tables.status_entries.c
+        c, e = tables.cards.c, tables_trust.status_entries.c
         rows = self.session.execute(
             sa.select(e.status_index, c.status)
             .join(tables.cards, c.id == e.card_id)
