@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from skillcard.config import Settings
 from skillcard.web import create_app
 from tests.e2e.conftest import bearer, page_csrf, sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, approve_business
 
 
 def _outbox_link(uow_factory, email: str, marker: str) -> str:
@@ -308,8 +308,13 @@ def test_registrations_are_limited_per_client(engine, database_url, files_dir):
     assert codes == [201, 201, 429]
 
 
-def test_a_finished_bulk_check_lists_the_rows_to_look_at_a_page_at_a_time(client, registry, two):
+def test_a_finished_bulk_check_lists_the_rows_to_look_at_a_page_at_a_time(
+    client, registry, two, uow_factory
+):
     """Issue 19: beside the download, the not-valid rows and the rows with errors, paged."""
+    with uow_factory() as uow:  # 54 rows: past a new business's allowance (issue 14)
+        acme = uow.businesses.by_company_number("01234567")
+    approve_business(uow_factory, acme.id)
     rows = [f"{registry.cards['bob']},Smith"]  # valid: not listed
     rows += [f"{registry.cards['ann']},Wrong{i}" for i in range(52)]  # no card matches
     rows.append("not-a-number,Jones")  # an error
