@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import random
 import zlib
 from dataclasses import dataclass
@@ -221,3 +222,21 @@ def test_a_phone_credential_with_a_1_kb_portrait_stays_within_one_qr_code(world)
     text = world.phone()
     print(f"\nphone credential with a {len(PORTRAIT)}-byte portrait: {len(text)} characters")
     assert len(text) <= 4_296
+
+
+def test_a_programming_error_answers_malformed_and_is_logged(world, caplog):
+    # A status list of the wrong type is our fault, not the card's: the checker still gets an
+    # answer, and the log says what broke.
+    world.bundle.status_lists["ECS"] = object()
+    with caplog.at_level(logging.ERROR, logger="skillcard.services.verification"):
+        result = verify(world.issue(), world.bundle, NOW)
+    assert result.outcome is Outcome.MALFORMED
+    assert "AttributeError" in caplog.text
+    assert caplog.records[-1].exc_info is not None
+
+
+def test_an_unreadable_card_is_malformed_without_an_error_in_the_log(world, caplog):
+    with caplog.at_level(logging.ERROR, logger="skillcard.services.verification"):
+        result = verify(PREFIX + "not base45 at all!", world.bundle, NOW)
+    assert result.outcome is Outcome.MALFORMED
+    assert caplog.records == []
