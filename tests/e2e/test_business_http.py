@@ -238,9 +238,11 @@ def test_the_check_page_records_spot_checks_and_syncs_the_phones_queue(client, r
     assert ordinary.status_code == 200 and 'data-outcome="valid"' in ordinary.text
     no_site = client.post("/business/check", data={**bobs, "site": " ", "spot": "yes"})
     assert no_site.status_code == 422 and "needs the site" in no_site.text
+    assert 'id="site-error"' in no_site.text and 'id="number-error"' not in no_site.text
     bobs["spot"] = "yes"
     missing_face = client.post("/business/check", data=bobs)
     assert missing_face.status_code == 422 and "face matches" in missing_face.text
+    assert 'radios has-error" id="face"' in missing_face.text
     spot = client.post(
         "/business/check",
         data={

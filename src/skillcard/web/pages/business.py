@@ -319,9 +319,7 @@ def check(
             errors={"site": "The position from the phone could not be read"},
         )
     except FIXABLE as error:
-        field = (
-            "site" if "site" in error.message else "face" if "face" in error.message else "number"
-        )
+        field = error.field or "number"
         return _page(
             request,
             "business_check.html",
