@@ -14,6 +14,9 @@
      │    └── CsrfFailure               csrf_failed
      └── RateLimited                    rate_limited      429   2   (sends Retry-After)
 
+An error about one input names it (``InvalidInput("...", field="site")``): a page shows the
+message beside that field without reading the words.
+
 Adapters translate library errors (an IntegrityError, an argon2 mismatch) into these, so the
 web and CLI layers only ever map this tree to status codes and exit codes.
 """
@@ -26,9 +29,10 @@ class SkillcardError(Exception):
     http_status = 400
     headers: dict[str, str] | None = None  # extra HTTP headers the answer must carry
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field  # the form field it is about, for a page to show it beside
 
 
 class InvalidInput(SkillcardError):

@@ -61,6 +61,22 @@ def test_a_purged_result_is_gone_with_words_through_api_and_page(
     assert download.status_code == 410 and "run the check again" in download.text
 
 
+def test_the_result_downloads_through_both_doors_and_each_download_is_kept(
+    client, registry, uow_factory, two
+):
+    acme = two[0]
+    job = _upload(client, acme, registry)
+    api = client.get(job["result_url"], headers=bearer(acme))
+    assert api.status_code == 200 and "Smith" in api.text
+    assert f"bulk-check-{job['id']}.csv" in api.headers["content-disposition"]
+    assert sign_in(client, "a@acme.test", next_url="/business").status_code == 303
+    page = client.get(f"/business/bulk/{job['id']}/result.csv")
+    assert page.status_code == 200 and page.text == api.text
+    with uow_factory(read_only=True) as uow:
+        actions = [e.action for e in uow.audit.for_entity("bulk_job", job["id"])]
+    assert actions.count("bulk.download") == 2
+
+
 def test_the_purge_and_the_sweep_from_the_command_line(
     cli, client, registry, uow_factory, files_dir, two
 ):

@@ -98,6 +98,7 @@ def test_a_check_made_without_signal_is_kept_and_sent_when_back_online(
     page.context.set_offline(True)
     page.get_by_label("Card number").fill(registry.cards["bob"])
     page.get_by_label("Surname on the card").fill("Smith")
+    page.get_by_label("This is a spot check on site").check()
     page.get_by_label("Site (for a spot check)").fill("Basement")
     page.get_by_label("Yes, it matches").check()
     page.get_by_role("button", name="Check card").click()

@@ -233,8 +233,16 @@ def test_the_check_page_records_spot_checks_and_syncs_the_phones_queue(client, r
     form = client.get("/business/check")
     csrf = page_csrf(form.text)
     bobs = {"csrf_token": csrf, "number": registry.cards["bob"], "surname": "smith", "site": "A1"}
+    # The checker's own tick makes it a spot check, as the API's flag does: a site alone does not.
+    ordinary = client.post("/business/check", data={**bobs, "site": "Gate 2"})
+    assert ordinary.status_code == 200 and 'data-outcome="valid"' in ordinary.text
+    no_site = client.post("/business/check", data={**bobs, "site": " ", "spot": "yes"})
+    assert no_site.status_code == 422 and "needs the site" in no_site.text
+    assert 'id="site-error"' in no_site.text and 'id="number-error"' not in no_site.text
+    bobs["spot"] = "yes"
     missing_face = client.post("/business/check", data=bobs)
     assert missing_face.status_code == 422 and "face matches" in missing_face.text
+    assert 'radios has-error" id="face"' in missing_face.text
     spot = client.post(
         "/business/check",
         data={
@@ -259,6 +267,7 @@ def test_the_check_page_records_spot_checks_and_syncs_the_phones_queue(client, r
     assert synced.status_code == 200 and synced.json()["stored"] == 1
     board = client.get("/business").text
     assert "spot check by a@acme.test at A1" in board
+    assert "single check by a@acme.test at Gate 2" in board
 
 
 def _form_token(html: str) -> str:

@@ -88,6 +88,8 @@ def test_a_change_needs_the_current_password_and_ends_only_the_other_sessions(
         data={"current_password": "not my password", "password": NEW, "csrf_token": csrf},
     )
     assert wrong.status_code == 422 and "current password is not right" in wrong.text
+    assert 'id="current_password-error"' in wrong.text  # shown beside its field
+    assert 'id="password-error"' not in wrong.text
     assert _can_use_pages(elsewhere)  # a refused change ends nothing
 
     done = here.post(

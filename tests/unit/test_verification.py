@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import random
 import zlib
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from skillcard.adapters import base45, cose, keys
+from skillcard.adapters.qr import make_qr, qr_png, read_qr
 from skillcard.domain.credentials import (
     EXPIRING_SOON,
     CardClaims,
@@ -22,6 +24,7 @@ from skillcard.domain.trust import (
     StatusList,
     TrustedKey,
 )
+from skillcard.errors import InvalidInput
 from skillcard.services.verification import (
     PREFIX,
     VerifierBundle,
@@ -210,14 +213,40 @@ def test_a_key_rotation_never_breaks_a_valid_card(world):
 # --- size ------------------------------------------------------------------------------------
 
 
-def test_a_printed_credential_fits_a_version_15_qr_code_at_q(world):
+def test_a_printed_credential_is_qr_alphanumeric_text_read_back_at_q(world):
+    # Untrimmed, these long claims need more than version 15: fitting version 15 is the
+    # issuer's trimming (services/credentials.py), asserted in
+    # tests/integration/test_trust.py::test_a_long_accented_name_still_fits_version_15.
     text = world.issue()
     print(f"\nprinted credential: {len(text)} characters")
-    assert len(text) <= 1_200
     assert all(c in base45.ALPHABET for c in text)
+    symbol = make_qr(text)
+    assert symbol.mode == "alphanumeric" and symbol.error == "Q"
+    with pytest.raises(InvalidInput, match="at most 15"):
+        make_qr(text, max_version=15)
+    [code] = read_qr(qr_png(text, max_version=None))
+    assert code.text == text and code.version == symbol.version
 
 
 def test_a_phone_credential_with_a_1_kb_portrait_stays_within_one_qr_code(world):
     text = world.phone()
     print(f"\nphone credential with a {len(PORTRAIT)}-byte portrait: {len(text)} characters")
     assert len(text) <= 4_296
+
+
+def test_a_programming_error_answers_malformed_and_is_logged(world, caplog):
+    # A status list of the wrong type is our fault, not the card's: the checker still gets an
+    # answer, and the log says what broke.
+    world.bundle.status_lists["ECS"] = object()
+    with caplog.at_level(logging.ERROR, logger="skillcard.services.verification"):
+        result = verify(world.issue(), world.bundle, NOW)
+    assert result.outcome is Outcome.MALFORMED
+    assert "AttributeError" in caplog.text
+    assert caplog.records[-1].exc_info is not None
+
+
+def test_an_unreadable_card_is_malformed_without_an_error_in_the_log(world, caplog):
+    with caplog.at_level(logging.ERROR, logger="skillcard.services.verification"):
+        result = verify(PREFIX + "not base45 at all!", world.bundle, NOW)
+    assert result.outcome is Outcome.MALFORMED
+    assert caplog.records == []

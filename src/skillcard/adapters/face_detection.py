@@ -7,7 +7,6 @@ loaded once per process; detection holds a lock because one classifier is shared
 from __future__ import annotations
 
 import threading
-import time
 
 _lock = threading.Lock()
 _cascade = None
@@ -45,10 +44,3 @@ def count_faces(image: bytes) -> int:
             pixels, scaleFactor=1.1, minNeighbors=5, minSize=(40, 40)
         )
     return len(faces)
-
-
-def timed_count(image: bytes) -> tuple[int, float]:
-    """The face count and the seconds it took (for the benchmark)."""
-    began = time.perf_counter()
-    faces = count_faces(image)
-    return faces, time.perf_counter() - began

@@ -38,8 +38,3 @@ class InvigilationFileStore(PhotoStore):
         target = self.path(digest)
         if not target.exists():
             self._write(target, jpeg)
-
-    def put_capped(self, data: bytes, limit: int, what: str) -> str:
-        digest, jpeg = self.check(data, limit, what)
-        self.keep(digest, jpeg)
-        return digest

@@ -168,13 +168,6 @@ class Attempt:
             raise Conflict("this answer was sent before (a replay): it was not saved again")
         self.answer_seq = seq
 
-    def grant_extra_time(self, minutes: int, limit: int) -> None:
-        if not 0 <= minutes <= limit:
-            raise InvalidInput(f"extra time is between 0 and {limit} minutes")
-        if self.state not in (S.CREATED, S.ID_CHECK, S.READY):
-            raise Conflict("extra time is granted before the attempt starts")
-        self.extra_minutes = minutes
-
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; everything here is UTC."""

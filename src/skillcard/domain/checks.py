@@ -258,7 +258,7 @@ def clean_site(site: str | None) -> str | None:
     """The site a checker names (optional): trimmed, at most 200 characters, or None."""
     site = " ".join((site or "").split())
     if len(site) > MAX_SITE_LENGTH:
-        raise InvalidInput(f"a site name is limited to {MAX_SITE_LENGTH} characters")
+        raise InvalidInput(f"a site name is limited to {MAX_SITE_LENGTH} characters", field="site")
     return site or None
 
 

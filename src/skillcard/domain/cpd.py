@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from skillcard.errors import InvalidInput, PermissionDenied
+from skillcard.errors import InvalidInput
 
 
 class CpdType(enum.StrEnum):
@@ -182,8 +182,3 @@ class EvidenceFile:
     application_id: int | None = None
     held_qualification_id: int | None = None
     id: int | None = None
-
-
-def require_own(holder_id: int | None, cardholder_id: int, what: str) -> None:
-    if holder_id != cardholder_id:
-        raise PermissionDenied(f"you do not have permission to {what}")

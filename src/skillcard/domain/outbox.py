@@ -39,10 +39,6 @@ class OutboxMessage:
         if not self.subject:
             raise InvalidInput("an e-mail needs a subject")
 
-    @property
-    def gave_up(self) -> bool:
-        return self.sent_at is None and self.attempts >= MAX_ATTEMPTS
-
     def mark_sent(self, now: dt.datetime) -> None:
         self.sent_at = now
         self.attempts += 1

@@ -118,6 +118,3 @@ class HseRecord:
             raise InvalidInput(f"an HSE record comes from one of {', '.join(HSE_SOURCES)}")
         if self.valid_until <= self.passed_on:
             raise InvalidInput("an HSE pass must be valid for some time after it was passed")
-
-    def counts_on(self, day: dt.date) -> bool:
-        return self.passed_on <= day <= self.valid_until

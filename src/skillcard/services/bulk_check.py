@@ -315,10 +315,3 @@ def recent_jobs(*, uow: AbstractUnitOfWork, who: Principal, business_id: int | N
     business_id = business_id_for(who, business_id)
     with uow:
         return uow.bulk_jobs.recent(business_id)
-
-
-def record_download(*, uow: AbstractUnitOfWork, who: Principal, job_id: str) -> None:
-    """Who downloaded a result is itself kept (it lists holders' names)."""
-    with uow:
-        record(uow, who, "bulk.download", "bulk_job", job_id)
-        uow.commit()

@@ -10,7 +10,7 @@ upload at once; the rows they checked are committed in the business's history an
 A result file lists card holders' names and the state of their cards, so it is kept only
 ``SKILLCARD_BULK_RESULT_DAYS`` (default 30) after the check finished. :func:`purge_results`
 deletes older files and marks their jobs ``expired``, with a message saying so; asking for
-such a result then answers 410 Gone with that message (:func:`require_result`), not a
+such a result then answers 410 Gone with that message (:func:`result_to_download`), not a
 missing file. The job itself stays: its counts, and the checks in the business's history,
 are the business's own record.
 """
@@ -26,8 +26,9 @@ from pathlib import Path
 from skillcard.adapters import bulk_csv
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.business import BulkJob, BulkStatus
-from skillcard.errors import Gone
+from skillcard.errors import Gone, NotFound
 from skillcard.services.audit import record, utcnow
+from skillcard.services.business import business_id_for
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,26 @@ def require_result(job: BulkJob, path: Path) -> None:
     if job.status == BulkStatus.DONE and not path.is_file():
         # Deleted by the purge just before its job was marked, or by hand.
         raise Gone("the result is no longer kept: run the check again")
+
+
+def result_to_download(
+    *, uow: AbstractUnitOfWork, who: Principal, job_id: str, folder: Path
+) -> Path:
+    """The result file of one of the caller's finished jobs, for every door that hands it
+    out: 410 once purged, 404 until done; who downloaded it is kept (it lists holders' names).
+    """
+    business_id = business_id_for(who)
+    with uow:
+        job = uow.bulk_jobs.get(business_id, job_id)
+        if job is None:
+            raise NotFound("no such bulk check in your business")
+        path = result_file(folder, job.id)
+        require_result(job, path)
+        if job.status != BulkStatus.DONE or not path.is_file():
+            raise NotFound("the result is not ready yet: wait until the check is done")
+        record(uow, who, "bulk.download", "bulk_job", job.id)
+        uow.commit()
+    return path
 
 
 @dataclass

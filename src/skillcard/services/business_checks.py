@@ -147,9 +147,9 @@ def check_for_business(
     matches the card."""
     business_id = business_id_for(who, business_id)
     if spot and not where.site.strip():
-        raise InvalidInput("a spot check needs the site where it was made")
+        raise InvalidInput("a spot check needs the site where it was made", field="site")
     if spot and where.face_confirmed is None:
-        raise InvalidInput("say whether the face matches the photo on the card")
+        raise InvalidInput("say whether the face matches the photo on the card", field="face")
     now = now or utcnow()
     method = BusinessCheckMethod.SPOT if spot else BusinessCheckMethod.SINGLE
     with uow:

@@ -43,14 +43,14 @@ def change_password(
     now = now or utcnow()
     require(who.user_id is not None, "change a password without signing in as its user")
     if not current_password:
-        raise InvalidInput("enter your current password")
+        raise InvalidInput("enter your current password", field="current_password")
     password_hash = new_password_hash(new_password, passwords)
     with uow:
         user = uow.users.get(who.user_id)
         if user is None or not user.active:
             raise NotAuthenticated("please sign in")
         if not (passwords or default_passwords()).verify(user.password_hash, current_password):
-            raise InvalidInput("your current password is not right")
+            raise InvalidInput("your current password is not right", field="current_password")
         if new_password == current_password:
             raise InvalidInput("choose a new password, not the one you have now")
         user.password_hash = password_hash

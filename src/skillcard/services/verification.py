@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import logging
 import zlib
 from collections.abc import Iterable
 
@@ -46,6 +47,9 @@ PHONE_LIFETIME = dt.timedelta(minutes=5)
 _ZLIB, _TAGGED = 0x78, 0xD2  # zlib's first byte; CBOR tag 18, COSE_Sign1
 
 _LoadedKey = tuple[TrustedKey, ec.EllipticCurvePublicKey]
+
+
+log = logging.getLogger(__name__)
 
 
 class VerifierBundle:
@@ -89,6 +93,9 @@ def verify(text: str, bundle: VerifierBundle, now: dt.datetime) -> VerificationR
     except MalformedCredential as error:
         return VerificationResult(Outcome.MALFORMED, reasons=(f"Not a readable card: {error}.",))
     except Exception as error:  # a checker on site always gets an answer
+        # Decoding errors arrive as MalformedCredential; anything else is our own fault and
+        # must not hide behind the card's answer.
+        log.exception("verifying a QR text raised %s", type(error).__name__)
         reason = f"Not a readable card ({type(error).__name__})."
         return VerificationResult(Outcome.MALFORMED, reasons=(reason,))
 

@@ -19,13 +19,15 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.dialect import is_postgresql
+
 # Only these tables are ever bulk-written; their names go into SQL text, so they are checked.
 _TABLES = frozenset({"cardholders", "cards", "status_entries"})
 
 
 def bulk_writer(connection: sa.Connection) -> BulkWriter:
     """The writer for ``connection``'s database, sharing its transaction."""
-    if connection.dialect.name == "postgresql":
+    if is_postgresql(connection):
         return _PostgresWriter(connection)
     if connection.dialect.name == "sqlite":
         return _SqliteWriter(connection)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, registry
 
 from skillcard.adapters.db import tables
 from skillcard.adapters.db import tables_business as tb
+from skillcard.adapters.db.dialect import is_postgresql
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.accounts import Role, User
 from skillcard.domain.business import (
@@ -65,7 +66,7 @@ def _insert_many(session: Session, table: sa.Table, rows: list[dict]) -> None:
     """Insert a batch of rows in the session's transaction: PostgreSQL's COPY (a statement
     per row, even pipelined, cost most of a bulk check's time), SQLite's executemany."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    if not is_postgresql(connection):
         session.execute(table.insert(), rows)
         return
     columns = list(rows[0])
@@ -135,12 +136,6 @@ class WorkforceRepository(_Repository):
         w = tb.workforce_entries.c
         return self.session.scalars(
             sa.select(WorkforceEntry).where(w.id == entry_id, w.business_id == business_id)
-        ).first()
-
-    def by_card(self, business_id: int, card_id: int) -> WorkforceEntry | None:
-        w = tb.workforce_entries.c
-        return self.session.scalars(
-            sa.select(WorkforceEntry).where(w.business_id == business_id, w.card_id == card_id)
         ).first()
 
     def remove(self, entry: WorkforceEntry) -> None:
@@ -256,7 +251,7 @@ class CardLookupRepository(_Repository):
         per scheme, each using the unique index."""
         if not wanted:
             return {}
-        if self.session.get_bind().dialect.name == "postgresql":
+        if is_postgresql(self.session.get_bind()):
             pairs = [(s, n) for s, numbers in wanted.items() for n in numbers]
             rows = self.session.execute(
                 _PAIRS_QUERY,

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from skillcard.adapters.db import tables
+from skillcard.adapters.db.dialect import is_postgresql
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.cards import Card, CardFacts, CardStatus
 from skillcard.domain.checks import CardOnRecord, Check
@@ -176,7 +177,7 @@ class RateLimitRepository(_Repository):
         """Count one more hit of ``key`` in the window starting at ``window_start`` and return
         the window's count so far. One statement (an upsert), so processes never lose a hit."""
         bind = self.session.get_bind()
-        postgres = bind.dialect.name == "postgresql"
+        postgres = is_postgresql(bind)
         statement = _hit_statement(postgres)
         values = {"key": key, "window_start": window_start}
         if postgres:
@@ -190,7 +191,7 @@ class RateLimitRepository(_Repository):
     def when_counted(self, then) -> None:
         """Call ``then`` once what :meth:`add` counted stands: at once on PostgreSQL (its own
         autocommit connection), at the session's commit on SQLite (never, if it rolls back)."""
-        if self.session.get_bind().dialect.name == "postgresql":
+        if is_postgresql(self.session.get_bind()):
             then()
         else:
             sa.event.listen(self.session, "after_commit", lambda _session: then(), once=True)
@@ -200,7 +201,7 @@ class RateLimitRepository(_Repository):
         return their new counts, in the order given (a business's budget: its minute and its
         day). On PostgreSQL on its own autocommit connection, as :meth:`hit`."""
         bind = self.session.get_bind()
-        postgres = bind.dialect.name == "postgresql"
+        postgres = is_postgresql(bind)
         statement = _add_statement(postgres, len(counts))
         values = {}
         for i, (key, start, amount) in enumerate(counts):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, registry
 from sqlalchemy.orm.attributes import set_committed_value
 
 from skillcard.adapters.db import tables_hse as t
+from skillcard.adapters.db.dialect import is_postgresql
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.assessment import Assessment, Item, ItemStatus
 from skillcard.domain.assessment_attempts import AWAITING_REVIEW, OPEN_STATES, Attempt
@@ -151,7 +152,7 @@ class AttemptRepository(_Repository):
         writes themselves. The attempt then leaves the session: nothing is left to flush."""
         set_committed_value(attempt, "answer_seq", seq)
         self.session.expunge(attempt)
-        postgres = self.session.get_bind().dialect.name == "postgresql"
+        postgres = is_postgresql(self.session.get_bind())
         values = {"attempt_id": attempt.id, "item_id": item_id, "choice": choice}
         self.session.execute(_answer_upsert(postgres), {**values, "seq": seq, "at": now})
         self.session.execute(_SEQ_UPDATE, {"attempt_id": attempt.id, "seq": seq})
@@ -222,8 +223,3 @@ class ConflictRepository(_Repository):
             )
         ).first()
         return found is not None
-
-    def of_invigilator(self, invigilator_user_id: int) -> list[DeclaredConflict]:
-        c = t.hse_conflicts.c
-        query = sa.select(DeclaredConflict).where(c.invigilator_user_id == invigilator_user_id)
-        return list(self.session.scalars(query))

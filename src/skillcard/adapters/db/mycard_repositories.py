@@ -57,22 +57,10 @@ class CpdRepository(_Repository):
         )
         return int(total or 0)
 
-    def minutes_since_by_holder(self, since: dt.date, until: dt.date) -> dict[int, int]:
-        """Every holder's CPD minutes in a window, in one query (for re-evaluating a scheme)."""
-        rows = self.session.execute(
-            sa.select(C.cardholder_id, sa.func.sum(C.minutes))
-            .where(C.activity_on > since, C.activity_on <= until)
-            .group_by(C.cardholder_id)
-        )
-        return {holder: int(minutes) for holder, minutes in rows}
-
 
 class EvidenceRepository(_Repository):
     def get(self, evidence_id: int) -> EvidenceFile | None:
         return self.session.get(EvidenceFile, evidence_id)
-
-    def by_sha256(self, sha256: str) -> list[EvidenceFile]:
-        return list(self.session.scalars(sa.select(EvidenceFile).where(E.sha256 == sha256)))
 
     def of_cpd_records(self, record_ids: list[int]) -> list[EvidenceFile]:
         if not record_ids:

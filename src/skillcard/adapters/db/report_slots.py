@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.dialect import is_postgresql
 from skillcard.errors import RateLimited
 
 # The first key of the two-key advisory lock: "rprt", so it meets no other lock of ours.
@@ -22,7 +23,7 @@ class DatabaseBuildSlots:
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
-        if self.engine.dialect.name != "postgresql":
+        if not is_postgresql(self.engine):
             yield
             return
         with self.engine.connect() as connection:

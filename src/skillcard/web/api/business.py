@@ -11,7 +11,6 @@ from fastapi import APIRouter, Body, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from skillcard.errors import NotFound
 from skillcard.services import (
     bulk_check,
     bulk_results,
@@ -25,7 +24,7 @@ from skillcard.services import (
 from skillcard.services.audit import utcnow
 from skillcard.web.abuse import limit_registrations
 from skillcard.web.api.schemas import ERRORS
-from skillcard.web.business_uploads import result_path, start_upload
+from skillcard.web.business_uploads import bulk_dir, start_upload
 from skillcard.web.checking import limit_checks, public_answer, with_photo_url
 from skillcard.web.deps import AnonymousClient, ApiWho, BudgetDep, Limiter, SettingsDep, Uows
 from skillcard.web.reporting import build as build_report
@@ -367,14 +366,11 @@ def bulk_status(job_id: str, who: ApiWho, uows: Uows):
 
 @router.get("/bulk/{job_id}/result")
 def bulk_result(job_id: str, request: Request, who: ApiWho, uows: Uows):
-    """The result CSV: every row with its outcome or its error."""
-    job = bulk_check.job_status(uow=uows(read_only=True), who=who, job_id=job_id)
-    path = result_path(request, job.id)
-    bulk_results.require_result(job, path)  # 410 Gone, saying why, once it was purged
-    if job.status != "done" or not path.is_file():
-        raise NotFound("the result is not ready yet: poll the job until it is done")
-    bulk_check.record_download(uow=uows(), who=who, job_id=job.id)
-    return FileResponse(path, media_type="text/csv", filename=f"bulk-check-{job.id}.csv")
+    """The result CSV: every row with its outcome or its error (410 once deleted)."""
+    path = bulk_results.result_to_download(
+        uow=uows(), who=who, job_id=job_id, folder=bulk_dir(request)
+    )
+    return FileResponse(path, media_type="text/csv", filename=f"bulk-check-{job_id}.csv")
 
 
 @router.get("/reports")

@@ -283,13 +283,14 @@ def check(
     site: Text = "",
     note: Annotated[str, Form(max_length=1000)] = "",
     face: Annotated[str, Form(max_length=5)] = "",
+    spot: Annotated[str, Form(max_length=5)] = "",
     latitude: Annotated[str, Form(max_length=30)] = "",
     longitude: Annotated[str, Form(max_length=30)] = "",
 ):
     check_csrf(session[1], csrf_token)
     limit_checks(request, limiter, who=session[0], client=client)  # as Smart Check's allowance
     form = {"number": number, "surname": surname, "site": site, "note": note, "face": face}
-    spot = bool(site.strip())
+    form["spot"] = spot
     try:
         where = business_checks.Where(
             site=site,
@@ -304,7 +305,7 @@ def check(
             budget=budget,
             number=number,
             surname=surname,
-            spot=spot,
+            spot=spot == "yes",  # the checker says so, as the API's flag does
             where=where,
         )
     except ValueError:
@@ -318,9 +319,7 @@ def check(
             errors={"site": "The position from the phone could not be read"},
         )
     except FIXABLE as error:
-        field = (
-            "site" if "site" in error.message else "face" if "face" in error.message else "number"
-        )
+        field = error.field or "number"
         return _page(
             request,
             "business_check.html",
@@ -334,7 +333,7 @@ def check(
         request,
         "business_check.html",
         session,
-        form={"site": site},
+        form={"site": site, "spot": spot},  # the next check on the same site is one too
         result=with_photo_url(request, result),
     )
 

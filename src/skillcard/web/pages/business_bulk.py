@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 
-from skillcard.errors import InvalidInput, NotFound
+from skillcard.errors import InvalidInput
 from skillcard.services import bulk_check, bulk_results, business, reports
 from skillcard.services.audit import utcnow
-from skillcard.web.business_uploads import result_path, start_upload
+from skillcard.web.business_uploads import bulk_dir, result_path, start_upload
 from skillcard.web.deps import BudgetDep, PageSession, Uows
 from skillcard.web.pages.business_common import FIXABLE, status_of
 from skillcard.web.pages.business_common import page as _page
@@ -70,13 +70,11 @@ def bulk_job(request: Request, job_id: str, uows: Uows, session: PageSession, pa
 
 @router.get("/bulk/{job_id}/result.csv")
 def bulk_result(request: Request, job_id: str, uows: Uows, session: PageSession):
-    job = bulk_check.job_status(uow=uows(read_only=True), who=session[0], job_id=job_id[:36])
-    path = result_path(request, job.id)
-    bulk_results.require_result(job, path)  # 410 Gone, saying why, once it was purged
-    if job.status != "done" or not path.is_file():
-        raise NotFound("the result is not ready yet")
-    bulk_check.record_download(uow=uows(), who=session[0], job_id=job.id)
-    return FileResponse(path, media_type="text/csv", filename=f"bulk-check-{job.id}.csv")
+    job_id = job_id[:36]
+    path = bulk_results.result_to_download(
+        uow=uows(), who=session[0], job_id=job_id, folder=bulk_dir(request)
+    )
+    return FileResponse(path, media_type="text/csv", filename=f"bulk-check-{job_id}.csv")
 
 
 # --- reports ----------------------------------------------------------------------------------

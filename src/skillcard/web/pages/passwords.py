@@ -167,8 +167,7 @@ def change(
             session_token=request.cookies.get(SESSION_COOKIE, ""),
         )
     except InvalidInput as error:
-        field = "current_password" if "current" in error.message else "password"
-        errors = {field: _said(error)}
+        errors = {error.field or "password": _said(error)}
         return _page(request, "password_change.html", session, 422, errors=errors)
     return RedirectResponse("/account/password?done=1", status_code=303)
 
