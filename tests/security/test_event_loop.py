@@ -152,6 +152,10 @@ def test_the_slow_endpoints_run_no_sql_on_the_event_loop(
     text = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])
     picture = {"image": ("c.png", qr_png(text), "image/png")}
     assert client.post("/check/qr", files=picture).status_code == 200
+    # the Smart Check API by number with a token, and by QR text (here on the threaded path)
+    asked = {"number": registry.cards["ann"], "surname": "Test"}
+    assert client.get("/api/v1/check", params=asked, headers=ann).status_code == 200
+    assert client.post("/api/v1/verify", json={"qr": text}, headers=ann).status_code == 200
     # a bulk CSV upload (the file is inspected) and a report PDF
     business = bearer(_business(client, uow_factory, "a@acme.test", "01234567", "Acme"))
     csv = f"number,surname\n{registry.cards['ann']},Test\n"
