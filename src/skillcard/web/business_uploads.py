@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 
 from fastapi import Request, UploadFile
-from starlette.concurrency import run_in_threadpool
 
 from skillcard.adapters.bulk_csv import MAX_ROWS
 from skillcard.domain.accounts import Principal
@@ -36,17 +35,18 @@ def result_path(request: Request, job_id: str) -> Path:
     return bulk_results.result_file(bulk_dir(request), job_id)
 
 
-async def start_upload(
+def start_upload(
     request: Request, upload: UploadFile | None, who: Principal, budget: Budget
 ) -> BulkJob:
     """Save the upload (refusing it past 25 MB), check it can be read, and start the job in
-    a thread; the caller answers at once with the job's id."""
+    a thread; the caller answers at once with the job's id. Blocking (the file is copied and
+    read): called from plain ``def`` routes, which run in the thread pool."""
     if upload is None or not upload.filename:
         raise InvalidInput("choose a CSV file to upload")
     source = bulk_dir(request) / f"upload-{uuid.uuid4().hex}.csv"
     size = 0
     with source.open("wb") as out:
-        while chunk := await upload.read(CHUNK):
+        while chunk := upload.file.read(CHUNK):
             size += len(chunk)
             if size > MAX_BYTES:
                 out.close()
@@ -58,8 +58,7 @@ async def start_upload(
             out.write(chunk)
     uows = UnitOfWorkFactory(request.app.state.engine)
     try:
-        job = await run_in_threadpool(  # reads the whole file: not on the event loop
-            bulk_check.start_bulk,
+        job = bulk_check.start_bulk(
             uow=uows(),
             who=who,
             filename=upload.filename,

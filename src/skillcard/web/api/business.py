@@ -348,14 +348,14 @@ def _job_json(job) -> dict:
 
 
 @router.post("/bulk", status_code=202)
-async def bulk_upload(
+def bulk_upload(
     request: Request, who: ApiWho, budget: BudgetDep, file: Annotated[UploadFile, File()]
 ):
     """Upload a CSV (number, surname, optional scheme, optional label; up to 50,000 rows).
     Answers at once with the job; poll GET /bulk/{id} until ``status`` is done. Its rows are
     drawn from the business's checks for the day: a file with more rows than are left is
     refused (429), saying how many are left."""
-    job = await start_upload(request, file, who, budget)
+    job = start_upload(request, file, who, budget)
     return _job_json(job)
 
 

@@ -69,7 +69,7 @@ def get_attempt(attempt_id: int, who: ApiWho, uows: Uows):
 
 
 @router.post("/attempts/{attempt_id}/id-check", status_code=204)
-async def id_check(
+def id_check(
     request: Request,
     attempt_id: int,
     who: ApiWho,
@@ -82,8 +82,8 @@ async def id_check(
         store=_store(request),
         who=who,
         attempt_id=attempt_id,
-        face_photo=await face.read(MAX_SNAPSHOT_BYTES + 1),
-        id_photo=await id_document.read(MAX_ID_PHOTO_BYTES + 1),
+        face_photo=face.file.read(MAX_SNAPSHOT_BYTES + 1),
+        id_photo=id_document.file.read(MAX_ID_PHOTO_BYTES + 1),
     )
     return Response(status_code=204)
 
@@ -110,22 +110,22 @@ class SavedOut(BaseModel):
 async def answer(attempt_id: int, body: AnswerIn, token: BearerToken, uows: Uows):
     """Save one answer. 409 after the deadline (the attempt is then submitted) or for a
     replayed seq; 422 for a question not on the form; 404 for another's attempt."""
+    saved = await run_in_threadpool(_look_up_and_save, attempt_id, body, token, uows)
+    return SavedOut.model_validate(saved, from_attributes=True)
 
+
+def _look_up_and_save(attempt_id: int, body: AnswerIn, token: str, uows) -> hse_attempts.Saved:
     # Every click of every candidate comes here: the token's look-up and the save share one
     # worker thread rather than taking one each, half the hand-overs under load. (So a bad
     # token with a malformed body gets the 422; with no token at all it is still a 401.)
-    def look_up_and_save() -> hse_attempts.Saved:
-        return hse_attempts.save_answer(
-            uow=uows(),
-            who=api_principal(token, uows),
-            attempt_id=attempt_id,
-            item_id=body.item_id,
-            choice=body.choice,
-            seq=body.seq,
-        )
-
-    saved = await run_in_threadpool(look_up_and_save)
-    return SavedOut.model_validate(saved, from_attributes=True)
+    return hse_attempts.save_answer(
+        uow=uows(),
+        who=api_principal(token, uows),
+        attempt_id=attempt_id,
+        item_id=body.item_id,
+        choice=body.choice,
+        seq=body.seq,
+    )
 
 
 class EventIn(BaseModel):
@@ -142,14 +142,14 @@ def event(attempt_id: int, body: EventIn, who: ApiWho, uows: Uows) -> dict:
 
 
 @router.post("/attempts/{attempt_id}/snapshots")
-async def snapshot(
+def snapshot(
     request: Request,
     attempt_id: int,
     who: ApiWho,
     uows: Uows,
     snapshot: Annotated[UploadFile, File(description="a webcam frame, JPEG or PNG, ≤ 2 MB")],
 ) -> dict:
-    data = await snapshot.read(MAX_SNAPSHOT_BYTES + 1)
+    data = snapshot.file.read(MAX_SNAPSHOT_BYTES + 1)
     faces = invigilation.add_snapshot(
         uow=uows(),
         store=_store(request),
@@ -219,10 +219,10 @@ def export_bank(who: ApiWho, uows: Uows):
 
 
 @router.post("/bank")
-async def import_bank(
+def import_bank(
     who: ApiWho, uows: Uows, package: Annotated[UploadFile, File(description="QTI 3.0 zip")]
 ) -> dict:
-    data = await package.read(MAX_PACKAGE_BYTES + 1)
+    data = package.file.read(MAX_PACKAGE_BYTES + 1)
     counts = hse_bank.import_package(uow=uows(), who=who, data=data)
     return counts.__dict__
 

@@ -96,7 +96,7 @@ def lapse_membership(membership_id: int, body: LapseIn, who: ApiWho, uows: Uows)
 
 
 @router.post("/cpd/{record_id}/evidence", status_code=201)
-async def add_evidence(
+def add_evidence(
     record_id: int,
     who: ApiWho,
     uows: Uows,
@@ -104,7 +104,7 @@ async def add_evidence(
     files: Annotated[list[UploadFile], File()],
 ) -> dict:
     """Add evidence files (PDF, JPEG, PNG, HEIC; 10 MB each) to one of the holder's entries."""
-    read = [(f.filename or "evidence", await f.read(MAX_EVIDENCE_BYTES + 1)) for f in files]
+    read = [(f.filename or "evidence", f.file.read(MAX_EVIDENCE_BYTES + 1)) for f in files]
     added = cpd.add_cpd_evidence(
         uow=uows(), who=who, store=_store(request), record_id=record_id, files=read
     )

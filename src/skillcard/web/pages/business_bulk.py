@@ -33,7 +33,7 @@ def bulk_form(request: Request, uows: Uows, session: PageSession):
 
 
 @router.post("/bulk")
-async def bulk_upload(
+def bulk_upload(
     request: Request,
     uows: Uows,
     session: PageSession,
@@ -43,7 +43,7 @@ async def bulk_upload(
 ):
     check_csrf(session[1], csrf_token)
     try:
-        job = await start_upload(request, file, session[0], budget)
+        job = start_upload(request, file, session[0], budget)
     except FIXABLE as error:
         jobs = bulk_check.recent_jobs(uow=uows(read_only=True), who=session[0])
         status, errors = status_of(error), _problem(error, "file")

@@ -34,7 +34,7 @@ def photo_store(request: Request) -> PhotoStore:
 
 
 @router.post("/admin/cardholders/{cardholder_id}/photo")
-async def upload_photo(
+def upload_photo(
     request: Request,
     cardholder_id: int,
     session: PageSession,
@@ -45,7 +45,7 @@ async def upload_photo(
 ):
     who, csrf = session
     check_csrf(csrf, csrf_token)
-    data = await photo.read(MAX_UPLOAD_BYTES + 1) if photo is not None else b""
+    data = photo.file.read(MAX_UPLOAD_BYTES + 1) if photo is not None else b""
     try:
         photos.set_photo(
             uow=uows(), store=photo_store(request), who=who, cardholder_id=cardholder_id, data=data

@@ -91,7 +91,7 @@ def attempt_page(request: Request, attempt_id: int, session: PageSession, uows: 
 
 
 @router.post("/hse/attempts/{attempt_id}/id-check")
-async def id_check(
+def id_check(
     request: Request,
     attempt_id: int,
     session: PageSession,
@@ -101,8 +101,8 @@ async def id_check(
 ):
     who, csrf = session
     _csrf_header(request, csrf)
-    face_bytes = await face.read(MAX_SNAPSHOT_BYTES + 1) if face else b""
-    id_bytes = await id_document.read(MAX_ID_PHOTO_BYTES + 1) if id_document else b""
+    face_bytes = face.file.read(MAX_SNAPSHOT_BYTES + 1) if face else b""
+    id_bytes = id_document.file.read(MAX_ID_PHOTO_BYTES + 1) if id_document else b""
 
     def call():
         hse_attempts.check_identity(
@@ -179,7 +179,7 @@ def event(request: Request, attempt_id: int, body: EventIn, session: PageSession
 
 
 @router.post("/hse/attempts/{attempt_id}/snapshots")
-async def snapshot(
+def snapshot(
     request: Request,
     attempt_id: int,
     session: PageSession,
@@ -188,7 +188,7 @@ async def snapshot(
 ):
     who, csrf = session
     _csrf_header(request, csrf)
-    data = await snapshot.read(MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
+    data = snapshot.file.read(MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
     return _json(
         lambda: {
             "faces": invigilation.add_snapshot(

@@ -83,7 +83,7 @@ _FIELD_OF = {
 
 
 @router.post("/my/cpd")
-async def add_cpd(
+def add_cpd(
     request: Request,
     session: PageSession,
     uows: Uows,
@@ -122,7 +122,7 @@ async def add_cpd(
             provider=provider,
             learned=learned,
             reflection=reflection,
-            files=await read_files(evidence),
+            files=read_files(evidence),
         )
     except SkillcardError as problem:
         raise_for_error_page(problem, (401, 403, 404))
@@ -132,7 +132,7 @@ async def add_cpd(
 
 
 @router.post("/my/cpd/{record_id}/evidence")
-async def add_cpd_evidence(
+def add_cpd_evidence(
     request: Request,
     record_id: int,
     session: PageSession,
@@ -148,7 +148,7 @@ async def add_cpd_evidence(
             who=who,
             store=evidence_store(request),
             record_id=record_id,
-            files=await read_files(evidence),
+            files=read_files(evidence),
         )
     except InvalidInput as problem:
         return _cpd_page(request, who, csrf, uows, problem=problem, field=f"more-{record_id}")
@@ -271,7 +271,7 @@ def application_page(
 
 
 @router.post("/my/applications/{app_id}/evidence")
-async def application_evidence(
+def application_evidence(
     request: Request,
     app_id: int,
     session: PageSession,
@@ -282,7 +282,7 @@ async def application_evidence(
     who, csrf = session
     check_csrf(csrf, csrf_token)
     try:
-        files = await read_files(evidence)
+        files = read_files(evidence)
         if not files:
             raise InvalidInput("choose at least one file to add")
         applications.add_application_evidence(

@@ -22,12 +22,12 @@ def evidence_store(request: Request) -> EvidenceStore:
     return EvidenceStore(request.app.state.settings.files_dir)
 
 
-async def read_files(uploads: list[UploadFile] | None) -> list[tuple[str, bytes]]:
+def read_files(uploads: list[UploadFile] | None) -> list[tuple[str, bytes]]:
     """The uploaded files, each read to one byte past the cap (so an oversized one is seen and
     refused, never read whole); a file input left empty sends a nameless, empty part."""
     files = []
     for upload in uploads or []:
-        data = await upload.read(MAX_EVIDENCE_BYTES + 1)
+        data = upload.file.read(MAX_EVIDENCE_BYTES + 1)
         if upload.filename or data:
             files.append((upload.filename or "evidence", data))
     return files

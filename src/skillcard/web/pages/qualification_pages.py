@@ -50,7 +50,7 @@ def quals_page(request: Request, session: PageSession, uows: Uows, done: str = "
 
 
 @router.post("/my/qualifications")
-async def add_qualification(
+def add_qualification(
     request: Request,
     session: PageSession,
     uows: Uows,
@@ -71,7 +71,7 @@ async def add_qualification(
             qualification_code=code,
             achieved_on=day,
             certificate_number=certificate_number,
-            files=await read_files(certificate),
+            files=read_files(certificate),
         )
     except SkillcardError as problem:
         raise_for_error_page(problem)
