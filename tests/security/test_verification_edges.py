@@ -174,8 +174,8 @@ def test_the_check_page_pins_the_hub_key_and_warns_when_a_bundle_has_another(
 
     good = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])
     page.goto(f"{live_server}/check")
-    page.wait_for_function("localStorage.getItem('skillcard-hub-key') !== null")
-    page.wait_for_function("localStorage.getItem('skillcard-bundle') !== null")
+    page.wait_for_function("() => localStorage.getItem('skillcard-hub-key') !== null")
+    page.wait_for_function("() => localStorage.getItem('skillcard-bundle') !== null")
     pin = page.evaluate("localStorage.getItem('skillcard-hub-key')")
     kept = page.evaluate("JSON.parse(localStorage.getItem('skillcard-bundle'))")
     first_hub = kept["bundle"]["trust_list"]["hub"]["public_key"]
