@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import random
 import time
 from collections.abc import Callable
@@ -37,10 +36,9 @@ from skillcard.domain.names import surname_key
 from skillcard.domain.schemes import Scheme
 from skillcard.domain.status_indexes import IndexSpace
 from skillcard.domain.synthetic_names import MIDDLE_NAME_SHARE, POOLS, WOMEN_SHARE
-from skillcard.domain.trust import MIN_STATUS_ENTRIES
 from skillcard.errors import InvalidInput
 from skillcard.services.audit import record, utcnow
-from skillcard.services.status_lists import rebuild_status_list
+from skillcard.services.status_lists import entries_for_many, rebuild_status_list
 
 LEAD_SCHEME = "ECS"
 LEAD_SCHEME_SHARE = 175_000 / 2_100_000
@@ -137,18 +135,12 @@ def seed_registry(
 
 
 def _index_spaces(uow, chosen, cards: int) -> list[IndexSpace]:
-    """Each scheme's status list entries, locked (see allocate_entry) and sized up front for
-    the cards it is likely to get, so that theirs are drawn over the whole of the list."""
-    spaces = []
-    for (scheme, _types), weight in zip(chosen, scheme_weights(len(chosen)), strict=True):
-        entries, _allocated = uow.status_lists.space(scheme.id, lock=True) or (
-            MIN_STATUS_ENTRIES,
-            0,
-        )
-        space = IndexSpace(entries, uow.status_lists.taken(scheme.id), os.urandom)
-        space.reserve(round(cards * (1 + SECOND_CARD_SHARE) * weight))
-        spaces.append(space)
-    return spaces
+    """Each scheme's status list entries, sized for the cards it is likely to get."""
+    weights = scheme_weights(len(chosen))
+    return [
+        entries_for_many(uow, scheme.id, round(cards * (1 + SECOND_CARD_SHARE) * weight))
+        for (scheme, _types), weight in zip(chosen, weights, strict=True)
+    ]
 
 
 def _write(writer, maker: _RowMaker, batch_size: int, progress) -> None:

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 
 from skillcard.adapters.db.key_repositories import StoredStatusList
 from skillcard.adapters.signed_json import gzip_b64, sign_document
 from skillcard.domain.cards import Card, CardStatus
-from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, entries_for
+from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, IndexSpace, entries_for
 from skillcard.domain.trust import DEFAULT_STATUS_TTL, MIN_STATUS_ENTRIES, listed_state, set_entry
 from skillcard.errors import Conflict
 from skillcard.services.signing import current_signer
@@ -56,6 +57,16 @@ def allocate_entry(uow: AbstractUnitOfWork, card: Card, now: dt.datetime) -> int
     if grown != entries and uow.status_lists.get(card.scheme_id) is not None:
         rebuild_status_list(uow, card.scheme_id, now)  # the published list must cover it
     return index
+
+
+def entries_for_many(uow: AbstractUnitOfWork, scheme_id: int, expected: int) -> IndexSpace:
+    """A scheme's entries for a bulk load (seed): the space row locked as ``allocate_entry``
+    locks it, and sized up front for ``expected`` cards, so that theirs are drawn over the whole
+    of the list. The caller draws from it and saves the space with the rows."""
+    entries, _allocated = uow.status_lists.space(scheme_id, lock=True) or (MIN_STATUS_ENTRIES, 0)
+    space = IndexSpace(entries, uow.status_lists.taken(scheme_id), os.urandom)
+    space.reserve(expected)
+    return space
 
 
 def reissue_entry(uow: AbstractUnitOfWork, card: Card, old_expiry: dt.date, now: dt.datetime):
