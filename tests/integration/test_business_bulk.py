@@ -9,6 +9,7 @@ import io
 import pytest
 
 from skillcard.adapters import bulk_csv
+from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.errors import InvalidInput
 from skillcard.services import bulk_check, bulk_results, business_checks
 from tests.factories import business_budget
@@ -129,7 +130,10 @@ def test_a_job_whose_server_stopped_says_so(uow_factory, registry, tmp_path):
     )
     # issue 14: marked at the server's next start, not after half an hour
     gone = bulk_results.interrupt_orphans(
-        uow_factory=uow_factory, folder=tmp_path, host="site-host", alive=lambda pid: False
+        uow_factory=uow_factory,
+        files=LocalFileStore(tmp_path),
+        host="site-host",
+        alive=lambda pid: False,
     )
     seen = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
     assert gone == [job.id]

@@ -104,7 +104,7 @@ def test_a_file_the_csv_reader_gives_up_on_is_refused_clearly(
     assert answer.status_code == 422, answer.text
     message = answer.json()["error"]["message"]
     assert says in message and "unexpectedly" not in message
-    assert not list((files_dir / "bulk").glob("*"))  # the upload is not kept
+    assert not list(files_dir.glob("*/*"))  # the upload is not kept
 
 
 def _orphan(uow_factory, registry, tmp_path, runner: str):
@@ -124,8 +124,10 @@ def _orphan(uow_factory, registry, tmp_path, runner: str):
         source=upload,
         runner=runner,
     )
-    upload = upload.replace(bulk_results.upload_file(folder, job.id))
-    result = bulk_results.result_file(folder, job.id)
+    uploads = folder.parent / "uploads"  # where the local file store keeps them
+    uploads.mkdir(exist_ok=True)
+    upload = upload.replace(uploads / bulk_results.upload_key(job.id))
+    result = folder / bulk_results.result_key(job.id)
     bulk_check.run_bulk(
         uow_factory=uow_factory,
         who=admin,
@@ -171,5 +173,7 @@ def _orphan_of_another(uow_factory, registry, tmp_path, runner):
     job = bulk_check.start_bulk(
         uow=uow_factory(), who=admin, budget=BUDGET, filename="o.csv", source=upload, runner=runner
     )
-    upload = upload.replace(bulk_results.upload_file(folder, job.id))
+    uploads = folder.parent / "uploads"  # where the local file store keeps them
+    uploads.mkdir(exist_ok=True)
+    upload = upload.replace(uploads / bulk_results.upload_key(job.id))
     return admin, job, upload, None

@@ -120,7 +120,7 @@ def _start_scheduler(settings):
     sending the outbox when SMTP is set, and the audit chain's checkpoints: one thread in this
     (parent) process, whatever the number of workers. Always started: the purge is not
     optional (results name people)."""
-    from skillcard.cli.common import uow
+    from skillcard.cli.common import files, uow
     from skillcard.services import webhooks
     from skillcard.services.alerts_schedule import Scheduler
 
@@ -129,8 +129,8 @@ def _start_scheduler(settings):
         public_url=settings.public_url,
         hour=settings.alerts_hour_utc,
         alerts=settings.alerts_daily,
-        bulk_folder=settings.files_dir / "bulk",
-        bulk_result_days=settings.bulk_result_days,
+        files=files(),
+        retention=settings.retention(),
         mailer=settings.mailer(),
         checkpoint_every=settings.audit_checkpoint_minutes * 60 or None,
         post=webhooks.default_poster(settings),
@@ -161,7 +161,8 @@ def demo(
 ) -> None:
     """Load demo data into the database (./skillcard.db unless SKILLCARD_DATABASE_URL says)
     and serve it, on port 8000 unless --port says."""
-    from skillcard.cli.common import engine, uow
+    from skillcard.adapters.photos import PhotoStore
+    from skillcard.cli.common import engine, files, uow
     from skillcard.cli.db import prepare_database
     from skillcard.services.demo import DEMO_LOGINS, load_demo
 
@@ -176,7 +177,7 @@ def demo(
     if settings.secret_key == DEFAULT_SECRET:
         settings = _generate_demo_secret(settings)
     prepare_database()
-    if load_demo(uow_factory=uow):
+    if load_demo(uow_factory=uow, store=PhotoStore(files())):
         from skillcard.services.seed import seed_registry
 
         crowd = seed_registry(

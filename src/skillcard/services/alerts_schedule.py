@@ -14,11 +14,19 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 from skillcard.domain.accounts import Principal
+from skillcard.domain.retention import Retention
 from skillcard.errors import Conflict
-from skillcard.services import alerts, audit_checkpoints, bulk_results, outbox, webhooks
+from skillcard.services import (
+    alerts,
+    audit_checkpoints,
+    bulk_results,
+    file_retention,
+    outbox,
+    webhooks,
+)
+from skillcard.services.file_store import FileStore
 
 log = logging.getLogger(__name__)
 SCHEDULER = Principal(label="alerts scheduler", role=Principal.operator().role)
@@ -33,12 +41,12 @@ def next_run(now: dt.datetime, hour: int) -> dt.datetime:
 
 
 class Scheduler(threading.Thread):
-    """Once a day at ``hour`` UTC (never with ``hour`` None) runs the alerts (unless
-    ``alerts`` is false) and, given ``bulk_folder``, purges bulk results older than
-    ``bulk_result_days``; sends the outbox every ``deliver_every`` seconds given a mailer,
-    and the webhook deliveries that are due given ``post``; signs a checkpoint of the audit
-    chain every ``checkpoint_every`` seconds (never with None), when the chain has moved
-    since the last."""
+    """Once a day at ``hour`` UTC (never with ``hour`` None) runs the alerts (unless ``alerts`` is
+    false) and, given ``files``, purges the stored files past their keeping (``retention``: bulk
+    results, invigilation pictures); sends the outbox every ``deliver_every`` seconds given a
+    mailer, and the webhook deliveries that are due given ``post``; signs a checkpoint of the audit
+    chain every ``checkpoint_every`` seconds (never with None), when the chain has moved since the
+    last."""
 
     def __init__(
         self,
@@ -47,8 +55,8 @@ class Scheduler(threading.Thread):
         public_url: str,
         hour: int | None,
         alerts: bool = True,
-        bulk_folder: Path | None = None,
-        bulk_result_days: int = 30,
+        files: FileStore | None = None,
+        retention: Retention = Retention(),
         mailer=None,
         deliver_every: float = 30.0,
         checkpoint_every: float | None = None,
@@ -58,7 +66,7 @@ class Scheduler(threading.Thread):
     ) -> None:
         super().__init__(name="skillcard-scheduler", daemon=True)
         self.uow_factory, self.public_url, self.hour = uow_factory, public_url, hour
-        self.alerts, self.bulk_folder, self.bulk_result_days = alerts, bulk_folder, bulk_result_days
+        self.alerts, self.files, self.retention = alerts, files, retention
         self.mailer, self.deliver_every, self.clock = mailer, deliver_every, clock
         self.checkpoint_every = checkpoint_every
         self.post, self.retries = post, retries
@@ -87,20 +95,24 @@ class Scheduler(threading.Thread):
         return run
 
     def purge_once(self) -> bulk_results.Purge | None:
+        if self.files is None:
+            return None
         try:
-            done = bulk_results.purge_results(
+            done = file_retention.purge_files(
                 uow_factory=self.uow_factory,
                 who=RETENTION,
-                folder=self.bulk_folder,
-                days=self.bulk_result_days,
+                files=self.files,
+                retention=self.retention,
                 now=self.clock(),
             )
         except Exception:  # as with the alerts: tomorrow's purge still runs
-            log.exception("purging old bulk check results failed")
+            log.exception("purging stored files past their keeping failed")
             return None
         self.purges += 1
-        log.info("bulk results: %s deleted, %s kept", len(done.expired), len(done.kept))
-        return done
+        results, pictures = done.results, done.pictures
+        log.info("bulk results: %s deleted, %s kept", len(results.expired), len(results.kept))
+        log.info("invigilation pictures: %s attempts purged", len(pictures.attempts))
+        return results
 
     def deliver(self) -> None:
         if self.mailer is not None:
@@ -139,8 +151,7 @@ class Scheduler(threading.Thread):
             if due is not None and self.clock() >= due:
                 if self.alerts:
                     self.run_alerts_once()
-                if self.bulk_folder is not None:
-                    self.purge_once()
+                self.purge_once()
                 due = next_run(self.clock(), self.hour)
             self.deliver()
             wait = 3600.0 if due is None else (due - self.clock()).total_seconds()

@@ -164,6 +164,7 @@ def run_bulk(
     budget: Budget | None = None,
     job_id: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    publish: Callable[[Path], None] | None = None,
     now: dt.datetime | None = None,
 ) -> BulkSummary:
     """Check every row of ``source`` and write the answers to ``result``. With a business,
@@ -171,7 +172,8 @@ def run_bulk(
     are counted towards a burst; with a job (opened by :func:`start_bulk`, which drew the
     rows), its progress is committed batch by batch. A business's file without a job (the
     command line) draws its rows here, first. ``progress(done, total)`` is called after each
-    batch."""
+    batch. ``publish(result)`` is called once the result is whole, before the job says done
+    (it puts the file where every host finds it)."""
     if business_id is not None and budget is None:
         raise ValueError("a business's bulk check draws on its budget: pass the budget")
     now = now or utcnow()
@@ -199,6 +201,8 @@ def run_bulk(
             run.batch(batch, writer)
             if progress:
                 progress(summary.rows, shape.rows)
+        if publish:
+            publish(result)
     except SkillcardError as problem:
         _finish(uow_factory, job_id, BulkStatus.FAILED, problem.message, summary)
         raise

@@ -106,7 +106,7 @@ def load(
 ) -> None:
     """``holder_ids`` maps the demo people's given names (Ann, ...) to their cardholder ids."""
     ann_id = holder_ids["Ann"]
-    evidence = EvidenceStore(store.root.parent)
+    evidence = EvidenceStore(store.files)
     today = dt.date.today()
     now = dt.datetime.now(dt.UTC)
     ann = Principal(label="ann@demo.skillcard.test", role=Role.CARDHOLDER, cardholder_id=ann_id)

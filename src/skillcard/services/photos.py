@@ -81,7 +81,7 @@ def set_photo(
             detail={"sha256": digest, "previous": previous},
         )
         uow.commit()
-    if not store.path(digest).exists():
+    if not store.has(digest):
         # Another request discarded this very file (its last user moved on) before our
         # commit made it ours again: write it back. See photo_files for the whole race.
         store.put(data)

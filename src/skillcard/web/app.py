@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
+from skillcard.adapters.file_stores import file_store_for
 from skillcard.config import Settings, get_settings
 from skillcard.web import api, api_docs, business_uploads, checking, errors, pages
 from skillcard.web.hostile_input import RefuseNul
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.files = file_store_for(settings, app.state.engine)
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
     app.add_middleware(RefuseNul)

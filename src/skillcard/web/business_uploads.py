@@ -1,16 +1,20 @@
-"""What the Business Check API and pages share: a bulk upload saved to disk as it streams in,
-the job run in a background thread, and the result file's place."""
+"""What the Business Check API and pages share: a bulk upload spooled to a temporary file as
+it streams in, kept in the file store (so any host can run or resume it), the job run in a
+background thread, and the result put in the file store for every host to hand out."""
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
+import tempfile
 import threading
-import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import Request, UploadFile
+from fastapi.responses import StreamingResponse
 
 from skillcard.adapters.bulk_csv import MAX_ROWS
 from skillcard.domain.accounts import Principal
@@ -18,6 +22,7 @@ from skillcard.domain.business import BulkJob
 from skillcard.errors import InvalidInput, SkillcardError
 from skillcard.services import bulk_check, bulk_results
 from skillcard.services.business_budget import Budget
+from skillcard.services.file_store import FileStore
 from skillcard.web.deps import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -25,27 +30,19 @@ MAX_BYTES = 25 * 1024 * 1024  # 50,000 rows of number, surname, scheme, label fi
 CHUNK = 64 * 1024
 
 
-def bulk_dir(request: Request) -> Path:
-    folder = Path(request.app.state.settings.files_dir) / "bulk"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def result_download(parts: Iterator[bytes], job_id: str) -> StreamingResponse:
+    """A result CSV from the file store, as a download."""
+    disposition = f'attachment; filename="bulk-check-{job_id}.csv"'
+    return StreamingResponse(
+        parts, media_type="text/csv", headers={"content-disposition": disposition}
+    )
 
 
-def result_path(request: Request, job_id: str) -> Path:
-    return bulk_results.result_file(bulk_dir(request), job_id)
-
-
-def start_upload(
-    request: Request, upload: UploadFile | None, who: Principal, budget: Budget
-) -> BulkJob:
-    """Save the upload (refusing it past 25 MB), check it can be read, and start the job in
-    a thread; the caller answers at once with the job's id. Blocking (the file is copied and
-    read): called from plain ``def`` routes, which run in the thread pool."""
-    if upload is None or not upload.filename:
-        raise InvalidInput("choose a CSV file to upload")
-    source = bulk_dir(request) / f"upload-{uuid.uuid4().hex}.csv"
-    size = 0
-    with source.open("wb") as out:
+def _spool(upload: UploadFile) -> Path:
+    """The upload copied to a temporary file (refused past 25 MB)."""
+    handle, name = tempfile.mkstemp(prefix="skillcard-bulk-", suffix=".csv")
+    source, size = Path(name), 0
+    with os.fdopen(handle, "wb") as out:
         while chunk := upload.file.read(CHUNK):
             size += len(chunk)
             if size > MAX_BYTES:
@@ -56,6 +53,20 @@ def start_upload(
                     f"takes at most {MAX_ROWS:,} rows; split it into smaller files"
                 )
             out.write(chunk)
+    return source
+
+
+def start_upload(
+    request: Request, upload: UploadFile | None, who: Principal, budget: Budget
+) -> BulkJob:
+    """Save the upload (refusing it past 25 MB), check it can be read, keep it in the file
+    store and start the job in a thread; the caller answers at once with the job's id.
+    Blocking (the file is copied and read): called from plain ``def`` routes, which run in
+    the thread pool."""
+    if upload is None or not upload.filename:
+        raise InvalidInput("choose a CSV file to upload")
+    source = _spool(upload)
+    files: FileStore = request.app.state.files
     uows = UnitOfWorkFactory(request.app.state.engine)
     try:
         job = bulk_check.start_bulk(
@@ -66,19 +77,24 @@ def start_upload(
             budget=budget,
             runner=runner_name(),
         )
+        # named by its job from now on, so a restart finds it (bulk_results.interrupt_orphans)
+        with source.open("rb") as spooled:
+            files.put_stream("uploads", bulk_results.upload_key(job.id), iter_file(spooled))
     except Exception:
         source.unlink(missing_ok=True)
         raise
-    # named by its job from now on, so a restart finds it (see bulk_results.interrupt_orphans)
-    source = source.replace(bulk_results.upload_file(bulk_dir(request), job.id))
-    result = result_path(request, job.id)
     threading.Thread(
         target=_run,
-        args=(uows, who, source, result, job, budget),
+        args=(uows, who, files, source, job, budget),
         daemon=True,
         name=f"bulk-{job.id}",
     ).start()
     return job
+
+
+def iter_file(file) -> Iterator[bytes]:
+    while chunk := file.read(CHUNK):
+        yield chunk
 
 
 def runner_name() -> str:
@@ -99,25 +115,31 @@ def _alive(pid: int) -> bool:
 def interrupt_orphans(app) -> None:
     """At the serving process's start: the bulk checks this host's dead processes were
     running are marked interrupted at once, and their files deleted."""
-    folder = Path(app.state.settings.files_dir) / "bulk"
     bulk_results.interrupt_orphans(
         uow_factory=UnitOfWorkFactory(app.state.engine),
-        folder=folder,
+        files=app.state.files,
         host=socket.gethostname(),
         alive=_alive,
     )
 
 
-def _run(uows, who, source: Path, result: Path, job: BulkJob, budget: Budget) -> None:
+def _run(uows, who, files: FileStore, source: Path, job: BulkJob, budget: Budget) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="skillcard-bulk-"))
+
+    def publish(result: Path) -> None:
+        with result.open("rb") as written:
+            files.put_stream("results", bulk_results.result_key(job.id), iter_file(written))
+
     try:
         bulk_check.run_bulk(
             uow_factory=uows,
             who=who,
             source=source,
-            result=result,
+            result=folder / "result.csv",
             business_id=job.business_id,
             budget=budget,
             job_id=job.id,
+            publish=publish,
         )
     except SkillcardError:
         pass  # the job says why it failed
@@ -125,3 +147,5 @@ def _run(uows, who, source: Path, result: Path, job: BulkJob, budget: Budget) ->
         log.exception("bulk check %s failed", job.id)
     finally:
         source.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        bulk_results.drop_files(files, job.id, result=False)  # the upload goes with the job
