@@ -18,6 +18,11 @@ class Settings(BaseSettings):
 
     environment: str = Field("development", description="development, test or production")
     database_url: str = "sqlite:///skillcard.db"
+    # A PostgreSQL streaming replica of database_url, optional: public checks, the verifier
+    # bundle and searches read from it, and go on answering from it while the primary is down
+    # (their check log lines wait in check_spool, on this host, until the primary is back).
+    read_database_url: str | None = None
+    check_spool: Path = Path("check-spool.db")
     secret_key: str = DEFAULT_SECRET
     # Where `skillcard demo` keeps the secret it generates, so later commands (and server
     # processes) can still open the signing keys it sealed. Used only when no key is set.

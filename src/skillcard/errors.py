@@ -12,7 +12,8 @@
      │    └── SessionExpired            session_expired
      ├── PermissionDenied               forbidden         403   2
      │    └── CsrfFailure               csrf_failed
-     └── RateLimited                    rate_limited      429   2   (sends Retry-After)
+     ├── RateLimited                    rate_limited      429   2   (sends Retry-After)
+     └── Unavailable                    unavailable       503   2   (the primary database is down)
 
 An error about one input names it (``InvalidInput("...", field="site")``): a page shows the
 message beside that field without reading the words.
@@ -97,3 +98,21 @@ class RateLimited(SkillcardError):
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))
         self.headers = {"Retry-After": str(self.retry_after)}
+
+
+class Unavailable(SkillcardError):
+    """The primary database cannot be reached: a change cannot be saved now. Reads that a
+    replica can answer (public checks, the verifier bundle) go on."""
+
+    code = "unavailable"
+    http_status = 503
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message or PRIMARY_DOWN, field=field)
+        self.headers = {"Retry-After": "30"}
+
+
+PRIMARY_DOWN = (
+    "skillcard cannot save changes right now: its main database is not answering. "
+    "Checking cards still works. Please try again in a few minutes."
+)

@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         await checking.close_check_desk(app)
         if owns_engine:
             app.state.engine.dispose()
+        if app.state.read_engine is not None:
+            app.state.read_engine.dispose()
 
     owns_engine = engine is None
     app = AppWithLanes(
@@ -53,6 +55,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.files = file_store_for(settings, app.state.engine)
+    app.state.read_engine = (
+        make_engine(settings.read_database_url) if settings.read_database_url else None
+    )
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
     app.add_middleware(RefuseNul)

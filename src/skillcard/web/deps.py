@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from skillcard.adapters.db.replica import replica_first
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.rate_limits import budget_counter
 from skillcard.config import Settings
@@ -18,22 +20,30 @@ from skillcard.services.business_budget import Budget
 from skillcard.services.rate_limits import DatabaseRateLimiter, RateLimiter
 
 SESSION_COOKIE = "skillcard_session"
+T = TypeVar("T")
 
 
 class UnitOfWorkFactory:
-    """Makes a fresh unit of work per use; read-only ones keep SQLite's reads lock-free."""
+    """Makes a fresh unit of work per use; read-only ones keep SQLite's reads lock-free.
+    Every unit of work is on the primary, but for :meth:`replica_first`'s."""
 
-    def __init__(self, engine) -> None:
-        self.engine = engine
+    def __init__(self, engine, read_engine=None) -> None:
+        self.engine, self.read_engine = engine, read_engine
 
     def __call__(self, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine, read_only=read_only)
+
+    def replica_first(self, work: Callable[[SqlAlchemyUnitOfWork], T]) -> T:
+        """``work(uow)`` on the read replica (``SKILLCARD_READ_DATABASE_URL``) if there is
+        one, else (or if it cannot) on the primary: for reads that may be a moment behind."""
+        return replica_first(self.engine, self.read_engine, work)
 
 
 # The dependencies that do no I/O are async: FastAPI then runs them on the event loop rather
 # than handing each to a worker thread and back, which under load costs more than they do.
 async def get_uow_factory(request: Request) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(request.app.state.engine)
+    state = request.app.state
+    return UnitOfWorkFactory(state.engine, getattr(state, "read_engine", None))
 
 
 async def get_settings(request: Request) -> Settings:
