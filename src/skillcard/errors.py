@@ -114,5 +114,5 @@ class Unavailable(SkillcardError):
 
 PRIMARY_DOWN = (
     "skillcard cannot save changes right now: its main database is not answering. "
-    "Checking cards still works. Please try again in a few minutes."
+    "Please try again in a few minutes."
 )

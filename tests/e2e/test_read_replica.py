@@ -20,9 +20,11 @@ from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.config import Settings
 from skillcard.services import accounts, cards
 from skillcard.web import create_app
-from tests.e2e.conftest import bearer
+from tests.e2e.conftest import bearer, sign_in
 from tests.factories import OPERATOR, build_registry
 from tests.replica_support import replica_pair as replica_pair  # the session's fixture
+
+pytestmark = pytest.mark.replica
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +127,9 @@ def test_public_checks_go_on_from_the_replica_while_the_primary_is_down(on_repli
             assert write.status_code == 503
             assert write.json()["error"]["code"] == "unavailable"
             assert "cannot save changes right now" in write.json()["error"]["message"]
-            page = client.get("/login")
-            assert page.status_code == 200  # a page that reads nothing still shows
+            assert client.get("/login").status_code == 200  # a page that reads nothing shows
+            form = sign_in(client, registry.emails["hub"])  # signing in writes a session
+            assert form.status_code == 503 and "cannot save changes right now" in form.text
         finally:
             pair.primary.start()
         deadline = time.monotonic() + 30

@@ -136,3 +136,27 @@ def test_the_setting_chooses_the_store(engine, tmp_path):
             file_store_for(Settings(file_store="database"), engine)
     with pytest.raises(ValueError):
         Settings(file_store="s3")
+
+
+def test_two_writers_of_one_key_at_once_both_succeed(engine, tmp_path):
+    """Two hosts storing the same photo at the same moment (content-addressed: same key, same
+    bytes): neither request fails, and the file is whole."""
+    import threading
+
+    store = DatabaseFileStore(engine)
+    data = os.urandom(2 * PART_BYTES + 7)
+    failures, start = [], threading.Barrier(4)
+
+    def write():
+        start.wait()
+        try:
+            store.put("photos", "ab/same.jpg", data)
+        except Exception as error:  # what a request would have answered with
+            failures.append(error)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and store.get("photos", "ab/same.jpg") == data

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from skillcard.adapters.db.tables_files import stored_files
@@ -151,12 +153,20 @@ def _parts(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 class DatabaseFileStore:
     """Files as rows of ``stored_files`` (kind, key, part number, bytes), shared by every host
-    on the same database. A write deletes the old parts and inserts the new ones in one
-    transaction; reads take one part at a time, so a large result never sits whole in memory.
+    on the same database. A write upserts its parts and deletes any beyond them in one
+    transaction (two writers of one key at once queue on the rows' locks: the later one's
+    file is the one kept, whole); reads take one part at a time, so a large result never sits
+    whole in memory.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        upsert = insert(stored_files)
+        self._upsert = upsert.on_conflict_do_update(
+            index_elements=["kind", "key", "part"],
+            set_={"data": upsert.excluded.data, "written_at": upsert.excluded.written_at},
+        )
 
     def put(self, kind: FileKind, key: str, data: bytes) -> None:
         self.put_stream(kind, key, [data])
@@ -164,18 +174,23 @@ class DatabaseFileStore:
     def put_stream(self, kind: FileKind, key: str, chunks: Iterable[bytes]) -> int:
         require_key(kind, key)
         now = dt.datetime.now(dt.UTC)
-        where = (stored_files.c.kind == kind) & (stored_files.c.key == key)
-        size = 0
+        size, part = 0, -1
         with self.engine.begin() as connection:
-            connection.execute(sa.delete(stored_files).where(where))
-            part = -1
             for part, data in enumerate(_parts(chunks)):
                 size += len(data)
                 row = {"kind": kind, "key": key, "part": part, "data": data, "written_at": now}
-                connection.execute(sa.insert(stored_files), row)
+                connection.execute(self._upsert, row)
             if part < 0:  # an empty file is one empty part, so that it exists
+                part = 0
                 row = {"kind": kind, "key": key, "part": 0, "data": b"", "written_at": now}
-                connection.execute(sa.insert(stored_files), row)
+                connection.execute(self._upsert, row)
+            connection.execute(  # what is left of a longer file written before
+                sa.delete(stored_files).where(
+                    stored_files.c.kind == kind,
+                    stored_files.c.key == key,
+                    stored_files.c.part > part,
+                )
+            )
         return size
 
     def get(self, kind: FileKind, key: str) -> bytes | None:

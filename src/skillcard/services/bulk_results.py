@@ -20,8 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from skillcard.adapters import bulk_csv
 from skillcard.domain.accounts import Principal, require
@@ -30,11 +33,13 @@ from skillcard.domain.retention import Retention
 from skillcard.errors import Gone, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
+from skillcard.services.business_budget import Budget
 from skillcard.services.file_store import FileKind, FileStore
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
 SYSTEM = Principal.operator()
+CHUNK = 64 * 1024
 INTERRUPTED = (
     "the check was interrupted (the server restarted): the rows checked before it stopped are "
     "in your check history; upload the file again for the rest"
@@ -62,6 +67,50 @@ def drop_files(files: FileStore, job_id: str, *, result: bool = True) -> None:
             files.delete(kind, key)
         except Exception:  # the job's state is what counts; the purge tries again
             log.warning("could not delete %s %s", kind, key, exc_info=True)
+
+
+def run_from_store(
+    *,
+    uow_factory: Callable[[], AbstractUnitOfWork],
+    files: FileStore,
+    who: Principal,
+    job: BulkJob,
+    budget: Budget,
+) -> None:
+    """Run a job whose upload is in the file store, on whichever host: the upload is copied
+    to a temporary folder, checked, its result put in the store before the job says done, and
+    the upload deleted when the job ends, however it ends."""
+    from skillcard.services import bulk_check
+
+    folder = Path(tempfile.mkdtemp(prefix="skillcard-bulk-"))
+    try:
+        source = folder / "upload.csv"
+        parts = files.stream("uploads", upload_key(job.id))
+        if parts is None:
+            raise Gone("the uploaded file is no longer kept: upload it again")
+        with source.open("wb") as out:
+            for part in parts:
+                out.write(part)
+
+        def publish(result: Path) -> None:
+            with result.open("rb") as written:
+                files.put_stream(
+                    "results", result_key(job.id), iter(lambda: written.read(CHUNK), b"")
+                )
+
+        bulk_check.run_bulk(
+            uow_factory=uow_factory,
+            who=who,
+            source=source,
+            result=folder / "result.csv",
+            business_id=job.business_id,
+            budget=budget,
+            job_id=job.id,
+            publish=publish,
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        drop_files(files, job.id, result=False)  # the upload goes with the job
 
 
 def is_orphan(runner: str, host: str, alive: Callable[[int], bool]) -> bool:

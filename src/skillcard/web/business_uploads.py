@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import socket
 import tempfile
 import threading
@@ -60,9 +59,9 @@ def start_upload(
     request: Request, upload: UploadFile | None, who: Principal, budget: Budget
 ) -> BulkJob:
     """Save the upload (refusing it past 25 MB), check it can be read, keep it in the file
-    store and start the job in a thread; the caller answers at once with the job's id.
-    Blocking (the file is copied and read): called from plain ``def`` routes, which run in
-    the thread pool."""
+    store (where a runner on any host finds it) and start the job in a thread; the caller
+    answers at once with the job's id. Blocking (the file is copied and read): called from
+    plain ``def`` routes, which run in the thread pool."""
     if upload is None or not upload.filename:
         raise InvalidInput("choose a CSV file to upload")
     source = _spool(upload)
@@ -80,12 +79,11 @@ def start_upload(
         # named by its job from now on, so a restart finds it (bulk_results.interrupt_orphans)
         with source.open("rb") as spooled:
             files.put_stream("uploads", bulk_results.upload_key(job.id), iter_file(spooled))
-    except Exception:
+    finally:
         source.unlink(missing_ok=True)
-        raise
     threading.Thread(
         target=_run,
-        args=(uows, who, files, source, job, budget),
+        args=(uows, who, files, job, budget),
         daemon=True,
         name=f"bulk-{job.id}",
     ).start()
@@ -123,29 +121,10 @@ def interrupt_orphans(app) -> None:
     )
 
 
-def _run(uows, who, files: FileStore, source: Path, job: BulkJob, budget: Budget) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="skillcard-bulk-"))
-
-    def publish(result: Path) -> None:
-        with result.open("rb") as written:
-            files.put_stream("results", bulk_results.result_key(job.id), iter_file(written))
-
+def _run(uows, who, files: FileStore, job: BulkJob, budget: Budget) -> None:
     try:
-        bulk_check.run_bulk(
-            uow_factory=uows,
-            who=who,
-            source=source,
-            result=folder / "result.csv",
-            business_id=job.business_id,
-            budget=budget,
-            job_id=job.id,
-            publish=publish,
-        )
+        bulk_results.run_from_store(uow_factory=uows, files=files, who=who, job=job, budget=budget)
     except SkillcardError:
         pass  # the job says why it failed
     except Exception:  # the job says it failed; the log says where
         log.exception("bulk check %s failed", job.id)
-    finally:
-        source.unlink(missing_ok=True)
-        shutil.rmtree(folder, ignore_errors=True)
-        bulk_results.drop_files(files, job.id, result=False)  # the upload goes with the job
