@@ -136,4 +136,5 @@ def test_public_checks_go_on_from_the_replica_while_the_primary_is_down(on_repli
         while CheckSpool(spool_file).pending() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert CheckSpool(spool_file).pending() == 0
+    primary.dispose()  # its pooled connections died with the primary
     assert _checks_of(primary, registry.cards["bob"]) == before + 1 + 4  # none lost, none twice

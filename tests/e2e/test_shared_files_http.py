@@ -5,11 +5,13 @@ writes to its own disk. On SQLite the setting is refused, saying why."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
-from skillcard.config import Settings
+from skillcard.config import Settings, get_settings
 from skillcard.errors import InvalidInput
 from skillcard.web import create_app
 from tests.e2e import test_business_http as business_http
@@ -49,3 +51,31 @@ def test_two_hosts_on_one_database_see_each_others_files(
         digest = PhotoStore(one.state.files).put(drawn_portrait("Ann Test"))
         assert PhotoStore(two.state.files).get(digest) == PhotoStore(one.state.files).get(digest)
     assert not (tmp_path / "one").exists() and not (tmp_path / "two").exists()
+
+
+def test_an_existing_files_directory_is_copied_into_the_shared_store(
+    cli, engine, files_dir, monkeypatch
+):
+    from skillcard.adapters.file_stores import DatabaseFileStore, LocalFileStore
+
+    local = LocalFileStore(files_dir)
+    digest = PhotoStore(local).put(drawn_portrait("Ann Test"))
+    local.put("results", "job.result.csv", b"row,number\n")
+    if engine.dialect.name == "sqlite":  # the shared store is PostgreSQL's: refused, saying so
+        monkeypatch.setenv("SKILLCARD_FILE_STORE", "database")
+        get_settings.cache_clear()
+        code, _, err = cli("files", "copy", str(files_dir))
+        assert code == 2 and "needs PostgreSQL" in err
+        return
+    code, out, _ = cli("files", "copy", str(files_dir))  # still local: the same place
+    assert code == 2 and "there already" in out + _
+    monkeypatch.setenv("SKILLCARD_FILE_STORE", "database")
+    get_settings.cache_clear()
+    code, out, _ = cli("files", "copy", str(files_dir), "--json")
+    assert code == 0, out
+    assert json.loads(out)["copied"] == {
+        "photos": 1, "evidence": 0, "snapshots": 0, "uploads": 0, "results": 1,
+    }  # fmt: skip
+    shared = DatabaseFileStore(engine)
+    assert PhotoStore(shared).get(digest) == PhotoStore(local).get(digest)
+    assert shared.get("results", "job.result.csv") == b"row,number\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -42,3 +43,33 @@ def purge(
     )
     if results.kept:
         console.print(f"[yellow]Could not delete {len(results.kept):,}[/] result(s): kept.")
+
+
+@app.command("copy")
+def copy(
+    source: Annotated[
+        Path,
+        typer.Argument(help="A files directory (SKILLCARD_FILES_DIR of the local store)"),
+    ],
+    as_json: Json = False,
+) -> None:
+    """Copy every file of a local files directory into the store the settings name (before
+    switching a deployment to SKILLCARD_FILE_STORE=database). Safe to run again."""
+    from skillcard.adapters.file_stores import LocalFileStore
+    from skillcard.errors import InvalidInput
+    from skillcard.services.file_store import copy_files
+
+    if not source.is_dir():
+        raise InvalidInput(f"{source} is not a directory")
+    target = files()
+    if isinstance(target, LocalFileStore) and target.root.resolve() == source.resolve():
+        raise InvalidInput("the files are there already: set SKILLCARD_FILE_STORE=database")
+    copied = copy_files(LocalFileStore(source), target)
+    if as_json:
+        print_json({"copied": copied})
+        return
+    console.print(
+        f"Copied {sum(copied.values()):,} file(s): "
+        + ", ".join(f"{count:,} {kind}" for kind, count in copied.items())
+        + "."
+    )

@@ -64,3 +64,16 @@ class FileStore(Protocol):
         """How many pieces of writes cut short (a crash mid-write) older than ``before`` there
         are, deleting them with ``remove``. A store whose writes are transactions has none."""
         ...
+
+
+def copy_files(source: FileStore, target: FileStore) -> dict[str, int]:
+    """Every file of every kind in ``source`` written to ``target`` (what is there already is
+    written again, so a copy cut short can be run again); how many of each kind."""
+    copied = dict.fromkeys(KINDS, 0)
+    for kind in KINDS:
+        for entry in source.entries(kind):
+            parts = source.stream(kind, entry.key)
+            if parts is not None:  # deleted since it was listed
+                target.put_stream(kind, entry.key, parts)
+                copied[kind] += 1
+    return copied
