@@ -169,4 +169,7 @@ def demo(
         f"\nServing on [bold]http://{host}:{port}[/] (API docs at /api/docs). Ctrl+C stops.\n"
     )
     os.environ.setdefault("SKILLCARD_DATABASE_URL", settings.database_url)
+    # A demo starts nothing else: on PostgreSQL too, its jobs run inside the server.
+    os.environ.setdefault("SKILLCARD_JOBS_IN_PROCESS", "true")
+    get_settings.cache_clear()
     serve(host=host, port=port, workers=1)

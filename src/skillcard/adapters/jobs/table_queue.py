@@ -131,7 +131,7 @@ class InProcessRunner(threading.Thread):
                     connection.execute(periodic_runs.delete().where(old))  # kept a day, no more
                     connection.execute(
                         queued_jobs.insert().values(
-                            name=periodic.name, args="{}", status=TODO, attempts=0, run_after=now
+                            name=periodic.name, args="{}", status=TODO, attempts=0, run_after=_now()
                         )
                     )
             except exc.IntegrityError:
