@@ -205,3 +205,24 @@ def test_a_periodic_run_is_enqueued_once_however_many_runners_poll(engine, uow_f
     with engine.connect() as connection:
         names = connection.execute(sa.select(queued_jobs.c.name)).scalars().all()
     assert sorted(names) == [jobs.ALERTS, jobs.BULK_PURGE]
+
+
+def test_a_worker_runs_every_job_and_the_periodic_ones_the_settings_ask_for(tmp_path):
+    from skillcard.adapters.jobs import procrastinate_queue
+
+    context = _context(None, tmp_path, alerts_hour_utc=6, checkpoint_minutes=15, post=print)
+    app = procrastinate_queue.build_app(context, "postgresql+psycopg://u@/db?host=/tmp")
+    assert set(jobs.JOB_NAMES) <= set(app.tasks)
+    periodic = {(p.periodic_id, p.cron) for p in app.periodic_registry.periodic_tasks.values()}
+    assert periodic == {
+        (jobs.ALERTS, "0 6 * * *"),
+        (jobs.BULK_PURGE, "0 6 * * *"),
+        (jobs.WEBHOOKS, "* * * * * */30"),
+        (jobs.CHECKPOINT, "*/15 * * * *"),
+        (procrastinate_queue.STALLED_CHECK, "* * * * * */10"),
+    }  # no outbox job without SMTP
+    every = [
+        t.task.queueing_lock
+        for t in app.periodic_registry.periodic_tasks.values()
+    ]
+    assert None not in every  # a periodic run never piles up behind a slow one
