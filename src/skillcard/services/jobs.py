@@ -33,6 +33,7 @@ BULK_PURGE = "bulk.purge"
 OUTBOX = "outbox.deliver"
 WEBHOOKS = "webhooks.deliver"
 CHECKPOINT = "audit.checkpoint"
+ELIGIBILITY = "eligibility.reevaluate"
 
 SCHEDULER = Principal(label="alerts scheduler", role=Role.HUB_ADMIN)
 RETENTION = Principal(label="retention scheduler", role=Role.HUB_ADMIN)
@@ -184,6 +185,17 @@ def _checkpoint(context: JobContext, _args: dict) -> None:
         log.info("audit: checkpoint signed at event %s", made.seq)
 
 
+def _eligibility(context: JobContext, args: dict) -> None:
+    from skillcard.services import eligibility_bulk
+
+    eligibility_bulk.reevaluate_and_record(
+        uow_factory=context.uow_factory,
+        who=principal_of(args["who"]),
+        scheme_code=args["scheme_code"],
+        code=args["code"],
+    )
+
+
 _HANDLERS: dict[str, Callable[[JobContext, dict], None]] = {
     BULK_CHECK: _bulk_check,
     ALERTS: _alerts,
@@ -191,5 +203,6 @@ _HANDLERS: dict[str, Callable[[JobContext, dict], None]] = {
     OUTBOX: _outbox,
     WEBHOOKS: _webhooks,
     CHECKPOINT: _checkpoint,
+    ELIGIBILITY: _eligibility,
 }
 JOB_NAMES = tuple(_HANDLERS)
