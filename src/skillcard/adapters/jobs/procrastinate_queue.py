@@ -65,13 +65,18 @@ def build_app(
     for name in jobs.JOB_NAMES:
         app.task(name=name, queue=QUEUE)(_one_off(context, name))
     for periodic in jobs.periodic_jobs(context):
-        task = app.task(name=f"{periodic.name}.periodic", queue=QUEUE, queueing_lock=periodic.name)
+        # The lock: never two runs at once (two outbox runs would both send what waits); the
+        # queueing lock: never a second run waiting behind one not yet started.
+        lock = periodic.name
+        task = app.task(
+            name=f"{periodic.name}.periodic", queue=QUEUE, lock=lock, queueing_lock=lock
+        )
         app.periodic(cron=periodic.cron, periodic_id=periodic.name)(
             task(_periodic(context, periodic.name))
         )
 
     @app.periodic(cron="* * * * * */10", periodic_id=STALLED_CHECK)
-    @app.task(name=STALLED_CHECK, queue=QUEUE, queueing_lock=STALLED_CHECK)
+    @app.task(name=STALLED_CHECK, queue=QUEUE, lock=STALLED_CHECK, queueing_lock=STALLED_CHECK)
     async def _retry_stalled(timestamp: int) -> None:
         await retry_stalled(app, stalled_after)
 
