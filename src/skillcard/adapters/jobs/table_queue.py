@@ -101,8 +101,11 @@ class InProcessRunner(threading.Thread):
         self.stopping = threading.Event()
         self.name_of_runner = runner_name()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop polling; a job in hand is finished first (up to ``timeout`` seconds)."""
         self.stopping.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
 
     def run(self) -> None:
         requeue_abandoned(self.engine)
