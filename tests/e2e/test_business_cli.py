@@ -108,3 +108,10 @@ def test_the_outbox_is_sent_over_smtp_by_a_periodic_job_when_configured(
     finally:
         controller.stop()
     assert "Confirm Acme Builders" in inbox.received[0]["Subject"]
+
+
+def test_a_worker_on_the_embedded_database_says_the_server_runs_the_jobs(cli, database_url):
+    if not database_url.startswith("sqlite"):
+        return  # on PostgreSQL it runs until stopped: tests/integration/test_job_queue.py
+    code, _, err = cli("worker")
+    assert code == 2 and "`skillcard serve` runs them itself" in " ".join(err.split())
