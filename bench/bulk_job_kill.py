@@ -51,7 +51,7 @@ def main() -> None:
     load._install_reference(engine)
     load._seed(engine, args.cards, "PostgreSQL")
     _, who = _business(engine)
-    uows = lambda: SqlAlchemyUnitOfWork(engine)  # noqa: E731
+    uows = lambda read_only=False: SqlAlchemyUnitOfWork(engine, read_only=read_only)  # noqa: E731
     with tempfile.TemporaryDirectory() as directory:
         files = Path(directory) / "files"
         folder = files / "bulk"

@@ -86,7 +86,7 @@ def test_a_bulk_check_whose_worker_is_killed_is_finished_by_another_with_every_r
     postgres_url, tmp_path
 ):
     engine = make_engine(postgres_url)
-    uows = lambda: SqlAlchemyUnitOfWork(engine)  # noqa: E731
+    uows = lambda read_only=False: SqlAlchemyUnitOfWork(engine, read_only=read_only)  # noqa: E731
     registry = build_registry(uows)
     business_id, admin = register(uows)
     approve_business(uows, business_id)

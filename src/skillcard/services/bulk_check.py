@@ -240,9 +240,13 @@ def _check_all(run, rows, writer, total: int, progress) -> None:
 
 def _write_result(uow_factory, job_id: str, result: Path) -> None:
     """The result CSV from the job's stored rows, in the file's order (written whole again if
-    a retry comes here twice; the rows go when the job is marked done)."""
+    a retry comes here twice; the rows go when the job is marked done). Read-only: on SQLite
+    a writing transaction would hold the database's write lock for the whole file."""
     partial = result.with_name(result.name + ".part")
-    with uow_factory() as uow, partial.open("w", encoding="utf-8-sig", newline="") as out:
+    with (
+        uow_factory(read_only=True) as uow,
+        partial.open("w", encoding="utf-8-sig", newline="") as out,
+    ):
         writer = bulk_csv.ResultWriter(out)
         for answer in uow.bulk_jobs.result_rows(job_id):
             writer.write(answer)
