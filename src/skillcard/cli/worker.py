@@ -24,8 +24,10 @@ def worker(
     from skillcard.adapters.db.dialect import is_postgresql
     from skillcard.adapters.jobs import context_from
     from skillcard.adapters.jobs import procrastinate_queue as pq
+    from skillcard.cli.serve import refuse_unsafe_settings
 
     settings = get_settings()
+    refuse_unsafe_settings(settings)  # it signs checkpoints and sends mail as a server does
     engine = database()  # a database that is missing or behind stops here, in one line
     if not is_postgresql(engine):
         raise InvalidInput(
