@@ -39,6 +39,15 @@ def postgres_url(_postgres_admin):
     _drop_postgres(_postgres_admin, url)
 
 
+@pytest.fixture
+def embedded(tmp_path):
+    """The embedded default's database (its queue is the table; PostgreSQL's is above)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'embedded.db'}")
+    upgrade(engine)
+    yield engine, lambda read_only=False: SqlAlchemyUnitOfWork(engine, read_only=read_only)
+    engine.dispose()
+
+
 def _procrastinate_jobs(engine) -> list:
     with engine.connect() as connection:
         return connection.exec_driver_sql(
@@ -140,11 +149,9 @@ def _context(uow_factory, folder, **values):
     )  # fmt: skip
 
 
-def test_the_embedded_queue_runs_a_committed_job_and_never_a_rolled_back_one(
-    tmp_path, uow_factory, engine, registry
-):
-    if engine.dialect.name != "sqlite":
-        return  # PostgreSQL's queue is Procrastinate's: the tests above
+def test_the_embedded_queue_runs_a_committed_job_and_never_a_rolled_back_one(tmp_path, embedded):
+    engine, uow_factory = embedded
+    registry = build_registry(uow_factory)
     business_id, admin = register(uow_factory)
     approve_business(uow_factory, business_id)
     folder = tmp_path / "bulk"
@@ -173,9 +180,8 @@ def test_the_embedded_queue_runs_a_committed_job_and_never_a_rolled_back_one(
         assert connection.execute(sa.select(queued_jobs.c.id)).all() == []
 
 
-def test_a_job_left_doing_by_a_dead_process_is_queued_again(engine, tmp_path):
-    if engine.dialect.name != "sqlite":
-        return
+def test_a_job_left_doing_by_a_dead_process_is_queued_again(embedded):
+    engine, _ = embedded
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as connection:
         for runner in ("here:999999999", f"here:{os.getpid()}", "elsewhere:999999999"):
@@ -193,9 +199,8 @@ def test_a_job_left_doing_by_a_dead_process_is_queued_again(engine, tmp_path):
     )
 
 
-def test_a_periodic_run_is_enqueued_once_however_many_runners_poll(engine, uow_factory, tmp_path):
-    if engine.dialect.name != "sqlite":
-        return
+def test_a_periodic_run_is_enqueued_once_however_many_runners_poll(embedded, tmp_path):
+    engine, uow_factory = embedded
     context = _context(uow_factory, tmp_path, alerts_hour_utc=6, checkpoint_minutes=0)
     one, two = InProcessRunner(engine, context), InProcessRunner(engine, context)
     six = dt.datetime(2026, 12, 7, 6, 0, 30, tzinfo=dt.UTC)
