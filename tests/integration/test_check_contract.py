@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,8 @@ from skillcard.services import (
     workforce,
 )
 from skillcard.services.audit import utcnow
+from skillcard.services.reference_data import install_reference_data, read_reference_data
+from skillcard.services.seed import seed_registry
 from tests.factories import OPERATOR, approve_business, business_budget
 from tests.integration.test_business import register
 
@@ -292,3 +295,36 @@ def test_every_door_refuses_bad_input_alike_and_stores_nothing(contract, tmp_pat
             _public(c, *case)
         assert (row["outcome"], row["error"]) == ("error", first.value.message)
     assert _lines(c.engine) == []
+
+
+def test_each_bulk_row_is_answered_as_the_single_check_answers_it(uow_factory, engine, tmp_path):
+    """A seeded registry of every scheme in the reference data (all 38 prefixes; cards valid,
+    expiring, expired, suspended and revoked): a file of real pairs, wrong surnames and
+    numbers as people type them, each row against the public check of the same input."""
+    with uow_factory() as uow:
+        install_reference_data(uow, read_reference_data(), actor="test")
+        uow.commit()
+    seed_registry(engine=engine, cards=1500, seed=15, today=utcnow().date())
+    c, h = tables.cards.c, tables.cardholders.c
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.select(c.number, h.surname).join(tables.cardholders, h.id == c.cardholder_id)
+        ).all()
+    rng = random.Random(15)
+    asked: list[tuple[str, str, str | None]] = []
+    for number, surname in rng.sample(found, 400):
+        shape = rng.random()
+        if shape < 0.15:
+            surname = rng.choice(found)[1]  # most likely someone else's
+        elif shape < 0.25:
+            number = f"{number[:3].lower()} {number[3:]}"
+        asked.append((number, surname, None))
+    business_id, who = register(uow_factory)
+    approve_business(uow_factory, business_id)
+    seeded = Contract(uow_factory, engine, who, business_id, asked, [], utcnow())
+    rows = _bulk(seeded, asked, tmp_path)
+    answers = [_public(seeded, *case) for case in asked]
+    assert {a.outcome.value for a in answers} >= {"valid", "no_match", "suspended", "revoked"}
+    assert [{k: row[k] for k in _as_bulk_shows(answers[0])} for row in rows] == [
+        _as_bulk_shows(a) for a in answers
+    ]
