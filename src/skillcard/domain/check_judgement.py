@@ -92,7 +92,7 @@ def log_line(
     view: PublicCardView,
     found: CardOnRecord | None,
     *,
-    scheme_id: int,
+    scheme_id: int | None,
     who: Principal | None,
     at: dt.datetime,
     client: str | None = None,

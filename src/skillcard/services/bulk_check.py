@@ -58,7 +58,12 @@ class Checked:
 
 
 def _answer(row: bulk_csv.BulkRow, **values: str | int) -> dict[str, str | int]:
-    base = {"row": row.line, "number": row.number, "surname": row.surname, "label": row.label}
+    base: dict[str, str | int] = {
+        "row": row.line,
+        "number": row.number,
+        "surname": row.surname,
+        "label": row.label,
+    }
     return {**base, "scheme": row.scheme, **values}
 
 
