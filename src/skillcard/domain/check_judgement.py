@@ -98,14 +98,16 @@ def log_line(
     client: str | None = None,
     site: str | None = None,
     synced_at: dt.datetime | None = None,
+    method: CheckMethod = CheckMethod.NUMBER,
 ) -> Check:
-    """The check log's line of a check by number and surname, which the card's holder reads.
+    """The check log's line of a check (by number and surname, or of a QR code's ``method``),
+    which the card's holder reads.
     A signed-in checker is named and may give the site; an anonymous one is known by its
     client key only, and may not write a site into the holder's record. The card is named for
     a wrong surname too: its holder and its scheme can see the attempt."""
     return Check(
         checked_at=at,
-        method=CheckMethod.NUMBER,
+        method=method,
         outcome=view.outcome,
         card_id=found.card.id if found is not None else None,
         scheme_id=scheme_id,

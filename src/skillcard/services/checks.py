@@ -28,7 +28,6 @@ from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
 from skillcard.domain.cards import as_it_stood
 from skillcard.domain.check_judgement import judge, log_line, surname_key_of
 from skillcard.domain.checks import (
-    Check,
     CheckMethod,
     CheckOutcome,
     Colour,
@@ -191,34 +190,25 @@ def _verify_and_log(
     are not believed, so its check is logged against no card. ``as_it_was``: judge the card
     by its status at ``at`` (a check made offline), not by the status list of now."""
     result = verify(text, bundle, at)
-    card_id = scheme_id = photo = None
+    scheme_id = photo = found = None
     if result.claims is not None:
         scheme = uow.schemes.by_code(result.claims.scheme)
         if scheme is not None:
             scheme_id = scheme.id
-            found = uow.checks.card_for_check(scheme.id, result.claims.number)
+            # the card reader every check uses; no surname, so no qualifications read
+            found = uow.checks.card(scheme.id, result.claims.number, surname_key="")
             if found is not None:
-                card_id, photo = found[0].id, found[1].photo_sha256
+                photo = found.holder.photo_sha256
                 if as_it_was:
-                    result = _as_it_was(uow, text, result, found[0], bundle, at)
+                    result = _as_it_was(uow, text, result, found.card, bundle, at)
     titles = None
     if result.claims is not None and result.claims.qualifications:
         titles = {q.code: q.title for q in uow.reference.qualifications()}
     view = qr_view(result, photo, titles)
     uow.checks.add(
-        Check(
-            checked_at=at,
-            method=method,
-            outcome=view.outcome,
-            card_id=card_id,
-            scheme_id=scheme_id,
-            checker_user_id=who.user_id if who is not None else None,
-            client_key=client if who is None else None,
-            site=site if who is not None else None,
-            synced_at=synced_at,
-            warnings=",".join(view.warnings),
-        )
-    )
+        log_line(view, found, scheme_id=scheme_id, who=who, at=at, client=client, site=site,
+                 synced_at=synced_at, method=method)
+    )  # fmt: skip
     return result, view
 
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.dialect import is_postgresql
 from skillcard.adapters.db.repositories import _Repository
-from skillcard.domain.cards import Card, CardFacts, CardStatus
+from skillcard.domain.cards import CardFacts, CardStatus
 from skillcard.domain.check_judgement import CardKey
 from skillcard.domain.checks import CardOnRecord, Check
-from skillcard.domain.people import Cardholder, HolderFacts
+from skillcard.domain.people import HolderFacts
 
 # The statements of a Smart Check, built once: building them per check cost more than the
 # database took to answer them (profiled).
@@ -171,17 +171,6 @@ class CheckRepository(_Repository):
                 "warnings": check.warnings,
             },
         ).inserted_primary_key[0]
-
-    def card_for_check(self, scheme_id: int, number: str) -> tuple[Card, Cardholder] | None:
-        """A card by its number, with its holder: one query, whether or not the surname will
-        match, so a wrong surname costs what an unknown number does."""
-        c, h = tables.cards.c, tables.cardholders.c
-        row = self.session.execute(
-            sa.select(Card, Cardholder)
-            .join(tables.cardholders, h.id == c.cardholder_id)
-            .where(c.scheme_id == scheme_id, c.number == number)
-        ).first()
-        return (row[0], row[1]) if row else None
 
     def add_many(self, checks: list[Check]) -> None:
         """A batch's lines (a bulk check's), in one statement."""
