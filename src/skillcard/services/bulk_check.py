@@ -92,12 +92,13 @@ def check_rows(
     the public check's judgement of each row, the cards of the batch read in one query."""
     answers: list[dict[str, str | int]] = [{}] * len(rows)
     asked: dict[int, tuple[Scheme, str, str]] = {}  # row index -> (scheme, number, surname key)
+    resolve = uow.schemes.resolver()
     for index, row in enumerate(rows):
         if row.error:
             answers[index] = _answer(row, outcome=ERROR, error=row.error)
             continue
         try:
-            scheme, number = uow.schemes.resolve(row.number, row.scheme or None)
+            scheme, number = resolve(row.number, row.scheme or None)
             key = surname_key_of(row.surname)
         except SkillcardError as problem:  # a malformed number, an unknown scheme or surname
             answers[index] = _answer(row, outcome=ERROR, error=problem.message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -50,6 +52,10 @@ class SchemeRepository(_Repository):
         """The scheme of a card number, by code or prefix, and the number checked against its
         format, from the process's directory of the schemes (``scheme_cache.py``)."""
         return scheme_cache.resolve(self.session, number, scheme_code)
+
+    def resolver(self) -> Callable[[str, str | None], tuple[Scheme, str]]:
+        """:meth:`resolve` for a batch of numbers (see ``scheme_cache.resolver``)."""
+        return scheme_cache.resolver(self.session)
 
     def next_serial(self, scheme_id: int, count: int = 1) -> int:
         """Reserve ``count`` serials for new cards and return the first of them."""

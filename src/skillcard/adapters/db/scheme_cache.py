@@ -9,8 +9,10 @@ session. A scheme added in this process drops the directories once its transacti
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -44,6 +46,24 @@ def resolve(session: Session, number: str, scheme_code: str | None) -> tuple[Sch
     return copy(scheme), normalised
 
 
+def resolver(session: Session) -> Callable[[str, str | None], tuple[Scheme, str]]:
+    """:func:`resolve` for many numbers (a bulk check's batch): one directory held for them
+    all, read again by the same rule, and the schemes themselves handed out, not copies (the
+    caller only reads them)."""
+    held = directory(session)
+
+    def resolve(number: str, scheme_code: str | None) -> tuple[Scheme, str]:
+        nonlocal held
+        now = time.monotonic()
+        answer = resolve_or_reread(held, number, scheme_code, now=now)
+        if answer is None:
+            held = _read(session, _key(session), now)
+            answer = held.resolve(number, scheme_code)
+        return answer
+
+    return resolve
+
+
 def forget() -> None:
     """Drop every directory (a scheme was added or changed in this process)."""
     with _lock:
@@ -55,8 +75,12 @@ def copy(scheme: Scheme) -> Scheme:
 
 
 def _key(session: Session) -> str:
-    bind = session.get_bind()
-    return bind.engine.url.render_as_string(hide_password=True)
+    return _rendered(session.get_bind().engine.url)
+
+
+@functools.lru_cache(maxsize=64)
+def _rendered(url: sa.URL) -> str:
+    return url.render_as_string(hide_password=True)  # costs more than the look-up it keys
 
 
 def _read(session: Session, key: str, now: float) -> SchemeDirectory:
