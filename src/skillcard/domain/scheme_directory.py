@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from skillcard.domain.card_numbers import normalise_card_number
 from skillcard.domain.schemes import Scheme, longest_prefix_first, resolve_scheme
+from skillcard.errors import InvalidCardNumber, NotFound
 
 STALE_AFTER_SECONDS = 30.0
 MISS_REREAD_SECONDS = 1.0
@@ -75,6 +76,9 @@ def resolve_or_reread(
     """The directory's answer, or None when the caller should read the schemes again first
     (the directory does not know the scheme and may be read again for a miss). A wrong
     number of a known scheme raises at once: reading again would not change it."""
-    if directory.knows(number, scheme_code) or not directory.may_reread_for_a_miss(now):
+    try:
         return directory.resolve(number, scheme_code)
+    except (NotFound, InvalidCardNumber):
+        if directory.knows(number, scheme_code) or not directory.may_reread_for_a_miss(now):
+            raise
     return None

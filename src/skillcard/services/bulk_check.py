@@ -25,7 +25,7 @@ from skillcard.domain.business import (
     BusinessCheckMethod,
     clean_text,
 )
-from skillcard.domain.check_judgement import judge, log_line, surname_key_of
+from skillcard.domain.check_judgement import judge, log_values, surname_key_of
 from skillcard.domain.checks import CardOnRecord, CheckOutcome, PublicCardView
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import NotFound, SkillcardError
@@ -244,7 +244,7 @@ class _Run:
     def _log(self, uow: AbstractUnitOfWork, checked: list[Checked]) -> None:
         who, now = self.who, self.now
         uow.checks.add_many(
-            [log_line(c.view, c.found, scheme_id=c.scheme.id, who=who, at=now) for c in checked]
+            [log_values(c.view, c.found, scheme_id=c.scheme.id, who=who, at=now) for c in checked]
         )
         uow.business_checks.add_many(
             [

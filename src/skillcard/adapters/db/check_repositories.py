@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import functools
 from collections.abc import Iterable
 from typing import Any
@@ -82,10 +81,6 @@ _PAIRS = sa.text(
     "JOIN card_types t ON t.id = c.card_type_id "
     "LEFT JOIN occupations o ON o.id = c.occupation_id"
 )
-_LOGGED = (
-    "checked_at", "method", "outcome", "card_id", "scheme_id", "checker_user_id", "client_key",
-    "site", "synced_at", "warnings",
-)  # fmt: skip
 
 
 def insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -104,16 +99,6 @@ def insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
     ):
         for row in rows:
             copy.write_row([row[c] for c in columns])
-
-
-def log_values(check: Check) -> dict[str, Any]:
-    """A check's line as the log's columns hold it (an enum as its value, as the ORM writes it:
-    COPY would write its name)."""
-    return {name: _plain(getattr(check, name)) for name in _LOGGED}
-
-
-def _plain(value: object) -> object:
-    return value.value if isinstance(value, enum.Enum) else value
 
 
 @functools.cache
@@ -172,10 +157,11 @@ class CheckRepository(_Repository):
             },
         ).inserted_primary_key[0]
 
-    def add_many(self, checks: list[Check]) -> None:
-        """A batch's lines (a bulk check's), in one statement."""
-        if checks:
-            insert_many(self.session, tables.checks, [log_values(check) for check in checks])
+    def add_many(self, lines: list[dict[str, Any]]) -> None:
+        """A batch's lines (a bulk check's, as ``check_judgement.log_values`` makes them), in
+        one statement."""
+        if lines:
+            insert_many(self.session, tables.checks, lines)
 
     def card(self, scheme_id: int, number: str, *, surname_key: str) -> CardOnRecord | None:
         """The ORM's :class:`skillcard.domain.check_judgement.CardReader`: the card, its holder
