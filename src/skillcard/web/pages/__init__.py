@@ -18,6 +18,7 @@ from skillcard.web.pages import (
     outbox,
     passwords,
     tokens,
+    well_known,
 )
 
 # Included one by one by the app (see skillcard.web.api.ROUTERS for why), busiest first.
@@ -37,6 +38,7 @@ ROUTERS = (
     mycard.router,
     tokens.router,
     hub.router,
+    well_known.router,
 )
 
 router = APIRouter(include_in_schema=False)
