@@ -16,7 +16,7 @@ Outcomes are the credential outcome words of docs/contracts.md: ``valid``, ``exp
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from skillcard.adapters import jose, keys, sd_jwt
 from skillcard.adapters.jose import JoseRefused
@@ -27,7 +27,7 @@ from skillcard.errors import Conflict, InvalidInput
 from skillcard.services.audit import record, utcnow
 from skillcard.services.cards import _load_card
 from skillcard.services.credentials import local_bundle
-from skillcard.services.open_credentials import origin, scheme_issuer
+from skillcard.services.open_credentials import OpenVerification, origin, scheme_issuer
 from skillcard.services.signing import current_signer
 from skillcard.services.status_lists import card_entry
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -135,22 +135,6 @@ def _card_claims(uow, card, scheme) -> dict:
 
 def _end_of(day: dt.date) -> int:
     return int(dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp())
-
-
-@dataclass(frozen=True)
-class OpenVerification:
-    """The answer about an open-standard credential: an outcome word, plain-English reasons,
-    and the claims only when a trusted key vouched for them."""
-
-    outcome: str
-    reasons: tuple[str, ...] = ()
-    claims: dict | None = None
-    key_id: str | None = None
-    details: dict = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        return self.outcome == "valid"
 
 
 def verify_card(

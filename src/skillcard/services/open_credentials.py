@@ -18,6 +18,7 @@ Where they are published (``public_url`` is the hub's own address):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from skillcard.adapters import keys
@@ -28,6 +29,22 @@ from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 HUB_NAME = "skillcard hub"
 _DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"]
+
+
+@dataclass(frozen=True)
+class OpenVerification:
+    """The answer about an open-standard credential: an outcome word, plain-English reasons,
+    and the claims only when a trusted key vouched for them."""
+
+    outcome: str
+    reasons: tuple[str, ...] = ()
+    claims: dict | None = None
+    key_id: str | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.outcome == "valid"
 
 
 def origin(public_url: str) -> str:

@@ -342,5 +342,6 @@ from skillcard.adapters.db import (  # noqa: E402,F401
     tables_business,
     tables_hse,
     tables_mycard,
+    tables_open_credentials,
     tables_trust,
 )

@@ -1,4 +1,5 @@
-"""The open-standard exports of MyCard (the card as an SD-JWT VC) and the verifier for them.
+"""The open-standard exports of MyCard (the card as an SD-JWT VC, achievements as Open Badges
+3.0), the hub's Bitstring Status List of badges, and the verifier for both.
 
 ``POST /credentials/verify`` takes hostile input by its nature: whatever the text, the answer is
 an outcome word with a 200 (``malformed`` for what cannot be read), never an error.
@@ -6,12 +7,15 @@ an outcome word with a 200 (``malformed`` for what cannot be read), never an err
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from skillcard.adapters.jose import MAX_TOKEN
-from skillcard.services import card_sd_jwt
+from skillcard.services import card_sd_jwt, open_badges
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import ApiWho, Uows
 
@@ -55,7 +59,10 @@ def export_card_sd_jwt(number: str, body: SdJwtRequest, request: Request, who: A
 
 
 class CredentialIn(BaseModel):
-    credential: str = Field(max_length=MAX_TOKEN, description="an SD-JWT VC presentation")
+    credential: str = Field(
+        max_length=MAX_TOKEN,
+        description="an SD-JWT VC presentation (a JWT and '~'), or an Open Badge VC-JWT",
+    )
     audience: str | None = Field(
         None, max_length=300, description="who the holder's key binding must be for, if bound"
     )
@@ -72,15 +79,21 @@ class CredentialVerdict(BaseModel):
 
 @router.post("/credentials/verify", response_model=CredentialVerdict)
 async def verify_credential(body: CredentialIn, request: Request, uows: Uows):
-    """Verify an SD-JWT VC card presentation against this hub's keys and status lists."""
+    """Verify a card's SD-JWT VC presentation or an Open Badge against this hub's keys and
+    status lists; the format is told by the text (an SD-JWT has '~')."""
+    if "~" in body.credential:
+        found = await run_in_threadpool(
+            card_sd_jwt.verify_card,
+            uow=uows(),
+            text=body.credential,
+            public_url=public_url(request),
+            audience=body.audience,
+        )
+        return _verdict("sd-jwt-vc", found)
     found = await run_in_threadpool(
-        card_sd_jwt.verify_card,
-        uow=uows(),
-        text=body.credential,
-        public_url=public_url(request),
-        audience=body.audience,
+        open_badges.verify_badge, uow=uows(), token=body.credential, public_url=public_url(request)
     )
-    return _verdict("sd-jwt-vc", found)
+    return _verdict("open-badge-3.0", found)
 
 
 def _verdict(kind: str, found) -> CredentialVerdict:
@@ -91,4 +104,55 @@ def _verdict(kind: str, found) -> CredentialVerdict:
         reasons=list(found.reasons),
         key_id=found.key_id,
         claims=found.claims,
+    )
+
+
+class AchievementOut(BaseModel):
+    key: str
+    kind: str
+    name: str
+    achieved_on: dt.date
+    valid_until: dt.date | None
+
+
+@router.get("/my/achievements", response_model=list[AchievementOut])
+def my_achievements(who: ApiWho, uows: Uows):
+    """The holder's achievements that may be exported as Open Badges or shared."""
+    return [
+        AchievementOut(
+            key=a.key,
+            kind=a.kind,
+            name=a.name,
+            achieved_on=a.achieved_on,
+            valid_until=a.valid_until,
+        )
+        for a in open_badges.holder_achievements(uow=uows(), who=who)
+    ]
+
+
+class BadgeAnswer(BaseModel):
+    credential: str = Field(description="the Open Badges 3.0 credential, a VC-JWT (ES256)")
+    id: str
+    media_type: str = "application/vc+jwt"
+
+
+@router.post("/my/achievements/{key}/badge", response_model=BadgeAnswer)
+def export_badge(key: str, request: Request, who: ApiWho, uows: Uows):
+    """One of the holder's achievements as an Open Badges 3.0 credential, signed by the hub."""
+    found = open_badges.export_badge(
+        uow=uows(), who=who, key=key[:40], public_url=public_url(request)
+    )
+    return BadgeAnswer(credential=found.credential, id=f"urn:uuid:{found.public_id}")
+
+
+@router.get(
+    "/badges/status-list",
+    response_class=Response,
+    responses={200: {"content": {"application/vc+jwt": {}}}},
+)
+def badge_status_list(request: Request, uows: Uows):
+    """The hub's W3C Bitstring Status List of exported badges, a signed VC-JWT."""
+    token = open_badges.status_list_credential(uow=uows(), public_url=public_url(request))
+    return Response(
+        token, media_type="application/vc+jwt", headers={"Cache-Control": "public, max-age=300"}
     )
