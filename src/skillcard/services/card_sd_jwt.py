@@ -89,26 +89,31 @@ def export_card(
         card = _load_card(uow, who, number, None)
         if card.status != CardStatus.ACTIVE:
             raise Conflict(f"card {card.number} is {card.status}: it gets no credential")
-        scheme = uow.schemes.get(card.scheme_id)
-        plain = {
-            "iss": scheme_issuer(public_url, scheme.code),
-            "vct": vct(public_url),
-            "iat": int(now.timestamp()),
-            "exp": _end_of(card.expires_on),
-            "status": {
-                "skillcard_status_list": {
-                    "idx": card_entry(uow, card, now),
-                    "uri": f"{origin(public_url)}/api/v1/status-lists/{scheme.code}",
-                }
-            },
-        }
-        if cnf:
-            plain["cnf"] = cnf
-        kid, private = current_signer(uow, scheme.id, now=now)
-        issued = sd_jwt.issue({"kid": kid}, plain, _card_claims(uow, card, scheme), private)
+        issued, kid = issue_card(uow, card, public_url, now, cnf)
         record(uow, who, "card.export_sd_jwt", "card", card.number, detail={"kid": kid}, now=now)
         uow.commit()
     return CardExport(issued.present(chosen), chosen, issued.whole)
+
+
+def issue_card(uow, card, public_url: str, now: dt.datetime, cnf: dict | None = None):
+    """The card's SD-JWT, with every disclosure, and the kid that signed it (caller commits)."""
+    scheme = uow.schemes.get(card.scheme_id)
+    plain = {
+        "iss": scheme_issuer(public_url, scheme.code),
+        "vct": vct(public_url),
+        "iat": int(now.timestamp()),
+        "exp": _end_of(card.expires_on),
+        "status": {
+            "skillcard_status_list": {
+                "idx": card_entry(uow, card, now),
+                "uri": f"{origin(public_url)}/api/v1/status-lists/{scheme.code}",
+            }
+        },
+    }
+    if cnf:
+        plain["cnf"] = cnf
+    kid, private = current_signer(uow, scheme.id, now=now)
+    return sd_jwt.issue({"kid": kid}, plain, _card_claims(uow, card, scheme), private), kid
 
 
 def _card_claims(uow, card, scheme) -> dict:

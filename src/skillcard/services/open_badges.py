@@ -75,22 +75,20 @@ def export_badge(
     now = (now or utcnow()).replace(microsecond=0)
     with uow:
         found = achievements.one_of_holder(uow, holder, key[:40], now.date())
-        entry = badge_entry(uow, holder, found, now)
-        kid, private = current_signer(uow, None, now=now)
-        did = hub_did(public_url)
-        token = jose.sign(
-            {"kid": f"{did}#{kid}", "typ": "JWT"},
-            _credential(found, entry, did, public_url, now)
-            | {
-                "credentialSubject": _subject(
-                    found, uow.cardholders.get(holder).full_name, public_url
-                )
-            },
-            private,
-        )
+        token, entry = sign_badge(uow, holder, found, public_url, now)
         record(uow, who, "badge.export", "badge", entry.public_id, detail={"key": key}, now=now)
         uow.commit()
     return BadgeExport(token, entry.public_id, found)
+
+
+def sign_badge(uow, holder: int, found, public_url: str, now: dt.datetime):
+    """The achievement's VC-JWT, signed now by the hub, and its entry (caller commits)."""
+    entry = badge_entry(uow, holder, found, now)
+    kid, private = current_signer(uow, None, now=now)
+    did = hub_did(public_url)
+    body = _credential(found, entry, did, public_url, now)
+    body["credentialSubject"] = _subject(found, uow.cardholders.get(holder).full_name, public_url)
+    return jose.sign({"kid": f"{did}#{kid}", "typ": "JWT"}, body, private), entry
 
 
 def badge_entry(uow, holder: int, found: achievements.Achievement, now: dt.datetime):
@@ -129,10 +127,6 @@ def _credential(found, entry, did: str, public_url: str, now: dt.datetime) -> di
         "issuer": {"id": did, "type": ["Profile"], "name": HUB_NAME, "url": origin(public_url)},
         "validFrom": _iso(valid_from),
         "name": found.name,
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "achievement": _achievement(found, public_url),
-        },
         "credentialStatus": {
             "id": f"{status_list_url(public_url)}#{entry.status_index}",
             "type": "BitstringStatusListEntry",

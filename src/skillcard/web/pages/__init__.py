@@ -17,6 +17,7 @@ from skillcard.web.pages import (
     mycard,
     outbox,
     passwords,
+    share_pages,
     tokens,
     well_known,
 )
@@ -36,6 +37,7 @@ ROUTERS = (
     outbox.router,
     business.router,
     mycard.router,
+    share_pages.router,
     tokens.router,
     hub.router,
     well_known.router,
