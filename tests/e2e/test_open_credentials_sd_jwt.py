@@ -159,3 +159,19 @@ def test_an_unknown_claim_or_a_key_that_is_not_p256_is_a_422(mycard, client, tok
     assert _export(client, tokens, number, disclose=["password"]).status_code == 422
     rsa = json.loads(JWK.generate(kty="RSA", size=2048).export_public())
     assert _export(client, tokens, number, holder_jwk=rsa).status_code == 422
+
+
+def test_skillcard_verify_checks_a_downloaded_credential(mycard, client, tokens, cli, tmp_path):
+    whole = _export(client, tokens, mycard.cards["ann"]).json()["sd_jwt"]
+    saved = tmp_path / "card.sd-jwt"
+    saved.write_text(whole)
+    code, out, _ = cli("verify", "--credential", str(saved), "--json")
+    assert code == 0 and json.loads(out)["outcome"] == "valid"
+    jwt, first, *_ = whole.split("~")
+    salt, name, _value = _b64json(first)
+    saved.write_text(f"{jwt}~{_b64([salt, name, 'forged'])}~")
+    code, out, _ = cli("verify", "--credential", str(saved), "--json")
+    assert code == 1 and json.loads(out)["outcome"] == "bad_signature"
+    code, out, _ = cli("verify", "--text", "a.b.c", "--json")
+    assert code == 1 and json.loads(out)["outcome"] == "malformed"
+    assert cli("verify", "--credential", str(tmp_path / "missing"))[0] == 2

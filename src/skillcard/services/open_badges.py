@@ -278,6 +278,26 @@ def _badge_outcome(uow, body: dict, did: str, public_url: str, now: dt.datetime)
     return "valid", ""
 
 
+def verify_open_credential(
+    *, uow: AbstractUnitOfWork, text: str, public_url: str, audience: str | None = None
+) -> tuple[str, OpenVerification]:
+    """A card's SD-JWT VC (it has '~') or an Open Badge, told apart by the text, checked;
+    (its format, the answer). Never raises for bad text."""
+    from skillcard.services import card_sd_jwt  # beside this module, not under it
+
+    if "~" in text:
+        found = card_sd_jwt.verify_card(
+            uow=uow, text=text, public_url=public_url, audience=audience
+        )
+        return "sd-jwt-vc", found
+    return "open-badge-3.0", verify_badge(uow=uow, token=text, public_url=public_url)
+
+
+def looks_like_open_credential(text: str) -> bool:
+    """Whether text (not a QR code's SC1:) is a JWS or an SD-JWT, to be checked as one."""
+    return "~" in text or text.count(".") == 2
+
+
 def _holder(who: Principal) -> int:
     require(
         who.role == Role.CARDHOLDER and who.cardholder_id is not None,

@@ -81,19 +81,14 @@ class CredentialVerdict(BaseModel):
 async def verify_credential(body: CredentialIn, request: Request, uows: Uows):
     """Verify a card's SD-JWT VC presentation or an Open Badge against this hub's keys and
     status lists; the format is told by the text (an SD-JWT has '~')."""
-    if "~" in body.credential:
-        found = await run_in_threadpool(
-            card_sd_jwt.verify_card,
-            uow=uows(),
-            text=body.credential,
-            public_url=public_url(request),
-            audience=body.audience,
-        )
-        return _verdict("sd-jwt-vc", found)
-    found = await run_in_threadpool(
-        open_badges.verify_badge, uow=uows(), token=body.credential, public_url=public_url(request)
+    kind, found = await run_in_threadpool(
+        open_badges.verify_open_credential,
+        uow=uows(),
+        text=body.credential,
+        public_url=public_url(request),
+        audience=body.audience,
     )
-    return _verdict("open-badge-3.0", found)
+    return _verdict(kind, found)
 
 
 def _verdict(kind: str, found) -> CredentialVerdict:
