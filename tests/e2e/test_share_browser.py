@@ -42,6 +42,8 @@ def test_a_holder_shares_an_achievement_and_a_stranger_sees_its_page(
         holder.get_by_role("button", name="Make a share link").click()
         holder.wait_for_selector("text=Your share link was made.")
         assert axe_violations(holder) == []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        holder.screenshot(path=str(SCREENSHOTS / "my-shares-390.png"), full_page=True)
         link = holder.locator(".share-url a").first.get_attribute("href")
 
         stranger = browser.new_context(viewport=PHONE).new_page()
@@ -51,7 +53,6 @@ def test_a_holder_shares_an_achievement_and_a_stranger_sees_its_page(
         assert stranger.locator(".shared-state").inner_text().startswith("Valid")
         assert axe_violations(stranger) == []
         assert stranger.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot = stranger.screenshot(path=str(SCREENSHOTS / "shared-page-390.png"), full_page=True)
         (code,) = read_qr(stranger.locator(".shared-qr").screenshot())
         assert code.text.endswith(link)

@@ -125,3 +125,31 @@ def test_a_holder_cannot_share_what_is_not_theirs_nor_for_too_long(mycard, clien
     nothing = _share(client, "achievement:")
     assert nothing.status_code == 422 and 'href="#share-what"' in nothing.text
     assert _links(client.get("/my/shares").text) == []
+
+
+def test_the_holder_downloads_the_card_showing_only_what_they_tick(mycard, client, uow_factory):
+    qualify_ann(uow_factory, mycard, ["AM2"], dt.date.today() - dt.timedelta(days=90))
+    number = mycard.cards["ann"]
+    sign_in(client, mycard.emails["ann"])
+    page = client.get("/my/shares").text
+    assert 'value="qualifications">' in page  # offered, not ticked by default
+    csrf = page_csrf(page)
+    got = client.post(
+        f"/my/cards/{number}/sd-jwt",
+        data={"csrf_token": csrf, "claim": ["occupation", "expiry_date"]},
+    )
+    assert got.headers["content-type"].startswith("application/dc+sd-jwt")
+    assert "attachment" in got.headers["content-disposition"]
+    metadata = client.get("/.well-known/jwt-vc-issuer/schemes/ECS").json()
+    payload = SDJWTVerifier(
+        got.text, lambda iss, header: JWK(**metadata["jwks"]["keys"][-1])
+    ).get_verified_payload()
+    assert {"occupation", "expiry_date"} <= set(payload)
+    assert not {"qualifications", "family_name", "card_number"} & set(payload)
+    key = page.split('action="/my/achievements/')[1].split("/")[0]
+    badge = client.post(f"/my/achievements/{key}/badge", data={"csrf_token": csrf})
+    assert badge.status_code == 200 and badge.headers["content-type"].startswith(
+        "application/vc+jwt"
+    )
+    refused = client.post(f"/my/achievements/{key}/badge", data={"csrf_token": "forged"})
+    assert refused.status_code == 403

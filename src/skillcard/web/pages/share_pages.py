@@ -1,5 +1,7 @@
 """Share links (:mod:`skillcard.services.share_links`): the holder's page to make and revoke
 them (``/my/shares``), and the public page of each (``/shared/{token}``) with its credential.
+The same page lets the holder download their card as an SD-JWT VC showing only the claims they
+tick, and each achievement as an Open Badge, for a wallet or a CV.
 
 The public page is the one page of a holder anyone may open; it is not indexed, and its answer
 is never cached by a shared cache, so a revoked link stops showing at once.
@@ -14,14 +16,32 @@ from fastapi.responses import RedirectResponse, Response
 
 from skillcard.adapters.qr import qr_svg
 from skillcard.errors import InvalidInput, SkillcardError
-from skillcard.services import cardholders, open_badges, share_links
+from skillcard.services import card_sd_jwt, cardholders, open_badges, share_links
 from skillcard.services.audit import utcnow
 from skillcard.web.deps import OptionalPageSession, PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
-from skillcard.web.pages.mycard_common import Csrf, form_page, holder_id, raise_for_error_page
+from skillcard.web.pages.mycard_common import (
+    Csrf,
+    download,
+    form_page,
+    holder_id,
+    raise_for_error_page,
+)
 from skillcard.web.pages.rendering import render
 
 router = APIRouter()
+# The words for each claim a card's SD-JWT VC may disclose (card_sd_jwt.DISCLOSABLE).
+CLAIM_WORDS = {
+    "given_name": "Given names",
+    "family_name": "Surname",
+    "card_number": "Card number",
+    "card_type": "Card type",
+    "occupation": "Occupation",
+    "qualifications": "Qualifications",
+    "issue_date": "Issue date",
+    "expiry_date": "Expiry date",
+    "scheme_name": "Scheme",
+}
 _NO_INDEX = {"X-Robots-Tag": "noindex", "Cache-Control": "private, no-store"}
 
 
@@ -42,6 +62,7 @@ def _shares_page(request, who, csrf, uows, *, problem=None, field="", done=""):
         field=field,
         done=done,
         now=utcnow(),
+        claims=CLAIM_WORDS,
         default_days=share_links.DEFAULT_DAYS,
         max_days=share_links.MAX_DAYS,
     )
@@ -87,6 +108,41 @@ def revoke_share(share_id: int, session: PageSession, uows: Uows, csrf_token: Cs
     check_csrf(csrf, csrf_token)
     share_links.revoke_share(uow=uows(), who=who, share_id=share_id)
     return RedirectResponse("/my/shares?done=revoked", status_code=303)
+
+
+@router.post("/my/cards/{number}/sd-jwt")
+def download_card_sd_jwt(
+    number: str,
+    request: Request,
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Csrf = "",
+    claim: Annotated[list[str] | None, Form(max_length=len(CLAIM_WORDS))] = None,
+):
+    """The holder's card as an SD-JWT VC disclosing the claims they ticked (none: none)."""
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    found = card_sd_jwt.export_card(
+        uow=uows(),
+        who=who,
+        number=number[:40],
+        public_url=request.app.state.settings.public_url,
+        disclose=[c[:40] for c in claim or []],
+    )
+    return download(found.text, "application/dc+sd-jwt", f"card-{number[:40]}.sd-jwt")
+
+
+@router.post("/my/achievements/{key}/badge")
+def download_badge(
+    key: str, request: Request, session: PageSession, uows: Uows, csrf_token: Csrf = ""
+):
+    """One of the holder's achievements as an Open Badge (VC-JWT)."""
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    found = open_badges.export_badge(
+        uow=uows(), who=who, key=key[:40], public_url=request.app.state.settings.public_url
+    )
+    return download(found.credential, "application/vc+jwt", f"{found.achievement.key}.jwt")
 
 
 @router.get("/shared/{token}")
