@@ -100,14 +100,35 @@ def one_of_holder(uow, cardholder_id: int, key: str, today: dt.date) -> Achievem
 
 def still_stands(uow, cardholder_id: int, kind: str, subject: str, claimed: int | None) -> bool:
     """Whether the record an exported badge stands for is still as the badge states it."""
-    if kind == "qualification":
-        held = uow.cardholders.qualifications_of(cardholder_id)
-        return any(str(h.id) == subject and h.verified for h in held)
-    if kind == "hse":
-        return any(str(r.id) == subject for r in uow.hse_records.of_cardholder(cardholder_id))
-    if kind == "cpd":
-        return _verified_cpd_minutes(uow, cardholder_id, int(subject)) >= (claimed or 0)
-    return False
+    return Standing(uow, cardholder_id).stands(kind, subject, claimed)
+
+
+class Standing:
+    """One holder's records, read once, to tell the standing of each of their badges (a status
+    list reads many entries of the same holder)."""
+
+    def __init__(self, uow, cardholder_id: int) -> None:
+        self._uow, self._holder = uow, cardholder_id
+        self._verified: set[str] | None = None
+        self._hse: set[str] | None = None
+        self._cpd: dict[int, int] = {}
+
+    def stands(self, kind: str, subject: str, claimed: int | None) -> bool:
+        if kind == "qualification":
+            if self._verified is None:
+                held = self._uow.cardholders.qualifications_of(self._holder)
+                self._verified = {str(h.id) for h in held if h.verified}
+            return subject in self._verified
+        if kind == "hse":
+            if self._hse is None:
+                self._hse = {str(r.id) for r in self._uow.hse_records.of_cardholder(self._holder)}
+            return subject in self._hse
+        if kind == "cpd" and subject.isdigit():
+            year = int(subject)
+            if year not in self._cpd:
+                self._cpd[year] = _verified_cpd_minutes(self._uow, self._holder, year)
+            return self._cpd[year] >= (claimed or 0)
+        return False
 
 
 def as_exported(uow, entry, today: dt.date) -> Achievement | None:

@@ -175,15 +175,17 @@ def _subject(found, holder_name: str, public_url: str) -> dict:
     }
 
 
-def status_bits(uow, today: dt.date) -> tuple[int, bytes]:
+def status_bits(uow) -> tuple[int, bytes]:
     """The list's size and its bits (1: revoked), from each entry's standing now."""
     entries = uow.badge_entries.all()
     size = entries_for(len(entries), MIN_STATUS_ENTRIES)
     bits = bytearray(size // 8)
+    holders: dict[int, achievements.Standing] = {}
     for entry in entries:
-        if not achievements.still_stands(
-            uow, entry.cardholder_id, entry.kind, entry.subject, entry.claimed_minutes
-        ):
+        if entry.cardholder_id not in holders:
+            holders[entry.cardholder_id] = achievements.Standing(uow, entry.cardholder_id)
+        standing = holders[entry.cardholder_id]
+        if not standing.stands(entry.kind, entry.subject, entry.claimed_minutes):
             bits[entry.status_index >> 3] |= 0x80 >> (entry.status_index & 7)
     return size, bytes(bits)
 
@@ -194,7 +196,7 @@ def status_list_credential(
     """The hub's BitstringStatusListCredential as a VC-JWT, signed now, valid for a day."""
     now = (now or utcnow()).replace(microsecond=0)
     with uow:
-        _, bits = status_bits(uow, now.date())
+        _, bits = status_bits(uow)
         kid, private = current_signer(uow, None, now=now)
         uow.commit()
     did, url = hub_did(public_url), status_list_url(public_url)

@@ -16,8 +16,9 @@ from pydantic import BaseModel, Field
 
 from skillcard.adapters.jose import MAX_TOKEN
 from skillcard.services import card_sd_jwt, open_badges
-from skillcard.web.api.schemas import ERRORS
-from skillcard.web.deps import ApiWho, Uows
+from skillcard.web.api.schemas import ERRORS, ErrorBody
+from skillcard.web.checking import limit_checks
+from skillcard.web.deps import AnonymousClient, ApiWho, Limiter, OptionalApiWho, Uows
 
 router = APIRouter(tags=["open credentials"], responses=ERRORS)
 
@@ -77,10 +78,23 @@ class CredentialVerdict(BaseModel):
     claims: dict | None = Field(description="the disclosed claims, when a trusted key vouched")
 
 
-@router.post("/credentials/verify", response_model=CredentialVerdict)
-async def verify_credential(body: CredentialIn, request: Request, uows: Uows):
+@router.post(
+    "/credentials/verify",
+    response_model=CredentialVerdict,
+    responses={429: {"model": ErrorBody, "description": "too many checks"}},
+)
+async def verify_credential(
+    body: CredentialIn,
+    request: Request,
+    uows: Uows,
+    limiter: Limiter,
+    who: OptionalApiWho,
+    client: AnonymousClient,
+):
     """Verify a card's SD-JWT VC presentation or an Open Badge against this hub's keys and
-    status lists; the format is told by the text (an SD-JWT has '~')."""
+    status lists; the format is told by the text (an SD-JWT has '~'). It counts against the
+    same allowance as a check of a card's QR code (429 once it is used up)."""
+    await run_in_threadpool(limit_checks, request, limiter, who=who, client=client)
     kind, found = await run_in_threadpool(
         open_badges.verify_open_credential,
         uow=uows(),
