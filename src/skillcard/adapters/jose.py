@@ -40,7 +40,7 @@ def unverified_header(token: str) -> dict:
     if not isinstance(token, str) or len(token) > MAX_TOKEN or token.count(".") != 2:
         raise JoseRefused("malformed", "a compact JWS has three parts separated by dots")
     try:
-        header = json.loads(_unb64(token.split(".", 1)[0]))
+        header = json.loads(unb64(token.split(".", 1)[0]))
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise JoseRefused("malformed", "the JWS header is not base64url JSON") from None
     if not isinstance(header, dict):
@@ -84,15 +84,11 @@ def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _unb64(text: str) -> bytes:
-    if not text or any(c not in _B64URL for c in text):
-        raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def unb64(text: str) -> bytes:
     """base64url without padding, strictly (no other characters); ValueError otherwise."""
-    return _unb64(text)
+    if not text or any(c not in _B64URL for c in text):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

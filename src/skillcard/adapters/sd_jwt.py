@@ -93,8 +93,7 @@ def verify(
     header = jose.unverified_header(issuer_jwt)
     if header.get("typ") != TYP:
         raise JoseRefused("malformed", f"the SD-JWT's typ is not {TYP}")
-    _, unverified = _peek(issuer_jwt)
-    _, payload = jose.verify(issuer_jwt, key_for(header, unverified))
+    _, payload = jose.verify(issuer_jwt, key_for(header, _peek(issuer_jwt)))
     claims = _disclosed(payload, disclosures)
     if kb_jwt:
         _check_key_binding(payload, text[: len(text) - len(kb_jwt)], kb_jwt, now, audience)
@@ -168,7 +167,7 @@ def _check_key_binding(payload, presented, kb_jwt, now, audience) -> None:
         raise JoseRefused("bad_signature", "the holder's key binding is for another verifier")
 
 
-def _peek(token: str) -> tuple[dict, dict]:
+def _peek(token: str) -> dict:
     """The unverified payload, only to find the issuer's key by ``iss`` and ``kid``."""
     try:
         payload = json.loads(jose.unb64(token.split(".")[1]))
@@ -176,7 +175,7 @@ def _peek(token: str) -> tuple[dict, dict]:
         raise JoseRefused("malformed", "the SD-JWT's payload is not base64url JSON") from None
     if not isinstance(payload, dict):
         raise JoseRefused("malformed", "the SD-JWT's payload is not a JSON object")
-    return {}, payload
+    return payload
 
 
 def _digest(disclosure: str) -> str:
