@@ -1,7 +1,7 @@
 """Tables of the open-standard credentials: each achievement's entry in the hub's Bitstring
 Status List, and the holders' share links.
 
-On the one schema's metadata (see tables.py); migrations 0020 and 0021 are written to match.
+On the one schema's metadata (see tables.py); migrations 0021 and 0022 are written to match.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ badge_entries = sa.Table(
     sa.UniqueConstraint("cardholder_id", "kind", "subject"),
 )
 
-# A holder's share link (migration 0021): a public page at /shared/{token} for one card or one
+# A holder's share link (migration 0022): a public page at /shared/{token} for one card or one
 # achievement, until it expires or the holder revokes it. The page's views are counted here.
 share_links = sa.Table(
     "share_links",

@@ -1,7 +1,7 @@
 """Each exported Open Badge's entry in the hub's Bitstring Status List
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 17:30:00.000000
 
 An achievement a holder exports as an Open Badges 3.0 credential (issue 18) keeps one random
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Share links: a public page for a card or an achievement the holder chose to share
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06 17:45:00.000000
 
 Nothing of a holder is public until they share it (issue 18, item 3); a link has an expiry,
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
