@@ -343,5 +343,6 @@ from skillcard.adapters.db import (  # noqa: E402,F401
     tables_hse,
     tables_jobs,
     tables_mycard,
+    tables_open_credentials,
     tables_trust,
 )

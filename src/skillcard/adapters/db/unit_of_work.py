@@ -15,6 +15,7 @@ from skillcard.adapters.db import (
     hse_repositories,
     key_repositories,
     mycard_repositories,
+    open_credential_repositories,
     outbox_repositories,
     password_repositories,
 )
@@ -91,6 +92,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             business_repositories,
             hse_repositories,
             mycard_repositories,
+            open_credential_repositories,
             password_repositories,
         ):
             area.attach(self, s)
