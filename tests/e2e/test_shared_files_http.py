@@ -1,7 +1,8 @@
 """Files every host reaches (issue 16): two servers on one PostgreSQL with
 SKILLCARD_FILE_STORE=database, each with its own (empty) files directory. A bulk check uploaded
-to one is downloaded from the other, a photo kept by one is read by the other, and neither
-writes to its own disk. On SQLite the setting is refused, saying why."""
+to one is run by the other's job runner (the first runs none) and its result downloaded from
+both, a photo kept by one is read by the other, and neither writes to its own disk. On SQLite
+the setting is refused, saying why."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from tests.e2e import test_business_http as business_http
 from tests.e2e.conftest import bearer
 
 
-def _host(database_url, files_dir):
+def _host(database_url, files_dir, *, runs_jobs=False):
     settings = Settings(
-        environment="test", database_url=database_url, files_dir=files_dir, file_store="database"
-    )
+        environment="test", database_url=database_url, files_dir=files_dir,
+        file_store="database", jobs_in_process=runs_jobs,
+    )  # fmt: skip
     return create_app(settings)  # its own engine and pool, as another host's would be
 
 
@@ -32,7 +34,8 @@ def test_two_hosts_on_one_database_see_each_others_files(
         with pytest.raises(InvalidInput, match="needs PostgreSQL"):
             _host(database_url, tmp_path / "one")
         return
-    one, two = _host(database_url, tmp_path / "one"), _host(database_url, tmp_path / "two")
+    one = _host(database_url, tmp_path / "one")  # takes the upload; runs no job
+    two = _host(database_url, tmp_path / "two", runs_jobs=True)
     with TestClient(one) as first, TestClient(two) as second:
         token = business_http._business(first, uow_factory, "a@acme.test", "01234567", "Acme")
         rows = f"number,surname\n{registry.cards['bob']},Smith\n{registry.cards['ann']},Wrong\n"

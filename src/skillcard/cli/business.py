@@ -130,7 +130,7 @@ def purge(
     """Delete bulk check results older than SKILLCARD_BULK_RESULT_DAYS (default 30).
 
     Results of checks made on the pages or through the API; their jobs then say the result
-    was deleted. `serve` does this daily."""
+    was deleted. The daily periodic job `files.purge` does this."""
     import dataclasses
 
     from skillcard.cli.common import files

@@ -22,7 +22,8 @@ def purge(
 ) -> None:
     """Delete the files kept past their time: bulk check results older than
     SKILLCARD_BULK_RESULT_DAYS, and the webcam snapshots and identity photos of HSE attempts
-    decided more than SKILLCARD_SNAPSHOT_APPEAL_DAYS ago. `serve` does this daily."""
+    decided more than SKILLCARD_SNAPSHOT_APPEAL_DAYS ago. The daily periodic job `files.purge`
+    does this."""
     from skillcard.config import get_settings
     from skillcard.services.file_retention import purge_files
 

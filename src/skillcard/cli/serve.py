@@ -48,23 +48,20 @@ def serve(
         "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
     }  # fmt: skip
     app = "skillcard.web.app:create_served_app"
-    scheduler = _start_scheduler(settings)
+    # Alerts, purges, mail, webhooks and checkpoints are periodic jobs on the queue: run by
+    # `skillcard worker` on PostgreSQL, in each serving process on SQLite (web/app.py).
+    if workers <= 1:
+        # uvicorn shuts down gracefully on SIGTERM, then raises it again: end as on Ctrl+C
+        # (the job runner stopped by the app's lifespan, exit 0) instead of being killed by it.
+        signal.signal(signal.SIGTERM, _stop)
+        uvicorn.run(app, host=host, port=port, **options)
+        return
     try:
-        if workers <= 1:
-            # uvicorn shuts down gracefully on SIGTERM, then raises it again: end as on
-            # Ctrl+C (scheduler stopped, exit 0) instead of being killed by it.
-            signal.signal(signal.SIGTERM, _stop)
-            uvicorn.run(app, host=host, port=port, **options)
-        else:
-            try:
-                failed = serve_workers(app, host=host, port=port, workers=workers, **options)
-            except OSError as error:  # taken since refuse_a_taken_port looked
-                _cannot_listen(host, port, error)
-            if failed:
-                raise typer.Exit(1)
-    finally:
-        if scheduler is not None:
-            scheduler.stop()
+        failed = serve_workers(app, host=host, port=port, workers=workers, **options)
+    except OSError as error:  # taken since refuse_a_taken_port looked
+        _cannot_listen(host, port, error)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _stop(_signum, _frame) -> NoReturn:
@@ -113,31 +110,6 @@ def refuse_unsafe_settings(settings) -> None:
             err_console.print(f"  - {problem}", markup=False, highlight=False)
         err_console.print("Fix these settings, or run with SKILLCARD_ENVIRONMENT=development.")
         raise typer.Exit(2)
-
-
-def _start_scheduler(settings):
-    """Business Check's daily expiry alerts, the daily purge of old bulk check results,
-    sending the outbox when SMTP is set, and the audit chain's checkpoints: one thread in this
-    (parent) process, whatever the number of workers. Always started: the purge is not
-    optional (results name people)."""
-    from skillcard.cli.common import files, uow
-    from skillcard.services import webhooks
-    from skillcard.services.alerts_schedule import Scheduler
-
-    scheduler = Scheduler(
-        uow,
-        public_url=settings.public_url,
-        hour=settings.alerts_hour_utc,
-        alerts=settings.alerts_daily,
-        files=files(),
-        retention=settings.retention(),
-        mailer=settings.mailer(),
-        checkpoint_every=settings.audit_checkpoint_minutes * 60 or None,
-        post=webhooks.default_poster(settings),
-        retries=webhooks.retries_of(settings),
-    )
-    scheduler.start()
-    return scheduler
 
 
 def _generate_demo_secret(settings):
@@ -198,4 +170,7 @@ def demo(
         f"\nServing on [bold]http://{host}:{port}[/] (API docs at /api/docs). Ctrl+C stops.\n"
     )
     os.environ.setdefault("SKILLCARD_DATABASE_URL", settings.database_url)
+    # A demo starts nothing else: on PostgreSQL too, its jobs run inside the server.
+    os.environ.setdefault("SKILLCARD_JOBS_IN_PROCESS", "true")
+    get_settings.cache_clear()
     serve(host=host, port=port, workers=1)

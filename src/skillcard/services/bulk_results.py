@@ -2,10 +2,9 @@
 how long.
 
 One rule for both: they are kept while the job runs and, once it is done, its result for
-``SKILLCARD_BULK_RESULT_DAYS``; a job with no result to give (failed, or interrupted when its
-server stopped) keeps neither. A server marks the jobs its own dead processes were running
-``interrupted`` as it starts (:func:`interrupt_orphans`), and deletes their partial result and
-upload at once; the rows they checked are committed in the business's history and stay there.
+``SKILLCARD_BULK_RESULT_DAYS``; a job with no result to give (failed) keeps neither. A job
+whose worker died is not lost: the queue runs it again and it goes on where it stopped (see
+bulk_check), so its upload stays until the job has ended.
 
 Both are kept in the file store (kinds ``uploads`` and ``results``: every host reaches them); how
 long is ``domain/retention.py``'s rule. A result file lists card holders' names and the state of
@@ -29,7 +28,7 @@ from pathlib import Path
 from skillcard.adapters import bulk_csv
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.business import BulkJob, BulkStatus
-from skillcard.domain.retention import Retention
+from skillcard.domain.retention import UNFINISHED_JOB, Retention
 from skillcard.errors import Gone, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
@@ -38,12 +37,8 @@ from skillcard.services.file_store import FileKind, FileStore
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
-SYSTEM = Principal.operator()
 CHUNK = 64 * 1024
-INTERRUPTED = (
-    "the check was interrupted (the server restarted): the rows checked before it stopped are "
-    "in your check history; upload the file again for the rest"
-)
+NO_UPLOAD = "the uploaded file is no longer kept: upload it again"
 
 
 def result_key(job_id: str) -> str:
@@ -74,20 +69,23 @@ def run_from_store(
     uow_factory: Callable[[], AbstractUnitOfWork],
     files: FileStore,
     who: Principal,
-    job: BulkJob,
+    job_id: str,
+    business_id: int,
     budget: Budget,
 ) -> None:
-    """Run a job whose upload is in the file store, on whichever host: the upload is copied
-    to a temporary folder, checked, its result put in the store before the job says done, and
-    the upload deleted when the job ends, however it ends."""
+    """Run a queued job whose upload is in the file store, on whichever host: the upload is
+    copied to a temporary folder, checked (going on after the last batch a run before this one
+    committed), its result put in the store before the job says done, and the upload deleted
+    once the job has ended, however it ends (a run cut short keeps it for the next)."""
     from skillcard.services import bulk_check
 
     folder = Path(tempfile.mkdtemp(prefix="skillcard-bulk-"))
     try:
+        parts = files.stream("uploads", upload_key(job_id))
+        if parts is None:  # deleted by hand, or a job queued before its upload was kept
+            bulk_check.fail_unended(uow_factory, job_id, NO_UPLOAD)
+            return
         source = folder / "upload.csv"
-        parts = files.stream("uploads", upload_key(job.id))
-        if parts is None:
-            raise Gone("the uploaded file is no longer kept: upload it again")
         with source.open("wb") as out:
             for part in parts:
                 out.write(part)
@@ -95,7 +93,7 @@ def run_from_store(
         def publish(result: Path) -> None:
             with result.open("rb") as written:
                 files.put_stream(
-                    "results", result_key(job.id), iter(lambda: written.read(CHUNK), b"")
+                    "results", result_key(job_id), iter(lambda: written.read(CHUNK), b"")
                 )
 
         bulk_check.run_bulk(
@@ -103,48 +101,25 @@ def run_from_store(
             who=who,
             source=source,
             result=folder / "result.csv",
-            business_id=job.business_id,
+            business_id=business_id,
             budget=budget,
-            job_id=job.id,
+            job_id=job_id,
             publish=publish,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        drop_files(files, job.id, result=False)  # the upload goes with the job
+        drop_upload_once_ended(uow_factory, files, job_id)
 
 
-def is_orphan(runner: str, host: str, alive: Callable[[int], bool]) -> bool:
-    """Whether a job left queued or running is nobody's: made before jobs named their runner,
-    or run by a process of this host that is gone. Another host's jobs are its own to judge."""
-    name, _, pid = runner.rpartition(":")
-    if not runner or not pid.isdigit():
-        return True
-    return name == host and not alive(int(pid))
-
-
-def interrupt_orphans(
-    *,
-    uow_factory: Callable[[], AbstractUnitOfWork],
-    files: FileStore,
-    host: str,
-    alive: Callable[[int], bool],
-    now: dt.datetime | None = None,
-) -> list[str]:
-    """At a server's start: mark ``interrupted`` every job whose runner is
-    gone, audited as ``bulk.interrupted``, and delete its files. Returns their ids."""
-    now = now or utcnow()
+def drop_upload_once_ended(
+    uow_factory: Callable[[], AbstractUnitOfWork], files: FileStore, job_id: str
+) -> None:
+    """After a run of a job: its upload goes once the job has ended (a retry still needs it),
+    and a failed job's result with it."""
     with uow_factory() as uow:
-        orphans = [j for j in uow.bulk_jobs.unfinished() if is_orphan(j.runner, host, alive)]
-        for job in orphans:
-            uow.bulk_jobs.update(
-                job.id, status=BulkStatus.INTERRUPTED.value, message=INTERRUPTED, finished_at=now
-            )
-            detail = {"done_rows": job.done_rows, "total_rows": job.total_rows}
-            record(uow, SYSTEM, "bulk.interrupted", "bulk_job", job.id, detail=detail, now=now)
-        uow.commit()
-    for job in orphans:
-        drop_files(files, job.id)
-    return [job.id for job in orphans]
+        job = uow.bulk_jobs.by_id(job_id)
+    if job is None or job.status not in UNFINISHED_JOB:
+        drop_files(files, job_id, result=job is None or job.status != BulkStatus.DONE)
 
 
 def expired_message(days: int) -> str:

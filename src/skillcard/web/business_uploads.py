@@ -1,14 +1,13 @@
 """What the Business Check API and pages share: a bulk upload spooled to a temporary file as
-it streams in, kept in the file store (so any host can run or resume it), the job run in a
-background thread, and the result put in the file store for every host to hand out."""
+it streams in and kept in the file store, its job queued with it (run by the job runner, on
+whichever host: not by this request's process), and the result handed out from the store."""
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import tempfile
-import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,13 +17,12 @@ from fastapi.responses import StreamingResponse
 from skillcard.adapters.bulk_csv import MAX_ROWS
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BulkJob
-from skillcard.errors import InvalidInput, SkillcardError
+from skillcard.errors import InvalidInput
 from skillcard.services import bulk_check, bulk_results
 from skillcard.services.business_budget import Budget
 from skillcard.services.file_store import FileStore
 from skillcard.web.deps import UnitOfWorkFactory
 
-log = logging.getLogger(__name__)
 MAX_BYTES = 25 * 1024 * 1024  # 50,000 rows of number, surname, scheme, label fit in far less
 CHUNK = 64 * 1024
 
@@ -59,35 +57,35 @@ def start_upload(
     request: Request, upload: UploadFile | None, who: Principal, budget: Budget
 ) -> BulkJob:
     """Save the upload (refusing it past 25 MB), check it can be read, keep it in the file
-    store (where a runner on any host finds it) and start the job in a thread; the caller
-    answers at once with the job's id. Blocking (the file is copied and read): called from
-    plain ``def`` routes, which run in the thread pool."""
+    store (where a runner on any host finds it) and open its job, queued in the same
+    transaction; the caller answers at once with the job's id. Blocking (the file is copied
+    and read): called from plain ``def`` routes, which run in the thread pool."""
     if upload is None or not upload.filename:
         raise InvalidInput("choose a CSV file to upload")
     source = _spool(upload)
     files: FileStore = request.app.state.files
     uows = UnitOfWorkFactory(request.app.state.engine)
+    job_id = uuid.uuid4().hex
     try:
-        job = bulk_check.start_bulk(
-            uow=uows(),
-            who=who,
-            filename=upload.filename,
-            source=source,
-            budget=budget,
-            runner=runner_name(),
-        )
-        # named by its job from now on, so a restart finds it (bulk_results.interrupt_orphans)
+        # Kept under its job's name before the job exists: a runner never finds a job without
+        # its file (a job refused or rolled back leaves one, deleted below).
         with source.open("rb") as spooled:
-            files.put_stream("uploads", bulk_results.upload_key(job.id), iter_file(spooled))
+            files.put_stream("uploads", bulk_results.upload_key(job_id), iter_file(spooled))
+        try:
+            return bulk_check.start_bulk(
+                uow=uows(),
+                who=who,
+                filename=upload.filename,
+                source=source,
+                budget=budget,
+                runner=runner_name(),
+                job_id=job_id,
+            )
+        except Exception:
+            bulk_results.drop_files(files, job_id)
+            raise
     finally:
         source.unlink(missing_ok=True)
-    threading.Thread(
-        target=_run,
-        args=(uows, who, files, job, budget),
-        daemon=True,
-        name=f"bulk-{job.id}",
-    ).start()
-    return job
 
 
 def iter_file(file) -> Iterator[bytes]:
@@ -96,35 +94,17 @@ def iter_file(file) -> Iterator[bytes]:
 
 
 def runner_name() -> str:
-    """This process among every host's: what a job is run by."""
+    """This process among every host's: who took the upload."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process by that number
-        return True
-    return True
+def start_job_runner(app):
+    """At the serving process's start: the embedded default (SQLite) runs its jobs here, and
+    so does PostgreSQL with SKILLCARD_JOBS_IN_PROCESS; else `skillcard worker` runs them."""
+    from skillcard.adapters.db.dialect import is_postgresql
+    from skillcard.adapters.jobs import start_runner
 
-
-def interrupt_orphans(app) -> None:
-    """At the serving process's start: the bulk checks this host's dead processes were
-    running are marked interrupted at once, and their files deleted."""
-    bulk_results.interrupt_orphans(
-        uow_factory=UnitOfWorkFactory(app.state.engine),
-        files=app.state.files,
-        host=socket.gethostname(),
-        alive=_alive,
-    )
-
-
-def _run(uows, who, files: FileStore, job: BulkJob, budget: Budget) -> None:
-    try:
-        bulk_results.run_from_store(uow_factory=uows, files=files, who=who, job=job, budget=budget)
-    except SkillcardError:
-        pass  # the job says why it failed
-    except Exception:  # the job says it failed; the log says where
-        log.exception("bulk check %s failed", job.id)
+    settings, engine = app.state.settings, app.state.engine
+    if is_postgresql(engine) and not settings.jobs_in_process:
+        return None
+    return start_runner(settings, engine, UnitOfWorkFactory(engine), app.state.files)

@@ -342,6 +342,8 @@ from skillcard.adapters.db import (  # noqa: E402,F401
     tables_business,
     tables_files,
     tables_hse,
+    tables_jobs,
     tables_mycard,
+    tables_open_credentials,
     tables_trust,
 )

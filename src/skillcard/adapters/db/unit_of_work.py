@@ -15,11 +15,13 @@ from skillcard.adapters.db import (
     hse_repositories,
     key_repositories,
     mycard_repositories,
+    open_credential_repositories,
     outbox_repositories,
     password_repositories,
 )
 from skillcard.adapters.db import repositories as repos
 from skillcard.adapters.db.mapping import start_mappers
+from skillcard.adapters.jobs import job_queue_for
 from skillcard.errors import Conflict
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -85,10 +87,12 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.status_lists = key_repositories.StatusListRepository(s)
         self.outbox = outbox_repositories.OutboxRepository(s)
         self.hse_records = outbox_repositories.HseRecordRepository(s)
+        self.jobs = job_queue_for(s)
         for area in (
             business_repositories,
             hse_repositories,
             mycard_repositories,
+            open_credential_repositories,
             password_repositories,
         ):
             area.attach(self, s)

@@ -1,7 +1,7 @@
 """Files kept in the database, shared by every host; when an attempt's pictures were purged
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06 17:40:00.000000
 
 With SKILLCARD_FILE_STORE=database, photos, evidence, invigilation pictures and bulk check
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
