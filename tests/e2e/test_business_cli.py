@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import time
+from types import SimpleNamespace
 
 from aiosmtpd.controller import Controller
 
@@ -77,7 +78,7 @@ def test_the_scheduler_runs_the_alerts_at_its_hour(uow_factory, registry):
     ticks = iter(start + dt.timedelta(seconds=s) for s in range(10_000))
     assert alerts_schedule.next_run(start, 6) == start + dt.timedelta(seconds=1)
     scheduler = alerts_schedule.Scheduler(
-        uow_factory, public_url="http://x", hour=6, clock=lambda: next(ticks)
+        uow_factory, public_url="http://x", hour=6, clock=SimpleNamespace(now=lambda: next(ticks))
     )
     scheduler.stopping.wait = lambda seconds: time.sleep(0.01)  # no real waiting in a test
     scheduler.start()
@@ -88,7 +89,11 @@ def test_the_scheduler_runs_the_alerts_at_its_hour(uow_factory, registry):
     scheduler.join(5)
     assert scheduler.runs == 1
     with uow_factory() as uow:
-        assert uow.outbox.recent(1)[0].kind == "alerts.digest"
+        digest = uow.outbox.recent(1)[0]
+    assert digest.kind == "alerts.digest"
+    # the scheduler's clock was handed on: the run's day and moment are its own
+    assert ":2030-01-01:" in digest.dedupe_key
+    assert digest.created_at.date() == dt.date(2030, 1, 1)
 
 
 def test_the_scheduler_sends_the_outbox_over_smtp_when_configured(uow_factory, registry):

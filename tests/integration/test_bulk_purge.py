@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -112,7 +113,7 @@ def test_the_daily_scheduler_purges_even_with_the_alerts_off(uow_factory, regist
         alerts=False,
         bulk_folder=tmp_path,
         bulk_result_days=7,
-        clock=lambda: next(ticks),
+        clock=SimpleNamespace(now=lambda: next(ticks)),
     )
     scheduler.stopping.wait = lambda seconds: time.sleep(0.01)  # no real waiting in a test
     scheduler.start()

@@ -19,6 +19,7 @@ from pathlib import Path
 from skillcard.domain.accounts import Principal
 from skillcard.errors import Conflict
 from skillcard.services import alerts, audit_checkpoints, bulk_results, outbox, webhooks
+from skillcard.services.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger(__name__)
 SCHEDULER = Principal(label="alerts scheduler", role=Principal.operator().role)
@@ -38,7 +39,8 @@ class Scheduler(threading.Thread):
     ``bulk_result_days``; sends the outbox every ``deliver_every`` seconds given a mailer,
     and the webhook deliveries that are due given ``post``; signs a checkpoint of the audit
     chain every ``checkpoint_every`` seconds (never with None), when the chain has moved
-    since the last."""
+    since the last. Every run reads ``clock`` and hands its moment on, so the alerts' "today"
+    and the purge's age are the scheduler's own (one calendar: domain/calendar.py)."""
 
     def __init__(
         self,
@@ -54,7 +56,7 @@ class Scheduler(threading.Thread):
         checkpoint_every: float | None = None,
         post: webhooks.Poster | None = None,
         retries: webhooks.Retries = webhooks.Retries(),
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__(name="skillcard-scheduler", daemon=True)
         self.uow_factory, self.public_url, self.hour = uow_factory, public_url, hour
@@ -76,6 +78,7 @@ class Scheduler(threading.Thread):
                 uow_factory=self.uow_factory,
                 who=SCHEDULER,
                 public_url=self.public_url,
+                now=self.clock.now(),
                 post=self.post,
                 retries=self.retries,
             )
@@ -93,7 +96,7 @@ class Scheduler(threading.Thread):
                 who=RETENTION,
                 folder=self.bulk_folder,
                 days=self.bulk_result_days,
-                now=self.clock(),
+                now=self.clock.now(),
             )
         except Exception:  # as with the alerts: tomorrow's purge still runs
             log.exception("purging old bulk check results failed")
@@ -105,19 +108,21 @@ class Scheduler(threading.Thread):
     def deliver(self) -> None:
         if self.mailer is not None:
             try:
-                outbox.deliver_pending(self.uow_factory, self.mailer)
+                outbox.deliver_pending(self.uow_factory, self.mailer, now=self.clock.now())
             except Exception:
                 log.exception("sending the outbox failed")
         if self.post is not None:
             try:
-                webhooks.deliver_due(self.uow_factory, self.post, retries=self.retries)
+                webhooks.deliver_due(
+                    self.uow_factory, self.post, retries=self.retries, now=self.clock.now()
+                )
             except Exception:  # as with the outbox: the next round tries again
                 log.exception("delivering webhooks failed")
 
     def checkpoint_once(self) -> None:
         try:
             made, new = audit_checkpoints.make_checkpoint(
-                uow=self.uow_factory(), who=ANCHOR, only_if_moved=True, now=self.clock()
+                uow=self.uow_factory(), who=ANCHOR, only_if_moved=True, now=self.clock.now()
             )
         except Conflict:  # another server signed this head just now: it is signed
             return
@@ -129,23 +134,23 @@ class Scheduler(threading.Thread):
             log.info("audit: checkpoint signed at event %s", made.seq)
 
     def run(self) -> None:
-        due = None if self.hour is None else next_run(self.clock(), self.hour)
+        due = None if self.hour is None else next_run(self.clock.now(), self.hour)
         every = self.checkpoint_every
-        anchor_due = None if every is None else self.clock() + dt.timedelta(seconds=every)
+        anchor_due = None if every is None else self.clock.now() + dt.timedelta(seconds=every)
         while not self.stopping.is_set():
-            if anchor_due is not None and self.clock() >= anchor_due:
+            if anchor_due is not None and self.clock.now() >= anchor_due:
                 self.checkpoint_once()
-                anchor_due = self.clock() + dt.timedelta(seconds=every)
-            if due is not None and self.clock() >= due:
+                anchor_due = self.clock.now() + dt.timedelta(seconds=every)
+            if due is not None and self.clock.now() >= due:
                 if self.alerts:
                     self.run_alerts_once()
                 if self.bulk_folder is not None:
                     self.purge_once()
-                due = next_run(self.clock(), self.hour)
+                due = next_run(self.clock.now(), self.hour)
             self.deliver()
-            wait = 3600.0 if due is None else (due - self.clock()).total_seconds()
+            wait = 3600.0 if due is None else (due - self.clock.now()).total_seconds()
             if self.mailer is not None or self.post is not None:
                 wait = min(wait, self.deliver_every)
             if anchor_due is not None:
-                wait = min(wait, (anchor_due - self.clock()).total_seconds())
+                wait = min(wait, (anchor_due - self.clock.now()).total_seconds())
             self.stopping.wait(max(1.0, min(wait, 3600.0)))

@@ -25,6 +25,7 @@ from skillcard.domain.business import (
     BusinessCheckMethod,
     clean_text,
 )
+from skillcard.domain.calendar import card_day
 from skillcard.domain.card_numbers import normalise_card_number
 from skillcard.domain.cards import CardFacts, CardStatus
 from skillcard.domain.checks import EXPIRING_SOON, OUTCOME_OF_STATE, CheckOutcome
@@ -226,7 +227,7 @@ class _Run:
             return
         summary = self.summary
         with self.uow_factory() as uow:
-            answers, logs = check_rows(uow, batch, self.schemes, self.now.date())
+            answers, logs = check_rows(uow, batch, self.schemes, card_day(self.now))
             if self.business_id is not None:
                 self._log(uow, logs)
                 no_matches = sum(1 for log in logs if log[2] == CheckOutcome.NO_MATCH)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BusinessCheck, BusinessCheckMethod
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import as_it_stood
 from skillcard.domain.checks import Check, CheckMethod, CheckOutcome, PublicCardView
 from skillcard.domain.names import surname_key
@@ -154,7 +155,7 @@ def check_for_business(
     method = BusinessCheckMethod.SPOT if spot else BusinessCheckMethod.SINGLE
     with uow:
         spend(uow, budget, business_id, now=now)
-        view, scheme_id, card_id = answer(uow, number, surname, scheme_code, now.date())
+        view, scheme_id, card_id = answer(uow, number, surname, scheme_code, card_day(now))
         _log(uow, who, business_id, view, scheme_id, card_id, method, now, where)
         no_match = int(view.outcome == CheckOutcome.NO_MATCH)
         note_outcomes(uow, budget, business_id, no_match, who=who, now=now)
@@ -201,7 +202,7 @@ def sync_offline(
                 try:
                     at = item.checked_at.astimezone(dt.UTC)
                     view, scheme_id, card_id = answer(
-                        uow, item.number, item.surname, item.scheme, at.date(), at=at
+                        uow, item.number, item.surname, item.scheme, card_day(at), at=at
                     )
                     method, where = BusinessCheckMethod.OFFLINE, item.where
                     _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, now)

@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import as_it_stood
 from skillcard.domain.checks import (
     Check,
@@ -39,7 +40,7 @@ from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
 from skillcard.domain.names import surname_key
 from skillcard.domain.trust import listed_state
 from skillcard.errors import InvalidInput, NotFound
-from skillcard.services.audit import aware, utcnow
+from skillcard.services.audit import utcnow
 from skillcard.services.cards import card_changes, scheme_for_number
 from skillcard.services.credentials import local_bundle
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -157,7 +158,7 @@ def check_card(
             scheme=scheme,
             card_number=normalised,
             qualifications=titles,
-            today=now.date(),
+            today=card_day(now),
         )
         uow.checks.add(
             Check.by_number(
@@ -373,13 +374,13 @@ def cardholder_checks(
             raise NotFound(f"no cardholder {cardholder_id} that you can see")
         return [
             CheckLogEntry(
-                checked_at=aware(row.checked_at),
+                checked_at=row.checked_at,
                 card_number=row.card_number,
                 checker=_checker(row),
                 method=str(row.method),
                 outcome=str(row.outcome),
                 site=row.site,
-                synced_at=aware(row.synced_at),
+                synced_at=row.synced_at,
             )
             for row in uow.checks.for_cardholder(cardholder_id, limit)
         ]

@@ -16,6 +16,7 @@ from skillcard.domain.eligibility import HeldFact, HolderFacts, MembershipFact
 from skillcard.domain.eligibility_rules import RuleBook
 from skillcard.errors import NotFound
 from skillcard.services import eligibility
+from skillcard.services.clock import card_today
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -90,7 +91,7 @@ def reevaluate_scheme(
 ) -> SchemeEvaluation:
     """How many of the scheme's card holders meet one occupation's rule, and what the others
     lack most often: what a scheme admin wants to know before changing a rule."""
-    day = today or dt.date.today()
+    day = today or card_today()
     with uow:
         scheme = scheme_named(uow, scheme_code)
         require(can_manage_scheme(who, scheme.id), f"re-evaluate {scheme.code}'s holders")

@@ -19,6 +19,7 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from skillcard.domain.accounts import Principal
+from skillcard.domain.calendar import card_day
 from skillcard.domain.checks import CardOnRecord, Check, PublicCardView, RateLimit, clean_site
 from skillcard.domain.schemes import Scheme
 from skillcard.services import rate_limits
@@ -82,7 +83,7 @@ async def check_card(
         scheme=scheme,
         card_number=normalised,
         qualifications=titles,
-        today=now.date(),
+        today=card_day(now),
     )
     stored = desk.record(
         Check.by_number(view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now)

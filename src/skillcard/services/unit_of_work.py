@@ -31,6 +31,9 @@ class AbstractUnitOfWork(abc.ABC):
     status_lists: object
     outbox: object
     hse_records: object
+    # The master secret that seals the signing keys (adapters/keys.py), given by whoever made
+    # this unit of work from their settings (web/app.py, cli/common.py), never read globally.
+    secret_key: str
 
     def __enter__(self) -> Self:
         return self

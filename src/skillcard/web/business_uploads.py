@@ -18,7 +18,6 @@ from skillcard.domain.business import BulkJob
 from skillcard.errors import InvalidInput, SkillcardError
 from skillcard.services import bulk_check, bulk_results
 from skillcard.services.business_budget import Budget
-from skillcard.web.deps import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 25 * 1024 * 1024  # 50,000 rows of number, surname, scheme, label fit in far less
@@ -56,7 +55,7 @@ def start_upload(
                     f"takes at most {MAX_ROWS:,} rows; split it into smaller files"
                 )
             out.write(chunk)
-    uows = UnitOfWorkFactory(request.app.state.engine)
+    uows = request.app.state.uows
     try:
         job = bulk_check.start_bulk(
             uow=uows(),
@@ -101,7 +100,7 @@ def interrupt_orphans(app) -> None:
     running are marked interrupted at once, and their files deleted."""
     folder = Path(app.state.settings.files_dir) / "bulk"
     bulk_results.interrupt_orphans(
-        uow_factory=UnitOfWorkFactory(app.state.engine),
+        uow_factory=app.state.uows,
         folder=folder,
         host=socket.gethostname(),
         alive=_alive,
