@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import secrets
 import signal
@@ -13,6 +12,7 @@ import typer
 from skillcard.cli.common import console, err_console
 from skillcard.config import DEFAULT_SECRET, get_settings
 from skillcard.errors import InvalidInput
+from skillcard.services.clock import card_today
 
 DEMO_CROWD = 2000
 Host = Annotated[str, typer.Option("--host", help="Address to listen on")]
@@ -133,6 +133,7 @@ def demo(
 ) -> None:
     """Load demo data into the database (./skillcard.db unless SKILLCARD_DATABASE_URL says)
     and serve it, on port 8000 unless --port says."""
+    from skillcard.adapters.photos import PhotoStore
     from skillcard.cli.common import engine, uow
     from skillcard.cli.db import prepare_database
     from skillcard.services.demo import DEMO_LOGINS, load_demo
@@ -148,11 +149,18 @@ def demo(
     if settings.secret_key == DEFAULT_SECRET:
         settings = _generate_demo_secret(settings)
     prepare_database()
-    if load_demo(uow_factory=uow):
+    if load_demo(
+        uow_factory=uow, store=PhotoStore(settings.files_dir), public_url=settings.public_url
+    ):
         from skillcard.services.seed import seed_registry
 
         crowd = seed_registry(
-            engine=engine(), cards=DEMO_CROWD, schemes=38, seed=7, today=dt.date.today()
+            engine=engine(),
+            cards=DEMO_CROWD,
+            schemes=38,
+            seed=7,
+            today=card_today(),
+            secret_key=settings.secret_key,
         )
         console.print(
             f"[bold]Demo data loaded:[/] named cardholders in every card state, and "

@@ -19,7 +19,6 @@ from skillcard.domain.sign_in_throttle import SignInLimits
 from skillcard.services import rate_limits, sign_in_throttle
 from skillcard.services.audit import utcnow
 from skillcard.services.rate_limits import RateLimiter
-from skillcard.web.deps import UnitOfWorkFactory
 
 T = TypeVar("T")
 SIGN_IN_COUNTING_THREADS = 8
@@ -90,7 +89,7 @@ async def throttle_sign_in(
         "client": client,
         "secret": state.settings.secret_key,
     }
-    uows = UnitOfWorkFactory(state.engine)
+    uows = state.uows
     await to_thread.run_sync(partial(sign_in_throttle.admit, uows=uows, **asked), limiter=counting)
     result = await to_thread.run_sync(attempt, limiter=hashing)
     await to_thread.run_sync(partial(sign_in_throttle.cleared, **asked), limiter=counting)

@@ -16,6 +16,7 @@ from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings, get_settings
 from skillcard.web import api, api_docs, business_uploads, checking, errors, pages
+from skillcard.web.deps import UnitOfWorkFactory
 from skillcard.web.hostile_input import RefuseNul
 from skillcard.web.lanes import AppWithLanes
 from skillcard.web.security_headers import SecurityHeaders
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.uows = UnitOfWorkFactory(app.state.engine, settings.secret_key)
+    app.state.passwords = settings.passwords()
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
     app.add_middleware(RefuseNul)

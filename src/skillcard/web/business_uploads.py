@@ -18,7 +18,6 @@ from skillcard.domain.business import BulkJob
 from skillcard.errors import InvalidInput
 from skillcard.services import bulk_check, bulk_results
 from skillcard.services.business_budget import Budget
-from skillcard.web.deps import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 25 * 1024 * 1024  # 50,000 rows of number, surname, scheme, label fit in far less
@@ -59,7 +58,7 @@ def start_upload(
                     f"takes at most {MAX_ROWS:,} rows; split it into smaller files"
                 )
             out.write(chunk)
-    uows = UnitOfWorkFactory(request.app.state.engine)
+    uows = request.app.state.uows
     try:
         return bulk_check.start_bulk(
             uow=uows(),
@@ -89,4 +88,4 @@ def start_job_runner(app):
     settings, engine = app.state.settings, app.state.engine
     if is_postgresql(engine) and not settings.jobs_in_process:
         return None
-    return start_runner(settings, engine, UnitOfWorkFactory(engine))
+    return start_runner(settings, engine, app.state.uows)

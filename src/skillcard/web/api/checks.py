@@ -87,7 +87,7 @@ async def check(request: Request):
     """
     query = parse_query(CheckQuery, request)
     state = request.app.state
-    uows = UnitOfWorkFactory(state.engine)
+    uows: UnitOfWorkFactory = state.uows
     who = await optional_api_principal(request, uows)
     client = await anonymous_client(request)
     asked = {

@@ -19,7 +19,7 @@ from skillcard.adapters.invigilation_files import (
 from skillcard.adapters.qti import MAX_PACKAGE_BYTES
 from skillcard.services import hse_attempts, hse_bank, hse_review, invigilation
 from skillcard.web.api.schemas import ERRORS
-from skillcard.web.deps import ApiWho, BearerToken, Uows, api_principal
+from skillcard.web.deps import ApiWho, BearerToken, SettingsDep, Uows, api_principal
 
 router = APIRouter(prefix="/hse", tags=["hse"], responses=ERRORS)
 
@@ -200,9 +200,16 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/review/{attempt_id}/decision")
-def decide(attempt_id: int, body: DecisionIn, who: ApiWho, uows: Uows) -> dict:
+def decide(
+    attempt_id: int, body: DecisionIn, who: ApiWho, uows: Uows, settings: SettingsDep
+) -> dict:
     state = hse_review.decide(
-        uow=uows(), who=who, attempt_id=attempt_id, decision=body.decision, reason=body.reason
+        uow=uows(),
+        who=who,
+        attempt_id=attempt_id,
+        decision=body.decision,
+        reason=body.reason,
+        public_url=settings.public_url,
     )
     return {"state": state}
 
