@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-import signal
+import shutil
+import sys
+import tempfile
 from typing import Annotated, NoReturn
 
 import typer
@@ -34,46 +36,44 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the web app and API. Every process is stateless: add more with --workers."""
-    import uvicorn
-
+    metrics_dir = _share_metrics()  # before the app, and prometheus-client, is imported
     from skillcard.cli.common import database
-    from skillcard.web.workers import serve_workers
+    from skillcard.web import server
 
     settings = get_settings()
     refuse_unsafe_settings(settings)
     refuse_a_taken_port(host, port)
     database()  # a database that is missing or behind stops here, in one line
     settings = _links_follow_the_port(host, port)
-    options = {
-        "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
-    }  # fmt: skip
-    app = "skillcard.web.app:create_served_app"
     scheduler = _start_scheduler(settings)
     try:
-        if workers <= 1:
-            # uvicorn shuts down gracefully on SIGTERM, then raises it again: end as on
-            # Ctrl+C (scheduler stopped, exit 0) instead of being killed by it.
-            signal.signal(signal.SIGTERM, _stop)
-            uvicorn.run(app, host=host, port=port, **options)
-        else:
-            try:
-                failed = serve_workers(app, host=host, port=port, workers=workers, **options)
-            except OSError as error:  # taken since refuse_a_taken_port looked
-                _cannot_listen(host, port, error)
-            if failed:
-                raise typer.Exit(1)
+        status = server.serve(host=host, port=port, workers=workers, access_log=access_log)
     finally:
         if scheduler is not None:
             scheduler.stop()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+    if status:  # the workers could not boot (gunicorn said why), or the port was taken since
+        raise typer.Exit(1)
 
 
-def _stop(_signum, _frame) -> NoReturn:
-    raise SystemExit(0)
+def _share_metrics() -> str | None:
+    """Every worker writes its metrics into files of one directory, and ``/metrics`` adds up
+    every worker's, whichever one answers the scrape (prometheus-client's multiprocess mode,
+    which reads ``PROMETHEUS_MULTIPROC_DIR`` when it is imported). A directory of our own, gone
+    when the server stops, unless the operator named one."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    if "prometheus_client" in sys.modules:  # its metrics are made: too late to share them
+        raise RuntimeError("prometheus_client was imported before the server set it up")
+    made = tempfile.mkdtemp(prefix="skillcard-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
 
 
 def refuse_a_taken_port(host: str, port: int) -> None:
     """Stop (exit 2) before loading anything if ``host:port`` cannot be listened on."""
-    from skillcard.web.workers import check_address
+    from skillcard.web.server import check_address
 
     try:
         check_address(host, port)
