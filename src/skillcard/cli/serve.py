@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from typing import Annotated, NoReturn
 
 import typer
@@ -36,7 +38,11 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the web app and API. Every process is stateless: add more with --workers."""
-    metrics_dir = _share_metrics()  # before the app, and prometheus-client, is imported
+    with shared_metrics():  # before the app, and prometheus-client, is imported
+        _serve(host, port, workers, access_log)
+
+
+def _serve(host: str, port: int, workers: int, access_log: bool) -> None:
     from skillcard.cli.common import database
     from skillcard.web import server
 
@@ -51,24 +57,28 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler.stop()
-        if metrics_dir is not None:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
     if status:  # the workers could not boot (gunicorn said why), or the port was taken since
         raise typer.Exit(1)
 
 
-def _share_metrics() -> str | None:
+@contextlib.contextmanager
+def shared_metrics() -> Iterator[None]:
     """Every worker writes its metrics into files of one directory, and ``/metrics`` adds up
     every worker's, whichever one answers the scrape (prometheus-client's multiprocess mode,
     which reads ``PROMETHEUS_MULTIPROC_DIR`` when it is imported). A directory of our own, gone
-    when the server stops, unless the operator named one."""
+    when the server stops, unless the operator (or a caller of ours) named one."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return None
+        yield
+        return
     if "prometheus_client" in sys.modules:  # its metrics are made: too late to share them
         raise RuntimeError("prometheus_client was imported before the server set it up")
     made = tempfile.mkdtemp(prefix="skillcard-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
-    return made
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def refuse_a_taken_port(host: str, port: int) -> None:
@@ -161,6 +171,11 @@ def demo(
 ) -> None:
     """Load demo data into the database (./skillcard.db unless SKILLCARD_DATABASE_URL says)
     and serve it, on port 8000 unless --port says."""
+    with shared_metrics():  # loading the demo imports what the server's metrics are made of
+        _demo(host, port, no_serve)
+
+
+def _demo(host: str, port: int, no_serve: bool) -> None:
     from skillcard.cli.common import engine, uow
     from skillcard.cli.db import prepare_database
     from skillcard.services.demo import DEMO_LOGINS, load_demo
