@@ -377,7 +377,9 @@ def main() -> None:
 
 def _side_by_side(results: dict) -> None:
     """skillcard against the baseline (another checkout's serve), one row each, same run."""
-    print("| server | open loop rate/s | open p99 ms | closed loop rate/s | closed p99 ms | errors |")
+    print(
+        "| server | open loop rate/s | open p99 ms | closed loop rate/s | closed p99 ms | errors |"
+    )
     print("|---|---|---|---|---|---|")
     for name in ("skillcard", "baseline"):
         if name in results:
@@ -389,6 +391,7 @@ def _side_by_side(results: dict) -> None:
 def _goals(results: dict, args) -> None:
     if "baseline" in results:
         _side_by_side(results)
+
     def mark(ok: bool) -> str:
         return "met" if ok else "NOT met"
 
