@@ -19,6 +19,7 @@ import socket
 from typing import ClassVar
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from uvicorn_worker import UvicornWorker
 
 from skillcard.web import observability
@@ -37,6 +38,15 @@ class SkillcardWorker(UvicornWorker):
     }  # fmt: skip
 
 
+class GracefulOnCtrlC(Arbiter):
+    """gunicorn's master, stopping on SIGINT (Ctrl+C) as on SIGTERM: the requests in flight
+    are finished. gunicorn's own SIGINT is a quick stop, which uvicorn's worker does not
+    heed: the master then waits out the graceful timeout and kills it."""
+
+    def handle_int(self):
+        self.handle_term()
+
+
 class Server(BaseApplication):
     def __init__(self, options: dict) -> None:
         self.options = options
@@ -45,6 +55,9 @@ class Server(BaseApplication):
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+
+    def run(self) -> None:
+        GracefulOnCtrlC(self).run()
 
     def load(self):
         """In each worker, after the fork (no preload): nothing of the app is shared."""
