@@ -4,8 +4,9 @@ loop, as the Smart Check makes them (a prepared one-row statement, many tasks at
     .venv/bin/python bench/async_pool.py [--url postgresql://...] [--reads 20000] [--tasks 32]
 
 Prints reads a second and the p50/p99 of one read (from asking for a connection to the row),
-and the same through bare psycopg connections handed round by an asyncio.Queue: the floor any
-pool can reach. Talks to the local PostgreSQL only; bounded by --reads.
+the same through psycopg_pool's own ``connection()`` (what AsyncPool borrows from), and through
+bare psycopg connections handed round by an asyncio.Queue: the floor any pool can reach.
+Talks to the local PostgreSQL only; bounded by --reads.
 """
 
 from __future__ import annotations
@@ -45,6 +46,27 @@ async def through_pool(url: sa.URL, reads: int, tasks: int) -> tuple[float, list
     await pool.open()
     try:
         return await _drive(lambda n: pool.read(SQL, {"n": n}), reads, tasks)
+    finally:
+        await pool.close()
+
+
+async def through_psycopg_pool(url: sa.URL, reads: int, tasks: int, size: int = 6):
+    """psycopg_pool's own ``connection()`` for every read, cursor made each time."""
+    from psycopg_pool import AsyncConnectionPool
+
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    pool = AsyncConnectionPool(
+        conninfo, min_size=size, max_size=size, kwargs={"autocommit": True}, open=False
+    )
+    await pool.open(wait=True)
+
+    async def read(n: int):
+        async with pool.connection() as connection:
+            cursor = await connection.execute(SQL, {"n": n}, prepare=True)
+            return await cursor.fetchall()
+
+    try:
+        return await _drive(read, reads, tasks)
     finally:
         await pool.close()
 
@@ -94,6 +116,10 @@ def main() -> None:
     for round_ in range(1, args.rounds + 1):
         print(f"round {round_}: {args.reads:,} reads, {args.tasks} tasks", flush=True)
         _report("AsyncPool (skillcard)", *asyncio.run(through_pool(url, args.reads, args.tasks)))
+        _report(
+            "psycopg_pool.connection()",
+            *asyncio.run(through_psycopg_pool(url, args.reads, args.tasks)),
+        )
         _report(
             "asyncio.Queue of 6 (floor)", *asyncio.run(through_queue(url, args.reads, args.tasks))
         )
