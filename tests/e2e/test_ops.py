@@ -122,3 +122,19 @@ def test_every_log_line_of_a_request_carries_its_id():
     assert access["duration_ms"] >= 0
     outside = next(line for line in lines if line["message"] == "between requests")
     assert outside["request_id"] is None and outside["level"] == "info"
+
+
+def test_other_parts_add_values_read_at_scrape_time(client):
+    from skillcard.adapters import metrics
+
+    depth = iter([7.0, 9.0])
+    metrics.on_scrape("skillcard_test_queue_depth", "jobs waiting (test)", lambda: next(depth))
+    metrics.on_scrape("skillcard_test_broken", "a probe that fails (test)", lambda: 1 / 0)
+    try:
+        first, second = client.get("/metrics").text, client.get("/metrics").text
+    finally:
+        metrics._probes.pop("skillcard_test_queue_depth")
+        metrics._probes.pop("skillcard_test_broken")
+    assert "skillcard_test_queue_depth 7.0" in first and "skillcard_test_queue_depth 9.0" in second
+    # a probe that fails is left out, with everything else still there
+    assert "skillcard_test_broken" not in first and "skillcard_http_requests_total" in first

@@ -12,11 +12,12 @@ Log lines are JSON objects, one a line (``JsonLines``), as log collectors read t
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,13 +39,17 @@ class RequestContext:
         self.app = app
         self._counted: dict[tuple[str, str, int], object] = {}  # the labelled children, reused
         self._timed: dict[str, object] = {}
+        # A made id: this process's random half, then a count. uuid4 read the kernel's
+        # random source on every request (6 µs, a tenth of the middleware's cost).
+        self._made_prefix = os.urandom(8).hex()
+        self._made = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         given = _given_id(scope)
-        rid = given or uuid.uuid4().hex
+        rid = given or f"{self._made_prefix}{next(self._made):016x}"
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500  # if the app fails before it answers, uvicorn's answer is a 500
