@@ -173,12 +173,12 @@ def test_a_stopped_server_finishes_the_request_it_is_reading_then_exits(server):
 def test_metrics_add_up_every_worker_whichever_answers_the_scrape(served):
     pids = set()
     for _ in range(40):  # a new connection each time: both workers answer some
-        answer = httpx.get(f"{served}/healthz", headers={"Connection": "close"}, timeout=5)
+        answer = httpx.get(f"{served}/healthz", headers={"Connection": "close"}, timeout=30)
         pids.add(answer.headers["x-served-by"])
     assert len(pids) == 2
     pattern = re.compile(
         r'skillcard_http_requests_total\{method="GET",route="/healthz",status="200"\} (\S+)'
     )
     for _ in range(6):  # each scrape may reach either worker: every one sees all 40
-        text = httpx.get(f"{served}/metrics", headers={"Connection": "close"}, timeout=5).text
+        text = httpx.get(f"{served}/metrics", headers={"Connection": "close"}, timeout=30).text
         assert float(pattern.search(text).group(1)) == 40
