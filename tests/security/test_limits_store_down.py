@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from skillcard.config import Settings
 from skillcard.web import create_app
+from tests.e2e.conftest import sign_in
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"  # nothing listens there: connection refused
 
@@ -39,6 +40,12 @@ def test_sign_in_is_refused_while_its_counters_cannot_be_reached(redis_down, cap
     assert refused.headers["Retry-After"] == "30"
     assert refused.json()["error"]["code"] == "limits_unavailable"
     assert "refusing (fails closed)" in caplog.text
+
+
+def test_the_sign_in_page_says_so_and_lets_no_one_in(redis_down, registry):
+    page = sign_in(redis_down, "ann@example.test")
+    assert page.status_code == 503 and "skillcard_session" not in page.cookies
+    assert "cannot be reached" in page.text and page.headers["Retry-After"] == "30"
 
 
 def test_a_password_reset_mail_is_not_sent_while_the_counters_are_down(redis_down):
