@@ -51,12 +51,9 @@ def _serve(host: str, port: int, workers: int, access_log: bool) -> None:
     refuse_a_taken_port(host, port)
     database()  # a database that is missing or behind stops here, in one line
     settings = _links_follow_the_port(host, port)
-    scheduler = _start_scheduler(settings)
-    try:
-        status = server.serve(host=host, port=port, workers=workers, access_log=access_log)
-    finally:
-        if scheduler is not None:
-            scheduler.stop()
+    # Alerts, purges, mail, webhooks and checkpoints are periodic jobs on the queue: run by
+    # `skillcard worker` on PostgreSQL, in each serving process on SQLite (web/app.py).
+    status = server.serve(host=host, port=port, workers=workers, access_log=access_log)
     if status:  # the workers could not boot (gunicorn said why), or the port was taken since
         raise typer.Exit(1)
 
@@ -125,31 +122,6 @@ def refuse_unsafe_settings(settings) -> None:
         raise typer.Exit(2)
 
 
-def _start_scheduler(settings):
-    """Business Check's daily expiry alerts, the daily purge of old bulk check results,
-    sending the outbox when SMTP is set, and the audit chain's checkpoints: one thread in this
-    (parent) process, whatever the number of workers. Always started: the purge is not
-    optional (results name people)."""
-    from skillcard.cli.common import uow
-    from skillcard.services import webhooks
-    from skillcard.services.alerts_schedule import Scheduler
-
-    scheduler = Scheduler(
-        uow,
-        public_url=settings.public_url,
-        hour=settings.alerts_hour_utc,
-        alerts=settings.alerts_daily,
-        bulk_folder=settings.files_dir / "bulk",
-        bulk_result_days=settings.bulk_result_days,
-        mailer=settings.mailer(),
-        checkpoint_every=settings.audit_checkpoint_minutes * 60 or None,
-        post=webhooks.default_poster(settings),
-        retries=webhooks.retries_of(settings),
-    )
-    scheduler.start()
-    return scheduler
-
-
 def _generate_demo_secret(settings):
     """The demo's own master secret, kept in a file beside its database and said out loud."""
     settings.secret_file.write_text(secrets.token_urlsafe(48) + "\n")
@@ -212,4 +184,7 @@ def _demo(host: str, port: int, no_serve: bool) -> None:
         f"\nServing on [bold]http://{host}:{port}[/] (API docs at /api/docs). Ctrl+C stops.\n"
     )
     os.environ.setdefault("SKILLCARD_DATABASE_URL", settings.database_url)
+    # A demo starts nothing else: on PostgreSQL too, its jobs run inside the server.
+    os.environ.setdefault("SKILLCARD_JOBS_IN_PROCESS", "true")
+    get_settings.cache_clear()
     serve(host=host, port=port, workers=1)

@@ -275,7 +275,10 @@ def decide_application(
             view = _view(uow, app, now.date(), book)
             if not view.decision.eligible:
                 if not override_reason.strip():
-                    raise Conflict("the rules are not met yet: " + "; ".join(view.decision.unmet))
+                    raise Conflict(
+                        "the rules are not met yet: " + "; ".join(view.decision.unmet),
+                        field="override_reason",
+                    )
                 overridden = list(view.decision.unmet)
             if AppState(app.state) == AppState.RECEIVED:
                 app.move(AppState.VERIFYING, now, by=who.label)

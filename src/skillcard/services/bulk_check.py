@@ -7,11 +7,18 @@ number, unknown scheme, missing field) gets its own error and the rest carry on.
 
 A job's progress is committed after each batch, so a page (or an API client) polling the job
 sees it move; the command line shows the same through a callback.
+
+An uploaded file is checked as a job on the queue (services/jobs.py), enqueued in the
+transaction that opens it. Its answers are written to ``bulk_result_rows`` with their row
+index, in the transaction that logs the batch's checks and moves its progress: a job retried
+after its worker died goes on after the last batch committed, and no row is checked, logged or
+answered twice. The result CSV is written from those rows once every row is in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +40,7 @@ from skillcard.errors import InvalidInput, NotFound, SkillcardError
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
 from skillcard.services.business_budget import Budget, note_outcomes, spend
+from skillcard.services.jobs import BULK_CHECK, principal_args
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 BATCH = 500
@@ -128,17 +136,19 @@ def start_bulk(
     budget: Budget,
     runner: str = "",
     business_id: int | None = None,
+    job_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> BulkJob:
     """Check that ``source`` can be read (a clear InvalidInput if not), draw its rows from the
-    business's budget (a file larger than the day's allowance left is refused whole, 429) and
-    open a job, run by ``runner`` (host:pid)."""
+    business's budget (a file larger than the day's allowance left is refused whole, 429),
+    open a job (``job_id``, or a new one) and queue its run in the same transaction; ``runner``
+    (host:pid) is who took the upload."""
     business_id = business_id_for(who, business_id)
     shape = bulk_csv.inspect(source)
     now = now or utcnow()
     job = BulkJob(
         runner=runner,
-        id=uuid.uuid4().hex,
+        id=job_id or uuid.uuid4().hex,
         business_id=business_id,
         created_by=who.label,
         created_at=now,
@@ -150,6 +160,8 @@ def start_bulk(
         spend(uow, budget, business_id, shape.rows, now=now, per_minute=False)
         uow.bulk_jobs.add(job)
         record(uow, who, "bulk.start", "bulk_job", job.id, detail={"rows": shape.rows}, now=now)
+        args = {"job_id": job.id, "business_id": business_id, "who": principal_args(who)}
+        uow.jobs.enqueue(BULK_CHECK, args)
         uow.commit()
     return job
 
@@ -177,28 +189,28 @@ def run_bulk(
     now = now or utcnow()
     summary = BulkSummary()
     try:
-        shape = bulk_csv.inspect(source)
         with uow_factory() as uow:
+            job = uow.bulk_jobs.get(business_id, job_id) if job_id else None
+            if job_id and (job is None or job.status not in _UNENDED):
+                return summary  # ended (a retry after the end was committed): nothing to do
+            shape = bulk_csv.inspect(source)
             schemes = _Schemes(uow.schemes.list())
             if business_id is not None and not job_id:
                 spend(uow, budget, business_id, shape.rows, now=now, per_minute=False)
-            if job_id:
+            if job is not None:
+                summary = BulkSummary(job.done_rows, job.valid_rows, 0, job.error_rows)
+                summary.not_valid = summary.rows - summary.valid - summary.errors
                 uow.bulk_jobs.update(job_id, status=BulkStatus.RUNNING.value)
             uow.commit()
         run = _Run(uow_factory, who, schemes, business_id, budget, job_id, now, summary)
-        with result.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = bulk_csv.ResultWriter(out)
-            batch: list[bulk_csv.BulkRow] = []
-            for row in bulk_csv.read_rows(source, shape):
-                batch.append(row)
-                if len(batch) == BATCH:
-                    run.batch(batch, writer)
-                    batch = []
-                    if progress:
-                        progress(summary.rows, shape.rows)
-            run.batch(batch, writer)
-            if progress:
-                progress(summary.rows, shape.rows)
+        # Resumed after its last committed batch: the rows before it are answered already.
+        rows = itertools.islice(bulk_csv.read_rows(source, shape), summary.rows, None)
+        if job_id:
+            _check_all(run, rows, None, shape.rows, progress)
+            _write_result(uow_factory, job_id, result)
+        else:
+            with result.open("w", encoding="utf-8-sig", newline="") as out:
+                _check_all(run, rows, bulk_csv.ResultWriter(out), shape.rows, progress)
     except SkillcardError as problem:
         _finish(uow_factory, job_id, BulkStatus.FAILED, problem.message, summary)
         raise
@@ -207,6 +219,38 @@ def run_bulk(
         raise
     _finish(uow_factory, job_id, BulkStatus.DONE, None, summary, who=who)
     return summary
+
+
+_UNENDED = (BulkStatus.QUEUED, BulkStatus.RUNNING)
+
+
+def _check_all(run, rows, writer, total: int, progress) -> None:
+    batch: list[bulk_csv.BulkRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            run.batch(batch, writer)
+            batch = []
+            if progress:
+                progress(run.summary.rows, total)
+    run.batch(batch, writer)
+    if progress:
+        progress(run.summary.rows, total)
+
+
+def _write_result(uow_factory, job_id: str, result: Path) -> None:
+    """The result CSV from the job's stored rows, in the file's order (written whole again if
+    a retry comes here twice; the rows go when the job is marked done). Read-only: on SQLite
+    a writing transaction would hold the database's write lock for the whole file."""
+    partial = result.with_name(result.name + ".part")
+    with (
+        uow_factory(read_only=True) as uow,
+        partial.open("w", encoding="utf-8-sig", newline="") as out,
+    ):
+        writer = bulk_csv.ResultWriter(out)
+        for answer in uow.bulk_jobs.result_rows(job_id):
+            writer.write(answer)
+    partial.replace(result)
 
 
 @dataclass
@@ -220,8 +264,9 @@ class _Run:
     now: dt.datetime
     summary: BulkSummary
 
-    def batch(self, batch: list[bulk_csv.BulkRow], writer: bulk_csv.ResultWriter) -> None:
-        """Check one batch, log it, count it, commit; then write its answers."""
+    def batch(self, batch: list[bulk_csv.BulkRow], writer: bulk_csv.ResultWriter | None) -> None:
+        """Check one batch, log it, count it, and commit: with a job, its answers by row index
+        in the same transaction; else written to ``writer`` once committed."""
         if not batch:
             return
         summary = self.summary
@@ -233,6 +278,7 @@ class _Run:
                 note_outcomes(
                     uow, self.budget, self.business_id, no_matches, who=self.who, now=self.now
                 )
+            first = summary.rows
             summary.rows += len(batch)
             summary.valid += sum(1 for a in answers if a["outcome"] == CheckOutcome.VALID.value)
             summary.errors += sum(1 for a in answers if a["outcome"] == ERROR)
@@ -244,9 +290,11 @@ class _Run:
                     valid_rows=summary.valid,
                     error_rows=summary.errors,
                 )
+                uow.bulk_jobs.add_result_rows(self.job_id, first, answers)
             uow.commit()
-        for answer in answers:
-            writer.write(answer)
+        if writer is not None:
+            for answer in answers:
+                writer.write(answer)
 
     def _log(self, uow, logs) -> None:
         who, now = self.who, self.now
@@ -294,6 +342,7 @@ def _finish(uow_factory, job_id, status, message, summary, who=None) -> None:
         if message:
             values["message"] = message[:500]
         uow.bulk_jobs.update(job_id, **values)
+        uow.bulk_jobs.drop_result_rows(job_id)
         if who is not None:
             record(uow, who, "bulk.done", "bulk_job", job_id, detail=vars(summary))
         uow.commit()

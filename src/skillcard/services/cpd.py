@@ -144,7 +144,7 @@ def add_cpd_evidence(
     """The holder adds files to an entry they logged (say, what an assessor asked for)."""
     now = now or utcnow()
     if not files:
-        raise InvalidInput("choose at least one file to add")
+        raise InvalidInput("choose at least one file to add", field="evidence")
     for name, data in files:
         check_evidence(data, name)
     with uow:

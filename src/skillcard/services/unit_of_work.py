@@ -31,6 +31,7 @@ class AbstractUnitOfWork(abc.ABC):
     status_lists: object
     outbox: object
     hse_records: object
+    jobs: object  # services.jobs.JobQueue: jobs enqueued in this transaction
 
     def __enter__(self) -> Self:
         return self

@@ -32,8 +32,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await checking.open_check_desk(app)
-        await run_in_threadpool(business_uploads.interrupt_orphans, app)
+        runner = await run_in_threadpool(business_uploads.start_job_runner, app)
         yield
+        if runner is not None:
+            await run_in_threadpool(runner.stop)
         await checking.close_check_desk(app)
         if owns_engine:
             app.state.engine.dispose()

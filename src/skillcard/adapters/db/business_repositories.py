@@ -7,6 +7,7 @@ pass the caller's own, so one business's rows are never read for another.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, registry
@@ -15,6 +16,7 @@ from skillcard.adapters.db import tables
 from skillcard.adapters.db import tables_business as tb
 from skillcard.adapters.db.dialect import is_postgresql
 from skillcard.adapters.db.repositories import _Repository
+from skillcard.adapters.db.tables_jobs import bulk_result_rows
 from skillcard.domain.accounts import Role, User
 from skillcard.domain.business import (
     BulkJob,
@@ -207,6 +209,10 @@ class BulkJobRepository(_Repository):
             sa.select(BulkJob).where(j.id == job_id, j.business_id == business_id)
         ).first()
 
+    def by_id(self, job_id: str) -> BulkJob | None:
+        """Any business's job: for the runner that works on it, never for a door."""
+        return self.session.get(BulkJob, job_id)
+
     def update(self, job_id: str, **values) -> None:
         j = tb.bulk_jobs.c
         self.session.execute(tb.bulk_jobs.update().where(j.id == job_id).values(**values))
@@ -222,11 +228,28 @@ class BulkJobRepository(_Repository):
             )
         )
 
-    def unfinished(self) -> list[BulkJob]:
-        """Every business's jobs queued or running (at a server's start: which are orphans)."""
-        j = tb.bulk_jobs.c
-        unended = [BulkStatus.QUEUED.value, BulkStatus.RUNNING.value]
-        return list(self.session.scalars(sa.select(BulkJob).where(j.status.in_(unended))))
+    def add_result_rows(self, job_id: str, first: int, answers: list[dict]) -> None:
+        """A batch's answers, from row index ``first``; a row already written is refused (its
+        primary key), taking the whole batch's transaction with it."""
+        if answers:
+            self.session.execute(
+                bulk_result_rows.insert(),
+                [
+                    {"job_id": job_id, "row_index": first + i, "answer": json.dumps(answer)}
+                    for i, answer in enumerate(answers)
+                ],
+            )
+
+    def result_rows(self, job_id: str):
+        """The job's answers in row order, streamed (memory flat for any file)."""
+        r = bulk_result_rows.c
+        query = sa.select(r.answer).where(r.job_id == job_id).order_by(r.row_index)
+        for answer in self.session.execute(query.execution_options(yield_per=1000)).scalars():
+            yield json.loads(answer)
+
+    def drop_result_rows(self, job_id: str) -> None:
+        r = bulk_result_rows.c
+        self.session.execute(bulk_result_rows.delete().where(r.job_id == job_id))
 
     def past_keeping(self, cutoff: dt.datetime) -> list[BulkJob]:
         """Every business's jobs whose result is kept no longer: finished before ``cutoff``,

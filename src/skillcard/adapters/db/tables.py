@@ -341,6 +341,7 @@ hse_records = sa.Table(
 from skillcard.adapters.db import (  # noqa: E402,F401
     tables_business,
     tables_hse,
+    tables_jobs,
     tables_mycard,
     tables_trust,
 )

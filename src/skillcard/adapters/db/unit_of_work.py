@@ -20,6 +20,7 @@ from skillcard.adapters.db import (
 )
 from skillcard.adapters.db import repositories as repos
 from skillcard.adapters.db.mapping import start_mappers
+from skillcard.adapters.jobs import job_queue_for
 from skillcard.errors import Conflict
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -85,6 +86,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.status_lists = key_repositories.StatusListRepository(s)
         self.outbox = outbox_repositories.OutboxRepository(s)
         self.hse_records = outbox_repositories.HseRecordRepository(s)
+        self.jobs = job_queue_for(s)
         for area in (
             business_repositories,
             hse_repositories,

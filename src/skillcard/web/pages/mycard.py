@@ -68,17 +68,14 @@ def cpd_page(request: Request, session: PageSession, uows: Uows, done: str = "")
     return _cpd_page(request, who, csrf, uows, done="Your activity was saved." if done else "")
 
 
-_FIELD_OF = {
+# The CPD record's fields (as the service names them) by the form's element ids.
+_FORM_ID_OF = {
     "hours": "cpd-hours",
-    "day": "cpd-hours",
-    "date": "cpd-date",
-    "future": "cpd-date",
+    "activity_on": "cpd-date",
     "title": "cpd-title",
-    "kind": "cpd-type",
-    "file": "cpd-files",
-    "MB": "cpd-files",
-    "PDF": "cpd-files",
-    "empty": "cpd-files",
+    "activity_type": "cpd-type",
+    "learned": "cpd-learned",
+    "evidence": "cpd-files",
 }
 
 
@@ -109,7 +106,9 @@ def add_cpd(
         "reflection": reflection,
     }
     try:
-        day = form_date(activity_on, "enter the date of the activity, like 2026-03-14")
+        day = form_date(
+            activity_on, "enter the date of the activity, like 2026-03-14", "activity_on"
+        )
         cpd.record_cpd(
             uow=uows(),
             who=who,
@@ -126,7 +125,7 @@ def add_cpd(
         )
     except SkillcardError as problem:
         raise_for_error_page(problem, (401, 403, 404))
-        field = next((f for word, f in _FIELD_OF.items() if word in problem.message), "cpd-title")
+        field = _FORM_ID_OF.get(problem.field or "", "cpd-title")
         return _cpd_page(request, who, csrf, uows, problem=problem, field=field, form=form)
     return RedirectResponse("/my/cpd?done=1", status_code=303)
 
