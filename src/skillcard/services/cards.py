@@ -10,7 +10,7 @@ from skillcard.domain.accounts import Principal, can_manage_scheme, can_view_car
 from skillcard.domain.card_numbers import normalise_card_number
 from skillcard.domain.cards import Card, CardChange, CardStatus, ReplacementReason
 from skillcard.domain.names import surname_key
-from skillcard.domain.schemes import Scheme, resolve_scheme
+from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services import status_lists
 from skillcard.services.audit import aware, record, utcnow
@@ -76,9 +76,7 @@ def scheme_for_number(
 ) -> tuple[Scheme, str]:
     """The scheme a card number belongs to (given, or found from its prefix) and the number
     checked against that scheme's format."""
-    return resolve_scheme(
-        number, scheme_code, by_code=uow.schemes.by_code, by_prefix=uow.schemes.for_number
-    )
+    return uow.schemes.resolve(number, scheme_code)
 
 
 def _load_card(uow, who: Principal, number: str, scheme_code: str | None) -> Card:

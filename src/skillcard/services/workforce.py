@@ -76,15 +76,16 @@ def add_worker(
     now = now or utcnow()
     with uow:
         spend(uow, budget, business_id, now=now)
-        view, scheme_id, card_id = answer(uow, number, surname, scheme_code, now.date())
-        log_public_check(uow, who, view, scheme_id, card_id, now, site)
+        said = answer(uow, number, surname, scheme_code, now.date())
+        log_public_check(uow, who, said, now, site)
+        view = said.view
         if view.outcome == CheckOutcome.NO_MATCH:
             note_outcomes(uow, budget, business_id, 1, who=who, now=now)
             uow.commit()  # the refusal is an answer too: counted and logged
             raise NotFound(NO_MATCH_REASON)
         entry = WorkforceEntry(
             business_id=business_id,
-            card_id=card_id,
+            card_id=said.card_id,
             added_at=now,
             added_by=who.label,
             label=label,
