@@ -15,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings, get_settings
-from skillcard.web import api, api_docs, business_uploads, checking, errors, pages
+from skillcard.web import api, api_docs, business_uploads, checking, errors, ops, pages
 from skillcard.web.deps import UnitOfWorkFactory
 from skillcard.web.hostile_input import RefuseNul
 from skillcard.web.lanes import AppWithLanes
+from skillcard.web.observability import RequestContext
 from skillcard.web.security_headers import SecurityHeaders
 
 STATIC = Path(__file__).with_name("static")
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lanes={("GET", f"{api.PREFIX}/check"): api.checks.check},
-        front=[SecurityHeaders],
+        front=[RequestContext, SecurityHeaders],  # outermost first
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(router, prefix=api.PREFIX)
     for router in pages.ROUTERS:
         app.include_router(router, include_in_schema=False)
+    app.include_router(ops.router)
     api_docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

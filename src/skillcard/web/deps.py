@@ -77,13 +77,14 @@ async def optional_api_principal(
 
 
 async def get_rate_limiter(request: Request) -> RateLimiter:
-    """The app's rate limiter, made on first use: Redis if configured, else the database."""
+    """The app's rate limiter, made on first use: Redis if configured (``limits``: fails
+    open, a guarded door asks for its ``guarded()`` twin), else the database."""
     state = request.app.state
     if getattr(state, "rate_limiter", None) is None:
         if state.settings.redis_url:
-            from skillcard.adapters.rate_limits import RedisRateLimiter
+            from skillcard.adapters.rate_limits import LimitsRateLimiter
 
-            state.rate_limiter = RedisRateLimiter.from_url(state.settings.redis_url)
+            state.rate_limiter = LimitsRateLimiter.from_url(state.settings.redis_url)
         else:
             state.rate_limiter = DatabaseRateLimiter(state.uows)
     return state.rate_limiter
