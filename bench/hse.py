@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import datetime as dt
 import io
 import os
@@ -292,19 +293,22 @@ def _pct(ms: list[float], p: float) -> float:
     return ms[min(len(ms) - 1, int(len(ms) * p))]
 
 
+def _kinds(errors: list[str]) -> str:
+    counted = collections.Counter(e[:60] for e in errors).most_common(3)
+    return "".join(f"; {n} {kind}" for kind, n in counted)
+
+
 def _report(answers: Tally, shots: Tally, elapsed: float) -> None:
     ms = sorted(x * 1000 for x in answers.latencies)
     print(f"answers saved: {len(ms):,} in {elapsed:.1f} s ({len(ms) / elapsed:,.0f}/s)")
     print(f"answer-save latency: p50 {_pct(ms, 0.50):.1f} ms, p95 {_pct(ms, 0.95):.1f} ms, "
           f"p99 {_pct(ms, 0.99):.1f} ms (goal < 50 ms), max {ms[-1]:.1f} ms")  # fmt: skip
-    print(f"answer errors: {len(answers.errors)} (goal 0)"
-          + (f"; first: {answers.errors[0]}" if answers.errors else ""))  # fmt: skip
+    print(f"answer errors: {len(answers.errors)} (goal 0){_kinds(answers.errors)}")
     if shots.latencies:
         ms = sorted(x * 1000 for x in shots.latencies)
         print(f"snapshots stored: {len(ms):,} ({len(ms) / elapsed:,.1f}/s), "
               f"p50 {_pct(ms, 0.50):.1f} ms, p99 {_pct(ms, 0.99):.1f} ms, max {ms[-1]:.1f} ms; "
-              f"errors {len(shots.errors)}"
-              + (f"; first: {shots.errors[0]}" if shots.errors else ""))  # fmt: skip
+              f"errors {len(shots.errors)}{_kinds(shots.errors)}")  # fmt: skip
 
 
 def _frames() -> list[bytes]:
