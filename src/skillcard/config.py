@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from skillcard.adapters.passwords import Argon2Passwords
 
 DEFAULT_SECRET = "development-only-secret-change-me"
 MIN_SECRET_LENGTH = 32  # what `secrets.token_urlsafe(24)` gives: 192 bits
@@ -155,6 +158,13 @@ class Settings(BaseSettings):
     def shows_outbox(self) -> bool:
         """In development and demos there is no real mail: the outbox page shows it."""
         return self.is_development and not self.smtp_host
+
+    def passwords(self) -> Argon2Passwords:
+        """The password hasher these settings call for: Argon2id, at its cheapest profile only
+        in tests (which sign in hundreds of times)."""
+        from skillcard.adapters.passwords import Argon2Passwords
+
+        return Argon2Passwords(cheapest=self.environment == "test")
 
     def mailer(self):
         from skillcard.adapters.mail import SmtpMailer

@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.adapters.jobs.table_queue import InProcessRunner
 from skillcard.services import cards, jobs, workforce
+from skillcard.services.clock import FixedClock
 from tests.factories import OPERATOR, approve_business, business_budget
 from tests.integration.test_business import register
 
@@ -79,6 +80,7 @@ def test_the_alerts_run_as_a_periodic_job_at_their_hour(uow_factory, engine, reg
         public_url="http://x",
         files=LocalFileStore(tmp_path),
         alerts_hour_utc=6,
+        clock=FixedClock(dt.datetime(2030, 1, 1, 6, 0, 1, tzinfo=dt.UTC)),
     )
     runner = InProcessRunner(engine, context)
     start = dt.datetime(2030, 1, 1, 5, 59, 59, tzinfo=dt.UTC)
@@ -87,7 +89,11 @@ def test_the_alerts_run_as_a_periodic_job_at_their_hour(uow_factory, engine, reg
     while runner.run_one():
         pass
     with uow_factory() as uow:
-        assert uow.outbox.recent(1)[0].kind == "alerts.digest"
+        digest = uow.outbox.recent(1)[0]
+    assert digest.kind == "alerts.digest"
+    # the scheduler's clock was handed on: the run's day and moment are its own
+    assert ":2030-01-01:" in digest.dedupe_key
+    assert digest.created_at.date() == dt.date(2030, 1, 1)
 
 
 def test_the_outbox_is_sent_over_smtp_by_a_periodic_job_when_configured(

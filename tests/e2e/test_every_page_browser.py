@@ -247,7 +247,7 @@ def site(tmp_path_factory):
         uow.commit()
     with warnings.catch_warnings():  # fpdf's notice about A5, from the demo's certificates
         warnings.simplefilter("ignore", UserWarning)
-        load_demo(uow_factory=uow_factory, store=PhotoStore(files))
+        load_demo(uow_factory=uow_factory, store=PhotoStore(files), public_url="http://demo.test")
     ids = _ids(engine)
     store = InvigilationFileStore(files)
     with uow_factory() as uow:

@@ -108,9 +108,18 @@ def test_public_checks_go_on_from_the_replica_while_the_primary_is_down(on_repli
         pair.caught_up()
         search = client.get("/api/v1/cards", params={"q": "Smith"}, headers=bearer(token))
         assert search.status_code == 200 and search.json()
+        assert client.get("/readyz").json() == {"status": "ready", "database": "ok"}
+        assert "skillcard_replica_lag_seconds" in client.get("/metrics").text
 
         pair.primary.stop()
         try:
+            ready = client.get("/readyz")  # still sent checks: the replica answers them
+            assert ready.status_code == 200
+            assert ready.json() == {
+                "status": "read-only",
+                "database": "unreachable",
+                "replica": "ok",
+            }
             answers = [_check(client, registry) for _ in range(3)]
             assert {a["outcome"] for a in answers} == {"valid"}
             bundle = client.get("/api/v1/bundle")

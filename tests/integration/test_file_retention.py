@@ -54,6 +54,7 @@ def _decided_with_a_snapshot(uow_factory, pictures, bank) -> tuple[int, str]:
     )
     hse_attempts.submit(uow=uow_factory(), who=ann, attempt_id=attempt_id, now=T0)
     hse_review.decide(
+        public_url="http://skillcard.test",
         uow=uow_factory(),
         who=bank.principals["invigilator"],
         attempt_id=attempt_id,

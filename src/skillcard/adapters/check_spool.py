@@ -31,14 +31,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from skillcard.adapters.db import tables
+from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.domain.checks import Check
+from skillcard.services.rate_limits import aligned_retry_after
 
 log = logging.getLogger(__name__)
 MAX_SPOOLED = 1_000_000
 DRAIN_BATCH = 1_000
 DRAIN_EVERY_SECONDS = 2.0
 _COLUMNS = tuple(c.name for c in tables.checks.columns if c.name != "id")
-_MOMENTS = {c.name for c in tables.checks.columns if isinstance(c.type, sa.DateTime)}
+_MOMENTS = {c.name for c in tables.checks.columns if isinstance(c.type, AwareDateTime)}
 
 
 def _plain(value):
@@ -169,3 +171,13 @@ class FailOpenLimiter:
         except (psycopg.OperationalError, OSError):
             log.warning("rate counters unreachable (primary down): check allowed uncounted")
             return True
+
+    async def retry_after(self, key: str, window_seconds: int, now: dt.datetime) -> int:
+        try:
+            return await self._limiter.retry_after(key, window_seconds, now)
+        except (psycopg.OperationalError, OSError):  # refused a moment ago, down since
+            return aligned_retry_after(window_seconds, now)
+
+    def guarded(self):
+        """A guarded door never fails open: the counters' own refusing twin."""
+        return self._limiter.guarded()

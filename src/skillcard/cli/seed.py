@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from skillcard.cli.common import console, database, print_json
+from skillcard.config import get_settings
 from skillcard.errors import InvalidInput
+from skillcard.services.clock import card_today
 
 
 def seed(
@@ -34,8 +35,9 @@ def seed(
             cards=cards,
             schemes=schemes,
             seed=seed,
-            today=dt.date.today(),
+            today=card_today(),
             progress=lambda done: bar.update(task, completed=done),
+            secret_key=get_settings().secret_key,
         )
     if as_json:
         print_json(summary)

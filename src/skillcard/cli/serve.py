@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import os
 import secrets
-import signal
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
 from typing import Annotated, NoReturn
 
 import typer
@@ -13,6 +16,7 @@ import typer
 from skillcard.cli.common import console, err_console
 from skillcard.config import DEFAULT_SECRET, get_settings
 from skillcard.errors import InvalidInput
+from skillcard.services.clock import card_today
 
 DEMO_CROWD = 2000
 Host = Annotated[str, typer.Option("--host", help="Address to listen on")]
@@ -34,43 +38,49 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the web app and API. Every process is stateless: add more with --workers."""
-    import uvicorn
+    with shared_metrics():  # before the app, and prometheus-client, is imported
+        _serve(host, port, workers, access_log)
 
+
+def _serve(host: str, port: int, workers: int, access_log: bool) -> None:
     from skillcard.cli.common import database
-    from skillcard.web.workers import serve_workers
+    from skillcard.web import server
 
     settings = get_settings()
     refuse_unsafe_settings(settings)
     refuse_a_taken_port(host, port)
     database()  # a database that is missing or behind stops here, in one line
     settings = _links_follow_the_port(host, port)
-    options = {
-        "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
-    }  # fmt: skip
-    app = "skillcard.web.app:create_served_app"
     # Alerts, purges, mail, webhooks and checkpoints are periodic jobs on the queue: run by
     # `skillcard worker` on PostgreSQL, in each serving process on SQLite (web/app.py).
-    if workers <= 1:
-        # uvicorn shuts down gracefully on SIGTERM, then raises it again: end as on Ctrl+C
-        # (the job runner stopped by the app's lifespan, exit 0) instead of being killed by it.
-        signal.signal(signal.SIGTERM, _stop)
-        uvicorn.run(app, host=host, port=port, **options)
-        return
-    try:
-        failed = serve_workers(app, host=host, port=port, workers=workers, **options)
-    except OSError as error:  # taken since refuse_a_taken_port looked
-        _cannot_listen(host, port, error)
-    if failed:
+    status = server.serve(host=host, port=port, workers=workers, access_log=access_log)
+    if status:  # the workers could not boot (gunicorn said why), or the port was taken since
         raise typer.Exit(1)
 
 
-def _stop(_signum, _frame) -> NoReturn:
-    raise SystemExit(0)
+@contextlib.contextmanager
+def shared_metrics() -> Iterator[None]:
+    """Every worker writes its metrics into files of one directory, and ``/metrics`` adds up
+    every worker's, whichever one answers the scrape (prometheus-client's multiprocess mode,
+    which reads ``PROMETHEUS_MULTIPROC_DIR`` when it is imported). A directory of our own, gone
+    when the server stops, unless the operator (or a caller of ours) named one."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    if "prometheus_client" in sys.modules:  # its metrics are made: too late to share them
+        raise RuntimeError("prometheus_client was imported before the server set it up")
+    made = tempfile.mkdtemp(prefix="skillcard-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def refuse_a_taken_port(host: str, port: int) -> None:
     """Stop (exit 2) before loading anything if ``host:port`` cannot be listened on."""
-    from skillcard.web.workers import check_address
+    from skillcard.web.server import check_address
 
     try:
         check_address(host, port)
@@ -133,6 +143,11 @@ def demo(
 ) -> None:
     """Load demo data into the database (./skillcard.db unless SKILLCARD_DATABASE_URL says)
     and serve it, on port 8000 unless --port says."""
+    with shared_metrics():  # loading the demo imports what the server's metrics are made of
+        _demo(host, port, no_serve)
+
+
+def _demo(host: str, port: int, no_serve: bool) -> None:
     from skillcard.adapters.photos import PhotoStore
     from skillcard.cli.common import engine, files, uow
     from skillcard.cli.db import prepare_database
@@ -149,11 +164,16 @@ def demo(
     if settings.secret_key == DEFAULT_SECRET:
         settings = _generate_demo_secret(settings)
     prepare_database()
-    if load_demo(uow_factory=uow, store=PhotoStore(files())):
+    if load_demo(uow_factory=uow, store=PhotoStore(files()), public_url=settings.public_url):
         from skillcard.services.seed import seed_registry
 
         crowd = seed_registry(
-            engine=engine(), cards=DEMO_CROWD, schemes=38, seed=7, today=dt.date.today()
+            engine=engine(),
+            cards=DEMO_CROWD,
+            schemes=38,
+            seed=7,
+            today=card_today(),
+            secret_key=settings.secret_key,
         )
         console.print(
             f"[bold]Demo data loaded:[/] named cardholders in every card state, and "

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from skillcard.domain.calendar import card_day
 from skillcard.errors import InvalidInput
 
 
@@ -95,7 +96,7 @@ class CpdRecord:
             raise InvalidInput(
                 "hours must be more than 0 and at most 24 for one day", field="hours"
             )
-        if self.activity_on > self.recorded_at.date():
+        if self.activity_on > card_day(self.recorded_at):
             raise InvalidInput(
                 "the activity's date is in the future: record it once it is done",
                 field="activity_on",

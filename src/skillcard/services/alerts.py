@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.business import ALERT_STATES, STATE_LABELS, workforce_state
+from skillcard.domain.calendar import card_day
 from skillcard.services.audit import record, utcnow
 from skillcard.services.outbox import queue_email
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -82,7 +83,7 @@ def run_alerts(
     """One run over every confirmed business: digests queued in the outbox and webhook
     deliveries queued with them; given ``post``, what is due is delivered after."""
     now = now or utcnow()
-    today = today or now.date()
+    today = today or card_day(now)
     run = AlertRun()
     with uow_factory() as uow:
         ids = [b.id for b in uow.businesses.confirmed()]
@@ -107,9 +108,8 @@ def run_alerts(
                         now=now,
                     ):
                         run.emails += 1
-                record(
-                    uow, who, "alerts.digest", "business", business_id, detail={"items": len(items)}
-                )
+                detail = {"items": len(items)}
+                record(uow, who, "alerts.digest", "business", business_id, detail=detail, now=now)
                 run.items += len(items)
                 if business.webhook_url:
                     payload = {

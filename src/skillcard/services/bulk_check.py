@@ -32,6 +32,7 @@ from skillcard.domain.business import (
     BusinessCheckMethod,
     clean_text,
 )
+from skillcard.domain.calendar import card_day
 from skillcard.domain.check_judgement import judge, log_values, surname_key_of
 from skillcard.domain.checks import CardOnRecord, CheckOutcome, PublicCardView
 from skillcard.domain.schemes import Scheme
@@ -268,7 +269,7 @@ class _Run:
             return
         summary = self.summary
         with self.uow_factory() as uow:
-            answers, checked = check_rows(uow, batch, self.now.date())
+            answers, checked = check_rows(uow, batch, card_day(self.now))
             if self.business_id is not None:
                 self._log(uow, checked)
                 no_matches = sum(1 for c in checked if c.view.outcome == CheckOutcome.NO_MATCH)

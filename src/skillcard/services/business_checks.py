@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BusinessCheck, BusinessCheckMethod
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import as_it_stood
 from skillcard.domain.check_judgement import judge, log_line, surname_key_of
 from skillcard.domain.checks import CardOnRecord, CheckOutcome, PublicCardView
@@ -169,7 +170,7 @@ def check_for_business(
     method = BusinessCheckMethod.SPOT if spot else BusinessCheckMethod.SINGLE
     with uow:
         spend(uow, budget, business_id, now=now)
-        said = answer(uow, number, surname, scheme_code, now.date())
+        said = answer(uow, number, surname, scheme_code, card_day(now))
         _log(uow, who, business_id, said, method, now, where)
         view = said.view
         no_match = int(view.outcome == CheckOutcome.NO_MATCH)
@@ -216,7 +217,7 @@ def sync_offline(
             if not refusal:
                 try:
                     at = item.checked_at.astimezone(dt.UTC)
-                    said = answer(uow, item.number, item.surname, item.scheme, at.date(), at=at)
+                    said = answer(uow, item.number, item.surname, item.scheme, card_day(at), at=at)
                     method, where = BusinessCheckMethod.OFFLINE, item.where
                     _log(uow, who, business_id, said, method, at, where, now)
                 except SkillcardError as problem:  # a bad check digit, an unknown scheme

@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import as_it_stood
 from skillcard.domain.check_judgement import judge, log_line, surname_key_of
 from skillcard.domain.checks import (
@@ -38,7 +39,7 @@ from skillcard.domain.checks import (
 from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
 from skillcard.domain.trust import listed_state
 from skillcard.errors import InvalidInput, NotFound
-from skillcard.services.audit import aware, utcnow
+from skillcard.services.audit import utcnow
 from skillcard.services.cards import card_changes, scheme_for_number
 from skillcard.services.credentials import local_bundle
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -133,7 +134,7 @@ def check_card(
         scheme, normalised = scheme_for_number(uow, number, scheme_code)
         found = uow.checks.card(scheme.id, normalised, surname_key=key)
         view = judge(
-            found, surname_key=key, scheme=scheme, card_number=normalised, today=now.date()
+            found, surname_key=key, scheme=scheme, card_number=normalised, today=card_day(now)
         )
         uow.checks.add(
             log_line(view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now)
@@ -338,13 +339,13 @@ def cardholder_checks(
             raise NotFound(f"no cardholder {cardholder_id} that you can see")
         return [
             CheckLogEntry(
-                checked_at=aware(row.checked_at),
+                checked_at=row.checked_at,
                 card_number=row.card_number,
                 checker=_checker(row),
                 method=str(row.method),
                 outcome=str(row.outcome),
                 site=row.site,
-                synced_at=aware(row.synced_at),
+                synced_at=row.synced_at,
             )
             for row in uow.checks.for_cardholder(cardholder_id, limit)
         ]

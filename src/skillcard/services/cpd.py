@@ -26,6 +26,7 @@ from skillcard.domain.cpd import (
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record as audit_record
 from skillcard.services.audit import utcnow
+from skillcard.services.clock import card_today
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -187,7 +188,7 @@ def cpd_log(
     today: dt.date | None = None,
 ) -> CpdLog:
     """A holder's CPD, newest first, with progress to the yearly target in ``year``."""
-    day = today or dt.date.today()
+    day = today or card_today()
     year = year or day.year
     with uow:
         holder = _visible(uow, who, cardholder_id)

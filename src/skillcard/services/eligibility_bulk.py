@@ -17,6 +17,7 @@ from skillcard.domain.eligibility_rules import RuleBook
 from skillcard.errors import NotFound
 from skillcard.services import eligibility
 from skillcard.services.audit import record
+from skillcard.services.clock import card_today
 from skillcard.services.jobs import ELIGIBILITY, principal_args
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -92,7 +93,7 @@ def reevaluate_scheme(
 ) -> SchemeEvaluation:
     """How many of the scheme's card holders meet one occupation's rule, and what the others
     lack most often: what a scheme admin wants to know before changing a rule."""
-    day = today or dt.date.today()
+    day = today or card_today()
     with uow:
         scheme = scheme_named(uow, scheme_code)
         require(can_manage_scheme(who, scheme.id), f"re-evaluate {scheme.code}'s holders")

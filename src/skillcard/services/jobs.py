@@ -15,7 +15,6 @@ comes from the :class:`JobContext` the runner's entry point builds from the sett
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any, Protocol
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.retention import Retention
 from skillcard.errors import Conflict
+from skillcard.services.clock import SYSTEM_CLOCK, Clock
 from skillcard.services.file_store import FileStore
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class JobContext:
     post: Any = None
     retries: Any = None
     budget: Any = None
-    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    clock: Clock = SYSTEM_CLOCK  # passed on to every job (a test sets the day)
 
 
 def principal_args(who: Principal) -> dict:
@@ -137,6 +137,7 @@ def _alerts(context: JobContext, _args: dict) -> None:
         public_url=context.public_url,
         post=context.post,
         retries=context.retries,
+        now=context.clock.now(),
     )
     log.info("alerts: %s digests, %s webhooks", run.emails, run.webhooks)
 
@@ -149,7 +150,7 @@ def _purge(context: JobContext, _args: dict) -> None:
         who=RETENTION,
         files=context.files,
         retention=context.retention,
-        now=context.clock(),
+        now=context.clock.now(),
     )
     results, pictures = done.results, done.pictures
     log.info("bulk results: %s deleted, %s kept", len(results.expired), len(results.kept))
@@ -160,14 +161,16 @@ def _outbox(context: JobContext, _args: dict) -> None:
     from skillcard.services import outbox
 
     if context.mailer is not None:
-        outbox.deliver_pending(context.uow_factory, context.mailer)
+        outbox.deliver_pending(context.uow_factory, context.mailer, now=context.clock.now())
 
 
 def _webhooks(context: JobContext, _args: dict) -> None:
     from skillcard.services import webhooks
 
     if context.post is not None:
-        webhooks.deliver_due(context.uow_factory, context.post, retries=context.retries)
+        webhooks.deliver_due(
+            context.uow_factory, context.post, retries=context.retries, now=context.clock.now()
+        )
 
 
 def _checkpoint(context: JobContext, _args: dict) -> None:
@@ -175,7 +178,7 @@ def _checkpoint(context: JobContext, _args: dict) -> None:
 
     try:
         made, new = audit_checkpoints.make_checkpoint(
-            uow=context.uow_factory(), who=ANCHOR, only_if_moved=True, now=context.clock()
+            uow=context.uow_factory(), who=ANCHOR, only_if_moved=True, now=context.clock.now()
         )
     except Conflict:  # another process signed this head just now: it is signed
         return

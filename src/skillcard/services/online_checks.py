@@ -20,6 +20,7 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from skillcard.domain.accounts import Principal
+from skillcard.domain.calendar import card_day
 from skillcard.domain.check_judgement import AsyncCardReader, judge, log_line, surname_key_of
 from skillcard.domain.checks import Check, RateLimit, clean_site
 from skillcard.domain.schemes import Scheme
@@ -72,7 +73,7 @@ async def check_card(
     finally:
         await counted
     view = judge(
-        found, surname_key=surname_key, scheme=scheme, card_number=normalised, today=now.date()
+        found, surname_key=surname_key, scheme=scheme, card_number=normalised, today=card_day(now)
     )
     stored = desk.record(
         log_line(view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now)

@@ -29,6 +29,7 @@ from skillcard.domain.trust import CLOCK_SKEW, MIN_STATUS_ENTRIES
 from skillcard.errors import Conflict
 from skillcard.services import achievements
 from skillcard.services.audit import record, utcnow
+from skillcard.services.clock import card_today
 from skillcard.services.open_credentials import HUB_NAME, OpenVerification, hub_did, origin
 from skillcard.services.signing import current_signer, ensure_keys
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -59,7 +60,7 @@ def holder_achievements(
     """The holder's own achievements that may be exported or shared."""
     holder = _holder(who)
     with uow:
-        return achievements.of_holder(uow, holder, today or dt.date.today())
+        return achievements.of_holder(uow, holder, today or card_today())
 
 
 def export_badge(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from skillcard.adapters.photos import PhotoStore, is_sha256
 from skillcard.domain.accounts import Principal, Role, require
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.credentials import phone_code_accepted_until
 from skillcard.errors import Conflict, NotFound
@@ -190,7 +191,7 @@ def printed_card(
     now = now or utcnow()
     with uow:
         card = _load_card(uow, who, number, None)
-        view = describe(uow, card, now.date())
+        view = describe(uow, card, card_day(now))
         photo = uow.cardholders.get(card.cardholder_id).photo_sha256
     try:
         text = printed_credential(
@@ -237,7 +238,7 @@ def phone_card(
     now = (now or utcnow()).replace(microsecond=0)
     with uow:
         card = _load_card(uow, who, number, None)
-        view = describe(uow, card, now.date())
+        view = describe(uow, card, card_day(now))
         holder = uow.cardholders.get(card.cardholder_id)
         photo = holder.photo_sha256
         if card.status != CardStatus.ACTIVE:

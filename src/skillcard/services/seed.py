@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from skillcard.adapters.db.bulk import MadeAhead, bulk_writer
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from skillcard.config import DEFAULT_SECRET
 from skillcard.domain.accounts import Principal
 from skillcard.domain.card_numbers import CardNumberFormat, luhn_check_digit
 from skillcard.domain.cards import EXPIRING_SOON_DAYS, CardStatus, add_months
@@ -38,6 +39,7 @@ from skillcard.domain.status_indexes import IndexSpace
 from skillcard.domain.synthetic_names import MIDDLE_NAME_SHARE, POOLS, WOMEN_SHARE
 from skillcard.errors import InvalidInput
 from skillcard.services.audit import record, utcnow
+from skillcard.services.clock import card_today
 from skillcard.services.status_lists import entries_for_many, rebuild_status_list
 
 LEAD_SCHEME = "ECS"
@@ -97,14 +99,16 @@ def seed_registry(
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    secret_key: str = DEFAULT_SECRET,
 ) -> SeedSummary:
     """Add ``cards`` synthetic cards (and their holders) to the first ``schemes`` schemes, ECS
-    first; ``progress(cards_written)`` is called after each batch. All or nothing."""
+    first; ``progress(cards_written)`` is called after each batch. All or nothing. The status
+    lists are signed again with keys sealed by ``secret_key`` (the caller's settings')."""
     if cards < 0:
         raise InvalidInput("the number of cards cannot be negative")
     started = time.perf_counter()
-    today = today or dt.date.today()
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    today = today or card_today()
+    with SqlAlchemyUnitOfWork(engine, secret_key=secret_key) as uow:
         chosen = _choose_schemes(uow, schemes)
         # Lock each scheme's serial row before the tables, the order issue_card takes them in.
         first_serials = [uow.schemes.next_serial(s.id, 0) for s, _types in chosen]

@@ -28,6 +28,7 @@ import secrets
 
 from skillcard.adapters.db.key_repositories import StoredStatusList
 from skillcard.adapters.signed_json import gzip_b64, sign_document
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import Card, CardStatus
 from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, IndexSpace, entries_for
 from skillcard.domain.trust import DEFAULT_STATUS_TTL, MIN_STATUS_ENTRIES, listed_state, set_entry
@@ -90,7 +91,7 @@ def rebuild_status_list(
     scheme = uow.schemes.get(scheme_id)
     size = (uow.status_lists.space(scheme_id) or (MIN_STATUS_ENTRIES, 0))[0] // 8
     bits, plane = bytearray(size), bytearray(size)
-    for index, status in uow.status_lists.listed_entries(scheme_id, now.date()):
+    for index, status in uow.status_lists.listed_entries(scheme_id, card_day(now)):
         _set(bits, plane, index, CardStatus(status))
     return _store(uow, scheme, bytes(bits), bytes(plane), now, ttl)
 
@@ -103,7 +104,7 @@ def card_changed(
     stored = uow.status_lists.get(card.scheme_id, lock=True)
     scheme = uow.schemes.get(card.scheme_id)
     changed = [c for c in (card, successor) if c is not None]
-    entries = uow.status_lists.entries_of(changed, now.date())
+    entries = uow.status_lists.entries_of(changed, card_day(now))
     size = (uow.status_lists.space(card.scheme_id) or (MIN_STATUS_ENTRIES, 0))[0]
     if stored is None or len(stored.bits) * 8 < size:
         rebuild_status_list(uow, card.scheme_id, now)  # none yet, or it must grow

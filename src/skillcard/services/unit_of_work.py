@@ -32,6 +32,9 @@ class AbstractUnitOfWork(abc.ABC):
     outbox: object
     hse_records: object
     jobs: object  # services.jobs.JobQueue: jobs enqueued in this transaction
+    # The master secret that seals the signing keys (adapters/keys.py), given by whoever made
+    # this unit of work from their settings (web/app.py, cli/common.py), never read globally.
+    secret_key: str
 
     def __enter__(self) -> Self:
         return self

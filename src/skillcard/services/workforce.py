@@ -15,12 +15,14 @@ from skillcard.domain.business import (
     clean_text,
     workforce_state,
 )
+from skillcard.domain.calendar import card_day
 from skillcard.domain.checks import NO_MATCH_REASON, CheckOutcome
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
 from skillcard.services.business_budget import Budget, note_outcomes, spend
 from skillcard.services.business_checks import answer, log_public_check
+from skillcard.services.clock import card_today
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -76,7 +78,7 @@ def add_worker(
     now = now or utcnow()
     with uow:
         spend(uow, budget, business_id, now=now)
-        said = answer(uow, number, surname, scheme_code, now.date())
+        said = answer(uow, number, surname, scheme_code, card_day(now))
         log_public_check(uow, who, said, now, site)
         view = said.view
         if view.outcome == CheckOutcome.NO_MATCH:
@@ -133,7 +135,7 @@ def dashboard(
     """The workforce by state, filtered by site and subcontractor (and, for the list only,
     by state: the counts always show every state of the filtered workforce)."""
     business_id = business_id_for(who, business_id)
-    today = today or utcnow().date()
+    today = today or card_today()
     site, subcontractor = clean_text(site, "a site"), clean_text(subcontractor, "a subcontractor")
     if state and state not in WorkforceState.__members__.values():
         raise InvalidInput(f"state must be one of: {', '.join(s.value for s in WorkforceState)}")

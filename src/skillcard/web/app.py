@@ -16,9 +16,11 @@ from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.file_stores import file_store_for
 from skillcard.config import Settings, get_settings
-from skillcard.web import api, api_docs, business_uploads, checking, errors, pages
+from skillcard.web import api, api_docs, business_uploads, checking, errors, ops, pages
+from skillcard.web.deps import UnitOfWorkFactory
 from skillcard.web.hostile_input import RefuseNul
 from skillcard.web.lanes import AppWithLanes
+from skillcard.web.observability import RequestContext
 from skillcard.web.security_headers import SecurityHeaders
 
 STATIC = Path(__file__).with_name("static")
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lanes={("GET", f"{api.PREFIX}/check"): api.checks.check},
-        front=[SecurityHeaders],
+        front=[RequestContext, SecurityHeaders],  # outermost first
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
@@ -60,6 +62,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.read_engine = (
         make_engine(settings.read_database_url) if settings.read_database_url else None
     )
+    app.state.uows = UnitOfWorkFactory(app.state.engine, settings.secret_key, app.state.read_engine)
+    if app.state.read_engine is not None:
+        _report_the_replica_lag(app.state.read_engine)
+    app.state.passwords = settings.passwords()
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
     app.add_middleware(RefuseNul)
@@ -70,6 +76,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(router, prefix=api.PREFIX)
     for router in pages.ROUTERS:
         app.include_router(router, include_in_schema=False)
+    app.include_router(ops.router)
     api_docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -102,3 +109,16 @@ def _name_the_process(app: FastAPI) -> None:
         response = await call_next(request)
         response.headers["x-served-by"] = pid
         return response
+
+
+def _report_the_replica_lag(read_engine: Engine) -> None:
+    """``skillcard_replica_lag_seconds`` at every scrape: how far behind the reads that may
+    be a moment behind are (an alert's business, not the server's)."""
+    from skillcard.adapters import metrics
+    from skillcard.adapters.db.replica import replica_lag_seconds
+
+    metrics.on_scrape(
+        "skillcard_replica_lag_seconds",
+        "seconds the read replica is behind the primary",
+        lambda: replica_lag_seconds(read_engine),
+    )

@@ -21,7 +21,6 @@ from skillcard.errors import InvalidInput
 from skillcard.services import bulk_check, bulk_results
 from skillcard.services.business_budget import Budget
 from skillcard.services.file_store import FileStore
-from skillcard.web.deps import UnitOfWorkFactory
 
 MAX_BYTES = 25 * 1024 * 1024  # 50,000 rows of number, surname, scheme, label fit in far less
 CHUNK = 64 * 1024
@@ -64,7 +63,7 @@ def start_upload(
         raise InvalidInput("choose a CSV file to upload")
     source = _spool(upload)
     files: FileStore = request.app.state.files
-    uows = UnitOfWorkFactory(request.app.state.engine)
+    uows = request.app.state.uows
     job_id = uuid.uuid4().hex
     try:
         # Kept under its job's name before the job exists: a runner never finds a job without
@@ -107,4 +106,4 @@ def start_job_runner(app):
     settings, engine = app.state.settings, app.state.engine
     if is_postgresql(engine) and not settings.jobs_in_process:
         return None
-    return start_runner(settings, engine, UnitOfWorkFactory(engine), app.state.files)
+    return start_runner(settings, engine, app.state.uows, app.state.files)

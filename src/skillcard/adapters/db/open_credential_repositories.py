@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
-from skillcard.adapters.db.key_repositories import _aware
 from skillcard.adapters.db.tables_open_credentials import badge_entries, share_links
 
 B = badge_entries.c
@@ -37,7 +36,7 @@ def _entry(row) -> BadgeEntry:
         row.subject,
         row.status_index,
         row.claimed_minutes,
-        _aware(row.issued_at),
+        row.issued_at,
     )
 
 
@@ -105,11 +104,11 @@ def _share(row) -> ShareLink:
         row.kind,
         row.subject,
         row.title,
-        _aware(row.created_at),
-        _aware(row.expires_at),
-        _aware(row.revoked_at),
+        row.created_at,
+        row.expires_at,
+        row.revoked_at,
         row.views,
-        _aware(row.last_viewed_at),
+        row.last_viewed_at,
     )
 
 

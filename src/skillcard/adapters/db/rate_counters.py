@@ -83,6 +83,9 @@ class PostgresRateLimiter:
             self._pool.spawn(self._count(counter, rule))
         return await answer
 
+    async def retry_after(self, key: str, window_seconds: int, now: dt.datetime) -> int:
+        return RateLimit(1, window_seconds).retry_after(now)
+
     async def _count(self, counter: Counter, rule: RateLimit) -> None:
         """Count the hits waiting on ``counter`` (and a lease) in one upsert, until none wait."""
         key, start = counter

@@ -22,11 +22,13 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TypeVar
 
 import psycopg
+import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 
 from skillcard.adapters.db.async_pool import AsyncPool
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from skillcard.config import DEFAULT_SECRET
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,19 +44,38 @@ def needed_the_primary(error: BaseException) -> bool:
 
 
 def replica_first(
-    primary: Engine, replica: Engine | None, work: Callable[[SqlAlchemyUnitOfWork], T]
+    primary: Engine,
+    replica: Engine | None,
+    work: Callable[[SqlAlchemyUnitOfWork], T],
+    *,
+    secret_key: str = DEFAULT_SECRET,
 ) -> T:
     """``work`` on a read-only unit of work on the replica, or on the primary if there is no
-    replica or it could not do it."""
+    replica or it could not do it. ``secret_key`` opens the signing keys either reads."""
     if replica is None or replica is primary:
-        return work(SqlAlchemyUnitOfWork(primary))
+        return work(SqlAlchemyUnitOfWork(primary, secret_key=secret_key))
     try:
-        return work(SqlAlchemyUnitOfWork(replica, read_only=True))
+        return work(SqlAlchemyUnitOfWork(replica, read_only=True, secret_key=secret_key))
     except exc.DBAPIError as error:
         if not needed_the_primary(error):
             raise
         log.info("the replica could not answer (%s): asking the primary", type(error).__name__)
-    return work(SqlAlchemyUnitOfWork(primary))
+    return work(SqlAlchemyUnitOfWork(primary, secret_key=secret_key))
+
+
+# The replica's delay behind the primary: 0 when it has replayed all it received (an idle
+# primary sends nothing, so the time since the last replayed change would grow regardless).
+_LAG = sa.text(
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+    " ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+)
+
+
+def replica_lag_seconds(replica: Engine) -> float | None:
+    """Seconds the replica is behind, or None when it is not a standby (nothing to say)."""
+    with replica.connect() as connection:
+        lag = connection.execute(_LAG).scalar()
+    return None if lag is None else float(lag)
 
 
 class ReadWritePool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.adapters.db.tables import metadata
 
 stored_files = sa.Table(
@@ -14,5 +15,5 @@ stored_files = sa.Table(
     sa.Column("key", sa.String(201), primary_key=True),
     sa.Column("part", sa.Integer, primary_key=True),
     sa.Column("data", sa.LargeBinary, nullable=False),
-    sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("written_at", AwareDateTime(), nullable=False),
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.adapters.db.tables import _id, metadata
 
 queued_jobs = sa.Table(
@@ -23,7 +24,7 @@ queued_jobs = sa.Table(
     sa.Column("args", sa.Text, nullable=False),  # JSON
     sa.Column("status", sa.String(10), nullable=False, index=True),  # todo, doing, done, failed
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("run_after", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_after", AwareDateTime(), nullable=False),
     sa.Column("runner", sa.String(100), nullable=False, server_default=""),  # host:pid
     sa.Column("error", sa.String(500), nullable=False, server_default=""),
 )
@@ -34,7 +35,7 @@ periodic_runs = sa.Table(
     "periodic_runs",
     metadata,
     sa.Column("name", sa.String(60), primary_key=True),
-    sa.Column("due_at", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("due_at", AwareDateTime(), primary_key=True),
 )
 
 bulk_result_rows = sa.Table(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.adapters.db.tables import _id, metadata
 
 # An achievement a holder exported as an Open Badge (a verified qualification, an HSE pass, a
@@ -24,7 +25,7 @@ badge_entries = sa.Table(
     sa.Column("subject", sa.String(40), nullable=False),
     sa.Column("status_index", sa.Integer, nullable=False, unique=True),
     sa.Column("claimed_minutes", sa.Integer),  # a CPD badge: the verified minutes it states
-    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("issued_at", AwareDateTime(), nullable=False),
     sa.UniqueConstraint("cardholder_id", "kind", "subject"),
 )
 
@@ -39,9 +40,9 @@ share_links = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),  # "card" or "achievement"
     sa.Column("subject", sa.String(60), nullable=False),  # a card's id, an achievement's key
     sa.Column("title", sa.String(300), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
+    sa.Column("expires_at", AwareDateTime(), nullable=False),
+    sa.Column("revoked_at", AwareDateTime()),
     sa.Column("views", sa.Integer, nullable=False, default=0),
-    sa.Column("last_viewed_at", sa.DateTime(timezone=True)),
+    sa.Column("last_viewed_at", AwareDateTime()),
 )

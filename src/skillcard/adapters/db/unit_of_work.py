@@ -22,6 +22,7 @@ from skillcard.adapters.db import (
 from skillcard.adapters.db import repositories as repos
 from skillcard.adapters.db.mapping import start_mappers
 from skillcard.adapters.jobs import job_queue_for
+from skillcard.config import DEFAULT_SECRET
 from skillcard.errors import Conflict
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -62,8 +63,11 @@ def _read_only(engine: Engine) -> Engine:
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, read_only: bool = False, secret_key: str = DEFAULT_SECRET
+    ) -> None:
         start_mappers()
+        self.secret_key = secret_key
         # A plain Session, not a sessionmaker: each sessionmaker makes a Session subclass and
         # its event registry, which cost more than a whole indexed query (seen in profiles).
         self._bind = _read_only(engine) if read_only else engine

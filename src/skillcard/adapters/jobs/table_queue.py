@@ -111,7 +111,7 @@ class InProcessRunner(threading.Thread):
         requeue_abandoned(self.engine)
         while not self.stopping.is_set():
             try:
-                self.enqueue_due(self.context.clock())
+                self.enqueue_due(self.context.clock.now())
                 while not self.stopping.is_set() and self.run_one():
                     pass
             except Exception:  # a broken round must not stop the next

@@ -6,7 +6,6 @@ calls a service, which checks who may see or change what.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +16,7 @@ from skillcard.domain.cpd import TYPE_LABELS
 from skillcard.errors import InvalidInput, SkillcardError
 from skillcard.services import applications, cardholders, cpd, cpd_audit, eligibility
 from skillcard.services import registry as registry_service
+from skillcard.services.clock import card_today
 from skillcard.services.cpd_export import cpd_csv, cpd_pdf
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages import application_admin, qualification_pages
@@ -55,7 +55,7 @@ def _cpd_page(request, who, csrf, uows, *, problem=None, field="", form=None, do
         log=log,
         cases=cases,
         types=TYPE_LABELS,
-        today=dt.date.today().isoformat(),
+        today=card_today().isoformat(),
         field=field,
         form=form or {},
         done=done,
