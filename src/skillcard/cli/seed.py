@@ -19,6 +19,7 @@ def seed(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
     """Create N synthetic cards with realistic names and spread-out expiry dates."""
+    from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
     from skillcard.services.seed import seed_registry
 
     if not 1 <= cards <= 10_000_000:
@@ -30,7 +31,7 @@ def seed(
     with Progress(*columns, console=console, disable=as_json, transient=as_json) as bar:
         task = bar.add_task("cards", total=cards)
         summary = seed_registry(
-            engine=registry,
+            uow=SqlAlchemyUnitOfWork(registry),
             cards=cards,
             schemes=schemes,
             seed=seed,

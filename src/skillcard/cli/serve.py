@@ -161,7 +161,7 @@ def demo(
 ) -> None:
     """Load demo data into the database (./skillcard.db unless SKILLCARD_DATABASE_URL says)
     and serve it, on port 8000 unless --port says."""
-    from skillcard.cli.common import engine, uow
+    from skillcard.cli.common import uow
     from skillcard.cli.db import prepare_database
     from skillcard.services.demo import DEMO_LOGINS, load_demo
 
@@ -180,7 +180,7 @@ def demo(
         from skillcard.services.seed import seed_registry
 
         crowd = seed_registry(
-            engine=engine(), cards=DEMO_CROWD, schemes=38, seed=7, today=dt.date.today()
+            uow=uow(), cards=DEMO_CROWD, schemes=38, seed=7, today=dt.date.today()
         )
         console.print(
             f"[bold]Demo data loaded:[/] named cardholders in every card state, and "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from skillcard.adapters.db.mycard_repositories import active_cards
 from skillcard.adapters.evidence_store import EvidenceStore, check_evidence, safe_filename
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.cpd import (
@@ -72,7 +71,7 @@ def _visible(uow, who: Principal, cardholder_id: int):
 def yearly_target(uow, cardholder_id: int) -> tuple[float, str]:
     """The highest CPD target of the holder's active cards' types (a setting per card type)."""
     best, source = 0.0, "no card with a CPD target"
-    for card in active_cards(uow.session, cardholder_id):
+    for card in uow.cards.active_of_cardholder(cardholder_id):
         card_type = uow.card_types.get(card.card_type_id)
         if card_type and card_type.cpd_target_hours > best:
             best, source = float(card_type.cpd_target_hours), card_type.title

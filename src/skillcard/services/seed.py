@@ -25,10 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Engine
-
-from skillcard.adapters.db.bulk import MadeAhead, bulk_writer
-from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from skillcard.adapters.db.bulk import MadeAhead
 from skillcard.domain.accounts import Principal
 from skillcard.domain.card_numbers import CardNumberFormat, luhn_check_digit
 from skillcard.domain.cards import EXPIRING_SOON_DAYS, CardStatus, add_months
@@ -39,6 +36,7 @@ from skillcard.domain.synthetic_names import MIDDLE_NAME_SHARE, POOLS, WOMEN_SHA
 from skillcard.errors import InvalidInput
 from skillcard.services.audit import record, utcnow
 from skillcard.services.status_lists import entries_for_many, rebuild_status_list
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 LEAD_SCHEME = "ECS"
 LEAD_SCHEME_SHARE = 175_000 / 2_100_000
@@ -90,7 +88,7 @@ class SeedSummary:
 
 def seed_registry(
     *,
-    engine: Engine,
+    uow: AbstractUnitOfWork,
     cards: int,
     schemes: int = 38,
     seed: int = 0,
@@ -104,14 +102,14 @@ def seed_registry(
         raise InvalidInput("the number of cards cannot be negative")
     started = time.perf_counter()
     today = today or dt.date.today()
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with uow:
         chosen = _choose_schemes(uow, schemes)
         # Lock each scheme's serial row before the tables, the order issue_card takes them in.
         first_serials = [uow.schemes.next_serial(s.id, 0) for s, _types in chosen]
         # The writer shares the unit of work's connection, so the rows, the serials and the
         # audit event commit (or roll back) together.
         spaces = _index_spaces(uow, chosen, cards)
-        writer = bulk_writer(uow.session.connection())
+        writer = uow.bulk_rows()
         writer.lock_for_append("cardholders", "cards", "status_entries")
         maker = _RowMaker(
             chosen, seed=seed, today=today, first_serials=first_serials, spaces=spaces,

@@ -26,12 +26,12 @@ import json
 import os
 import secrets
 
-from skillcard.adapters.db.key_repositories import StoredStatusList
 from skillcard.adapters.signed_json import gzip_b64, sign_document
 from skillcard.domain.cards import Card, CardStatus
 from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, IndexSpace, entries_for
 from skillcard.domain.trust import DEFAULT_STATUS_TTL, MIN_STATUS_ENTRIES, listed_state, set_entry
 from skillcard.errors import Conflict
+from skillcard.services.ports.keys import StoredStatusList
 from skillcard.services.signing import current_signer
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 

@@ -7,7 +7,6 @@ aware here so the services compare like with like on either database.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from skillcard.adapters.db import tables, tables_trust
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus
+from skillcard.services.ports.keys import StoredStatusList
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -102,17 +102,6 @@ class SigningKeyRepository:
                 sa.select(k.scheme_id).where(k.status == str(KeyStatus.CURRENT)).distinct()
             )
         )
-
-
-@dataclass
-class StoredStatusList:
-    scheme_id: int
-    issued: dt.datetime
-    ttl: int
-    bits: bytes
-    suspended: bytes
-    kid: str
-    document: str
 
 
 class StatusListRepository:

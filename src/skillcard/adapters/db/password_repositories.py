@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.passwords import ResetLink
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 _links = tables.password_resets
 
 
-def attach(uow, session: Session) -> None:
+def attach(uow: AbstractUnitOfWork, session: Session) -> None:
     """Give a unit of work this area's repositories (called on entering it)."""
     uow.password_resets = PasswordResetRepository(session)
 
