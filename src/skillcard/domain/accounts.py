@@ -11,6 +11,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput, PermissionDenied
 
 
@@ -39,7 +40,7 @@ class User:
     cardholder_id: int | None = None
     business_id: int | None = None
     active: bool = True
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.email = self.email.strip().lower()

@@ -21,6 +21,7 @@ from skillcard.domain.cards import Card, CardFacts, CardState
 from skillcard.domain.credentials import Outcome
 from skillcard.domain.people import Cardholder, HolderFacts
 from skillcard.domain.schemes import Scheme
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
 EXPIRING_SOON = "expiring_soon"  # the warning beside ``valid``, as docs/contracts.md words it
@@ -54,9 +55,18 @@ class CheckMethod(enum.StrEnum):
 # The verification outcomes of docs/contracts.md (one list, in credentials.Outcome), and
 # ``no_match`` for a number and surname that match no card (a wrong surname and an unknown
 # number alike).
-CheckOutcome = enum.StrEnum(
-    "CheckOutcome", [(o.name, o.value) for o in Outcome] + [("NO_MATCH", "no_match")]
-)
+class CheckOutcome(enum.StrEnum):
+    # Outcome's members, spelled out so a type checker knows them (a test holds them equal).
+    VALID = Outcome.VALID.value
+    EXPIRED = Outcome.EXPIRED.value
+    NOT_YET_VALID = Outcome.NOT_YET_VALID.value
+    SUSPENDED = Outcome.SUSPENDED.value
+    REVOKED = Outcome.REVOKED.value
+    UNKNOWN_ISSUER = Outcome.UNKNOWN_ISSUER.value
+    BAD_SIGNATURE = Outcome.BAD_SIGNATURE.value
+    MALFORMED = Outcome.MALFORMED.value
+    STALE_STATUS = Outcome.STALE_STATUS.value
+    NO_MATCH = "no_match"
 
 
 class Colour(enum.StrEnum):
@@ -140,11 +150,11 @@ class PublicCardView:
     @classmethod
     def of_card(
         cls,
-        card: Card,
+        card: Card | CardFacts,
         *,
         scheme: Scheme,
         card_type_title: str,
-        holder: Cardholder,
+        holder: Cardholder | HolderFacts,
         occupation: str,
         qualifications: tuple[str, ...],
         today: dt.date,
@@ -171,7 +181,7 @@ class PublicCardView:
         )
 
 
-def reasons_for(card: Card, state: CardState, scheme: Scheme, today: dt.date) -> tuple[str, ...]:
+def reasons_for(card: Card | CardFacts, state: CardState, scheme: Scheme, today: dt.date) -> tuple[str, ...]:
     """Why the card is or is not good today, in plain English, with what to do next.
 
     A scheme's own reason for suspending or revoking a card is private: it is not given.
@@ -223,7 +233,7 @@ class Check:
     site: str | None = None
     synced_at: dt.datetime | None = None
     warnings: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     @classmethod
     def by_number(

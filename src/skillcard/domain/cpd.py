@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
 
@@ -70,7 +71,7 @@ class CpdRecord:
     status: str = SELF_DECLARED
     verified_by: str = ""
     verified_at: dt.datetime | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         try:
@@ -181,4 +182,4 @@ class EvidenceFile:
     cpd_record_id: int | None = None
     application_id: int | None = None
     held_qualification_id: int | None = None
-    id: int | None = None
+    id: int = UNSAVED

@@ -123,7 +123,9 @@ class SignedIn:
     expires_at: dt.datetime
 
 
-def _check_password(uow, email: str, password: str, passwords: Passwords | None) -> User:
+def _check_password(
+    uow: AbstractUnitOfWork, email: str, password: str, passwords: Passwords | None
+) -> User:
     with uow:
         user = uow.users.by_email(email or "")
     # Outside the transaction: a hash takes tens of milliseconds of CPU (far more under a flood

@@ -45,7 +45,7 @@ def _digest_body(name: str, items: list[dict], public_url: str) -> str:
     return "\n".join(lines)
 
 
-def _business_alerts(uow, business, today: dt.date) -> list[dict]:
+def _business_alerts(uow: AbstractUnitOfWork, business, today: dt.date) -> list[dict]:
     """What is new to tell this business; the entries are marked as told (caller commits)."""
     items = []
     for entry, card, holder, scheme, _title in uow.workforce.with_cards(business.id):

@@ -43,14 +43,16 @@ def _may_see(who: Principal, app: Application) -> bool:
     return can_manage_scheme(who, app.scheme_id)
 
 
-def _load(uow, who: Principal, application_id: int) -> Application:
+def _load(uow: AbstractUnitOfWork, who: Principal, application_id: int) -> Application:
     app = uow.applications.get(application_id)
     if app is None or not _may_see(who, app):
         raise NotFound(f"no application {application_id} that you can see")
     return app
 
 
-def _view(uow, app: Application, today: dt.date, book: RuleBook | None) -> ApplicationView:
+def _view(
+    uow: AbstractUnitOfWork, app: Application, today: dt.date, book: RuleBook | None
+) -> ApplicationView:
     scheme = uow.schemes.get(app.scheme_id)
     card_type = uow.card_types.get(app.card_type_id)
     holder = uow.cardholders.get(app.cardholder_id)
@@ -225,7 +227,14 @@ def queue(
         return [_view(uow, a, day, book) for a in waiting]
 
 
-def _tell_holder(uow, app: Application, subject: str, body: str, public_url: str, now) -> None:
+def _tell_holder(
+    uow: AbstractUnitOfWork,
+    app: Application,
+    subject: str,
+    body: str,
+    public_url: str,
+    now: dt.datetime,
+) -> None:
     holder = uow.cardholders.get(app.cardholder_id)
     if holder and holder.email:
         link = f"{public_url.rstrip('/')}/my/applications/{app.id}"
@@ -300,7 +309,14 @@ def decide_application(
     return show_application(uow=uow, who=who, application_id=application_id, book=book)
 
 
-def _issue(uow, who: Principal, app: Application, scheme_code: str, public_url, now) -> None:
+def _issue(
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    app: Application,
+    scheme_code: str,
+    public_url,
+    now: dt.datetime,
+) -> None:
     """Issue (or renew) the card in its own transaction, then mark the application done."""
     if app.renews_card_id:
         with uow:

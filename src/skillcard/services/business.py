@@ -34,7 +34,9 @@ def business_id_for(who: Principal, business_id: int | None = None) -> int:
     return chosen
 
 
-def _new_link(uow, *, purpose: str, user: User, business_id: int, now: dt.datetime) -> str:
+def _new_link(
+    uow: AbstractUnitOfWork, *, purpose: str, user: User, business_id: int, now: dt.datetime
+) -> str:
     secret = secrets.token_urlsafe(32)
     uow.business_tokens.add_token(
         token_hash=_digest(secret),
@@ -111,7 +113,7 @@ def register_business(
         return business.id
 
 
-def _use_link(uow, secret: str, purpose: str, now: dt.datetime):
+def _use_link(uow: AbstractUnitOfWork, secret: str, purpose: str, now: dt.datetime):
     row = uow.business_tokens.find(_digest(secret or ""))
     if row is None or row.purpose != purpose:
         raise NotFound("that link is not valid: check that you copied all of it")

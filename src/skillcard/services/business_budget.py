@@ -158,7 +158,14 @@ def spend(
         raise _refused(budget, window, approved, amount, left, now)
 
 
-def _draw(uow, budget: Budget, business_id: int, windows, amount: int, now):
+def _draw(
+    uow: AbstractUnitOfWork,
+    budget: Budget,
+    business_id: int,
+    windows,
+    amount: int,
+    now: dt.datetime,
+):
     """Count ``amount`` in every window; if one is over its limit, take them back and say
     which, with how many were left: ``(window, left)``; None once drawn."""
     counts = [
@@ -174,7 +181,9 @@ def _draw(uow, budget: Budget, business_id: int, windows, amount: int, now):
     return None
 
 
-def _refused(budget: Budget, window: str, approved: bool, amount, left, now) -> RateLimited:
+def _refused(
+    budget: Budget, window: str, approved: bool, amount, left, now: dt.datetime
+) -> RateLimited:
     allowance = budget.rules.allowance(approved)
     seconds = MINUTE if window == "minute" else DAY
     wait = max(1, _start(now, seconds) + seconds - int(now.timestamp()))

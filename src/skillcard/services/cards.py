@@ -81,7 +81,9 @@ def scheme_for_number(
     )
 
 
-def _load_card(uow, who: Principal, number: str, scheme_code: str | None) -> Card:
+def _load_card(
+    uow: AbstractUnitOfWork, who: Principal, number: str, scheme_code: str | None
+) -> Card:
     scheme, normalised = scheme_for_number(uow, number, scheme_code)
     card = uow.cards.by_number(scheme.id, normalised)
     if card is None or not can_view_card(who, card.scheme_id, card.cardholder_id):
@@ -277,7 +279,7 @@ def card_changes(uow: AbstractUnitOfWork, number: str) -> list[CardChange]:
 
 def renew_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     scheme_code: str | None = None,
@@ -296,7 +298,7 @@ def renew_card(
 
 def replace_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     reason: str,
@@ -318,7 +320,7 @@ def replace_card(
 
 def suspend_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     reason: str,
@@ -339,7 +341,7 @@ def suspend_card(
 
 def reinstate_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     reason: str = "",
@@ -360,7 +362,7 @@ def reinstate_card(
 
 def revoke_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     reason: str,

@@ -43,13 +43,13 @@ class CpdLog:
     target_from: str  # which card type the target comes from, in words
 
 
-def scheme_ids_related(uow, cardholder_id: int) -> set[int]:
+def scheme_ids_related(uow: AbstractUnitOfWork, cardholder_id: int) -> set[int]:
     schemes = set(uow.cards.scheme_ids_of_cardholder(cardholder_id))
     schemes |= {a.scheme_id for a in uow.applications.of_cardholder(cardholder_id)}
     return schemes
 
 
-def may_see_cpd(uow, who: Principal, cardholder_id: int) -> bool:
+def may_see_cpd(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> bool:
     if who.is_hub_admin:
         return True
     if who.role == Role.CARDHOLDER:
@@ -61,14 +61,14 @@ def may_see_cpd(uow, who: Principal, cardholder_id: int) -> bool:
     return False
 
 
-def _visible(uow, who: Principal, cardholder_id: int):
+def _visible(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int):
     holder = uow.cardholders.get(cardholder_id)
     if holder is None or not may_see_cpd(uow, who, cardholder_id):
         raise NotFound(f"no CPD record of cardholder {cardholder_id} that you can see")
     return holder
 
 
-def yearly_target(uow, cardholder_id: int) -> tuple[float, str]:
+def yearly_target(uow: AbstractUnitOfWork, cardholder_id: int) -> tuple[float, str]:
     """The highest CPD target of the holder's active cards' types (a setting per card type)."""
     best, source = 0.0, "no card with a CPD target"
     for card in uow.cards.active_of_cardholder(cardholder_id):
@@ -160,7 +160,15 @@ def add_cpd_evidence(
         return len(files)
 
 
-def add_evidence(uow, store: EvidenceStore, cardholder_id, name, data, now, **link) -> EvidenceFile:
+def add_evidence(
+    uow: AbstractUnitOfWork,
+    store: EvidenceStore,
+    cardholder_id,
+    name,
+    data,
+    now: dt.datetime,
+    **link,
+) -> EvidenceFile:
     """Store a file and its row in the caller's transaction (the file itself is content-named,
     so a rolled-back row leaves at most an unreferenced file, never a wrong one)."""
     sha256, media_type = store.put(data, name)

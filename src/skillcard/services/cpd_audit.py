@@ -103,7 +103,7 @@ def sample(
         )
 
 
-def _case_view(uow, case: CpdAuditCase, audit: CpdAudit) -> CaseView:
+def _case_view(uow: AbstractUnitOfWork, case: CpdAuditCase, audit: CpdAudit) -> CaseView:
     return CaseView(
         case,
         audit.year,

@@ -86,7 +86,9 @@ def load(
     _checks(uow_factory, admin, checker, numbers, now)
 
 
-def _checks(uow_factory, admin, checker, numbers, now) -> None:
+def _checks(
+    uow_factory: Callable[[], AbstractUnitOfWork], admin, checker, numbers, now: dt.datetime
+) -> None:
     """A few days of checks: single, spot (with GPS and the face confirmed) and offline."""
     plan = [
         ("Ann", admin, None, 3),

@@ -159,7 +159,9 @@ def load(
     _sample_ecs_with_ann(uow_factory, ann_id, today.year)
 
 
-def _sample_ecs_with_ann(uow_factory, ann_id: int, year: int) -> None:
+def _sample_ecs_with_ann(
+    uow_factory: Callable[[], AbstractUnitOfWork], ann_id: int, year: int
+) -> None:
     """A real draw (5%, stored seed), with the first seed whose sample includes Ann, so the
     demo's assessor has her record to review."""
     with uow_factory() as uow:

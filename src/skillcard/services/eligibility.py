@@ -44,7 +44,7 @@ def shipped_rule_book() -> RuleBook:
     return load_rule_book()
 
 
-def context(uow, today: dt.date) -> Context:
+def context(uow: AbstractUnitOfWork, today: dt.date) -> Context:
     return Context(
         today=today,
         qualification_titles={q.code: q.title for q in uow.reference.qualifications()},
@@ -52,7 +52,7 @@ def context(uow, today: dt.date) -> Context:
     )
 
 
-def holder_facts(uow, cardholder_id: int, today: dt.date) -> HolderFacts:
+def holder_facts(uow: AbstractUnitOfWork, cardholder_id: int, today: dt.date) -> HolderFacts:
     """What the rules read about one holder, from the database, inside the caller's uow."""
     held = uow.cardholders.qualifications_of(cardholder_id)
     reviews = uow.qualification_reviews.for_held([h.id for h in held])
@@ -76,7 +76,7 @@ def holder_facts(uow, cardholder_id: int, today: dt.date) -> HolderFacts:
     return HolderFacts(tuple(quals), hse, cpd, memberships)
 
 
-def may_see_eligibility(uow, who: Principal, cardholder_id: int) -> bool:
+def may_see_eligibility(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> bool:
     if who.role == Role.ASSESSOR:
         return who.scheme_id in uow.cards.scheme_ids_of_cardholder(cardholder_id)
     schemes = uow.cards.scheme_ids_of_cardholder(cardholder_id)
@@ -84,7 +84,7 @@ def may_see_eligibility(uow, who: Principal, cardholder_id: int) -> bool:
 
 
 def decide(
-    uow,
+    uow: AbstractUnitOfWork,
     *,
     cardholder_id: int,
     scheme_code: str,

@@ -37,7 +37,9 @@ def _candidate(who: Principal) -> int:
     return who.cardholder_id
 
 
-def own_attempt(uow, who: Principal, attempt_id: int, *, for_update: bool = False) -> Attempt:
+def own_attempt(
+    uow: AbstractUnitOfWork, who: Principal, attempt_id: int, *, for_update: bool = False
+) -> Attempt:
     """The candidate's own attempt; another's is 'not found' (its existence is not revealed)."""
     holder = _candidate(who)
     attempt = uow.hse_attempts.get(attempt_id, for_update=for_update)
@@ -88,7 +90,7 @@ def start_attempt(
         return attempt.id
 
 
-def _scheme_of(uow, holder: int, scheme_code: str | None) -> int:
+def _scheme_of(uow: AbstractUnitOfWork, holder: int, scheme_code: str | None) -> int:
     if scheme_code:
         scheme = uow.schemes.by_code(scheme_code)
         if scheme is None:
@@ -135,7 +137,9 @@ def check_identity(
         uow.commit()
 
 
-def begin(*, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now=None) -> None:
+def begin(
+    *, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now: dt.datetime | None = None
+) -> None:
     """Start the clock: the deadline is fixed now, on the server."""
     now = now or utcnow()
     with uow:
@@ -259,7 +263,9 @@ def save_answer(
         return Saved(seq=seq, seconds_left=attempt.seconds_left(now), server_now=now)
 
 
-def submit(*, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now=None) -> str:
+def submit(
+    *, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now: dt.datetime | None = None
+) -> str:
     """Hand in the answers; the attempt then waits for an invigilator. Its state."""
     now = now or utcnow()
     with uow:
@@ -278,7 +284,7 @@ def submit(*, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now=None
         return attempt.state
 
 
-def finalise_if_overdue(uow, attempt: Attempt, now: dt.datetime) -> bool:
+def finalise_if_overdue(uow: AbstractUnitOfWork, attempt: Attempt, now: dt.datetime) -> bool:
     """Submit an attempt whose deadline has passed, with its saved answers (caller commits)."""
     if not attempt.finalise_if_overdue(now):
         return False
@@ -287,7 +293,7 @@ def finalise_if_overdue(uow, attempt: Attempt, now: dt.datetime) -> bool:
     return True
 
 
-def mark(uow, attempt: Attempt) -> None:
+def mark(uow: AbstractUnitOfWork, attempt: Attempt) -> None:
     """Score the attempt as it stands (the invigilator's decision makes it count or not)."""
     settings = uow.hse_assessments.get(attempt.assessment_id).settings
     form = [FormEntry(int(i), tuple(order)) for i, order in attempt.form]
@@ -298,14 +304,16 @@ def mark(uow, attempt: Attempt) -> None:
 
 
 def add_event(
-    uow, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra
+    uow: AbstractUnitOfWork, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra
 ) -> InvigilationEvent:
     event = InvigilationEvent(attempt_id=attempt.id, occurred_at=now, kind=kind.value, **extra)
     uow.hse_events.add(event)
     return event
 
 
-def note(uow, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra) -> bool:
+def note(
+    uow: AbstractUnitOfWork, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra
+) -> bool:
     """Record an event; apply the assessment's policy to a violation: ``flag`` counts it for
     the reviewer, ``fail`` ends the attempt there and then. True if it ended the attempt."""
     violation = kind in VIOLATIONS
@@ -323,7 +331,7 @@ def note(uow, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra) -> b
     return False
 
 
-def missed_attention(uow, attempt: Attempt, now: dt.datetime) -> bool:
+def missed_attention(uow: AbstractUnitOfWork, attempt: Attempt, now: dt.datetime) -> bool:
     """An attention check shown and not clicked in time is a violation, whichever request
     notices it first. True if one was missed."""
     due = attempt.attention_due

@@ -41,7 +41,9 @@ def _may_invigilate(who: Principal, attempt: Attempt) -> bool:
     return may_see_attempt(who, scheme_id=attempt.scheme_id, handed_in=attempt.handed_in)
 
 
-def _reviewable(uow, who: Principal, attempt_id: int, *, for_update: bool = False) -> Attempt:
+def _reviewable(
+    uow: AbstractUnitOfWork, who: Principal, attempt_id: int, *, for_update: bool = False
+) -> Attempt:
     require(who.is_hub_admin or who.role == Role.INVIGILATOR, "review HSE attempts")
     attempt = uow.hse_attempts.get(attempt_id, for_update=for_update)
     if attempt is None or not _may_invigilate(who, attempt):
@@ -231,7 +233,7 @@ def decide(
         return attempt.state
 
 
-def _verified(uow, attempt: Attempt, who: Principal, now: dt.datetime) -> None:
+def _verified(uow: AbstractUnitOfWork, attempt: Attempt, who: Principal, now: dt.datetime) -> None:
     settings = uow.hse_assessments.get(attempt.assessment_id).settings
     holder = uow.cardholders.get(attempt.cardholder_id)
     passed_on = (attempt.submitted_at or now).date()

@@ -41,7 +41,7 @@ from skillcard.services.unit_of_work import AbstractUnitOfWork
 FaceCounter = Callable[[bytes], int]
 
 
-def _running(uow, who, attempt_id: int, now: dt.datetime) -> Attempt:
+def _running(uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now: dt.datetime) -> Attempt:
     attempt = own_attempt(uow, who, attempt_id, for_update=True)
     if finalise_if_overdue(uow, attempt, now):
         uow.commit()

@@ -144,7 +144,7 @@ def force_password_reset(
         uow.commit()
 
 
-def _usable_link(uow, token: str, now: dt.datetime) -> tuple[ResetLink, User]:
+def _usable_link(uow: AbstractUnitOfWork, token: str, now: dt.datetime) -> tuple[ResetLink, User]:
     link = uow.password_resets.find(_digest((token or "")[:100]))
     if link is None:
         raise link_not_found()
@@ -155,14 +155,16 @@ def _usable_link(uow, token: str, now: dt.datetime) -> tuple[ResetLink, User]:
     return link, user
 
 
-def _end_all(uow, user: User, now: dt.datetime) -> dict[str, int]:
+def _end_all(uow: AbstractUnitOfWork, user: User, now: dt.datetime) -> dict[str, int]:
     return {
         "sessions_ended": uow.password_resets.end_sessions(user.id),
         "api_tokens_revoked": uow.password_resets.revoke_api_tokens(user.id, now),
     }
 
 
-def _send_link(uow, user, secret, public_url, minutes, now, *, forced: bool) -> None:
+def _send_link(
+    uow: AbstractUnitOfWork, user, secret, public_url, minutes, now: dt.datetime, *, forced: bool
+) -> None:
     uow.password_resets.end_links(user.id, now)  # only the newest link works
     uow.password_resets.add(
         ResetLink(

@@ -32,7 +32,7 @@ class PendingQualification:
     evidence: list
 
 
-def _may_review(uow, who: Principal, cardholder_id: int) -> bool:
+def _may_review(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> bool:
     if who.is_hub_admin:
         return True
     if who.role in (Role.SCHEME_ADMIN, Role.ASSESSOR):
@@ -179,7 +179,7 @@ def declare_membership(
         return membership.id
 
 
-def _membership(uow, who: Principal, membership_id: int) -> Membership:
+def _membership(uow: AbstractUnitOfWork, who: Principal, membership_id: int) -> Membership:
     found = uow.pqp_memberships.get(membership_id)
     if found is None or not _may_review(uow, who, found.cardholder_id):
         raise NotFound(f"no membership {membership_id} that you can review")
@@ -252,7 +252,9 @@ def suspendable_after_lapse(
         return _suspendable_pqp_cards(uow, m.cardholder_id, today)
 
 
-def _suspendable_pqp_cards(uow, cardholder_id: int, today: dt.date) -> list[str]:
+def _suspendable_pqp_cards(
+    uow: AbstractUnitOfWork, cardholder_id: int, today: dt.date
+) -> list[str]:
     current = [
         m
         for m in uow.cardholders.memberships_of(cardholder_id)

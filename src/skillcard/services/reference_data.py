@@ -18,6 +18,7 @@ from skillcard.domain.people import RecognisedInstitute
 from skillcard.domain.schemes import CardCategory, CardType, Occupation, Qualification, Scheme
 from skillcard.errors import Conflict, ReferenceDataError
 from skillcard.services.audit import record
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 DATA_DIRECTORY = Path(__file__).resolve().parent.parent / "data"
 
@@ -327,7 +328,7 @@ def _upsert(counts: dict[str, int], kind: str, stored: Any, make, wanted: dict, 
     return stored
 
 
-def _install_registry(uow, data: ReferenceData, counts: dict[str, int]) -> None:
+def _install_registry(uow: AbstractUnitOfWork, data: ReferenceData, counts: dict[str, int]) -> None:
     schemes: dict[str, Scheme] = {}
     for scheme in data.schemes:
         wanted = _values(scheme, id=None)
@@ -356,7 +357,9 @@ def _install_registry(uow, data: ReferenceData, counts: dict[str, int]) -> None:
         _upsert(counts, "occupations", stored, Occupation, wanted, names, uow.occupations.add)
 
 
-def _install_reference(uow, data: ReferenceData, counts: dict[str, int]) -> None:
+def _install_reference(
+    uow: AbstractUnitOfWork, data: ReferenceData, counts: dict[str, int]
+) -> None:
     ref = uow.reference
     for qualification in data.qualifications:
         stored = ref.qualification(qualification.code)
@@ -377,7 +380,9 @@ def _insert_only(counts: dict[str, int], kind: str, stored: Any, wanted: Any, ad
         counts[f"{kind}_not_updated"] += 1
 
 
-def install_reference_data(uow, data: ReferenceData, *, actor: str = "cli") -> dict[str, int]:
+def install_reference_data(
+    uow: AbstractUnitOfWork, data: ReferenceData, *, actor: str = "cli"
+) -> dict[str, int]:
     """Insert what is missing; update schemes, card types and occupations matched by code.
 
     Qualifications and institutes already stored are left as they are (the repository has no

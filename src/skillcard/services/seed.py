@@ -132,7 +132,7 @@ def seed_registry(
     return dataclasses.replace(summary, seconds=round(time.perf_counter() - started, 3))
 
 
-def _index_spaces(uow, chosen, cards: int) -> list[IndexSpace]:
+def _index_spaces(uow: AbstractUnitOfWork, chosen, cards: int) -> list[IndexSpace]:
     """Each scheme's status list entries, sized for the cards it is likely to get."""
     weights = scheme_weights(len(chosen))
     return [
@@ -155,7 +155,7 @@ def _write(writer, maker: _RowMaker, batch_size: int, progress) -> None:
                 progress(written)
 
 
-def _choose_schemes(uow, count: int) -> list[tuple[Scheme, list]]:
+def _choose_schemes(uow: AbstractUnitOfWork, count: int) -> list[tuple[Scheme, list]]:
     if count < 1:
         raise InvalidInput("seed at least one scheme")
     found = sorted(uow.schemes.list(), key=lambda s: (s.code != LEAD_SCHEME, s.code))
@@ -187,7 +187,7 @@ def scheme_weights(count: int) -> list[float]:
     return [lead] + [(1 - lead) * w / sum(rest) for w in rest]
 
 
-def _audit(uow, summary: SeedSummary, *, seed: int, today: dt.date) -> None:
+def _audit(uow: AbstractUnitOfWork, summary: SeedSummary, *, seed: int, today: dt.date) -> None:
     detail = {
         "seed": seed, "today": today.isoformat(), "cardholders": summary.cardholders,
         "cards": summary.cards, "expired": summary.expired,
@@ -253,7 +253,16 @@ class _RowMaker:
     """Makes holder and card rows as tuples; keeps the counts the summary reports."""
 
     def __init__(
-        self, chosen, *, seed, today, first_serials, spaces, shape, first_holder_id, first_card_id
+        self,
+        chosen,
+        *,
+        seed,
+        today: dt.date,
+        first_serials,
+        spaces,
+        shape,
+        first_holder_id,
+        first_card_id,
     ):
         # Seeded with the first id too, so a second run into the same database makes new people.
         self.rng = random.Random(f"skillcard-seed:{seed}:{first_holder_id}")

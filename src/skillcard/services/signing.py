@@ -35,7 +35,7 @@ def secret() -> str:
     return get_settings().secret_key
 
 
-def _new_key(uow, scheme_id: int | None, now: dt.datetime):
+def _new_key(uow: AbstractUnitOfWork, scheme_id: int | None, now: dt.datetime):
     private = keys.generate_private_key()
     record_ = SigningKeyRecord(
         kid=keys.key_id(private),
@@ -156,7 +156,16 @@ def list_keys(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> lis
         return views
 
 
-def _audit(uow, who, action, key, scheme_id, now, reason="", retired=None) -> None:
+def _audit(
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    action,
+    key,
+    scheme_id,
+    now: dt.datetime,
+    reason="",
+    retired=None,
+) -> None:
     detail = {"scheme_id": scheme_id, "kid": key.kid}
     if retired:
         detail["retired"] = retired

@@ -146,7 +146,7 @@ def published_status_list(uow: AbstractUnitOfWork, scheme_id: int, now: dt.datet
     return json.loads(stored.document)
 
 
-def _needs_signing(uow, stored: StoredStatusList, now: dt.datetime) -> bool:
+def _needs_signing(uow: AbstractUnitOfWork, stored: StoredStatusList, now: dt.datetime) -> bool:
     half_life = dt.timedelta(seconds=stored.ttl / 2)
     current = uow.signing_keys.current(stored.scheme_id)
     return now - stored.issued > half_life or current is None or current.kid != stored.kid
@@ -156,7 +156,7 @@ def _set(bits: bytearray, plane: bytearray, index: int, status: CardStatus) -> N
     set_entry(bits, plane, index, listed_state(status))
 
 
-def _store(uow, scheme, bits: bytes, plane: bytes, now: dt.datetime, ttl: int):
+def _store(uow: AbstractUnitOfWork, scheme, bits: bytes, plane: bytes, now: dt.datetime, ttl: int):
     kid, private = current_signer(uow, scheme.id, now=now)
     issued = now.astimezone(dt.UTC).replace(microsecond=0)
     document = {

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import abc
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
+from skillcard.errors import NotFound
 from skillcard.services.ports import accounts as acc
 from skillcard.services.ports import business as biz
 from skillcard.services.ports import checks as chk
@@ -24,6 +25,8 @@ from skillcard.services.ports import hse, keys
 from skillcard.services.ports import mycard as my
 from skillcard.services.ports import outbox as out
 from skillcard.services.ports import registry as reg
+
+T = TypeVar("T")
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -93,3 +96,12 @@ class AbstractUnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+def on_record(thing: T | None, what: str) -> T:
+    """``thing`` read by a key the registry holds itself (a card's scheme, a check's card): a
+    missing one is a broken reference, said as a clear error rather than an AttributeError
+    on None further on."""
+    if thing is None:
+        raise NotFound(f"{what} is not on record")
+    return thing

@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from skillcard.config import Settings
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.business import can_manage_business
 from skillcard.domain.webhooks import WebhookDelivery
@@ -62,7 +63,7 @@ def default_vetter() -> Vetter:
     return checked_addresses
 
 
-def default_poster(settings) -> Poster:
+def default_poster(settings: Settings) -> Poster:
     """The production poster: public addresses only, the settings' timeouts."""
     from functools import partial
 
@@ -72,7 +73,7 @@ def default_poster(settings) -> Poster:
     return partial(post_signed, timeouts=timeouts)
 
 
-def retries_of(settings) -> Retries:
+def retries_of(settings: Settings) -> Retries:
     return Retries(
         max_attempts=settings.webhook_max_attempts,
         first_wait=dt.timedelta(seconds=settings.webhook_first_retry_seconds),
