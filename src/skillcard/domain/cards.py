@@ -10,9 +10,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
-from typing import Protocol
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from skillcard.domain.schemes import CardType
 from skillcard.domain.stored import UNSAVED

@@ -181,7 +181,9 @@ class PublicCardView:
         )
 
 
-def reasons_for(card: Card | CardFacts, state: CardState, scheme: Scheme, today: dt.date) -> tuple[str, ...]:
+def reasons_for(
+    card: Card | CardFacts, state: CardState, scheme: Scheme, today: dt.date
+) -> tuple[str, ...]:
     """Why the card is or is not good today, in plain English, with what to do next.
 
     A scheme's own reason for suspending or revoking a card is private: it is not given.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Protocol
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from skillcard.domain.names import clean_name, surname_key
 from skillcard.domain.stored import UNSAVED

@@ -133,7 +133,7 @@ def _check_password(
     ok = (passwords or default_passwords()).verify(
         user.password_hash if user else None, password or ""
     )
-    if not ok or not user.active:
+    if not ok or user is None or not user.active:
         raise NotAuthenticated("that e-mail address and password do not match an account")
     return user
 
@@ -195,7 +195,7 @@ def sign_out(*, uow: AbstractUnitOfWork, token: str) -> None:
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
+    return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
 
 
 def create_api_token(

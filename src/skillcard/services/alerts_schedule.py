@@ -19,6 +19,8 @@ from pathlib import Path
 from skillcard.domain.accounts import Principal
 from skillcard.errors import Conflict
 from skillcard.services import alerts, audit_checkpoints, bulk_results, outbox, webhooks
+from skillcard.services.outbox import Mailer
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
 SCHEDULER = Principal(label="alerts scheduler", role=Principal.operator().role)
@@ -42,14 +44,14 @@ class Scheduler(threading.Thread):
 
     def __init__(
         self,
-        uow_factory: Callable,
+        uow_factory: Callable[[], AbstractUnitOfWork],
         *,
         public_url: str,
         hour: int | None,
         alerts: bool = True,
         bulk_folder: Path | None = None,
         bulk_result_days: int = 30,
-        mailer=None,
+        mailer: Mailer | None = None,
         deliver_every: float = 30.0,
         checkpoint_every: float | None = None,
         post: webhooks.Poster | None = None,
@@ -87,6 +89,8 @@ class Scheduler(threading.Thread):
         return run
 
     def purge_once(self) -> bulk_results.Purge | None:
+        if self.bulk_folder is None:
+            return None
         try:
             done = bulk_results.purge_results(
                 uow_factory=self.uow_factory,
@@ -124,7 +128,7 @@ class Scheduler(threading.Thread):
         except Exception:  # as with the alerts: the next interval still signs
             log.exception("signing a checkpoint of the audit log failed")
             return
-        if new:
+        if new and made is not None:
             self.checkpoints += 1
             log.info("audit: checkpoint signed at event %s", made.seq)
 
@@ -135,13 +139,13 @@ class Scheduler(threading.Thread):
         while not self.stopping.is_set():
             if anchor_due is not None and self.clock() >= anchor_due:
                 self.checkpoint_once()
-                anchor_due = self.clock() + dt.timedelta(seconds=every)
+                anchor_due = self.clock() + dt.timedelta(seconds=every or 0)
             if due is not None and self.clock() >= due:
                 if self.alerts:
                     self.run_alerts_once()
                 if self.bulk_folder is not None:
                     self.purge_once()
-                due = next_run(self.clock(), self.hour)
+                due = None if self.hour is None else next_run(self.clock(), self.hour)
             self.deliver()
             wait = 3600.0 if due is None else (due - self.clock()).total_seconds()
             if self.mailer is not None or self.post is not None:

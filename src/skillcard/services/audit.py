@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.audit import AuditEvent, BrokenLink
@@ -14,6 +14,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@overload
+def aware(moment: dt.datetime) -> dt.datetime: ...
+@overload
+def aware(moment: dt.datetime | None) -> dt.datetime | None: ...
 def aware(moment: dt.datetime | None) -> dt.datetime | None:
     """A stored moment with its zone: SQLite hands datetimes back without one, and every
     moment skillcard stores is UTC."""

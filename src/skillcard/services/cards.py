@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from skillcard.domain.accounts import Principal, can_manage_scheme, can_view_card, require
 from skillcard.domain.card_numbers import normalise_card_number
@@ -15,7 +16,7 @@ from skillcard.errors import InvalidInput, NotFound
 from skillcard.services import status_lists
 from skillcard.services.audit import aware, record, utcnow
 from skillcard.services.registry import scheme_named
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,9 @@ class CardView:
 
 
 def describe(uow: AbstractUnitOfWork, card: Card, today: dt.date) -> CardView:
-    scheme = uow.schemes.get(card.scheme_id)
-    card_type = uow.card_types.get(card.card_type_id)
-    holder = uow.cardholders.get(card.cardholder_id)
+    scheme = on_record(uow.schemes.get(card.scheme_id), "the scheme")
+    card_type = on_record(uow.card_types.get(card.card_type_id), "the card type")
+    holder = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder")
     occupation = uow.occupations.get(card.occupation_id) if card.occupation_id else None
     return CardView(
         id=card.id,
@@ -246,7 +247,7 @@ def _change(
         return view
 
 
-def _standing(card: Card) -> dict:
+def _standing(card: Card) -> dict[str, Any]:
     # What a check of the card at a given moment depends on: see card_changes.
     return {
         "status": str(card.status),
@@ -289,7 +290,10 @@ def renew_card(
 
     def renew(card: Card) -> None:
         old_expiry = card.expires_on
-        card.renew(card_type=uow.card_types.get(card.card_type_id), today=now.date())
+        card.renew(
+            card_type=on_record(uow.card_types.get(card.card_type_id), "the card type"),
+            today=now.date(),
+        )
         # A reissued card gets a new entry; its old credentials' entry lasts as long as they.
         status_lists.reissue_entry(uow, card, old_expiry, now)
 
@@ -311,7 +315,7 @@ def replace_card(
         raise InvalidInput("a replacement reason is one of: lost, stolen, damaged") from None
 
     def replace(card: Card) -> Card:
-        scheme = uow.schemes.get(card.scheme_id)
+        scheme = on_record(uow.schemes.get(card.scheme_id), "the scheme")
         new_number = scheme.number_format.number_for(uow.schemes.next_serial(scheme.id))
         return card.replace(reason=why, new_number=new_number)
 

@@ -10,18 +10,22 @@ existence of a record is not given away.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from skillcard.adapters.evidence_store import EvidenceStore, check_evidence, safe_filename
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.cpd import (
     CpdRecord,
+    CpdType,
     EvidenceFile,
     Progress,
     check_day_total,
     hours_to_minutes,
     progress,
 )
+from skillcard.domain.people import Cardholder
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record as audit_record
 from skillcard.services.audit import utcnow
@@ -61,7 +65,7 @@ def may_see_cpd(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> 
     return False
 
 
-def _visible(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int):
+def _visible(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> Cardholder:
     holder = uow.cardholders.get(cardholder_id)
     if holder is None or not may_see_cpd(uow, who, cardholder_id):
         raise NotFound(f"no CPD record of cardholder {cardholder_id} that you can see")
@@ -91,7 +95,7 @@ def record_cpd(
     provider: str = "",
     learned: str = "",
     reflection: str = "",
-    files: list[tuple[str, bytes]] = (),
+    files: Sequence[tuple[str, bytes]] = (),
     now: dt.datetime | None = None,
 ) -> int:
     """A holder logs an activity (self-declared) with evidence files; its id. A refused file
@@ -106,7 +110,7 @@ def record_cpd(
         entry = CpdRecord(
             cardholder_id=cardholder_id,
             activity_on=activity_on,
-            activity_type=activity_type,
+            activity_type=cast(CpdType, activity_type),  # checked and made one by CpdRecord
             title=title,
             minutes=minutes,
             recorded_at=now,
@@ -163,11 +167,11 @@ def add_cpd_evidence(
 def add_evidence(
     uow: AbstractUnitOfWork,
     store: EvidenceStore,
-    cardholder_id,
-    name,
-    data,
+    cardholder_id: int,
+    name: str,
+    data: bytes,
     now: dt.datetime,
-    **link,
+    **link: int,
 ) -> EvidenceFile:
     """Store a file and its row in the caller's transaction (the file itself is content-named,
     so a rolled-back row leaves at most an unreferenced file, never a wrong one)."""
@@ -202,7 +206,8 @@ def cpd_log(
         files = uow.evidence.of_cpd_records([r.id for r in records])
         by_record: dict[int, list[EvidenceFile]] = {}
         for f in files:
-            by_record.setdefault(f.cpd_record_id, []).append(f)
+            if f.cpd_record_id is not None:
+                by_record.setdefault(f.cpd_record_id, []).append(f)
         target, source = yearly_target(uow, cardholder_id)
         return CpdLog(
             cardholder_id=cardholder_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from skillcard.domain.accounts import Principal, Role, can_view_cardholder
 from skillcard.domain.cpd import hours_in_last_12_months
@@ -127,6 +128,6 @@ def check_eligibility(
         )
 
 
-def rules_of_scheme(*, scheme_code: str, book: RuleBook | None = None) -> list:
+def rules_of_scheme(*, scheme_code: str, book: RuleBook | None = None) -> list[Any]:
     """The occupations a scheme has rules for (what one may apply for)."""
     return (book or shipped_rule_book()).of_scheme(scheme_code)

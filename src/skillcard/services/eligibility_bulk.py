@@ -20,7 +20,7 @@ class SchemeEvaluation:
     rule: str
     holders: int
     eligible: int
-    unmet: Counter  # reason -> how many holders lack it
+    unmet: Counter[str]  # reason -> how many holders lack it
 
 
 def reevaluate_scheme(
@@ -43,7 +43,7 @@ def reevaluate_scheme(
             raise NotFound(f"{scheme.code} has no eligibility rule for {code!r}")
         ctx = eligibility.context(uow, day)
         facts = uow.scheme_facts.of_scheme(scheme.id, day)
-    eligible, unmet = 0, Counter()
+    eligible, unmet = 0, Counter[str]()
     for holder_facts in facts.values():
         decision = rule.evaluate(holder_facts, ctx)
         if decision.eligible:

@@ -13,20 +13,27 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from skillcard.adapters.invigilation_files import (
     MAX_ID_PHOTO_BYTES,
     MAX_SNAPSHOT_BYTES,
     InvigilationFileStore,
 )
-from skillcard.domain.accounts import Principal, Role, require
-from skillcard.domain.assessment import FormEntry, ViolationPolicy, draw_form, score
+from skillcard.domain.accounts import Principal, Role, require, tied
+from skillcard.domain.assessment import (
+    AssessmentSettings,
+    FormEntry,
+    ViolationPolicy,
+    draw_form,
+    score,
+)
 from skillcard.domain.assessment_attempts import Attempt, AttemptState
 from skillcard.domain.invigilation import VIOLATIONS, EventKind, InvigilationEvent
 from skillcard.errors import Conflict, InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.hse_bank import ASSESSMENT_CODE
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
 def _candidate(who: Principal) -> int:
@@ -34,7 +41,12 @@ def _candidate(who: Principal) -> int:
         who.role == Role.CARDHOLDER and who.cardholder_id is not None,
         "sit the HSE assessment: only the candidate may",
     )
-    return who.cardholder_id
+    return tied(who.cardholder_id, "a cardholder")
+
+
+def assessment_settings(uow: AbstractUnitOfWork, attempt: Attempt) -> AssessmentSettings:
+    """The settings of the assessment the attempt is of."""
+    return on_record(uow.hse_assessments.get(attempt.assessment_id), "the assessment").settings
 
 
 def own_attempt(
@@ -146,7 +158,9 @@ def begin(
         attempt = own_attempt(uow, who, attempt_id, for_update=True)
         if attempt.state == AttemptState.STARTED:
             return  # a second click on "Start" is harmless
-        settings = uow.hse_assessments.get(attempt.assessment_id).settings
+        settings = on_record(
+            uow.hse_assessments.get(attempt.assessment_id), "the assessment"
+        ).settings
         attempt.start(now, settings.duration_minutes)
         add_event(uow, attempt, EventKind.STARTED, now)
         record(uow, who, "hse.attempt.start", "hse_attempt", attempt.id, now=now)
@@ -192,7 +206,9 @@ def candidate_view(
     now = now or utcnow()
     with uow:
         attempt = own_attempt(uow, who, attempt_id)
-        settings = uow.hse_assessments.get(attempt.assessment_id).settings
+        settings = on_record(
+            uow.hse_assessments.get(attempt.assessment_id), "the assessment"
+        ).settings
         if finalise_if_overdue(uow, attempt, now):
             uow.commit()
         questions = []
@@ -295,7 +311,7 @@ def finalise_if_overdue(uow: AbstractUnitOfWork, attempt: Attempt, now: dt.datet
 
 def mark(uow: AbstractUnitOfWork, attempt: Attempt) -> None:
     """Score the attempt as it stands (the invigilator's decision makes it count or not)."""
-    settings = uow.hse_assessments.get(attempt.assessment_id).settings
+    settings = assessment_settings(uow, attempt)
     form = [FormEntry(int(i), tuple(order)) for i, order in attempt.form]
     items = uow.hse_items.many([e.item_id for e in form])
     result = score(form, items, uow.hse_attempts.answers(attempt.id), settings)
@@ -304,7 +320,7 @@ def mark(uow: AbstractUnitOfWork, attempt: Attempt) -> None:
 
 
 def add_event(
-    uow: AbstractUnitOfWork, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra
+    uow: AbstractUnitOfWork, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra: Any
 ) -> InvigilationEvent:
     event = InvigilationEvent(attempt_id=attempt.id, occurred_at=now, kind=kind.value, **extra)
     uow.hse_events.add(event)
@@ -312,7 +328,7 @@ def add_event(
 
 
 def note(
-    uow: AbstractUnitOfWork, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra
+    uow: AbstractUnitOfWork, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra: Any
 ) -> bool:
     """Record an event; apply the assessment's policy to a violation: ``flag`` counts it for
     the reviewer, ``fail`` ends the attempt there and then. True if it ended the attempt."""
@@ -321,7 +337,9 @@ def note(
     if not violation:
         return False
     attempt.violations += 1
-    policy = uow.hse_assessments.get(attempt.assessment_id).settings.violation_policy
+    policy = on_record(
+        uow.hse_assessments.get(attempt.assessment_id), "the assessment"
+    ).settings.violation_policy
     if policy == ViolationPolicy.FAIL and attempt.state == AttemptState.STARTED:
         attempt.failed_by_violation = True
         attempt.submit(now)

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from skillcard.adapters.photos import PhotoStore, is_sha256
 from skillcard.domain.accounts import Principal, Role, require
@@ -33,7 +34,7 @@ from skillcard.services.audit import record, utcnow
 from skillcard.services.cards import CardView, _load_card, describe
 from skillcard.services.credentials import printed_claims_for, printed_credential
 from skillcard.services.signing import current_signer
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 from skillcard.services.verification import PHONE_LIFETIME, issue_credential, phone_claims
 
 
@@ -172,7 +173,7 @@ def card_photo(*, uow: AbstractUnitOfWork, who: Principal, number: str) -> str |
     """The SHA-256 of the photo of a card's holder, for someone who may see the card."""
     with uow:
         card = _load_card(uow, who, number, None)
-        return uow.cardholders.get(card.cardholder_id).photo_sha256
+        return on_record(uow.cardholders.get(card.cardholder_id), "the cardholder").photo_sha256
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def printed_card(
     with uow:
         card = _load_card(uow, who, number, None)
         view = describe(uow, card, now.date())
-        photo = uow.cardholders.get(card.cardholder_id).photo_sha256
+        photo = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder").photo_sha256
     try:
         text = printed_credential(
             uow=uow, number=view.number, scheme_code=view.scheme_code, now=now
@@ -238,11 +239,11 @@ def phone_card(
     with uow:
         card = _load_card(uow, who, number, None)
         view = describe(uow, card, now.date())
-        holder = uow.cardholders.get(card.cardholder_id)
+        holder = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder")
         photo = holder.photo_sha256
         if card.status != CardStatus.ACTIVE:
             return PhoneCard(view, photo, None, None, False, f"card {card.number} is {card.status}")
-        scheme = uow.schemes.get(card.scheme_id)
+        scheme = on_record(uow.schemes.get(card.scheme_id), "the scheme")
         claims = printed_claims_for(uow, card, scheme.code, scheme.number_prefix, now)
         thumb = store.thumbnail(photo) if photo else None
         claims = dataclasses.replace(claims, portrait_sha256=photo if thumb else None)
@@ -253,6 +254,6 @@ def phone_card(
     return PhoneCard(view, photo, text, claims.valid_until, thumb is not None)
 
 
-def phone_credential(**kwargs) -> str | None:
+def phone_credential(**kwargs: Any) -> str | None:
     """Only the QR text of :func:`phone_card`."""
     return phone_card(**kwargs).qr_text

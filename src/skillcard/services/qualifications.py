@@ -10,10 +10,12 @@ PQP card suspendable.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from skillcard.adapters.evidence_store import EvidenceStore, check_evidence
-from skillcard.domain.accounts import Principal, Role, require
+from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.people import HeldQualification, Membership
 from skillcard.domain.qualification_reviews import QualificationReview
@@ -21,7 +23,7 @@ from skillcard.domain.schemes import CardCategory
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.cpd import add_evidence, scheme_ids_related
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class PendingQualification:
     held: HeldQualification
     title: str
     holder_name: str
-    evidence: list
+    evidence: list[Any]
 
 
 def _may_review(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> bool:
@@ -48,7 +50,7 @@ def declare_qualification(
     qualification_code: str,
     achieved_on: dt.date,
     certificate_number: str = "",
-    files: list[tuple[str, bytes]] = (),
+    files: Sequence[tuple[str, bytes]] = (),
     now: dt.datetime | None = None,
 ) -> int:
     """A holder adds a qualification (self-declared) with a certificate number or file."""
@@ -65,12 +67,14 @@ def declare_qualification(
         code = (qualification_code or "").strip().upper()
         if uow.reference.qualification(code) is None:
             raise NotFound(f"there is no qualification {qualification_code!r}")
-        held = HeldQualification(who.cardholder_id, code, achieved_on, number, verified=False)
+        held = HeldQualification(
+            tied(who.cardholder_id, "a cardholder"), code, achieved_on, number, verified=False
+        )
         uow.cardholders.add(held)
         uow.qualification_reviews.add(QualificationReview(held_qualification_id=held.id))
         for name, data in files:
             add_evidence(
-                uow, store, who.cardholder_id, name, data, now, held_qualification_id=held.id
+                uow, store, held.cardholder_id, name, data, now, held_qualification_id=held.id
             )
         record(
             uow,
@@ -99,7 +103,9 @@ def pending_qualifications(
                 PendingQualification(
                     held=held,
                     title=q.title if q else held.qualification_code,
-                    holder_name=uow.cardholders.get(held.cardholder_id).full_name,
+                    holder_name=on_record(
+                        uow.cardholders.get(held.cardholder_id), "the cardholder"
+                    ).full_name,
                     evidence=[f for f in files if f.held_qualification_id == held.id],
                 )
             )
@@ -164,7 +170,9 @@ def declare_membership(
                 f"{grade or 'that grade'} is not a professionally qualified grade of {code}: "
                 f"one of {', '.join(institute.qualifying_grades)}"
             )
-        membership = Membership(who.cardholder_id, code, number, grade or "Member")
+        membership = Membership(
+            tied(who.cardholder_id, "a cardholder"), code, number, grade or "Member"
+        )
         uow.cardholders.add(membership)
         record(
             uow,
@@ -264,7 +272,7 @@ def _suspendable_pqp_cards(
         return []
     numbers = []
     for card in uow.cards.of_cardholder(cardholder_id):
-        card_type = uow.card_types.get(card.card_type_id)
+        card_type = on_record(uow.card_types.get(card.card_type_id), "the card type")
         if CardStatus(card.status) == CardStatus.ACTIVE and card_type.category == CardCategory.PQP:
             numbers.append(card.number)
     return numbers

@@ -25,7 +25,7 @@ from skillcard.domain.signing import SigningKeyRecord, can_rotate_key
 from skillcard.errors import Conflict, InvalidInput
 from skillcard.services.audit import record, utcnow
 from skillcard.services.registry import scheme_named
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 HUB = "HUB"  # how the hub's own key is named where a scheme code would be
 SYSTEM = Principal.operator()
@@ -35,7 +35,9 @@ def secret() -> str:
     return get_settings().secret_key
 
 
-def _new_key(uow: AbstractUnitOfWork, scheme_id: int | None, now: dt.datetime):
+def _new_key(
+    uow: AbstractUnitOfWork, scheme_id: int | None, now: dt.datetime
+) -> tuple[SigningKeyRecord, ec.EllipticCurvePrivateKey] | tuple[None, None]:
     private = keys.generate_private_key()
     record_ = SigningKeyRecord(
         kid=keys.key_id(private),
@@ -84,7 +86,7 @@ def current_signer(
     stored = uow.signing_keys.current(scheme_id)
     if stored is None:
         ensure_key(uow, scheme_id, now or utcnow())
-        stored = uow.signing_keys.current(scheme_id)
+        stored = on_record(uow.signing_keys.current(scheme_id), "the signing key")
     private = keys.decrypt_private_key(
         stored.private_key_encrypted, secret_key or secret(), stored.kid
     )
@@ -140,7 +142,7 @@ def list_keys(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> lis
     """Every stored key, current and retired, making any that are missing first."""
     with uow:
         ensure_keys(uow, now)
-        codes = {s.id: s.code for s in uow.schemes.list()}
+        codes: dict[int | None, str] = {s.id: s.code for s in uow.schemes.list()}
         views = [
             KeyView(
                 k.kid,
@@ -159,12 +161,12 @@ def list_keys(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> lis
 def _audit(
     uow: AbstractUnitOfWork,
     who: Principal,
-    action,
-    key,
-    scheme_id,
+    action: str,
+    key: SigningKeyRecord,
+    scheme_id: int | None,
     now: dt.datetime,
-    reason="",
-    retired=None,
+    reason: str = "",
+    retired: str | None = None,
 ) -> None:
     detail = {"scheme_id": scheme_id, "kid": key.kid}
     if retired:

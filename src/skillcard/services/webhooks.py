@@ -19,6 +19,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from skillcard.config import Settings
 from skillcard.domain.accounts import Principal, require
@@ -112,7 +113,7 @@ def queue_delivery(
     *,
     business_id: int,
     event: str,
-    payload: dict,
+    payload: dict[str, Any],
     now: dt.datetime | None = None,
 ) -> WebhookDelivery:
     """Store a body to post, in the caller's transaction (the caller commits)."""
@@ -146,7 +147,7 @@ def deliver_due(
             if delivery is None:
                 continue  # another process has it, or it is no longer due
             business = uow.businesses.get(delivery.business_id)
-            if not (business and business.webhook_url):
+            if not (business and business.webhook_url and business.webhook_secret):
                 delivery.failed(
                     now,
                     "the business has no webhook now",
