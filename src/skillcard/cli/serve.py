@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import secrets
 import signal
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -44,7 +44,7 @@ def serve(
     refuse_a_taken_port(host, port)
     database()  # a database that is missing or behind stops here, in one line
     settings = _links_follow_the_port(host, port)
-    options = {
+    options: dict[str, Any] = {
         "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
     }  # fmt: skip
     app = "skillcard.web.app:create_served_app"

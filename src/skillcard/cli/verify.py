@@ -47,6 +47,7 @@ def verify(
         raise InvalidInput("give one of --qr PNG or --text TEXT")
     if qr is not None:
         text = _text_in(qr)
+    assert text is not None  # one of the two was given
     now = utcnow()
     if bundle is None:
         result = credentials.verify_text(uow=uow(), text=text, now=now)

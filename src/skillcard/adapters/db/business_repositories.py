@@ -7,6 +7,7 @@ pass the caller's own, so one business's rows are never read for another.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, registry
@@ -26,6 +27,7 @@ from skillcard.domain.business import (
 from skillcard.domain.cards import Card
 from skillcard.domain.people import Cardholder
 from skillcard.domain.webhooks import PENDING, WebhookDelivery
+from skillcard.services.ports.checks import FoundCard
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -73,8 +75,9 @@ def _insert_many(session: Session, table: sa.Table, rows: list[dict]) -> None:
     columns = list(rows[0])
     names = ", ".join(columns)
     statement = f"COPY {table.name} ({names}) FROM STDIN"  # our own table and column names
+    raw: Any = connection.connection.driver_connection  # psycopg's, under SQLAlchemy's
     with (
-        connection.connection.driver_connection.cursor() as cursor,
+        raw.cursor() as cursor,
         cursor.copy(statement) as copy,
     ):
         for row in rows:
@@ -245,7 +248,7 @@ class BulkJobRepository(_Repository):
 class CardLookupRepository(_Repository):
     """Cards by number, many at once: what a bulk check needs of each (one query per batch)."""
 
-    def for_numbers(self, wanted: dict[int, list[str]]) -> dict[tuple[int, str], sa.Row]:
+    def for_numbers(self, wanted: dict[int, list[str]]) -> dict[tuple[int, str], FoundCard]:
         """Cards by (scheme id, number), for a batch's numbers of every scheme in one query.
         PostgreSQL joins the pairs as two arrays (a statement that never changes shape, 4x
         faster than the portable form); elsewhere one ``scheme_id = ? AND number IN (...)``
@@ -297,7 +300,9 @@ class CardLookupRepository(_Repository):
             full = [{"client_key": None, "site": None, "synced_at": None, **r} for r in rows]
             _insert_many(self.session, tables.checks, full)
 
-    def public_card(self, scheme_id: int, number: str):
+    def public_card(
+        self, scheme_id: int, number: str
+    ) -> tuple[Card, Cardholder, str, str | None] | None:
         """(card, holder, card type title, occupation title) of one number, or None: all a
         public view of the card needs, in one query."""
         c, h = tables.cards.c, tables.cardholders.c

@@ -7,17 +7,23 @@ aware here so the services compare like with like on either database.
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables, tables_trust
+from skillcard.adapters.db.dialect import inserted_id, written
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus
 from skillcard.services.ports.keys import StoredStatusList
 
 
+@overload
+def _aware(moment: dt.datetime) -> dt.datetime: ...
+@overload
+def _aware(moment: dt.datetime | None) -> dt.datetime | None: ...
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
@@ -58,7 +64,7 @@ class SigningKeyRepository:
         )
         try:
             with self.session.begin_nested():
-                key.id = self.session.execute(insert).inserted_primary_key[0]
+                key.id = inserted_id(self.session.execute(insert))
         except exc.IntegrityError:
             if key.status != KeyStatus.CURRENT or self.current(key.scheme_id) is None:
                 raise
@@ -134,10 +140,12 @@ class StatusListRepository:
             "kid": stored.kid,
             "document": stored.document,
         }
-        done = self.session.execute(
-            tables_trust.status_lists.update()
-            .where(s.scheme_id == stored.scheme_id)
-            .values(**values)
+        done = written(
+            self.session.execute(
+                tables_trust.status_lists.update()
+                .where(s.scheme_id == stored.scheme_id)
+                .values(**values)
+            )
         )
         if done.rowcount == 0:
             self.session.execute(
@@ -156,7 +164,9 @@ class StatusListRepository:
     def save_space(self, scheme_id: int, entries: int, allocated: int) -> None:
         table, sp = tables_trust.status_index_spaces, tables_trust.status_index_spaces.c
         values = {"entries": entries, "allocated": allocated}
-        done = self.session.execute(table.update().where(sp.scheme_id == scheme_id).values(values))
+        done = written(
+            self.session.execute(table.update().where(sp.scheme_id == scheme_id).values(values))
+        )
         if done.rowcount == 0:
             self.session.execute(table.insert().values(scheme_id=scheme_id, **values))
 
