@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from skillcard.adapters.evidence_store import EvidenceStore, check_evidence
+from skillcard.adapters.evidence_store import check_evidence
 from skillcard.domain.accounts import Principal, Role, can_manage_scheme, require, tied
 from skillcard.domain.applications import QUEUE_STATES, Application, AppState
 from skillcard.domain.cards import RENEWAL_WINDOW_DAYS
@@ -21,6 +21,7 @@ from skillcard.services import eligibility
 from skillcard.services.audit import record, utcnow
 from skillcard.services.cpd import add_evidence
 from skillcard.services.outbox import queue_email
+from skillcard.services.ports.files import EvidenceFiles
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
@@ -167,7 +168,7 @@ def add_application_evidence(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
-    store: EvidenceStore,
+    store: EvidenceFiles,
     application_id: int,
     files: list[tuple[str, bytes]],
     now: dt.datetime | None = None,

@@ -21,8 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillcard.adapters import keys
-from skillcard.adapters.signed_json import sign_document, signature_ok
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.audit import GENESIS, AuditEvent, BrokenLink, first_broken_link
 from skillcard.domain.audit_checkpoints import (
@@ -35,6 +33,7 @@ from skillcard.domain.audit_checkpoints import (
 )
 from skillcard.errors import InvalidInput
 from skillcard.services.audit import utcnow
+from skillcard.services.crypto import documents, keys
 from skillcard.services.signing import current_signer
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -62,7 +61,9 @@ def make_checkpoint(
         if seq == 0 or (last is not None and last.seq == seq):
             uow.commit()
             return (None if only_if_moved else last), False
-        signed = sign_document(statement(seq=seq, hash=head_hash, time=now, kid=kid), private)
+        signed = documents.sign_document(
+            statement(seq=seq, hash=head_hash, time=now, kid=kid), private
+        )
         text = json.dumps(signed, sort_keys=True, separators=(",", ":"))
         checkpoint = Checkpoint(seq=seq, hash=head_hash, made_at=now, kid=kid, document=text)
         # Not itself audited: the event would move the head, and every checkpoint would leave
@@ -173,7 +174,7 @@ def _hub_keys(uow: AbstractUnitOfWork, pinned: list[bytes] | None) -> dict[str, 
     if pinned:
         try:
             opened = [keys.load_public_key(sec1) for sec1 in pinned]
-        except keys.InvalidPublicKey as error:
+        except InvalidInput as error:  # not a key on the curve
             raise InvalidInput(f"a pinned hub key is refused: {error.message}") from None
         return {keys.key_id(key): key for key in opened}
     stored = [k for k in uow.signing_keys.all() if k.scheme_id is None]
@@ -192,7 +193,7 @@ def _anchors(
             refused.append(f"{where} was refused: {error}")
             continue
         key = verifiers.get(document.get("kid"))
-        if key is None or not signature_ok(document, key):
+        if key is None or not documents.signature_ok(document, key):
             refused.append(f"{where} (event {anchor.seq}) is not signed by the hub's key")
             continue
         anchors.append(anchor)

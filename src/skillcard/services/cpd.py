@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from skillcard.adapters.evidence_store import EvidenceStore, check_evidence, safe_filename
+from skillcard.adapters.evidence_store import check_evidence, safe_filename
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.cpd import (
     CpdRecord,
@@ -29,6 +29,7 @@ from skillcard.domain.people import Cardholder
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record as audit_record
 from skillcard.services.audit import utcnow
+from skillcard.services.ports.files import EvidenceFiles
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -86,7 +87,7 @@ def record_cpd(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
-    store: EvidenceStore,
+    store: EvidenceFiles,
     cardholder_id: int,
     activity_on: dt.date,
     activity_type: str,
@@ -139,7 +140,7 @@ def add_cpd_evidence(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
-    store: EvidenceStore,
+    store: EvidenceFiles,
     record_id: int,
     files: list[tuple[str, bytes]],
     now: dt.datetime | None = None,
@@ -166,7 +167,7 @@ def add_cpd_evidence(
 
 def add_evidence(
     uow: AbstractUnitOfWork,
-    store: EvidenceStore,
+    store: EvidenceFiles,
     cardholder_id: int,
     name: str,
     data: bytes,
@@ -234,7 +235,7 @@ def verify_cpd(
 
 
 def evidence_bytes(
-    *, uow: AbstractUnitOfWork, who: Principal, store: EvidenceStore, evidence_id: int
+    *, uow: AbstractUnitOfWork, who: Principal, store: EvidenceFiles, evidence_id: int
 ) -> tuple[EvidenceFile, bytes]:
     """A stored evidence file, only for people who may see its holder's record (else 404)."""
     with uow:

@@ -18,7 +18,6 @@ from typing import Any
 from skillcard.adapters.invigilation_files import (
     MAX_ID_PHOTO_BYTES,
     MAX_SNAPSHOT_BYTES,
-    InvigilationFileStore,
 )
 from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.domain.assessment import (
@@ -33,6 +32,7 @@ from skillcard.domain.invigilation import VIOLATIONS, EventKind, InvigilationEve
 from skillcard.errors import Conflict, InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.hse_bank import ASSESSMENT_CODE
+from skillcard.services.ports.files import InvigilationFiles
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
@@ -117,7 +117,7 @@ def _scheme_of(uow: AbstractUnitOfWork, holder: int, scheme_code: str | None) ->
 def check_identity(
     *,
     uow: AbstractUnitOfWork,
-    store: InvigilationFileStore,
+    store: InvigilationFiles,
     who: Principal,
     attempt_id: int,
     face_photo: bytes,

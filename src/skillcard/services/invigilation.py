@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from skillcard.adapters.invigilation_files import MAX_SNAPSHOT_BYTES, InvigilationFileStore
+from skillcard.adapters.invigilation_files import MAX_SNAPSHOT_BYTES
 from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.domain.assessment_attempts import Attempt, AttemptState
 from skillcard.domain.invigilation import (
@@ -36,6 +36,7 @@ from skillcard.services.hse_attempts import (
     note,
     own_attempt,
 )
+from skillcard.services.ports.files import InvigilationFiles
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 FaceCounter = Callable[[bytes], int]
@@ -73,7 +74,7 @@ def report_event(
 def add_snapshot(
     *,
     uow: AbstractUnitOfWork,
-    store: InvigilationFileStore,
+    store: InvigilationFiles,
     count_faces: FaceCounter,
     who: Principal,
     attempt_id: int,

@@ -24,7 +24,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from skillcard.adapters.photos import PhotoStore, is_sha256
+from skillcard.adapters.photos import is_sha256
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.credentials import phone_code_accepted_until
@@ -33,6 +33,7 @@ from skillcard.services import photo_files
 from skillcard.services.audit import record, utcnow
 from skillcard.services.cards import CardView, _load_card, describe
 from skillcard.services.credentials import printed_claims_for, printed_credential
+from skillcard.services.ports.files import PhotoFiles
 from skillcard.services.signing import current_signer
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 from skillcard.services.verification import PHONE_LIFETIME, issue_credential, phone_claims
@@ -53,7 +54,7 @@ def _may_see_photo(who: Principal, cardholder_id: int, card_scheme_ids: set[int]
 def set_photo(
     *,
     uow: AbstractUnitOfWork,
-    store: PhotoStore,
+    store: PhotoFiles,
     who: Principal,
     cardholder_id: int,
     data: bytes,
@@ -82,7 +83,7 @@ def set_photo(
             detail={"sha256": digest, "previous": previous},
         )
         uow.commit()
-    if not store.path(digest).exists():
+    if not store.has(digest):
         # Another request discarded this very file (its last user moved on) before our
         # commit made it ours again: write it back. See photo_files for the whole race.
         store.put(data)
@@ -92,7 +93,7 @@ def set_photo(
 
 
 def photo_bytes(
-    *, uow: AbstractUnitOfWork, store: PhotoStore, who: Principal, sha256: str
+    *, uow: AbstractUnitOfWork, store: PhotoFiles, who: Principal, sha256: str
 ) -> bytes:
     """The stored JPEG, if ``who`` may see a cardholder whose photo it is; else NotFound."""
     missing = NotFound("no photo that you can see")
@@ -157,7 +158,7 @@ def valid_photo_token(
 
 
 def photo_by_token(
-    *, store: PhotoStore, secret: str, sha256: str, token: str, now: dt.datetime | None = None
+    *, store: PhotoFiles, secret: str, sha256: str, token: str, now: dt.datetime | None = None
 ) -> bytes:
     """The stored JPEG for a valid, unexpired link to it; else NotFound (the same answer as
     for a photo that does not exist)."""
@@ -222,7 +223,7 @@ class PhoneCard:
 def phone_card(
     *,
     uow: AbstractUnitOfWork,
-    store: PhotoStore,
+    store: PhotoFiles,
     who: Principal,
     number: str,
     now: dt.datetime | None = None,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from skillcard.adapters.evidence_store import EvidenceStore, check_evidence
+from skillcard.adapters.evidence_store import check_evidence
 from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.people import HeldQualification, Membership
@@ -23,6 +23,7 @@ from skillcard.domain.schemes import CardCategory
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.cpd import add_evidence, scheme_ids_related
+from skillcard.services.ports.files import EvidenceFiles
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
@@ -46,7 +47,7 @@ def declare_qualification(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
-    store: EvidenceStore,
+    store: EvidenceFiles,
     qualification_code: str,
     achieved_on: dt.date,
     certificate_number: str = "",

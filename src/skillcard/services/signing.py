@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from skillcard.adapters import keys
 from skillcard.config import get_settings
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.signing import SigningKeyRecord, can_rotate_key
 from skillcard.errors import Conflict, InvalidInput
 from skillcard.services.audit import record, utcnow
+from skillcard.services.crypto import keys
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 

@@ -27,12 +27,13 @@ import os
 import secrets
 from typing import Any
 
-from skillcard.adapters.signed_json import gzip_b64, sign_document
+from skillcard.adapters.signed_json import gzip_b64
 from skillcard.domain.cards import Card, CardStatus
 from skillcard.domain.schemes import Scheme
 from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, IndexSpace, entries_for
 from skillcard.domain.trust import DEFAULT_STATUS_TTL, MIN_STATUS_ENTRIES, listed_state, set_entry
 from skillcard.errors import Conflict
+from skillcard.services.crypto import documents
 from skillcard.services.ports.keys import StoredStatusList
 from skillcard.services.signing import current_signer
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
@@ -177,7 +178,7 @@ def _store(
         "suspended": gzip_b64(plane),
         "kid": kid,
     }
-    signed = sign_document(document, private)
+    signed = documents.sign_document(document, private)
     stored = StoredStatusList(
         scheme.id, issued, ttl, bits, plane, kid, json.dumps(signed, sort_keys=True)
     )

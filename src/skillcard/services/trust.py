@@ -31,19 +31,17 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from skillcard.adapters import keys
 from skillcard.adapters.signed_json import (
     BadDocument,
     b64,
     gunzip_b64,
-    sign_document,
-    signature_ok,
     unb64,
 )
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus, StatusList, TrustedKey
 from skillcard.errors import InvalidInput
 from skillcard.services.audit import utcnow
+from skillcard.services.crypto import documents, keys
 from skillcard.services.signing import HUB, current_signer, ensure_keys
 from skillcard.services.status_lists import MAX_ENTRIES, published_status_list
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
@@ -90,7 +88,7 @@ def _qualification_titles(uow: AbstractUnitOfWork, now: dt.datetime) -> dict[str
     hub_kid, hub_key = current_signer(uow, None, now=now)
     titles = {q.code: q.title for q in uow.reference.qualifications()}
     document = {"type": TITLES_TYPE, "version": 1, "titles": titles, "kid": hub_kid}
-    return sign_document(document, hub_key)
+    return documents.sign_document(document, hub_key)
 
 
 def status_list(
@@ -130,7 +128,7 @@ def _trust_list(uow: AbstractUnitOfWork, now: dt.datetime) -> dict[str, Any]:
         "keys": listed,
         "kid": hub_kid,
     }
-    return sign_document(document, hub_key)
+    return documents.sign_document(document, hub_key)
 
 
 def _entry(key: SigningKeyRecord, scheme: str) -> dict[str, Any]:
@@ -183,7 +181,7 @@ def trusted_keys(
     except (KeyError, TypeError, ValueError):
         raise BadDocument("the trust list does not name the hub's key") from None
     hub_key = pinned_hub_key or embedded
-    if not signature_ok(document, _public(hub_key)):
+    if not documents.signature_ok(document, _public(hub_key)):
         raise BadDocument("the trust list is not signed by the hub's key")
     entries = document.get("keys")
     if type(entries) is not list or len(entries) > MAX_KEYS:
@@ -215,7 +213,7 @@ def _status_list(document: object, trusted: list[TrustedKey]) -> StatusList:
         raise BadDocument("a status list is not a JSON object")
     scheme, kid = document.get("scheme"), document.get("kid")
     signers = [k for k in trusted if k.kid == kid and k.scheme == scheme]
-    if not any(signature_ok(document, _public(k.public_key)) for k in signers):
+    if not any(documents.signature_ok(document, _public(k.public_key)) for k in signers):
         raise BadDocument(f"the status list of {scheme!r} is not signed by a key of its scheme")
     try:
         entries, ttl = int(document["entries"]), int(document["ttl"])
