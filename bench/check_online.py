@@ -340,6 +340,20 @@ def main() -> None:
                 results["skillcard"] = measure("skillcard", server, generator, sample, args,
                                                profile_dir)  # fmt: skip
                 server.stop()
+                if args.baseline:
+                    print(f"baseline ({args.baseline} serve --workers 2, same settings):",
+                          flush=True)  # fmt: skip
+                    server = Server(
+                        "baseline",
+                        [args.baseline, "serve", "--port", str(args.port), "--workers", "2",
+                         "--no-access-log"],
+                        env, args.port, logs / "baseline.log",
+                    )  # fmt: skip
+                    servers.append(server)
+                    server.wait_until_answering(sample[0][0])
+                    results["baseline"] = measure("baseline", server, generator, sample, args,
+                                                  None)  # fmt: skip
+                    server.stop()
             if not args.skip_reference:
                 env = dict(os.environ, SKILLCARD_DATABASE_URL=args.postgres_url)
                 print("reference (bench/reference_check_app.py, Starlette + psycopg, "
@@ -363,7 +377,23 @@ def main() -> None:
     _goals(results, args)
 
 
+def _side_by_side(results: dict) -> None:
+    """skillcard against the baseline (another checkout's serve), one row each, same run."""
+    print(
+        "| server | open loop rate/s | open p99 ms | closed loop rate/s | closed p99 ms | errors |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name in ("skillcard", "baseline"):
+        if name in results:
+            o, c = results[name]["open"], results[name]["closed"]
+            print(f"| {name} | {o['rate']:,.0f} | {o['p99']:.2f} | {c['rate']:,.0f} | "
+                  f"{c['p99']:.2f} | {o['errors'] + c['errors']} |")  # fmt: skip
+
+
 def _goals(results: dict, args) -> None:
+    if "baseline" in results:
+        _side_by_side(results)
+
     def mark(ok: bool) -> str:
         return "met" if ok else "NOT met"
 
@@ -399,6 +429,12 @@ def _arguments() -> argparse.Namespace:
                         help="start a local redis-server and keep skillcard's rate counters "
                         "there (SKILLCARD_REDIS_URL)")  # fmt: skip
     parser.add_argument("--skip-skillcard", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        metavar="SKILLCARD",
+        help="another checkout's skillcard command (e.g. /work/main/.venv/bin/skillcard): "
+        "served and measured the same way just after this one, and printed beside it",
+    )
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument(
         "--profile",

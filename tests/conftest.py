@@ -18,6 +18,9 @@ import sqlalchemy as sa
 from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from skillcard.adapters.passwords import Argon2Passwords
+from skillcard.config import Settings
+from skillcard.services import accounts
 from tests import mycard_support
 from tests.factories import build_registry
 
@@ -26,6 +29,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "postgresql+psycopg://postgres@/postgres?host=/var/run/postgresql",
 )
 DATABASES = os.environ.get("SKILLCARD_TEST_DATABASES", "sqlite,postgresql").split(",")
+# The services called directly hash at Argon2's cheapest profile, as the apps the tests make
+# do (their settings say environment=test): hundreds of sign-ins.
+accounts.use_default_passwords(Argon2Passwords(cheapest=True))
 
 
 # The MyCard tests' registry with reference data, and their evidence store.
@@ -85,7 +91,12 @@ def engine(database_url):
 
 @pytest.fixture
 def uow_factory(engine):
-    return lambda read_only=False: SqlAlchemyUnitOfWork(engine, read_only=read_only)
+    """Units of work that seal signing keys with the secret the tests' apps are given (their
+    Settings(environment="test")), as an app and its CLI share one."""
+    secret = Settings(environment="test").secret_key
+    return lambda read_only=False: SqlAlchemyUnitOfWork(
+        engine, read_only=read_only, secret_key=secret
+    )
 
 
 @pytest.fixture

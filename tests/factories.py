@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.schemes import CardCategory, CardType, Scheme
 from skillcard.services import accounts, cardholders, cards
+from skillcard.services.clock import card_today
 
 OPERATOR = Principal.operator()
 PASSWORD = "correct horse battery"
@@ -52,7 +53,7 @@ def build_registry(uow_factory, *, issued_on: dt.date | None = None) -> Registry
     add_scheme(uow_factory, "CPCS", "CPCS")
     # Issued yesterday: a check a few minutes in the past must not fall before the card's
     # first day when the tests run just after midnight.
-    day = issued_on or dt.date.today() - dt.timedelta(days=1)
+    day = issued_on or card_today() - dt.timedelta(days=1)
     for key, (given, surname, scheme) in {
         "ann": ("Ann", "Núñez-O'Brien", "ECS"),
         "bob": ("Bob", "Smith", "ECS"),

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from skillcard.adapters.passwords import Argon2Passwords
 
 DEFAULT_SECRET = "development-only-secret-change-me"
 MIN_SECRET_LENGTH = 32  # what `secrets.token_urlsafe(24)` gives: 192 bits
@@ -68,6 +72,13 @@ class Settings(BaseSettings):
     # Audit anchoring: `skillcard serve` signs a checkpoint of the audit chain's head this
     # often (only when the chain moved since the last); 0 leaves it to `audit checkpoint`.
     audit_checkpoint_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
+    # Background jobs (bulk checks, alerts, purges, mail, webhooks). On SQLite they always run
+    # in the serving process. On PostgreSQL, `skillcard worker` runs them; set this true to run
+    # a worker inside each serving process as well (one host, no worker to start).
+    jobs_in_process: bool = False
+    # A worker that has not beaten for this long is taken for dead: its jobs run again.
+    job_stalled_seconds: float = Field(30.0, ge=1, le=3600)
+    job_poll_seconds: float = Field(1.0, gt=0, le=60)  # the embedded queue's poll
     # Outbound calls (webhooks) and report caps (issue 14): a webhook call gives up quickly and
     # is tried again later, doubling the wait; a PDF lists at most so many checks (the CSV has
     # them all), and a process, and every process on one PostgreSQL, builds only so many
@@ -128,6 +139,13 @@ class Settings(BaseSettings):
     def shows_outbox(self) -> bool:
         """In development and demos there is no real mail: the outbox page shows it."""
         return self.is_development and not self.smtp_host
+
+    def passwords(self) -> Argon2Passwords:
+        """The password hasher these settings call for: Argon2id, at its cheapest profile only
+        in tests (which sign in hundreds of times)."""
+        from skillcard.adapters.passwords import Argon2Passwords
+
+        return Argon2Passwords(cheapest=self.environment == "test")
 
     def mailer(self):
         from skillcard.adapters.mail import SmtpMailer

@@ -13,6 +13,8 @@
      ├── PermissionDenied               forbidden         403   2
      │    └── CsrfFailure               csrf_failed
      └── RateLimited                    rate_limited      429   2   (sends Retry-After)
+          └── LimitsUnavailable         limits_unavailable 503  2   (the counters cannot be
+                                                                      reached: refused, not let by)
 
 An error about one input names it (``InvalidInput("...", field="site")``): a page shows the
 message beside that field without reading the words.
@@ -97,3 +99,11 @@ class RateLimited(SkillcardError):
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))
         self.headers = {"Retry-After": str(self.retry_after)}
+
+
+class LimitsUnavailable(RateLimited):
+    """A guarded door (sign-in, a form that sends e-mail) refused because its rate counters
+    cannot be reached: without them it could not stop guessing or mail bombing."""
+
+    code = "limits_unavailable"
+    http_status = 503

@@ -25,7 +25,10 @@ def files_dir(tmp_path):
 
 @pytest.fixture
 def app(engine, database_url, files_dir):
-    settings = Settings(environment="test", database_url=database_url, files_dir=files_dir)
+    # Jobs (bulk checks) run in the app's process on PostgreSQL too: no worker to start.
+    settings = Settings(
+        environment="test", database_url=database_url, files_dir=files_dir, jobs_in_process=True
+    )
     return create_app(settings, engine=engine)
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import time
 
 from aiosmtpd.controller import Controller
 
-from skillcard.services import alerts_schedule, cards, workforce
+from skillcard.adapters.jobs.table_queue import InProcessRunner
+from skillcard.services import cards, jobs, workforce
+from skillcard.services.clock import FixedClock
 from tests.factories import OPERATOR, approve_business, business_budget
 from tests.integration.test_business import register
 
@@ -67,31 +68,36 @@ def test_alerts_run_twice_sends_once(cli, registry, uow_factory):
     assert json.loads(out)["businesses"][0]["company_number"] == "01234567"
 
 
-def test_the_scheduler_runs_the_alerts_at_its_hour(uow_factory, registry):
+def test_the_alerts_run_as_a_periodic_job_at_their_hour(uow_factory, engine, registry, tmp_path):
     _, admin = register(uow_factory)
     workforce.add_worker(
         budget=BUDGET, uow=uow_factory(), who=admin, number=registry.cards["bob"], surname="Smith"
     )
     cards.suspend_card(uow=uow_factory(), who=OPERATOR, number=registry.cards["bob"], reason="x")
-    start = dt.datetime(2030, 1, 1, 5, 59, 59, tzinfo=dt.UTC)
-    ticks = iter(start + dt.timedelta(seconds=s) for s in range(10_000))
-    assert alerts_schedule.next_run(start, 6) == start + dt.timedelta(seconds=1)
-    scheduler = alerts_schedule.Scheduler(
-        uow_factory, public_url="http://x", hour=6, clock=lambda: next(ticks)
+    context = jobs.JobContext(
+        uow_factory=uow_factory,
+        public_url="http://x",
+        bulk_folder=tmp_path,
+        alerts_hour_utc=6,
+        clock=FixedClock(dt.datetime(2030, 1, 1, 6, 0, 1, tzinfo=dt.UTC)),
     )
-    scheduler.stopping.wait = lambda seconds: time.sleep(0.01)  # no real waiting in a test
-    scheduler.start()
-    deadline = time.monotonic() + 10
-    while scheduler.runs == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    scheduler.stop()
-    scheduler.join(5)
-    assert scheduler.runs == 1
+    runner = InProcessRunner(engine, context)
+    start = dt.datetime(2030, 1, 1, 5, 59, 59, tzinfo=dt.UTC)
+    assert jobs.ALERTS not in runner.enqueue_due(start)  # yesterday's run is long past
+    assert jobs.ALERTS in runner.enqueue_due(start + dt.timedelta(seconds=2))
+    while runner.run_one():
+        pass
     with uow_factory() as uow:
-        assert uow.outbox.recent(1)[0].kind == "alerts.digest"
+        digest = uow.outbox.recent(1)[0]
+    assert digest.kind == "alerts.digest"
+    # the scheduler's clock was handed on: the run's day and moment are its own
+    assert ":2030-01-01:" in digest.dedupe_key
+    assert digest.created_at.date() == dt.date(2030, 1, 1)
 
 
-def test_the_scheduler_sends_the_outbox_over_smtp_when_configured(uow_factory, registry):
+def test_the_outbox_is_sent_over_smtp_by_a_periodic_job_when_configured(
+    uow_factory, engine, tmp_path
+):
     from skillcard.adapters.mail import SmtpMailer
     from tests.integration.test_outbox import Inbox, _free_port
 
@@ -101,16 +107,20 @@ def test_the_scheduler_sends_the_outbox_over_smtp_when_configured(uow_factory, r
     try:
         register(uow_factory)  # queues the confirmation e-mail (and confirms it)
         mailer = SmtpMailer("127.0.0.1", controller.port, sender="sc@x.test", starttls=False)
-        scheduler = alerts_schedule.Scheduler(
-            uow_factory, public_url="http://x", hour=None, mailer=mailer, deliver_every=0.05
-        )
-        scheduler.start()
-        deadline = time.monotonic() + 10
-        while not inbox.received and time.monotonic() < deadline:
-            time.sleep(0.05)
-        scheduler.stop()
-        scheduler.join(5)
+        context = jobs.JobContext(
+            uow_factory=uow_factory, public_url="http://x", bulk_folder=tmp_path,
+            alerts_hour_utc=None, mailer=mailer,
+        )  # fmt: skip
+        runner = InProcessRunner(engine, context)
+        assert runner.enqueue_due(dt.datetime.now(dt.UTC)) == [jobs.OUTBOX]  # no alerts hour
+        assert runner.run_one()
     finally:
         controller.stop()
     assert "Confirm Acme Builders" in inbox.received[0]["Subject"]
-    assert scheduler.runs == 0  # no alerts hour: only the outbox
+
+
+def test_a_worker_on_the_embedded_database_says_the_server_runs_the_jobs(cli, database_url):
+    if not database_url.startswith("sqlite"):
+        return  # on PostgreSQL it runs until stopped: tests/integration/test_job_queue.py
+    code, _, err = cli("worker")
+    assert code == 2 and "`skillcard serve` runs them itself" in " ".join(err.split())

@@ -135,7 +135,7 @@ def test_with_a_redis_url_the_counters_live_in_redis(engine, database_url, regis
     params = {"number": registry.cards["bob"], "surname": "Smith"}
     with TestClient(app) as test_client:
         codes = [test_client.get("/api/v1/check", params=params).status_code for _ in range(2)]
-    key = f"skillcard:rate:check:anon:{client_key('testclient', secret)}:1777636800"
+    key = f"skillcard:rate:skillcard/check:anon:{client_key('testclient', secret)}/1/60/second"
     redis_client = redis.Redis.from_url(settings.redis_url)
     try:
         assert codes == [200, 429]

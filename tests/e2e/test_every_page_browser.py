@@ -25,7 +25,7 @@ from skillcard.adapters.invigilation_files import InvigilationFileStore
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.config import Settings
 from skillcard.domain.accounts import Principal, Role
-from skillcard.services import accounts, hse_attempts
+from skillcard.services import accounts, hse_attempts, share_links
 from skillcard.services.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from skillcard.services.reference_data import install_reference_data, read_reference_data
 from skillcard.web import create_app
@@ -59,6 +59,7 @@ PAGES = [
     ("anonymous", "/password/forgot"),
     ("anonymous", "/business/register"),
     ("anonymous", "/outbox"),
+    ("anonymous", "/shared/{shared_card}"),
     ("hub admin", "/hub"),
     ("hub admin", "/admin/cards"),
     ("hub admin", "/admin/cards?q=Smith"),
@@ -86,6 +87,7 @@ PAGES = [
     ("cardholder", "/my/apply"),
     ("cardholder", "/my/applications/{application}"),
     ("cardholder", "/my/cards/{ann_card}/phone"),
+    ("cardholder", "/my/shares"),
     ("cardholder", "/cards/{ann_card}/print"),
     ("cardholder", "/hse"),
     ("cardholder", "/hse/attempts/{done_attempt}"),
@@ -245,12 +247,15 @@ def site(tmp_path_factory):
         uow.commit()
     with warnings.catch_warnings():  # fpdf's notice about A5, from the demo's certificates
         warnings.simplefilter("ignore", UserWarning)
-        load_demo(uow_factory=uow_factory, store=PhotoStore(files))
+        load_demo(uow_factory=uow_factory, store=PhotoStore(files), public_url="http://demo.test")
     ids = _ids(engine)
     store = InvigilationFileStore(files)
     with uow_factory() as uow:
         ann = Principal.of(uow.users.by_email(EMAIL["cardholder"]))
     ids["done_attempt"] = str(_sit(uow_factory, store, ann, hand_in=True))
+    ids["shared_card"] = share_links.create_share(
+        uow=uow_factory(), who=ann, kind="card", subject=ids["ann_card"]
+    )
     for given, email, key in (("Bob", BOB, "running_attempt"), ("Dan", DAN, "review_attempt")):
         ids[key] = str(
             _sit(uow_factory, store, _candidate(engine, uow_factory, given, email), hand_in=False)
@@ -367,6 +372,11 @@ def test_the_list_names_every_page_the_routers_serve():
         "/business/confirm/{token}": "a link sent by e-mail",
         "/business/invite/{token}": "a link sent by e-mail",
         "/password/reset/{token}": "a link sent by e-mail",
+        "/shared/{token}/credential": "a download",
+        "/.well-known/jwks.json": "a JSON document for verifiers",
+        "/.well-known/did.json": "a JSON document for verifiers",
+        "/.well-known/jwt-vc-issuer/schemes/{scheme}": "a JSON document for verifiers",
+        "/schemes/{scheme}/did.json": "a JSON document for verifiers",
     }
     served = {
         route.path

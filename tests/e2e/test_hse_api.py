@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.adapters.photos import drawn_portrait
 from skillcard.services import hse_bank
+from skillcard.web.api import hse as hse_api
 from tests.e2e.conftest import bearer
 from tests.factories import OPERATOR
 
@@ -99,3 +103,57 @@ def test_adjustments_and_conflicts_over_the_api(client, tokens, registry, uow_fa
         json={"cardholder_id": ann_id, "relationship": "my cousin"},
     )
     assert again.status_code == 409
+
+
+def test_snapshots_waiting_for_the_face_detector_leave_the_answers_a_thread(
+    client, tokens, registry, uow_factory, monkeypatch
+):
+    """More snapshots than the server has pool threads, all stuck in face detection: an
+    answer is still saved (snapshots wait for threads of their own, web/snapshot_threads.py)."""
+    hse_bank.import_items(uow=uow_factory(), who=OPERATOR, items=demo_items())
+    ann = bearer(tokens["ann"])
+    url = f"/api/v1/hse/attempts/{client.post('/api/v1/hse/attempts', headers=ann).json()['id']}"
+    photos = {
+        "face": ("f.png", drawn_portrait("Ann")),
+        "id_document": ("d.png", drawn_portrait("I")),
+    }
+    client.post(f"{url}/id-check", headers=ann, files=photos)
+    assert client.post(f"{url}/start", headers=ann).status_code == 204
+    item = client.get(url, headers=ann).json()["questions"][0]["item_id"]
+    entered, release = [], threading.Event()
+
+    def stuck_detector(jpeg: bytes) -> int:
+        entered.append(1)
+        release.wait(120)
+        return 1
+
+    monkeypatch.setattr(hse_api, "count_faces", stuck_detector)
+    frame = {"snapshot": ("s.png", drawn_portrait("Ann now"), "image/png")}
+    shots: list[int] = []
+
+    def snapshot() -> None:
+        shots.append(client.post(f"{url}/snapshots", headers=ann, files=frame).status_code)
+
+    senders = [threading.Thread(target=snapshot) for _ in range(50)]  # the pool has 40
+    saved: list[int] = []
+    answer = threading.Thread(
+        target=lambda: saved.append(
+            client.put(
+                f"{url}/answer", headers=ann, json={"item_id": item, "choice": 1, "seq": 1}
+            ).status_code
+        )
+    )
+    try:
+        for sender in senders:
+            sender.start()
+        while not entered:
+            time.sleep(0.05)
+        time.sleep(1)  # the other snapshots arrive and queue
+        answer.start()
+        answer.join(timeout=60)
+        assert saved == [200], "the answer waited behind the snapshots"
+    finally:
+        release.set()
+        for sender in senders:
+            sender.join(timeout=60)
+    assert shots == [200] * 50

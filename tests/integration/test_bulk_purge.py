@@ -1,16 +1,15 @@
 """Bulk check results kept no longer than SKILLCARD_BULK_RESULT_DAYS: old result files
-deleted and their jobs marked expired, recent ones kept, by hand or by the daily scheduler.
+deleted and their jobs marked expired, recent ones kept, by hand or by the daily periodic job.
 On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
 from skillcard.errors import Gone, PermissionDenied
-from skillcard.services import alerts_schedule, bulk_check, bulk_results
+from skillcard.services import bulk_check, bulk_results, jobs
 from skillcard.services.audit import history, utcnow
 from tests.factories import business_budget
 from tests.integration.test_business import register
@@ -100,27 +99,16 @@ def test_only_the_hub_purges(uow_factory, registry, tmp_path):
         bulk_results.purge_results(uow_factory=uow_factory, who=admin, folder=tmp_path, days=30)
 
 
-def test_the_daily_scheduler_purges_even_with_the_alerts_off(uow_factory, registry, tmp_path):
+def test_the_daily_purge_is_a_periodic_job_even_with_the_alerts_off(
+    uow_factory, registry, tmp_path
+):
     _, admin = register(uow_factory)
     job, result = _job(uow_factory, admin, tmp_path, registry, utcnow() - dt.timedelta(days=9))
-    start = utcnow().replace(hour=5, minute=59, second=59, microsecond=0)
-    ticks = iter(start + dt.timedelta(seconds=s) for s in range(10_000))
-    scheduler = alerts_schedule.Scheduler(
-        uow_factory,
-        public_url="http://x",
-        hour=6,
-        alerts=False,
-        bulk_folder=tmp_path,
-        bulk_result_days=7,
-        clock=lambda: next(ticks),
-    )
-    scheduler.stopping.wait = lambda seconds: time.sleep(0.01)  # no real waiting in a test
-    scheduler.start()
-    deadline = time.monotonic() + 10
-    while scheduler.purges == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    scheduler.stop()
-    scheduler.join(5)
-    assert (scheduler.purges, scheduler.runs) == (1, 0)
+    context = jobs.JobContext(
+        uow_factory=uow_factory, public_url="http://x", bulk_folder=tmp_path,
+        bulk_result_days=7, alerts_daily=False, alerts_hour_utc=6,
+    )  # fmt: skip
+    assert [p.name for p in jobs.periodic_jobs(context)] == [jobs.BULK_PURGE]
+    jobs.run_job(context, jobs.BULK_PURGE, {})
     assert not result.exists()
     assert bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id).status == "expired"

@@ -247,12 +247,12 @@ def test_a_lost_connection_is_made_again(registry, engine):
     async def look_twice(pool):
         desk = PostgresCheckDesk(pool)
         scheme, number = await desk.scheme_for_number(registry.cards["bob"], None)
-        await desk.public_card(scheme.id, number)
+        await desk.card(scheme.id, number, surname_key="smith")
         async with pool.connection() as connection:
             mine = connection.info.backend_pid
         with engine.connect() as admin:  # as when PostgreSQL restarts under the server
             admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": mine})
-        found, _ = await desk.public_card(scheme.id, number)
+        found = await desk.card(scheme.id, number, surname_key="smith")
         return found.holder.full_name
 
     assert run(engine, look_twice) == "Bob Smith"
@@ -261,7 +261,7 @@ def test_a_lost_connection_is_made_again(registry, engine):
 def test_checks_that_find_the_schemes_stale_read_them_once(registry, engine, monkeypatch):
     """A thousand checks a second, each reading the schemes again when they went stale, had
     the server stall for half a second every 30 s."""
-    monkeypatch.setattr("skillcard.adapters.db.check_desk.SCHEMES_TTL_SECONDS", 0.0)
+    monkeypatch.setattr("skillcard.domain.scheme_directory.STALE_AFTER_SECONDS", 0.0)
 
     async def many(pool):
         desk, reads = PostgresCheckDesk(pool), []

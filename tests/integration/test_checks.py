@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from skillcard.adapters.rate_limits import AsyncRedisRateLimiter, RedisRateLimiter
+from skillcard.adapters.rate_limits import AsyncLimitsRateLimiter, LimitsRateLimiter
 from skillcard.domain.checks import NO_MATCH_REASON, CheckMethod, CheckOutcome, client_key
 from skillcard.domain.schemes import Qualification
-from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound
+from skillcard.errors import InvalidCardNumber, InvalidInput, LimitsUnavailable, NotFound
 from skillcard.services import cardholders, cards, checks
 from skillcard.services.rate_limits import DatabaseRateLimiter
 from tests.factories import OPERATOR
@@ -280,36 +280,60 @@ def test_database_counters_are_shared_by_two_processes(database_url):
 
 @pytest.fixture
 def redis_limiter():
-    prefix = f"skillcard-test:{uuid.uuid4().hex}:"
-    limiter = RedisRateLimiter.from_url("redis://127.0.0.1:6379/0", prefix=prefix)
+    prefix = f"skillcard-test:{uuid.uuid4().hex}"
+    limiter = LimitsRateLimiter.from_url("redis://127.0.0.1:6379/0", prefix=prefix)
+    limiter.prefix = prefix
     yield limiter
-    keys = list(limiter.client.scan_iter(match=prefix + "*"))
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    keys = list(client.scan_iter(match=prefix + ":*"))
     if keys:
-        limiter.client.delete(*keys)
+        client.delete(*keys)
+    client.close()
     limiter.close()
 
 
 def test_redis_counters_limit_and_expire(redis_limiter):
     now = dt.datetime(2026, 5, 1, 12, 0, 5, tzinfo=dt.UTC)
-    other = RedisRateLimiter.from_url("redis://127.0.0.1:6379/0", prefix=redis_limiter.prefix)
+    other = LimitsRateLimiter.from_url("redis://127.0.0.1:6379/0", prefix=redis_limiter.prefix)
     try:  # a second client, as a second process would have
         allowed = [(redis_limiter, other)[i % 2].allow("k", 3, 60, now) for i in range(5)]
     finally:
         other.close()
     assert allowed == [True, True, True, False, False]
-    assert redis_limiter.allow("k", 3, 60, now + dt.timedelta(seconds=55))  # next window
-    keys = sorted(k.decode() for k in redis_limiter.client.scan_iter(redis_limiter.prefix + "*"))
-    assert keys == [f"{redis_limiter.prefix}k:1777636800", f"{redis_limiter.prefix}k:1777636860"]
-    assert 0 < redis_limiter.client.ttl(keys[0]) <= 61
-
-
-def test_redis_out_of_reach_lets_checks_through(caplog):
-    limiter = RedisRateLimiter(redis.Redis(port=1, socket_connect_timeout=0.2))
+    # limits' fixed window: it started at the first hit and ends a minute later
+    assert 58 <= redis_limiter.retry_after("k", 60, now) <= 60
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
     try:
-        assert limiter.allow("k", 1, 60, dt.datetime.now(dt.UTC))
+        keys = [k.decode() for k in client.scan_iter(redis_limiter.prefix + ":*")]
+        assert keys == [f"{redis_limiter.prefix}:skillcard/k/1/60/second"]
+        assert client.get(keys[0]) == b"5" and 0 < client.ttl(keys[0]) <= 60
+    finally:
+        client.close()
+    redis_limiter.forget("k", 60, now)  # a sign-in that succeeded: the window starts afresh
+    assert redis_limiter.allow("k", 3, 60, now)
+
+
+CLOSED_PORT = "redis://127.0.0.1:1/0"
+
+
+def test_redis_out_of_reach_lets_checks_through_with_a_log_line(caplog):
+    limiter = LimitsRateLimiter.from_url(CLOSED_PORT)
+    try:
+        assert all(limiter.allow("k", 1, 60, dt.datetime.now(dt.UTC)) for _ in range(3))
     finally:
         limiter.close()
-    assert "allowing the request" in caplog.text
+    assert "cannot be reached: allowing (fails open)" in caplog.text
+
+
+def test_redis_out_of_reach_closes_the_guarded_doors(caplog):
+    limiter = LimitsRateLimiter.from_url(CLOSED_PORT).guarded()
+    try:
+        with pytest.raises(LimitsUnavailable) as refused:
+            limiter.hit("signin:address:60:x", 60, dt.datetime.now(dt.UTC))
+    finally:
+        limiter.close()
+    assert refused.value.http_status == 503 and refused.value.headers["Retry-After"] == "30"
+    assert "refusing (fails closed)" in caplog.text
 
 
 def test_the_event_loop_limiter_counts_in_the_same_redis_keys(redis_limiter):
@@ -318,7 +342,7 @@ def test_the_event_loop_limiter_counts_in_the_same_redis_keys(redis_limiter):
     now = dt.datetime(2026, 5, 1, 12, 0, 5, tzinfo=dt.UTC)
 
     async def hits():
-        limiter = AsyncRedisRateLimiter.from_url(
+        limiter = AsyncLimitsRateLimiter.from_url(
             "redis://127.0.0.1:6379/0", prefix=redis_limiter.prefix
         )
         try:

@@ -18,6 +18,9 @@ from tests.factories import OPERATOR
 T0 = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
 
+PUBLIC_URL = "https://cards.example.test"  # what the caller passes: no global settings
+
+
 @pytest.fixture
 def bank(registry, uow_factory):
     hse_bank.import_items(uow=uow_factory(), who=OPERATOR, items=demo_items())
@@ -91,6 +94,7 @@ def test_a_candidate_passes_and_the_verified_pass_becomes_an_hse_record(bank, uo
     assert [e.kind for e in detail.timeline] == ["started", "submitted"]
     assert hse_review.my_results(uow=uow_factory(), who=ann).result is None  # not yet verified
     hse_review.decide(
+        public_url=PUBLIC_URL,
         uow=uow_factory(),
         who=invigilator,
         attempt_id=attempt_id,
@@ -105,7 +109,7 @@ def test_a_candidate_passes_and_the_verified_pass_becomes_an_hse_record(bank, uo
         mail = uow.outbox.recent(5, to_address="ann@example.test")
         actions = [e.action for e in uow.audit.for_entity("hse_attempt", str(attempt_id))]
     assert [(r.source, r.attempt_id, r.score) for r in records] == [("assessment", attempt_id, 45)]
-    assert mail and "you passed" in mail[0].body and "/my" in mail[0].body
+    assert mail and "you passed" in mail[0].body and f"{PUBLIC_URL}/my" in mail[0].body
     assert actions[-1] == "hse.attempt.verify"
 
 
@@ -257,15 +261,26 @@ def test_reviewers_with_a_conflict_or_their_own_attempt_are_refused(bank, uow_fa
         )
     with pytest.raises(Forbidden, match="conflict"):
         hse_review.decide(
-            uow=uow_factory(), who=invigilator, attempt_id=attempt_id, decision="verify"
+            public_url=PUBLIC_URL,
+            uow=uow_factory(),
+            who=invigilator,
+            attempt_id=attempt_id,
+            decision="verify",
         )
     with pytest.raises(Forbidden):  # a scheme admin is not an invigilator
         hse_review.review_detail(
             uow=uow_factory(), who=bank.principals["cpcs_admin"], attempt_id=attempt_id
         )
     with pytest.raises(InvalidInput, match="say why"):
-        hse_review.decide(uow=uow_factory(), who=OPERATOR, attempt_id=attempt_id, decision="reject")
+        hse_review.decide(
+            public_url=PUBLIC_URL,
+            uow=uow_factory(),
+            who=OPERATOR,
+            attempt_id=attempt_id,
+            decision="reject",
+        )
     hse_review.decide(
+        public_url=PUBLIC_URL,
         uow=uow_factory(),
         who=OPERATOR,
         attempt_id=attempt_id,
@@ -273,7 +288,13 @@ def test_reviewers_with_a_conflict_or_their_own_attempt_are_refused(bank, uow_fa
         reason="flags to weigh",
     )
     with pytest.raises(Forbidden, match="another invigilator"):
-        hse_review.decide(uow=uow_factory(), who=OPERATOR, attempt_id=attempt_id, decision="verify")
+        hse_review.decide(
+            public_url=PUBLIC_URL,
+            uow=uow_factory(),
+            who=OPERATOR,
+            attempt_id=attempt_id,
+            decision="verify",
+        )
     with uow_factory() as uow:
         assert uow.hse_attempts.get(attempt_id).state == "under_review"
         assert uow.hse_records.of_cardholder(bank.holders["ann"]) == []

@@ -10,13 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from skillcard.adapters.db import tables, tables_business
-from skillcard.adapters.db.migrate import current_revision, downgrade, upgrade
+from skillcard.adapters.db.migrate import current_revision, downgrade, ours, upgrade
 from skillcard.adapters.db.tables import metadata
 
 
 def differences(engine) -> list:
     with engine.execution_options(read_only=True).connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": ours}
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, metadata)
 
 

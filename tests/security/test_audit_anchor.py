@@ -17,8 +17,7 @@ from skillcard.adapters.db import tables
 from skillcard.adapters.signed_json import b64, sign_document
 from skillcard.domain.audit import AuditEvent
 from skillcard.domain.audit_checkpoints import statement
-from skillcard.services import audit, audit_checkpoints
-from skillcard.services.alerts_schedule import Scheduler
+from skillcard.services import audit, audit_checkpoints, jobs
 from skillcard.services.trust import hub_public_key
 from tests.e2e import conftest as e2e
 from tests.factories import OPERATOR
@@ -146,13 +145,11 @@ def test_a_pinned_hub_key_is_the_only_one_that_vouches(uow_factory, anchored):
 
 def test_a_checkpoint_is_made_only_when_the_head_moved(uow_factory):
     assert audit_checkpoints.make_checkpoint(uow=uow_factory(), who=OPERATOR)[1]  # key event
-    scheduler = Scheduler(uow_factory, public_url="http://x", hour=None)
-    scheduler.checkpoint_once()
-    assert scheduler.checkpoints == 0
+    context = jobs.JobContext(uow_factory=uow_factory, public_url="http://x", bulk_folder=None)
+    jobs.run_job(context, jobs.CHECKPOINT, {})  # the periodic job: the head has not moved
     _events(uow_factory, 1)
-    scheduler.checkpoint_once()
-    scheduler.checkpoint_once()
-    assert scheduler.checkpoints == 1
+    jobs.run_job(context, jobs.CHECKPOINT, {})
+    jobs.run_job(context, jobs.CHECKPOINT, {})
     with uow_factory() as uow:
         assert [c.seq for c in uow.audit.checkpoints()] == [1, 2]
 

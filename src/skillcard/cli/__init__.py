@@ -32,6 +32,7 @@ from skillcard.cli import (
     trust,
     user,
     verify,
+    worker,
 )
 from skillcard.cli.common import console, err_console
 from skillcard.cli.help_text import make_readable
@@ -75,6 +76,7 @@ app.add_typer(audit.app, name="audit")
 app.command("seed")(seed.seed)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("worker")(worker.worker)
 app.command("check")(check.check)
 app.add_typer(keys.app, name="keys")
 app.add_typer(trust.app, name="trust")

@@ -96,7 +96,9 @@ def _require_current_schema(database: Engine) -> None:
 
 
 def uow(read_only: bool = False) -> SqlAlchemyUnitOfWork:
-    return SqlAlchemyUnitOfWork(database(), read_only=read_only)
+    return SqlAlchemyUnitOfWork(
+        database(), read_only=read_only, secret_key=get_settings().secret_key
+    )
 
 
 def _plain(value):

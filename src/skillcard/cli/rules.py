@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from skillcard.cli.common import OPERATOR, console, print_json, uow
+from skillcard.errors import InvalidInput
 from skillcard.services import eligibility
 
 app = typer.Typer(help="Eligibility rules for card types.", no_args_is_help=True)
@@ -95,11 +96,24 @@ def reevaluate(
     occupation: Annotated[str, typer.Argument(help="An occupation or card type code")],
     scheme: Annotated[str, typer.Option("--scheme", help="The scheme's code")] = "ECS",
     rules_dir: RulesDir = None,
+    queue: Annotated[
+        bool,
+        typer.Option("--queue", help="Run it as a background job; its counts go to the audit log"),
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Every holder of the scheme's active cards against one rule: run it after a rule change."""
-    from skillcard.services.eligibility_bulk import reevaluate_scheme
+    from skillcard.services.eligibility_bulk import queue_reevaluation, reevaluate_scheme
 
+    if queue:
+        if rules_dir:
+            raise InvalidInput("--queue re-evaluates against the shipped rules: drop --rules-dir")
+        queue_reevaluation(uow=uow(), who=OPERATOR, scheme_code=scheme, code=occupation)
+        if as_json:
+            print_json({"queued": True})
+        else:
+            console.print("Queued: its counts will be in the audit log (eligibility.reevaluated).")
+        return
     book = eligibility.load_rule_book(rules_dir) if rules_dir else None
     result = reevaluate_scheme(
         uow=uow(read_only=True), who=OPERATOR, scheme_code=scheme, code=occupation, book=book

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from skillcard.cli.common import console, database, print_json
+from skillcard.config import get_settings
 from skillcard.errors import InvalidInput
+from skillcard.services.clock import card_today
 
 
 def seed(
@@ -31,11 +32,11 @@ def seed(
     with Progress(*columns, console=console, disable=as_json, transient=as_json) as bar:
         task = bar.add_task("cards", total=cards)
         summary = seed_registry(
-            uow=SqlAlchemyUnitOfWork(registry),
+            uow=SqlAlchemyUnitOfWork(registry, secret_key=get_settings().secret_key),
             cards=cards,
             schemes=schemes,
             seed=seed,
-            today=dt.date.today(),
+            today=card_today(),
             progress=lambda done: bar.update(task, completed=done),
         )
     if as_json:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import os
 import secrets
-import signal
-from typing import Annotated, Any, NoReturn
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from typing import Annotated, NoReturn
 
 import typer
 
 from skillcard.cli.common import console, err_console
 from skillcard.config import DEFAULT_SECRET, get_settings
 from skillcard.errors import InvalidInput
+from skillcard.services.clock import card_today
 
 DEMO_CROWD = 2000
 Host = Annotated[str, typer.Option("--host", help="Address to listen on")]
@@ -34,46 +38,49 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the web app and API. Every process is stateless: add more with --workers."""
-    import uvicorn
+    with shared_metrics():  # before the app, and prometheus-client, is imported
+        _serve(host, port, workers, access_log)
 
+
+def _serve(host: str, port: int, workers: int, access_log: bool) -> None:
     from skillcard.cli.common import database
-    from skillcard.web.workers import serve_workers
+    from skillcard.web import server
 
     settings = get_settings()
     refuse_unsafe_settings(settings)
     refuse_a_taken_port(host, port)
     database()  # a database that is missing or behind stops here, in one line
     settings = _links_follow_the_port(host, port)
-    options: dict[str, Any] = {
-        "factory": True, "proxy_headers": True, "log_level": "info", "access_log": access_log,
-    }  # fmt: skip
-    app = "skillcard.web.app:create_served_app"
-    scheduler = _start_scheduler(settings)
+    # Alerts, purges, mail, webhooks and checkpoints are periodic jobs on the queue: run by
+    # `skillcard worker` on PostgreSQL, in each serving process on SQLite (web/app.py).
+    status = server.serve(host=host, port=port, workers=workers, access_log=access_log)
+    if status:  # the workers could not boot (gunicorn said why), or the port was taken since
+        raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def shared_metrics() -> Iterator[None]:
+    """Every worker writes its metrics into files of one directory, and ``/metrics`` adds up
+    every worker's, whichever one answers the scrape (prometheus-client's multiprocess mode,
+    which reads ``PROMETHEUS_MULTIPROC_DIR`` when it is imported). A directory of our own, gone
+    when the server stops, unless the operator (or a caller of ours) named one."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    if "prometheus_client" in sys.modules:  # its metrics are made: too late to share them
+        raise RuntimeError("prometheus_client was imported before the server set it up")
+    made = tempfile.mkdtemp(prefix="skillcard-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
     try:
-        if workers <= 1:
-            # uvicorn shuts down gracefully on SIGTERM, then raises it again: end as on
-            # Ctrl+C (scheduler stopped, exit 0) instead of being killed by it.
-            signal.signal(signal.SIGTERM, _stop)
-            uvicorn.run(app, host=host, port=port, **options)
-        else:
-            try:
-                failed = serve_workers(app, host=host, port=port, workers=workers, **options)
-            except OSError as error:  # taken since refuse_a_taken_port looked
-                _cannot_listen(host, port, error)
-            if failed:
-                raise typer.Exit(1)
+        yield
     finally:
-        if scheduler is not None:
-            scheduler.stop()
-
-
-def _stop(_signum, _frame) -> NoReturn:
-    raise SystemExit(0)
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def refuse_a_taken_port(host: str, port: int) -> None:
     """Stop (exit 2) before loading anything if ``host:port`` cannot be listened on."""
-    from skillcard.web.workers import check_address
+    from skillcard.web.server import check_address
 
     try:
         check_address(host, port)
@@ -115,31 +122,6 @@ def refuse_unsafe_settings(settings) -> None:
         raise typer.Exit(2)
 
 
-def _start_scheduler(settings):
-    """Business Check's daily expiry alerts, the daily purge of old bulk check results,
-    sending the outbox when SMTP is set, and the audit chain's checkpoints: one thread in this
-    (parent) process, whatever the number of workers. Always started: the purge is not
-    optional (results name people)."""
-    from skillcard.cli.common import uow
-    from skillcard.services import webhooks
-    from skillcard.services.alerts_schedule import Scheduler
-
-    scheduler = Scheduler(
-        uow,
-        public_url=settings.public_url,
-        hour=settings.alerts_hour_utc,
-        alerts=settings.alerts_daily,
-        bulk_folder=settings.files_dir / "bulk",
-        bulk_result_days=settings.bulk_result_days,
-        mailer=settings.mailer(),
-        checkpoint_every=settings.audit_checkpoint_minutes * 60 or None,
-        post=webhooks.default_poster(settings),
-        retries=webhooks.retries_of(settings),
-    )
-    scheduler.start()
-    return scheduler
-
-
 def _generate_demo_secret(settings):
     """The demo's own master secret, kept in a file beside its database and said out loud."""
     settings.secret_file.write_text(secrets.token_urlsafe(48) + "\n")
@@ -161,7 +143,14 @@ def demo(
 ) -> None:
     """Load demo data into the database (./skillcard.db unless SKILLCARD_DATABASE_URL says)
     and serve it, on port 8000 unless --port says."""
-    from skillcard.cli.common import uow
+    with shared_metrics():  # loading the demo imports what the server's metrics are made of
+        _demo(host, port, no_serve)
+
+
+def _demo(host: str, port: int, no_serve: bool) -> None:
+    from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+    from skillcard.adapters.photos import PhotoStore
+    from skillcard.cli.common import engine, uow
     from skillcard.cli.db import prepare_database
     from skillcard.services.demo import DEMO_LOGINS, load_demo
 
@@ -176,11 +165,17 @@ def demo(
     if settings.secret_key == DEFAULT_SECRET:
         settings = _generate_demo_secret(settings)
     prepare_database()
-    if load_demo(uow_factory=uow):
+    if load_demo(
+        uow_factory=uow, store=PhotoStore(settings.files_dir), public_url=settings.public_url
+    ):
         from skillcard.services.seed import seed_registry
 
         crowd = seed_registry(
-            uow=uow(), cards=DEMO_CROWD, schemes=38, seed=7, today=dt.date.today()
+            uow=SqlAlchemyUnitOfWork(engine(), secret_key=settings.secret_key),
+            cards=DEMO_CROWD,
+            schemes=38,
+            seed=7,
+            today=card_today(),
         )
         console.print(
             f"[bold]Demo data loaded:[/] named cardholders in every card state, and "
@@ -197,4 +192,7 @@ def demo(
         f"\nServing on [bold]http://{host}:{port}[/] (API docs at /api/docs). Ctrl+C stops.\n"
     )
     os.environ.setdefault("SKILLCARD_DATABASE_URL", settings.database_url)
+    # A demo starts nothing else: on PostgreSQL too, its jobs run inside the server.
+    os.environ.setdefault("SKILLCARD_JOBS_IN_PROCESS", "true")
+    get_settings.cache_clear()
     serve(host=host, port=port, workers=1)

@@ -45,6 +45,7 @@ def add(
         display_name=name or email,
         role=role,
         password=password,
+        passwords=get_settings().passwords(),
         scheme_code=scheme,
         cardholder_id=cardholder,
     )

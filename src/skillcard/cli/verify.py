@@ -1,10 +1,14 @@
-"""``skillcard verify``: check a card's QR code, offline, from a PNG or its text.
+"""``skillcard verify``: check a card's QR code, offline, from a PNG or its text; or an open
+credential this hub issued (a card's SD-JWT VC, an Open Badge), from its text or its file.
 
 Exit 0 when the card is valid, 1 when it is not, 2 for bad input. Text that is not a card's
 code at all (garbage, a wrong prefix) is a check that came out ``malformed``: exit 1, like any
 other card that does not pass, since a checker scanned something and it is not a valid card.
 Bad input (2) is what stops a check from being made: an image with no QR code in it, an
 unreadable file, a damaged or wrongly signed bundle, neither or both of --qr and --text.
+
+An open credential is checked against the local database's keys and status lists (a bundle
+carries neither the hub's badge list nor a format for them): --credential FILE, or its text.
 
 Without --bundle the local database's keys and status lists are used; with it, the bundle's
 signatures are checked first, against the pinned hub key: --hub-key, else the setting
@@ -26,14 +30,19 @@ from skillcard.adapters.qr import read_qr
 from skillcard.cli.common import console, err_console, print_json, uow
 from skillcard.config import get_settings
 from skillcard.errors import InvalidInput
-from skillcard.services import credentials, trust
+from skillcard.services import credentials, open_badges, trust
 from skillcard.services.audit import utcnow
+from skillcard.services.verification import PREFIX
 from skillcard.services.verification import verify as verify_offline
 
 
 def verify(
     qr: Annotated[Path | None, typer.Option("--qr", help="A PNG/JPEG holding the QR")] = None,
     text: Annotated[str | None, typer.Option("--text", help="The QR's text, SC1:...")] = None,
+    credential: Annotated[
+        Path | None,
+        typer.Option("--credential", help="A downloaded SD-JWT VC or Open Badge (VC-JWT)"),
+    ] = None,
     bundle: Annotated[
         Path | None, typer.Option("--bundle", help="A verifier bundle (skillcard trust export)")
     ] = None,
@@ -42,12 +51,19 @@ def verify(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
-    """Check a card's QR code: valid (exit 0) or not (exit 1), and why."""
-    if (qr is None) == (text is None):
-        raise InvalidInput("give one of --qr PNG or --text TEXT")
+    """Check a card's QR code or an open credential: valid (exit 0) or not (exit 1), and why."""
+    if sum(x is not None for x in (qr, text, credential)) != 1:
+        raise InvalidInput("give one of --qr PNG, --text TEXT or --credential FILE")
     if qr is not None:
         text = _text_in(qr)
-    assert text is not None  # one of the two was given
+    if credential is not None:
+        text = _read(credential).decode("ascii", "replace").strip()
+    assert text is not None  # exactly one of the three was given
+    if credential is not None or (
+        not text.startswith(PREFIX) and open_badges.looks_like_open_credential(text)
+    ):
+        _verify_open(text, as_json)
+        return
     now = utcnow()
     if bundle is None:
         result = credentials.verify_text(uow=uow(), text=text, now=now)
@@ -61,6 +77,29 @@ def verify(
     else:
         _show(answer)
     if not result.valid:
+        raise typer.Exit(1)
+
+
+def _verify_open(text: str, as_json: bool) -> None:
+    kind, found = open_badges.verify_open_credential(
+        uow=uow(), text=text, public_url=get_settings().public_url
+    )
+    answer = {
+        "format": kind,
+        "outcome": found.outcome,
+        "valid": found.valid,
+        "reasons": list(found.reasons),
+        "key_id": found.key_id,
+        "claims": found.claims,
+    }
+    if as_json:
+        print_json(answer)
+    else:
+        style = "bold green" if found.valid else "bold red"
+        console.print(f"[dim]{kind}[/] [{style}]{found.outcome.replace('_', ' ')}[/]")
+        if found.reasons:
+            console.print(" ".join(found.reasons))
+    if not found.valid:
         raise typer.Exit(1)
 
 

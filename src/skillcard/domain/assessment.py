@@ -143,15 +143,21 @@ class Item:
         if not self.code or len(self.code) > 60:
             raise InvalidInput("an item needs a code of at most 60 characters")
         if not self.stem or len(self.stem) > 2000:
-            raise InvalidInput(f"item {self.code}: a question needs a stem (at most 2000 chars)")
+            raise InvalidInput(
+                f"item {self.code}: a question needs a stem (at most 2000 chars)", field="stem"
+            )
         if len(self.options) < 2 or any(not o or len(o) > 500 for o in self.options):
-            raise InvalidInput(f"item {self.code}: every option needs text (at most 500 chars)")
+            raise InvalidInput(
+                f"item {self.code}: every option needs text (at most 500 chars)", field="options"
+            )
         if len(set(self.options)) != len(self.options):
-            raise InvalidInput(f"item {self.code}: two options say the same thing")
+            raise InvalidInput(f"item {self.code}: two options say the same thing", field="options")
         if not 0 <= self.key < len(self.options):
-            raise InvalidInput(f"item {self.code}: the key is not one of the options")
+            raise InvalidInput(f"item {self.code}: the key is not one of the options", field="key")
         if self.status not in {s.value for s in ItemStatus}:
-            raise InvalidInput(f"item {self.code}: status is draft, live or retired")
+            raise InvalidInput(
+                f"item {self.code}: status is draft, live or retired", field="status"
+            )
         if self.version < 1:
             raise InvalidInput(f"item {self.code}: versions start at 1")
 

@@ -129,13 +129,13 @@ class Attempt:
         return (
             self.state == AttemptState.STARTED
             and self.deadline is not None
-            and now > _aware(self.deadline) + GRACE
+            and now > self.deadline + GRACE
         )
 
     def seconds_left(self, now: dt.datetime) -> int:
         if self.deadline is None:
             return 0
-        return max(0, int((_aware(self.deadline) - now).total_seconds()))
+        return max(0, int((self.deadline - now).total_seconds()))
 
     def finalise_if_overdue(self, now: dt.datetime) -> bool:
         """At the deadline the attempt is submitted with the answers saved (timed out)."""
@@ -143,7 +143,7 @@ class Attempt:
             return False
         self.move("time_out")
         assert self.deadline is not None  # is_overdue said so
-        self.submitted_at = _aware(self.deadline)
+        self.submitted_at = self.deadline
         return True
 
     def submit(self, now: dt.datetime) -> None:
@@ -170,8 +170,3 @@ class Attempt:
         if seq <= self.answer_seq:
             raise Conflict("this answer was sent before (a replay): it was not saved again")
         self.answer_seq = seq
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; everything here is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -54,7 +54,7 @@ class AuditEvent:
 
 
 def _utc_iso(moment: dt.datetime) -> str:
-    # SQLite hands datetimes back without a zone: everything stored is UTC.
+    # A moment without a zone is UTC (the house rule); the hash must not depend on the host.
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")

@@ -208,7 +208,9 @@ class BulkStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-    INTERRUPTED = "interrupted"  # its server stopped while it ran (found at the next start)
+    # Its server stopped while it ran, before bulk checks were jobs on a queue (a job now goes
+    # on elsewhere): kept for the jobs marked so then.
+    INTERRUPTED = "interrupted"
     EXPIRED = "expired"  # finished, and its result file deleted after the days it is kept
 
 
@@ -228,7 +230,7 @@ class BulkJob:
     error_rows: int = 0
     message: str = ""
     finished_at: dt.datetime | None = None
-    runner: str = ""  # the process that runs it (host:pid), to tell an orphan at a restart
+    runner: str = ""  # the process that took the upload (host:pid); a worker of the queue runs it
 
     @property
     def percent(self) -> int:

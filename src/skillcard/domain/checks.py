@@ -33,13 +33,15 @@ PURGE_CHANCE = 0.01
 
 
 class CardOnRecord(NamedTuple):
-    """A card as the public check reads it: the card, its holder, and the titles of its card
-    type and occupation (read together, in one query)."""
+    """A card as a check reads it: the card, its holder, the titles of its card type and
+    occupation, and its holder's verified qualifications' titles where the reader read them
+    (see :class:`skillcard.domain.check_judgement.CardReader`)."""
 
     card: Card | CardFacts
     holder: Cardholder | HolderFacts
     card_type_title: str
     occupation_title: str | None
+    qualifications: tuple[str, ...] = ()
 
     def belongs_to(self, surname_key: str) -> bool:
         """Whether the holder's surname is the one typed (compared as keys: see names.py)."""
@@ -120,31 +122,6 @@ class PublicCardView:
             reasons=(NO_MATCH_REASON,),
             scheme=scheme,
             card_number=card_number,
-        )
-
-    @classmethod
-    def of_number_check(
-        cls,
-        found: CardOnRecord | None,
-        *,
-        surname_key: str,
-        scheme: Scheme,
-        card_number: str,
-        qualifications: tuple[str, ...],
-        today: dt.date,
-    ) -> PublicCardView:
-        """The answer to a check by number and surname: the card's view if the surname is its
-        holder's, else ``no_match``, the same for a wrong surname as for an unknown number."""
-        if found is None or not found.belongs_to(surname_key):
-            return cls.no_match(scheme=scheme.code, card_number=card_number)
-        return cls.of_card(
-            found.card,
-            scheme=scheme,
-            card_type_title=found.card_type_title,
-            holder=found.holder,
-            occupation=found.occupation_title or "",
-            qualifications=qualifications,
-            today=today,
         )
 
     @classmethod
@@ -236,34 +213,6 @@ class Check:
     synced_at: dt.datetime | None = None
     warnings: str = ""
     id: int = UNSAVED
-
-    @classmethod
-    def by_number(
-        cls,
-        view: PublicCardView,
-        found: CardOnRecord | None,
-        *,
-        scheme_id: int,
-        who: Principal | None,
-        client: str | None,
-        site: str | None,
-        at: dt.datetime,
-    ) -> Check:
-        """The log's record of a check by number and surname. A signed-in checker is named
-        and may give the site; an anonymous one is known by its client key only, and may not
-        write a site into the holder's record."""
-        return cls(
-            checked_at=at,
-            method=CheckMethod.NUMBER,
-            outcome=view.outcome,
-            # Kept for a wrong surname too: the holder and the scheme can see the attempt.
-            card_id=found.card.id if found is not None else None,
-            scheme_id=scheme_id,
-            checker_user_id=who.user_id if who is not None else None,
-            client_key=client if who is None else None,
-            site=site if who is not None else None,
-            warnings=",".join(view.warnings),
-        )
 
 
 def clean_site(site: str | None) -> str | None:

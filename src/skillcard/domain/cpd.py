@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from skillcard.domain.calendar import card_day
 from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
@@ -49,11 +50,11 @@ def hours_to_minutes(hours: float | str) -> int:
     try:
         value = float(str(hours).strip())
     except ValueError:
-        raise InvalidInput(f"{hours!r} is not a number of hours") from None
+        raise InvalidInput(f"{hours!r} is not a number of hours", field="hours") from None
     if value != value or value <= 0:  # NaN, zero or negative
-        raise InvalidInput("hours must be more than 0")
+        raise InvalidInput("hours must be more than 0", field="hours")
     if value > 24:
-        raise InvalidInput("a day has 24 hours: record at most 24 hours for one day")
+        raise InvalidInput("a day has 24 hours: record at most 24 hours for one day", field="hours")
     return round(value * 60)
 
 
@@ -77,22 +78,32 @@ class CpdRecord:
         try:
             self.activity_type = CpdType(self.activity_type)
         except ValueError:
-            raise InvalidInput(f"{self.activity_type!r} is not a kind of CPD activity") from None
+            raise InvalidInput(
+                f"{self.activity_type!r} is not a kind of CPD activity", field="activity_type"
+            ) from None
         self.title = " ".join((self.title or "").split())
         if not self.title:
-            raise InvalidInput("give the activity a title")
+            raise InvalidInput("give the activity a title", field="title")
         if len(self.title) > 200 or len(self.provider or "") > 200:
-            raise InvalidInput("the title and provider are limited to 200 characters")
+            raise InvalidInput(
+                "the title and provider are limited to 200 characters", field="title"
+            )
         if len(self.learned or "") > 4000 or len(self.reflection or "") > 4000:
             raise InvalidInput(
-                "what you learned and your reflection are limited to 4000 characters"
+                "what you learned and your reflection are limited to 4000 characters",
+                field="learned",
             )
         if not 0 < self.minutes <= MINUTES_A_DAY:
-            raise InvalidInput("hours must be more than 0 and at most 24 for one day")
-        if self.activity_on > self.recorded_at.date():
-            raise InvalidInput("the activity's date is in the future: record it once it is done")
+            raise InvalidInput(
+                "hours must be more than 0 and at most 24 for one day", field="hours"
+            )
+        if self.activity_on > card_day(self.recorded_at):
+            raise InvalidInput(
+                "the activity's date is in the future: record it once it is done",
+                field="activity_on",
+            )
         if self.activity_on < dt.date(1950, 1, 1):
-            raise InvalidInput("the activity's date is too far in the past")
+            raise InvalidInput("the activity's date is too far in the past", field="activity_on")
 
     @property
     def hours(self) -> float:
@@ -114,7 +125,8 @@ def check_day_total(existing_minutes: int, new_minutes: int, day: dt.date) -> No
         left = max(0, MINUTES_A_DAY - existing_minutes) / 60
         raise InvalidInput(
             f"you already have {existing_minutes / 60:g} hours on {day.isoformat()}: "
-            f"at most {left:g} more hours fit in that day"
+            f"at most {left:g} more hours fit in that day",
+            field="hours",
         )
 
 

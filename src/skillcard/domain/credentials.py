@@ -43,6 +43,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from skillcard.domain.calendar import card_day
 from skillcard.domain.trust import (
     CLOCK_SKEW,
     ListedState,
@@ -278,7 +279,7 @@ def decide(
     outcome, reason = _card_outcome(claims, status_list, now)
     if outcome is not Outcome.VALID:
         return VerificationResult(outcome, claims, (), (reason,), key.kid)
-    if (claims.expires - now.date()).days > EXPIRING_SOON_DAYS:
+    if (claims.expires - card_day(now)).days > EXPIRING_SOON_DAYS:
         return VerificationResult(outcome, claims, (), (), key.kid)
     reasons = (f"The card expires on {_day_text(claims.expires)}.",)
     return VerificationResult(outcome, claims, (EXPIRING_SOON,), reasons, key.kid)
@@ -308,9 +309,9 @@ def _card_outcome(
     if listed is ListedState.SUSPENDED and not stale:
         return Outcome.SUSPENDED, "The scheme has suspended this card."
     early, late = now + CLOCK_SKEW, now - CLOCK_SKEW
-    if claims.issued > early.date() or (claims.signed is not None and claims.signed > early):
+    if claims.issued > card_day(early) or (claims.signed is not None and claims.signed > early):
         return Outcome.NOT_YET_VALID, f"The card is valid from {_day_text(claims.issued)}."
-    if claims.expires < late.date():
+    if claims.expires < card_day(late):
         return Outcome.EXPIRED, f"The card expired on {_day_text(claims.expires)}."
     if claims.valid_until is not None and phone_code_accepted_until(claims.valid_until) < now:
         return Outcome.EXPIRED, "This phone code has timed out: ask for a fresh one."

@@ -180,6 +180,6 @@ def short_date_time(moment: dt.datetime | None) -> str:
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:  # stored times are UTC without a zone
+    if moment.tzinfo is None:  # a moment without a zone is UTC, the house rule
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(DISPLAY_ZONE)

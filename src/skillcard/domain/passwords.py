@@ -50,13 +50,8 @@ class ResetLink:
         """Raise unless the link may still set a password at ``now``."""
         if self.used_at is not None:
             raise link_used()
-        if _aware(self.expires_at) <= now:
+        if self.expires_at <= now:
             raise Conflict("that link has expired: ask for a new one")
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands stored moments back without their zone; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def link_used() -> Conflict:

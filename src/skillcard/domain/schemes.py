@@ -81,17 +81,8 @@ class Qualification:
 
 
 def longest_prefix_first(schemes: Iterable[Scheme]) -> tuple[Scheme, ...]:
-    """Schemes in the order :func:`scheme_of_number` expects them."""
+    """Schemes longest number prefix first (though no prefix starts another)."""
     return tuple(sorted(schemes, key=lambda scheme: len(scheme.number_prefix), reverse=True))
-
-
-def scheme_of_number(schemes: Iterable[Scheme], number: str) -> Scheme | None:
-    """The scheme whose prefix starts ``number``, of schemes longest prefix first (though no
-    prefix starts another)."""
-    for scheme in schemes:
-        if number.startswith(scheme.number_prefix):
-            return scheme
-    return None
 
 
 def resolve_scheme(

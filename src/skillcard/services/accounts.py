@@ -28,7 +28,7 @@ from skillcard.domain.names import clean_name
 from skillcard.domain.passwords import check_new_password
 from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
 from skillcard.services import api_tokens
-from skillcard.services.audit import aware, record, utcnow
+from skillcard.services.audit import record, utcnow
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -44,13 +44,22 @@ _passwords: Passwords | None = None
 
 
 def default_passwords() -> Passwords:
+    """The hasher for callers that pass none: Argon2id at the recommended strength, unless
+    :func:`use_default_passwords` chose another. The web app and the CLI always pass the one
+    their settings chose (``Settings.passwords``); scripts and tests that call the services
+    directly get this one."""
     global _passwords
     if _passwords is None:
         from skillcard.adapters.passwords import Argon2Passwords
-        from skillcard.config import get_settings
 
-        _passwords = Argon2Passwords(cheapest=get_settings().environment == "test")
+        _passwords = Argon2Passwords()
     return _passwords
+
+
+def use_default_passwords(passwords: Passwords | None) -> None:
+    """Set (None: reset) the hasher of callers that pass none."""
+    global _passwords
+    _passwords = passwords
 
 
 def new_password_hash(password: str, passwords: Passwords | None = None) -> str:
@@ -180,7 +189,7 @@ def session_principal(
         row = uow.credentials.find_session(_digest(token)) if token else None
         if row is None:
             raise NotAuthenticated("please sign in")
-        if aware(row.expires_at) <= now:
+        if row.expires_at <= now:
             raise SessionExpired("your session has expired: please sign in again")
         user = uow.users.get(row.user_id)
         if user is None or not user.active:
@@ -244,10 +253,10 @@ def token_principal(
         row = uow.credentials.api_token_holder(_digest(token)) if token else None
         if row is None or row.revoked_at is not None or not row.active:
             raise NotAuthenticated("the API token is not valid")
-        if aware(row.expires_at) <= now:
+        if row.expires_at <= now:
             raise SessionExpired("the API token has expired")
         who = Principal.of(row)  # the row has the user's fields Principal.of reads
-    if note_use is not None and last_use_is_stale(aware(row.last_used_at), now):
+    if note_use is not None and last_use_is_stale(row.last_used_at, now):
         api_tokens.note_use(
             uow=note_use(), token_id=row.token_id, now=now, stale_before=now - LAST_USED_GRAIN
         )

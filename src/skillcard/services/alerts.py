@@ -19,6 +19,7 @@ from typing import Any
 
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.business import ALERT_STATES, STATE_LABELS, Business, workforce_state
+from skillcard.domain.calendar import card_day
 from skillcard.services.audit import record, utcnow
 from skillcard.services.outbox import queue_email
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
@@ -85,7 +86,7 @@ def run_alerts(
     """One run over every confirmed business: digests queued in the outbox and webhook
     deliveries queued with them; given ``post``, what is due is delivered after."""
     now = now or utcnow()
-    today = today or now.date()
+    today = today or card_day(now)
     run = AlertRun()
     with uow_factory() as uow:
         ids = [b.id for b in uow.businesses.confirmed()]
@@ -110,9 +111,8 @@ def run_alerts(
                         now=now,
                     ):
                         run.emails += 1
-                record(
-                    uow, who, "alerts.digest", "business", business_id, detail={"items": len(items)}
-                )
+                detail = {"items": len(items)}
+                record(uow, who, "alerts.digest", "business", business_id, detail=detail, now=now)
                 run.items += len(items)
                 if business.webhook_url:
                     payload = {

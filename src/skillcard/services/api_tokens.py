@@ -11,7 +11,7 @@ import datetime as dt
 
 from skillcard.domain.accounts import ApiToken, Principal
 from skillcard.errors import NotFound
-from skillcard.services.audit import aware, record, utcnow
+from skillcard.services.audit import record, utcnow
 from skillcard.services.ports.accounts import ApiTokenRow
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -73,8 +73,8 @@ def _token(row: ApiTokenRow) -> ApiToken:
         id=row.id,
         user_email=row.user_email,
         name=row.name,
-        created_at=aware(row.created_at),
-        expires_at=aware(row.expires_at),
-        last_used_at=aware(row.last_used_at),
-        revoked_at=aware(row.revoked_at),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from skillcard.adapters.evidence_store import check_evidence
 from skillcard.domain.accounts import Principal, Role, can_manage_scheme, require, tied
 from skillcard.domain.applications import QUEUE_STATES, Application, AppState
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import RENEWAL_WINDOW_DAYS
 from skillcard.domain.cpd import EvidenceFile
 from skillcard.domain.eligibility import Decision
@@ -19,6 +20,7 @@ from skillcard.errors import Conflict, InvalidInput, NotFound
 from skillcard.services import cards as card_service
 from skillcard.services import eligibility
 from skillcard.services.audit import record, utcnow
+from skillcard.services.clock import card_today
 from skillcard.services.cpd import add_evidence
 from skillcard.services.outbox import queue_email
 from skillcard.services.ports.files import EvidenceFiles
@@ -109,7 +111,7 @@ def start_application(
             if renews.card_type_id != card_type.id:
                 raise InvalidInput(f"card {renews.number} is not a {card_type.title} card")
             opens = renews.expires_on - dt.timedelta(days=RENEWAL_WINDOW_DAYS)
-            if now.date() < opens:  # the card's own rule, checked before anyone does any work
+            if card_day(now) < opens:  # the card's own rule, checked before anyone does any work
                 raise InvalidInput(
                     f"card {renews.number} can be renewed from {opens:%-d %B %Y}, "
                     f"{RENEWAL_WINDOW_DAYS} days before it expires"
@@ -151,13 +153,13 @@ def show_application(
 ) -> ApplicationView:
     with uow:
         app = _load(uow, who, application_id)
-        return _view(uow, app, today or dt.date.today(), book)
+        return _view(uow, app, today or card_today(), book)
 
 
 def my_applications(*, uow: AbstractUnitOfWork, who: Principal) -> list[ApplicationView]:
     require(who.role == Role.CARDHOLDER and who.cardholder_id is not None, "list applications")
     with uow:
-        today = dt.date.today()
+        today = card_today()
         return [
             _view(uow, a, today, None)
             for a in uow.applications.of_cardholder(tied(who.cardholder_id, "a cardholder"))
@@ -222,7 +224,7 @@ def queue(
 ) -> list[ApplicationView]:
     """The applications waiting for a scheme admin's decision, oldest first."""
     require(who.role in (Role.SCHEME_ADMIN, Role.HUB_ADMIN), "work the applications queue")
-    day = today or dt.date.today()
+    day = today or card_today()
     with uow:
         scheme_id = None if who.is_hub_admin else who.scheme_id
         waiting = uow.applications.queue(scheme_id, [s.value for s in QUEUE_STATES])
@@ -283,10 +285,13 @@ def decide_application(
         require(can_manage_scheme(who, app.scheme_id), f"decide {scheme.code} applications")
         overridden: list[str] = []
         if action == "approve" and AppState(app.state) != AppState.VERIFIED:
-            view = _view(uow, app, now.date(), book)
+            view = _view(uow, app, card_day(now), book)
             if not view.decision.eligible:
                 if not override_reason.strip():
-                    raise Conflict("the rules are not met yet: " + "; ".join(view.decision.unmet))
+                    raise Conflict(
+                        "the rules are not met yet: " + "; ".join(view.decision.unmet),
+                        field="override_reason",
+                    )
                 overridden = list(view.decision.unmet)
             if AppState(app.state) == AppState.RECEIVED:
                 app.move(AppState.VERIFYING, now, by=who.label)

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, overload
+from typing import Any
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.audit import AuditEvent, BrokenLink
+from skillcard.services.clock import utcnow  # re-exported: most services import it from here
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-@overload
-def aware(moment: dt.datetime) -> dt.datetime: ...
-@overload
-def aware(moment: dt.datetime | None) -> dt.datetime | None: ...
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """A stored moment with its zone: SQLite hands datetimes back without one, and every
-    moment skillcard stores is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
+__all__ = ["history", "record", "utcnow", "verify_audit_chain"]
 
 
 def record(

@@ -2,10 +2,9 @@
 how long.
 
 One rule for both: they are kept while the job runs and, once it is done, its result for
-``SKILLCARD_BULK_RESULT_DAYS``; a job with no result to give (failed, or interrupted when its
-server stopped) keeps neither. A server marks the jobs its own dead processes were running
-``interrupted`` as it starts (:func:`interrupt_orphans`), and deletes their partial result and
-upload at once; the rows they checked are committed in the business's history and stay there.
+``SKILLCARD_BULK_RESULT_DAYS``; a job with no result to give (failed) keeps neither. A job
+whose worker died is not lost: the queue runs it again and it goes on where it stopped (see
+bulk_check), so its upload stays until the job has ended.
 
 A result file lists card holders' names and the state of their cards, so it is kept only
 ``SKILLCARD_BULK_RESULT_DAYS`` (default 30) after the check finished. :func:`purge_results`
@@ -32,11 +31,6 @@ from skillcard.services.business import business_id_for
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
-SYSTEM = Principal.operator()
-INTERRUPTED = (
-    "the check was interrupted (the server restarted): the rows checked before it stopped are "
-    "in your check history; upload the file again for the rest"
-)
 
 
 def result_file(folder: Path, job_id: str) -> Path:
@@ -59,38 +53,15 @@ def drop_files(folder: Path, job_id: str, *, result: bool = True) -> None:
             log.warning("could not delete %s", path, exc_info=True)
 
 
-def is_orphan(runner: str, host: str, alive: Callable[[int], bool]) -> bool:
-    """Whether a job left queued or running is nobody's: made before jobs named their runner,
-    or run by a process of this host that is gone. Another host's jobs are its own to judge."""
-    name, _, pid = runner.rpartition(":")
-    if not runner or not pid.isdigit():
-        return True
-    return name == host and not alive(int(pid))
-
-
-def interrupt_orphans(
-    *,
-    uow_factory: Callable[[], AbstractUnitOfWork],
-    folder: Path,
-    host: str,
-    alive: Callable[[int], bool],
-    now: dt.datetime | None = None,
-) -> list[str]:
-    """At a server's start: mark ``interrupted`` every job whose runner is
-    gone, audited as ``bulk.interrupted``, and delete its files. Returns their ids."""
-    now = now or utcnow()
+def drop_upload_once_ended(
+    uow_factory: Callable[[], AbstractUnitOfWork], folder: Path, job_id: str
+) -> None:
+    """After a run of a job: its upload goes once the job has ended (a retry still needs it),
+    and a failed job's partial result with it."""
     with uow_factory() as uow:
-        orphans = [j for j in uow.bulk_jobs.unfinished() if is_orphan(j.runner, host, alive)]
-        for job in orphans:
-            uow.bulk_jobs.update(
-                job.id, status=BulkStatus.INTERRUPTED.value, message=INTERRUPTED, finished_at=now
-            )
-            detail = {"done_rows": job.done_rows, "total_rows": job.total_rows}
-            record(uow, SYSTEM, "bulk.interrupted", "bulk_job", job.id, detail=detail, now=now)
-        uow.commit()
-    for job in orphans:
-        drop_files(folder, job.id)
-    return [job.id for job in orphans]
+        job = uow.bulk_jobs.by_id(job_id)
+    if job is None or job.status not in (BulkStatus.QUEUED, BulkStatus.RUNNING):
+        drop_files(folder, job_id, result=job is None or job.status != BulkStatus.DONE)
 
 
 def expired_message(days: int) -> str:

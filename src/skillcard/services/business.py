@@ -119,10 +119,9 @@ def _use_link(
     row = uow.business_tokens.find(_digest(secret or ""))
     if row is None or row.purpose != purpose:
         raise NotFound("that link is not valid: check that you copied all of it")
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
     if row.used_at is not None:
         raise Conflict("that link was used already: sign in with your e-mail and password")
-    if expires <= now:
+    if row.expires_at <= now:
         raise Conflict("that link has expired: ask for a new one")
     uow.business_tokens.mark_used(row.token_hash, now)
     user = on_record(uow.users.get(row.user_id), "the link's user")

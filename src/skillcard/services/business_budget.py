@@ -8,6 +8,14 @@ The counters are the rate limiter's (``rate_limit_counters`` rows, or Redis keys
 statement, and takes it back if either is over its allowance, so processes never let a
 business past its allowance (a draw refused near the limit may briefly refuse another).
 
+The budget is not on the ``limits`` library, as the rate limits in Redis are
+(``adapters/rate_limits.py``): it is what a business may do and the record of what it did,
+not a guard against floods. A draw adds to a minute and a day at once and is taken back if
+either is over; a bulk file draws thousands of rows in one go; no-matches are counted apart
+and a burst of them is told to hub admins; a process leases checks ahead. ``limits`` counts
+one window per hit and has no SQL storage, so the budget keeps its own counters. When Redis
+is down it is answered as a public check is (fails open, logged).
+
 A bulk file's rows are drawn from the day's allowance all at once when the file is accepted:
 a file larger than what is left of the day is refused up front, saying how many rows are left.
 They are not drawn from the minute's allowance, which paces checks asked one by one: a

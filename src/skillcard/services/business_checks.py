@@ -13,15 +13,16 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BusinessCheck, BusinessCheckMethod
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import as_it_stood
-from skillcard.domain.checks import Check, CheckMethod, CheckOutcome, PublicCardView
-from skillcard.domain.names import surname_key
+from skillcard.domain.check_judgement import judge, log_line, surname_key_of
+from skillcard.domain.checks import CardOnRecord, CheckOutcome, PublicCardView
 from skillcard.errors import InvalidInput, SkillcardError
 from skillcard.services.audit import utcnow
 from skillcard.services.business import business_id_for
 from skillcard.services.business_budget import Budget, note_outcomes, spend
 from skillcard.services.cards import card_changes, scheme_for_number
-from skillcard.services.checks import MAX_SURNAME_LENGTH, PublicCheckResult
+from skillcard.services.checks import PublicCheckResult
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 MAX_OFFLINE = 500
@@ -57,56 +58,71 @@ class OfflineResult:
     error: str | None = None
 
 
-def answer(uow, number: str, surname: str, scheme_code: str | None, day: dt.date, *, at=None):
-    """The public view of the card (or no match), and the card's id if the number is one.
+@dataclass(frozen=True)
+class Answer:
+    """What a business is told of a card (the public view, or no match) and what its logs
+    keep: the card found by the number (the same for a wrong surname) and its scheme's id."""
+
+    view: PublicCardView
+    found: CardOnRecord | None
+    scheme_id: int
+
+    @property
+    def card_id(self) -> int | None:
+        return self.found.card.id if self.found is not None else None
+
+
+def answer(
+    uow: AbstractUnitOfWork,
+    number: str,
+    surname: str,
+    scheme_code: str | None,
+    day: dt.date,
+    *,
+    at: dt.datetime | None = None,
+) -> Answer:
+    """The check's judgement of the card (:func:`skillcard.domain.check_judgement.judge`).
     ``at``: a check made offline, judged by the card's status and expiry as they stood then."""
-    surname = (surname or "").strip()
-    if len(surname) > MAX_SURNAME_LENGTH:
-        raise InvalidInput(f"a surname is limited to {MAX_SURNAME_LENGTH} characters")
-    key = surname_key(surname)
-    if not key:
-        raise InvalidInput("enter the surname on the card")
+    key = surname_key_of(surname)
     scheme, normalised = scheme_for_number(uow, number, scheme_code)
-    found = uow.card_lookup.public_card(scheme.id, normalised)
-    if found is None or found[1].surname_key != key:
-        view = PublicCardView.no_match(scheme=scheme.code, card_number=normalised)
-    else:
-        card, holder, card_type_title, occupation = found
-        if at is not None:
-            card = as_it_stood(card, card_changes(uow, card.number), at)
-        view = PublicCardView.of_card(
-            card,
-            scheme=scheme,
-            card_type_title=card_type_title,
-            holder=holder,
-            occupation=occupation or "",
-            # only what the scheme has seen, as the public check shows
-            qualifications=uow.checks.verified_qualification_titles(holder.id),
-            today=day,
-        )
-    return view, scheme.id, (found[0].id if found else None)
+    found = uow.checks.card(scheme.id, normalised, surname_key=key)
+    if found is not None and at is not None and found.belongs_to(key):
+        found = found._replace(card=as_it_stood(found.card, card_changes(uow, normalised), at))
+    view = judge(found, surname_key=key, scheme=scheme, card_number=normalised, today=day)
+    assert scheme.id is not None
+    return Answer(view, found, scheme.id)
 
 
-def log_public_check(uow, who, view, scheme_id, card_id, at, site="", synced_at=None) -> None:
+def log_public_check(
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    said: Answer,
+    at: dt.datetime,
+    site: str = "",
+    synced_at: dt.datetime | None = None,
+) -> None:
     """The entry in the card's check log, which its holder reads: every answer a business
     is given about a card (a check, a workforce addition) is one."""
     uow.checks.add(
-        Check(
-            checked_at=at,
-            method=CheckMethod.NUMBER,
-            outcome=view.outcome,
-            card_id=card_id,
-            scheme_id=scheme_id,
-            checker_user_id=who.user_id,
-            site=site or None,
+        log_line(
+            said.view, said.found, scheme_id=said.scheme_id, who=who, at=at, site=site,
             synced_at=synced_at,
-            warnings=",".join(view.warnings),
         )
-    )
+    )  # fmt: skip
 
 
-def _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, synced_at=None):
-    log_public_check(uow, who, view, scheme_id, card_id, at, where.site, synced_at)
+def _log(
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    business_id: int,
+    said: Answer,
+    method: BusinessCheckMethod,
+    at: dt.datetime,
+    where: Where,
+    synced_at: dt.datetime | None = None,
+) -> None:
+    log_public_check(uow, who, said, at, where.site, synced_at)
+    view = said.view
     uow.business_checks.add(
         BusinessCheck(
             business_id=business_id,
@@ -118,7 +134,7 @@ def _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, syn
             scheme=view.scheme,
             card_number=view.card_number,
             holder_name=view.holder_name or "",
-            card_id=card_id,
+            card_id=said.card_id,
             site=where.site,
             latitude=where.latitude,
             longitude=where.longitude,
@@ -154,8 +170,9 @@ def check_for_business(
     method = BusinessCheckMethod.SPOT if spot else BusinessCheckMethod.SINGLE
     with uow:
         spend(uow, budget, business_id, now=now)
-        view, scheme_id, card_id = answer(uow, number, surname, scheme_code, now.date())
-        _log(uow, who, business_id, view, scheme_id, card_id, method, now, where)
+        said = answer(uow, number, surname, scheme_code, card_day(now))
+        _log(uow, who, business_id, said, method, now, where)
+        view = said.view
         no_match = int(view.outcome == CheckOutcome.NO_MATCH)
         note_outcomes(uow, budget, business_id, no_match, who=who, now=now)
         uow.commit()
@@ -200,15 +217,13 @@ def sync_offline(
             if not refusal:
                 try:
                     at = item.checked_at.astimezone(dt.UTC)
-                    view, scheme_id, card_id = answer(
-                        uow, item.number, item.surname, item.scheme, at.date(), at=at
-                    )
+                    said = answer(uow, item.number, item.surname, item.scheme, card_day(at), at=at)
                     method, where = BusinessCheckMethod.OFFLINE, item.where
-                    _log(uow, who, business_id, view, scheme_id, card_id, method, at, where, now)
+                    _log(uow, who, business_id, said, method, at, where, now)
                 except SkillcardError as problem:  # a bad check digit, an unknown scheme
                     refusal = problem.message
                 else:
-                    answers.append(OfflineResult(index, True, view.outcome.value))
+                    answers.append(OfflineResult(index, True, said.view.outcome.value))
                     continue
             answers.append(OfflineResult(index, False, error=refusal))
         no_matches = sum(a.outcome == CheckOutcome.NO_MATCH.value for a in answers)

@@ -6,10 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal, Role, can_view_cardholder, require
+from skillcard.domain.calendar import card_day
 from skillcard.domain.people import Cardholder, HeldQualification, Membership
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.cards import CardView, describe
+from skillcard.services.clock import card_today
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -52,7 +54,7 @@ def register_cardholder(
 ) -> int:
     require(_can_register(who), "register cardholders")
     now = now or utcnow()
-    if date_of_birth and not dt.date(1900, 1, 1) <= date_of_birth <= now.date():
+    if date_of_birth and not dt.date(1900, 1, 1) <= date_of_birth <= card_day(now):
         raise InvalidInput("the date of birth must be a real past date")
     with uow:
         holder = Cardholder(
@@ -84,7 +86,7 @@ def cardholder_record(
     *, uow: AbstractUnitOfWork, who: Principal, cardholder_id: int, today: dt.date | None = None
 ) -> CardholderRecord:
     """A cardholder's whole record; a scheme admin sees only their own scheme's cards in it."""
-    day = today or dt.date.today()
+    day = today or card_today()
     with uow:
         holder = _visible_holder(uow, who, cardholder_id)
         cards = [
@@ -130,7 +132,7 @@ def add_qualification(
 ) -> None:
     """A holder declares a qualification (self-declared); a scheme admin's entry is verified."""
     now = now or utcnow()
-    if achieved_on > now.date():
+    if achieved_on > card_day(now):
         raise InvalidInput("a qualification cannot be achieved in the future")
     with uow:
         _visible_holder(uow, who, cardholder_id)

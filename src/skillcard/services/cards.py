@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from skillcard.domain.accounts import Principal, can_manage_scheme, can_view_card, require
+from skillcard.domain.calendar import card_day
 from skillcard.domain.card_numbers import normalise_card_number
 from skillcard.domain.cards import Card, CardChange, CardStatus, ReplacementReason
 from skillcard.domain.names import surname_key
-from skillcard.domain.schemes import Scheme, resolve_scheme
+from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services import status_lists
-from skillcard.services.audit import aware, record, utcnow
+from skillcard.services.audit import record, utcnow
+from skillcard.services.clock import card_today
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
@@ -77,9 +79,7 @@ def scheme_for_number(
 ) -> tuple[Scheme, str]:
     """The scheme a card number belongs to (given, or found from its prefix) and the number
     checked against that scheme's format."""
-    return resolve_scheme(
-        number, scheme_code, by_code=uow.schemes.by_code, by_prefix=uow.schemes.for_number
-    )
+    return uow.schemes.resolve(number, scheme_code)
 
 
 def _load_card(
@@ -103,7 +103,7 @@ def show_card(
 ) -> CardView:
     with uow:
         card = _load_card(uow, who, number, scheme_code)
-        return describe(uow, card, today or dt.date.today())
+        return describe(uow, card, today or card_today())
 
 
 def search_cards(
@@ -136,7 +136,7 @@ def search_cards(
             found = uow.cards.search(
                 scheme_id=scheme_id, surname_key=surname_key(query), limit=limit
             )
-        day = today or dt.date.today()
+        day = today or card_today()
         return [describe(uow, card, day) for card in found]
 
 
@@ -172,7 +172,7 @@ def issue_card(
             card_type=card_type,
             cardholder_id=holder.id,
             number=number,
-            issued_on=issued_on or now.date(),
+            issued_on=issued_on or card_day(now),
             occupation_id=occupation_id,
         )
         uow.cards.add(card)
@@ -191,7 +191,7 @@ def issue_card(
                 "expires_on": card.expires_on.isoformat(),
             },
         )
-        view = describe(uow, card, now.date())
+        view = describe(uow, card, card_day(now))
         uow.commit()
         return view
 
@@ -242,7 +242,7 @@ def _change(
         if successor is not None or after["status"] != before["status"]:
             # The status list changes in this transaction: it commits or rolls back with it.
             status_lists.card_changed(uow, card, successor, now)
-        view = describe(uow, successor or card, now.date())
+        view = describe(uow, successor or card, card_day(now))
         uow.commit()
         return view
 
@@ -267,7 +267,7 @@ def card_changes(uow: AbstractUnitOfWork, number: str) -> list[CardChange]:
             before = detail["before"]
             issued = before.get("issued_on")
             change = CardChange(
-                aware(event.occurred_at),
+                event.occurred_at,
                 CardStatus(before["status"]),
                 dt.date.fromisoformat(before["expires_on"]),
                 dt.date.fromisoformat(issued) if issued is not None else None,
@@ -292,7 +292,7 @@ def renew_card(
         old_expiry = card.expires_on
         card.renew(
             card_type=on_record(uow.card_types.get(card.card_type_id), "the card type"),
-            today=now.date(),
+            today=card_day(now),
         )
         # A reissued card gets a new entry; its old credentials' entry lasts as long as they.
         status_lists.reissue_entry(uow, card, old_expiry, now)

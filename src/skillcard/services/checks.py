@@ -25,9 +25,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
-from skillcard.domain.cards import as_it_stood
+from skillcard.domain.calendar import card_day
+from skillcard.domain.cards import Card, CardFacts, as_it_stood
+from skillcard.domain.check_judgement import judge, log_line, surname_key_of
 from skillcard.domain.checks import (
-    Check,
     CheckMethod,
     CheckOutcome,
     Colour,
@@ -36,18 +37,17 @@ from skillcard.domain.checks import (
     clean_site,
 )
 from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
-from skillcard.domain.names import surname_key
 from skillcard.domain.trust import listed_state
 from skillcard.errors import InvalidInput, NotFound
-from skillcard.services.audit import aware, utcnow
+from skillcard.services.audit import utcnow
 from skillcard.services.cards import card_changes, scheme_for_number
 from skillcard.services.credentials import local_bundle
+from skillcard.services.ports.checks import CheckLogRow
 from skillcard.services.unit_of_work import AbstractUnitOfWork
-from skillcard.services.verification import MAX_TEXT, verify
+from skillcard.services.verification import MAX_TEXT, VerifierBundle, verify
 
 ANONYMOUS_CHECKER = "a site checker (not signed in)"
 OPERATOR_CHECKER = "the scheme's operator"
-MAX_SURNAME_LENGTH = 100
 CHECK_LOG_LENGTH = 50
 VALID_REASON = "Signed by the scheme, not revoked or suspended, and in date."
 MAX_OFFLINE_BATCH = 500
@@ -113,17 +113,6 @@ class CheckLogEntry:
     synced_at: dt.datetime | None
 
 
-def surname_key_of(surname: str) -> str:
-    """The key of a surname typed by a checker, or 422 if it is empty or too long."""
-    surname = (surname or "").strip()
-    if len(surname) > MAX_SURNAME_LENGTH:
-        raise InvalidInput(f"a surname is limited to {MAX_SURNAME_LENGTH} characters")
-    key = surname_key(surname)
-    if not key:
-        raise InvalidInput("enter the surname on the card")
-    return key
-
-
 def check_card(
     *,
     uow: AbstractUnitOfWork,
@@ -144,32 +133,21 @@ def check_card(
     site, key = clean_site(site), surname_key_of(surname)
     with uow:
         scheme, normalised = scheme_for_number(uow, number, scheme_code)
-        found = uow.checks.public_card(scheme.id, normalised)
-        # only what the scheme has seen: never a self-declared claim
-        titles = (
-            uow.checks.verified_qualification_titles(found.holder.id)
-            if found is not None and found.belongs_to(key)
-            else ()
-        )
-        view = PublicCardView.of_number_check(
-            found,
-            surname_key=key,
-            scheme=scheme,
-            card_number=normalised,
-            qualifications=titles,
-            today=now.date(),
+        found = uow.checks.card(scheme.id, normalised, surname_key=key)
+        view = judge(
+            found, surname_key=key, scheme=scheme, card_number=normalised, today=card_day(now)
         )
         uow.checks.add(
-            Check.by_number(
-                view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now
-            )
+            log_line(view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now)
         )
         uow.commit()
     return PublicCheckResult(view=view, checked_at=now)
 
 
 def qr_view(
-    result: VerificationResult, photo_sha256: str | None = None, titles: dict | None = None
+    result: VerificationResult,
+    photo_sha256: str | None = None,
+    titles: dict[str, str] | None = None,
 ) -> PublicCardView:
     """A QR verification's result as the public view the number check shows; the photo is
     the registry's photo of the card's holder (the printed code carries none), and the
@@ -203,7 +181,7 @@ def _verify_and_log(
     text: str,
     *,
     at: dt.datetime,
-    bundle,
+    bundle: VerifierBundle,
     method: CheckMethod,
     who: Principal | None,
     client: str | None,
@@ -216,41 +194,40 @@ def _verify_and_log(
     are not believed, so its check is logged against no card. ``as_it_was``: judge the card
     by its status at ``at`` (a check made offline), not by the status list of now."""
     result = verify(text, bundle, at)
-    card_id = scheme_id = photo = None
+    scheme_id = photo = found = None
     if result.claims is not None:
         scheme = uow.schemes.by_code(result.claims.scheme)
         if scheme is not None:
             scheme_id = scheme.id
-            found = uow.checks.card_for_check(scheme.id, result.claims.number)
+            # the card reader every check uses; no surname, so no qualifications read
+            found = uow.checks.card(scheme.id, result.claims.number, surname_key="")
             if found is not None:
-                card_id, photo = found[0].id, found[1].photo_sha256
+                photo = found.holder.photo_sha256
                 if as_it_was:
-                    result = _as_it_was(uow, text, result, found[0], bundle, at)
+                    result = _as_it_was(uow, text, result, found.card, bundle, at)
     titles = None
     if result.claims is not None and result.claims.qualifications:
         titles = {q.code: q.title for q in uow.reference.qualifications()}
     view = qr_view(result, photo, titles)
     uow.checks.add(
-        Check(
-            checked_at=at,
-            method=method,
-            outcome=view.outcome,
-            card_id=card_id,
-            scheme_id=scheme_id,
-            checker_user_id=who.user_id if who is not None else None,
-            client_key=client if who is None else None,
-            site=site if who is not None else None,
-            synced_at=synced_at,
-            warnings=",".join(view.warnings),
-        )
-    )
+        log_line(view, found, scheme_id=scheme_id, who=who, at=at, client=client, site=site,
+                 synced_at=synced_at, method=method)
+    )  # fmt: skip
     return result, view
 
 
-def _as_it_was(uow, text: str, result: VerificationResult, card, bundle, at: dt.datetime):
+def _as_it_was(
+    uow: AbstractUnitOfWork,
+    text: str,
+    result: VerificationResult,
+    card: Card | CardFacts,
+    bundle: VerifierBundle,
+    at: dt.datetime,
+) -> VerificationResult:
     """The result of verifying ``text`` at ``at`` with the card's entry in its status list as
     it stood then: a card revoked since the check was good when it was checked, and one
     reinstated since was not."""
+    assert result.claims is not None  # the claims named this card
     then = as_it_stood(card, card_changes(uow, card.number), at).status
     listed = bundle.status_lists.get(result.claims.scheme)
     index = result.claims.status_index
@@ -358,8 +335,8 @@ def sync_offline_checks(
     return answers
 
 
-def _checker(row) -> str:
-    if row.checker_user_id is not None:
+def _checker(row: CheckLogRow) -> str:
+    if row.checker_user_id is not None and row.checker_name is not None:
         return row.checker_name
     return ANONYMOUS_CHECKER if row.client_key else OPERATOR_CHECKER
 
@@ -373,13 +350,13 @@ def cardholder_checks(
             raise NotFound(f"no cardholder {cardholder_id} that you can see")
         return [
             CheckLogEntry(
-                checked_at=aware(row.checked_at),
+                checked_at=row.checked_at,
                 card_number=row.card_number,
                 checker=_checker(row),
                 method=str(row.method),
                 outcome=str(row.outcome),
                 site=row.site,
-                synced_at=aware(row.synced_at),
+                synced_at=row.synced_at,
             )
             for row in uow.checks.for_cardholder(cardholder_id, limit)
         ]

@@ -29,6 +29,7 @@ from skillcard.domain.people import Cardholder
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record as audit_record
 from skillcard.services.audit import utcnow
+from skillcard.services.clock import card_today
 from skillcard.services.ports.files import EvidenceFiles
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -148,7 +149,7 @@ def add_cpd_evidence(
     """The holder adds files to an entry they logged (say, what an assessor asked for)."""
     now = now or utcnow()
     if not files:
-        raise InvalidInput("choose at least one file to add")
+        raise InvalidInput("choose at least one file to add", field="evidence")
     for name, data in files:
         check_evidence(data, name)
     with uow:
@@ -199,7 +200,7 @@ def cpd_log(
     today: dt.date | None = None,
 ) -> CpdLog:
     """A holder's CPD, newest first, with progress to the yearly target in ``year``."""
-    day = today or dt.date.today()
+    day = today or card_today()
     year = year or day.year
     with uow:
         holder = _visible(uow, who, cardholder_id)

@@ -16,6 +16,7 @@ from fpdf import FPDF
 from skillcard.domain.business import neutralise
 from skillcard.domain.cpd import CpdType
 from skillcard.domain.labels import long_date
+from skillcard.services.clock import utcnow
 from skillcard.services.cpd import CpdLog
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
@@ -70,7 +71,7 @@ def cpd_pdf(log: CpdLog, *, generated: dt.datetime | None = None) -> bytes:
     pdf.set_font("DejaVu", "B", 18)
     pdf.cell(0, 10, f"CPD record: {log.holder_name}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
-    when = long_date(generated or dt.datetime.now(dt.UTC))
+    when = long_date(generated or utcnow())
     p = log.progress
     pdf.multi_cell(
         0,

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import Card, CardStatus
 from skillcard.domain.credentials import CardClaims, VerificationResult
 from skillcard.domain.trust import StatusList, TrustedKey
@@ -107,7 +108,7 @@ def local_bundle(uow: AbstractUnitOfWork, now: dt.datetime) -> VerifierBundle:
             k.kid, schemes[k.scheme_id].code, k.public_key, k.valid_from, k.valid_until, k.status
         )
         for k in uow.signing_keys.all()
-        if k.scheme_id in schemes and k.listed_on(now.date())
+        if k.scheme_id in schemes and k.listed_on(card_day(now))
     ]
     lists = []
     for scheme in schemes.values():

@@ -20,6 +20,7 @@ from skillcard.services import (
     demo_mycard,
     photos,
 )
+from skillcard.services.clock import card_today
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 OPERATOR = Principal.operator()
@@ -79,19 +80,15 @@ ANN_QUALIFICATIONS = [
 
 
 def load_demo(
-    *, uow_factory: Callable[[], AbstractUnitOfWork], store: PhotoStore | None = None
+    *, uow_factory: Callable[[], AbstractUnitOfWork], store: PhotoStore, public_url: str
 ) -> bool:
     """Load the named demo people and log-ins; False if they were there already. Each named
-    person gets a drawn portrait (synthetic, the same every time) in ``store`` (by default
-    the settings' files directory)."""
-    if store is None:
-        from skillcard.config import get_settings
-
-        store = PhotoStore(get_settings().files_dir)
+    person gets a drawn portrait (synthetic, the same every time) in ``store``; the mail the
+    demo queues links to ``public_url``."""
     with uow_factory() as uow:
         if uow.users.by_email(DEMO_LOGINS[0][1]) is not None:
             return False
-    today = dt.date.today()
+    today = card_today()
     holder_ids = {}
     for given, surname, scheme, card_type, occupation, months_ago, then in PEOPLE:
         holder_id = cardholders.register_cardholder(
@@ -131,8 +128,11 @@ def load_demo(
             certificate_number=certificate,
         )
     _add_users(uow_factory, holder_ids["Ann"])
-    for area in (demo_business, demo_hse, demo_mycard):
+    for area in (demo_business, demo_hse):
         area.load(uow_factory=uow_factory, holder_ids=holder_ids, store=store)
+    demo_mycard.load(
+        uow_factory=uow_factory, holder_ids=holder_ids, store=store, public_url=public_url
+    )
     return True
 
 

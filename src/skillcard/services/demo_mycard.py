@@ -14,7 +14,9 @@ from skillcard.adapters.evidence_store import EvidenceStore
 from skillcard.adapters.photos import PhotoStore
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.applications import draw_sample
+from skillcard.domain.calendar import card_day
 from skillcard.services import applications, cpd, cpd_audit, qualifications
+from skillcard.services.clock import utcnow
 from skillcard.services.eligibility_hse import record_hse_pass
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
@@ -103,12 +105,14 @@ def load(
     uow_factory: Callable[[], AbstractUnitOfWork],
     holder_ids: dict[str, int],
     store: PhotoStore,
+    public_url: str,
 ) -> None:
-    """``holder_ids`` maps the demo people's given names (Ann, ...) to their cardholder ids."""
+    """``holder_ids`` maps the demo people's given names (Ann, ...) to their cardholder ids;
+    the CPD audit's letters link to ``public_url``."""
     ann_id = holder_ids["Ann"]
     evidence = EvidenceStore(store.root.parent)
-    today = dt.date.today()
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
+    today = card_day(now)
     ann = Principal(label="ann@demo.skillcard.test", role=Role.CARDHOLDER, cardholder_id=ann_id)
     record_hse_pass(
         uow=uow_factory(),
@@ -156,11 +160,11 @@ def load(
         files=[("smsts-certificate.pdf", _certificate_pdf("Ann Núñez-O'Brien", "SMSTS"))],
     )
     applications.submit_application(uow=uow_factory(), who=ann, application_id=app_id)
-    _sample_ecs_with_ann(uow_factory, ann_id, today.year)
+    _sample_ecs_with_ann(uow_factory, ann_id, today.year, public_url)
 
 
 def _sample_ecs_with_ann(
-    uow_factory: Callable[[], AbstractUnitOfWork], ann_id: int, year: int
+    uow_factory: Callable[[], AbstractUnitOfWork], ann_id: int, year: int, public_url: str
 ) -> None:
     """A real draw (5%, stored seed), with the first seed whose sample includes Ann, so the
     demo's assessor has her record to review."""
@@ -168,8 +172,6 @@ def _sample_ecs_with_ann(
         scheme = on_record(uow.schemes.by_code("ECS"), "the ECS scheme")
         population = uow.cpd_audits.active_holders(scheme.id)
     seed = next(s for s in range(1, 10_000) if ann_id in draw_sample(population, 5, s))
-    from skillcard.config import get_settings  # as load_demo does: the demo's own settings
-
     cpd_audit.sample(
         uow=uow_factory(),
         who=OPERATOR,
@@ -177,5 +179,5 @@ def _sample_ecs_with_ann(
         year=year,
         share_percent=5,
         seed=seed,
-        public_url=get_settings().public_url,
+        public_url=public_url,
     )

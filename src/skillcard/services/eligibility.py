@@ -13,6 +13,7 @@ from skillcard.domain.eligibility import Context, Decision, HeldFact, HolderFact
 from skillcard.domain.eligibility_rules import Known, RuleBook, parse_rules
 from skillcard.domain.qualification_reviews import REJECTED
 from skillcard.errors import NotFound
+from skillcard.services.clock import card_today
 from skillcard.services.reference_data import DATA_DIRECTORY, read_reference_data
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -113,7 +114,7 @@ def check_eligibility(
 ) -> Decision:
     """May this holder hold the card of this occupation (or card type)? Every reason, met and
     unmet. A holder asks for themselves; a scheme's staff for their holders."""
-    day = today or dt.date.today()
+    day = today or card_today()
     with uow:
         holder = uow.cardholders.get(cardholder_id)
         if holder is None or not may_see_eligibility(uow, who, cardholder_id):

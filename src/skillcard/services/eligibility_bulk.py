@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal, can_manage_scheme, require
 from skillcard.domain.eligibility_rules import RuleBook
 from skillcard.errors import NotFound
 from skillcard.services import eligibility
+from skillcard.services.audit import record
+from skillcard.services.clock import card_today
+from skillcard.services.jobs import ELIGIBILITY, principal_args
 from skillcard.services.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -34,7 +38,7 @@ def reevaluate_scheme(
 ) -> SchemeEvaluation:
     """How many of the scheme's card holders meet one occupation's rule, and what the others
     lack most often: what a scheme admin wants to know before changing a rule."""
-    day = today or dt.date.today()
+    day = today or card_today()
     with uow:
         scheme = scheme_named(uow, scheme_code)
         require(can_manage_scheme(who, scheme.id), f"re-evaluate {scheme.code}'s holders")
@@ -51,3 +55,43 @@ def reevaluate_scheme(
         else:
             unmet.update(decision.unmet)
     return SchemeEvaluation(rule.name, len(facts), eligible, unmet)
+
+
+def queue_reevaluation(
+    *, uow: AbstractUnitOfWork, who: Principal, scheme_code: str, code: str
+) -> None:
+    """Ask for :func:`reevaluate_scheme` as a background job (a scheme of many holders takes
+    a while): who may, and whether the rule exists, are checked now; the job is queued and
+    the asking audited in one transaction. The job's answer is audited too
+    (``eligibility.reevaluated``, with its counts)."""
+    with uow:
+        scheme = scheme_named(uow, scheme_code)
+        require(can_manage_scheme(who, scheme.id), f"re-evaluate {scheme.code}'s holders")
+        if eligibility.shipped_rule_book().find(scheme.code, code) is None:
+            raise NotFound(f"{scheme.code} has no eligibility rule for {code!r}")
+        args = {"scheme_code": scheme.code, "code": code, "who": principal_args(who)}
+        uow.jobs.enqueue(ELIGIBILITY, args)
+        record(uow, who, "eligibility.reevaluate", "scheme", scheme.id, detail={"rule": code})
+        uow.commit()
+
+
+def reevaluate_and_record(
+    *,
+    uow_factory: Callable[[], AbstractUnitOfWork],
+    who: Principal,
+    scheme_code: str,
+    code: str,
+) -> SchemeEvaluation:
+    """The job's body: the re-evaluation, its counts kept in the audit log for the asker."""
+    result = reevaluate_scheme(uow=uow_factory(), who=who, scheme_code=scheme_code, code=code)
+    detail = {
+        "rule": result.rule,
+        "holders": result.holders,
+        "eligible": result.eligible,
+        "unmet": dict(result.unmet.most_common(10)),
+    }
+    with uow_factory() as uow:
+        scheme = scheme_named(uow, scheme_code)
+        record(uow, who, "eligibility.reevaluated", "scheme", scheme.id, detail=detail)
+        uow.commit()
+    return result

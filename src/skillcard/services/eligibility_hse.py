@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from skillcard.domain.accounts import Principal, Role, require
+from skillcard.domain.calendar import card_day
 from skillcard.domain.people import HseRecord
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
@@ -25,7 +26,7 @@ def record_hse_pass(
 ) -> int:
     now = now or utcnow()
     require(who.role in (Role.SCHEME_ADMIN, Role.HUB_ADMIN), "record HSE passes")
-    if passed_on > now.date():
+    if passed_on > card_day(now):
         raise InvalidInput("the HSE pass date is in the future")
     with uow:
         if uow.cardholders.get(cardholder_id) is None or not (

@@ -353,7 +353,7 @@ def missed_attention(uow: AbstractUnitOfWork, attempt: Attempt, now: dt.datetime
     """An attention check shown and not clicked in time is a violation, whichever request
     notices it first. True if one was missed."""
     due = attempt.attention_due
-    if due is None or now <= (due if due.tzinfo else due.replace(tzinfo=dt.UTC)):
+    if due is None or now <= due:
         return False
     attempt.attention_token = attempt.attention_due = None
     note(uow, attempt, EventKind.ATTENTION_MISSED, now)

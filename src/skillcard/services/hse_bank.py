@@ -195,7 +195,7 @@ def _check_topic(uow: AbstractUnitOfWork, code: str, topic: str | None) -> None:
         return
     assessment = uow.hse_assessments.by_code(ASSESSMENT_CODE)
     if topic not in (assessment.settings if assessment else AssessmentSettings()).topics:
-        raise InvalidInput(f"item {code}: {topic!r} is not a topic of the test")
+        raise InvalidInput(f"item {code}: {topic!r} is not a topic of the test", field="topic")
 
 
 def _differs(name: str, current: object, wanted: object) -> bool:

@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from skillcard.config import get_settings
 from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.domain.assessment import AssessmentSettings, FormEntry, TopicScore, score
 from skillcard.domain.assessment_attempts import AWAITING_REVIEW, Attempt, AttemptState
+from skillcard.domain.calendar import card_day
 from skillcard.domain.invigilation import (
     Decision,
     InvigilationEvent,
@@ -190,10 +190,12 @@ def decide(
     who: Principal,
     attempt_id: int,
     decision: str,
+    public_url: str,
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> str:
-    """Verify, reject, void or send to second review; the attempt's new state."""
+    """Verify, reject, void or send to second review; the attempt's new state. A verified
+    result is e-mailed to the candidate with a link to ``public_url``'s MyCard."""
     try:
         chosen = Decision(decision)
     except ValueError:
@@ -220,7 +222,7 @@ def decide(
             attempt.decided_by, attempt.decided_at = who.label, now
         attempt.decision_reason = reason
         if chosen == Decision.VERIFY:
-            _verified(uow, attempt, who, now)
+            _verified(uow, attempt, who, now, public_url)
         record(
             uow,
             who,
@@ -235,10 +237,12 @@ def decide(
         return attempt.state
 
 
-def _verified(uow: AbstractUnitOfWork, attempt: Attempt, who: Principal, now: dt.datetime) -> None:
+def _verified(
+    uow: AbstractUnitOfWork, attempt: Attempt, who: Principal, now: dt.datetime, public_url: str
+) -> None:
     settings = assessment_settings(uow, attempt)
     holder = on_record(uow.cardholders.get(attempt.cardholder_id), "the cardholder")
-    passed_on = (attempt.submitted_at or now).date()
+    passed_on = card_day(attempt.submitted_at or now)
     if attempt.passed:
         uow.hse_records.add(
             HseRecord(
@@ -263,7 +267,7 @@ def _verified(uow: AbstractUnitOfWork, attempt: Attempt, who: Principal, now: dt
                 f"Dear {holder.given_names},\n\nYour Health, Safety and Environment assessment "
                 f"has been checked: {verdict}, with {attempt.score} of {attempt.out_of} "
                 f"(the pass mark is {settings.pass_mark}).\n\nSee your result and the topics "
-                f"to work on: {get_settings().public_url}/my\n"
+                f"to work on: {public_url}/my\n"
             ),
             kind="hse.result",
             dedupe_key=f"hse.result.{attempt.id}",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.audit_checkpoints import Checkpoint
 from skillcard.services import audit_checkpoints, signing, trust
-from skillcard.services.audit import aware, utcnow
+from skillcard.services.audit import utcnow
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -48,7 +48,7 @@ def overview(
     return HubOverview(
         schemes=sorted(schemes, key=lambda s: s.code),
         keys=sorted(keys, key=lambda k: (k.scheme, k.valid_from)),
-        trust_list_issued=aware(dt.datetime.fromisoformat(document["issued"])),
+        trust_list_issued=dt.datetime.fromisoformat(document["issued"]),  # written zoned
         trusted_keys=len(document["keys"]),
         audit_length=seq,
         audit_head=head,

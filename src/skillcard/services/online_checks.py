@@ -1,8 +1,9 @@
 """Smart Check by number and surname as the API answers it, on the server's event loop.
 
 The same check as :func:`skillcard.services.checks.check_card`, with the same rules (the
-answer is :meth:`PublicCardView.of_number_check`, the log's line :meth:`Check.by_number`), made
-through a :class:`CheckDesk` instead of a unit of work: the API's checks come by the thousand a
+answer is :func:`skillcard.domain.check_judgement.judge`, the log's line
+:func:`~skillcard.domain.check_judgement.log_line`), made through a :class:`CheckDesk` instead
+of a unit of work: the API's checks come by the thousand a
 second, and a worker thread and the ORM per check cost more than the check itself (see
 ``skillcard.adapters.db.check_desk``). The desk is PostgreSQL's; on SQLite the API uses
 :func:`skillcard.services.checks.check_card` in a worker thread.
@@ -19,24 +20,20 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from skillcard.domain.accounts import Principal
-from skillcard.domain.checks import CardOnRecord, Check, PublicCardView, RateLimit, clean_site
+from skillcard.domain.calendar import card_day
+from skillcard.domain.check_judgement import AsyncCardReader, judge, log_line, surname_key_of
+from skillcard.domain.checks import Check, RateLimit, clean_site
 from skillcard.domain.schemes import Scheme
 from skillcard.services import rate_limits
 from skillcard.services.audit import utcnow
-from skillcard.services.checks import PublicCheckResult, surname_key_of
+from skillcard.services.checks import PublicCheckResult
 from skillcard.services.rate_limits import AsyncRateLimiter
 
 
-class CheckDesk(Protocol):
+class CheckDesk(AsyncCardReader, Protocol):
     async def scheme_for_number(
         self, number: str, scheme_code: str | None
     ) -> tuple[Scheme, str]: ...
-
-    async def public_card(
-        self, scheme_id: int, number: str
-    ) -> tuple[CardOnRecord, tuple[str, ...]] | None:
-        """The card, and its holder's verified qualifications' titles."""
-        ...
 
     def record(self, check: Check) -> Awaitable[None]:
         """Queue the check for the log; the awaitable says when it is stored."""
@@ -72,19 +69,13 @@ async def check_card(
     try:
         site, surname_key = clean_site(site), surname_key_of(surname)
         scheme, normalised = await desk.scheme_for_number(number, scheme_code)
-        read = await desk.public_card(scheme.id, normalised)
+        found = await desk.card(scheme.id, normalised, surname_key=surname_key)
     finally:
         await counted
-    found, titles = read if read is not None else (None, ())
-    view = PublicCardView.of_number_check(
-        found,
-        surname_key=surname_key,
-        scheme=scheme,
-        card_number=normalised,
-        qualifications=titles,
-        today=now.date(),
+    view = judge(
+        found, surname_key=surname_key, scheme=scheme, card_number=normalised, today=card_day(now)
     )
     stored = desk.record(
-        Check.by_number(view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now)
+        log_line(view, found, scheme_id=scheme.id, who=who, client=client, site=site, at=now)
     )
     return PublicCheckResult(view=view, checked_at=now), stored

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.outbox import OutboxMessage
+from skillcard.services.clock import utcnow
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -44,7 +45,7 @@ def queue_email(
         subject=subject,
         body=body,
         kind=kind,
-        created_at=now or dt.datetime.now(dt.UTC),
+        created_at=now or utcnow(),
         dedupe_key=dedupe_key,
     )
     uow.outbox.add(message)
@@ -73,7 +74,7 @@ def deliver_pending(
                     message.mark_failed(f"{type(error).__name__}: {error}")
                     failed += 1
                 else:
-                    message.mark_sent(now or dt.datetime.now(dt.UTC))
+                    message.mark_sent(now or utcnow())
                     sent += 1
             uow.commit()
         if failed:  # the server is refusing: stop for now rather than spin on the same batch

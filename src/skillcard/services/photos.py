@@ -26,6 +26,7 @@ from typing import Any
 
 from skillcard.adapters.photos import is_sha256
 from skillcard.domain.accounts import Principal, Role, require
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.credentials import phone_code_accepted_until
 from skillcard.errors import Conflict, NotFound
@@ -192,7 +193,7 @@ def printed_card(
     now = now or utcnow()
     with uow:
         card = _load_card(uow, who, number, None)
-        view = describe(uow, card, now.date())
+        view = describe(uow, card, card_day(now))
         photo = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder").photo_sha256
     try:
         text = printed_credential(
@@ -239,7 +240,7 @@ def phone_card(
     now = (now or utcnow()).replace(microsecond=0)
     with uow:
         card = _load_card(uow, who, number, None)
-        view = describe(uow, card, now.date())
+        view = describe(uow, card, card_day(now))
         holder = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder")
         photo = holder.photo_sha256
         if card.status != CardStatus.ACTIVE:

@@ -16,12 +16,14 @@ from typing import Any
 
 from skillcard.adapters.evidence_store import check_evidence
 from skillcard.domain.accounts import Principal, Role, require, tied
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.people import HeldQualification, Membership
 from skillcard.domain.qualification_reviews import QualificationReview
 from skillcard.domain.schemes import CardCategory
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
+from skillcard.services.clock import card_today
 from skillcard.services.cpd import add_evidence, scheme_ids_related
 from skillcard.services.ports.files import EvidenceFiles
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
@@ -60,7 +62,7 @@ def declare_qualification(
     number = " ".join((certificate_number or "").split())[:100]
     if not number and not files:
         raise InvalidInput("give the certificate number, or upload the certificate")
-    if achieved_on > now.date():
+    if achieved_on > card_day(now):
         raise InvalidInput("a qualification cannot be achieved in the future")
     for name, data in files:
         check_evidence(data, name)
@@ -242,7 +244,7 @@ def lapse_membership(
             now=now,
             detail={"institute": m.institute_code, "lapsed_on": lapsed_on.isoformat()},
         )
-        suspendable = _suspendable_pqp_cards(uow, m.cardholder_id, now.date())
+        suspendable = _suspendable_pqp_cards(uow, m.cardholder_id, card_day(now))
         uow.commit()
         return suspendable
 
@@ -255,7 +257,7 @@ def suspendable_after_lapse(
     require(who.role in (Role.SCHEME_ADMIN, Role.HUB_ADMIN), "record a lapsed membership")
     with uow:
         m = _membership(uow, who, membership_id)
-        today = today or utcnow().date()
+        today = today or card_today()
         if m.lapsed_on is None or m.lapsed_on > today:
             return []
         return _suspendable_pqp_cards(uow, m.cardholder_id, today)

@@ -1,11 +1,14 @@
 """Rate limits that hold across every server process: counters in the database, or in Redis.
 
     limiter.allow(key, limit, window_seconds, now) -> bool
+    limiter.retry_after(key, window_seconds, now) -> int      (seconds, for a refusal)
 
 A fixed window (see :class:`skillcard.domain.checks.RateLimit`): simple, and one counter per
 client per window is one row or one Redis key, so any number of processes share it. A client
 can make up to twice the limit across a window boundary; for stopping number-and-surname
-guessing that is plenty.
+guessing that is plenty. In the database the windows start at multiples of their length; in
+Redis (``limits``: ``adapters/rate_limits.py``) at a client's first hit, so each limiter says
+when its window ends.
 """
 
 from __future__ import annotations
@@ -35,11 +38,27 @@ class RateLimiter(Protocol):
         """Start ``key``'s current window afresh (a sign-in that succeeded)."""
         ...
 
+    def retry_after(self, key: str, window_seconds: int, now: dt.datetime) -> int:
+        """Whole seconds until ``key``'s current window ends (at least one)."""
+        ...
+
+    def guarded(self) -> RateLimiter:
+        """The same counters for a guarded door (sign-in, forms that send e-mail): when they
+        cannot be reached it refuses (:class:`LimitsUnavailable`) rather than allows."""
+        ...
+
 
 class AsyncRateLimiter(Protocol):
     """The same, for code on the event loop (the API's Smart Check)."""
 
     async def allow(self, key: str, limit: int, window_seconds: int, now: dt.datetime) -> bool: ...
+
+    async def retry_after(self, key: str, window_seconds: int, now: dt.datetime) -> int: ...
+
+
+def aligned_retry_after(window_seconds: int, now: dt.datetime) -> int:
+    """For counters whose windows start at multiples of their length (the database's)."""
+    return RateLimit(1, window_seconds).retry_after(now)
 
 
 class DatabaseRateLimiter:
@@ -62,6 +81,12 @@ class DatabaseRateLimiter:
         if count == 1 and random.random() < PURGE_CHANCE:
             self.purge(before=start - MAX_WINDOW_SECONDS)
         return count
+
+    def retry_after(self, key: str, window_seconds: int, now: dt.datetime) -> int:
+        return aligned_retry_after(window_seconds, now)
+
+    def guarded(self) -> DatabaseRateLimiter:
+        return self  # a database that cannot be reached fails the request anyway: closed
 
     def forget(self, key: str, window_seconds: int, now: dt.datetime) -> None:
         with self._uows() as uow:
@@ -89,7 +114,7 @@ def enforce(
 ) -> None:
     """Count a hit; :class:`RateLimited` (429, with Retry-After) once the rule is exceeded."""
     if not limiter.allow(key, rule.limit, rule.window_seconds, now):
-        raise refusal(rule, now, doing)
+        raise refusal(rule, limiter.retry_after(key, rule.window_seconds, now), doing)
 
 
 async def enforce_async(
@@ -97,11 +122,10 @@ async def enforce_async(
 ) -> None:
     """:func:`enforce`, on the event loop."""
     if not await limiter.allow(key, rule.limit, rule.window_seconds, now):
-        raise refusal(rule, now, doing)
+        raise refusal(rule, await limiter.retry_after(key, rule.window_seconds, now), doing)
 
 
-def refusal(rule: RateLimit, now: dt.datetime, doing: str) -> RateLimited:
-    wait = rule.retry_after(now)
+def refusal(rule: RateLimit, wait: int, doing: str) -> RateLimited:
     return RateLimited(
         f"too many {doing}: at most {rule.limit} every {_duration(rule.window_seconds)}. "
         f"Try again in {wait} second{'s' if wait != 1 else ''}",

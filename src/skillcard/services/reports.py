@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BusinessCheck
+from skillcard.domain.calendar import day_start
 from skillcard.errors import InvalidInput, RateLimited
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
@@ -123,8 +124,7 @@ def build_report(
     csv), in one transaction."""
     business_id = business_id_for(who, business_id)
     now = now or utcnow()
-    begin = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
-    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    begin, finish = day_start(start), day_start(end + dt.timedelta(days=1))
     with uow:
         business = on_record(uow.businesses.get(business_id), "the business")
         checks = uow.business_checks.between(business_id, begin, finish, MAX_CHECKS + 1)
@@ -140,9 +140,6 @@ def build_report(
             now=now,
         )
         uow.commit()
-    for check in checks:  # SQLite gives datetimes back without their zone: all are UTC
-        if check.checked_at.tzinfo is None:
-            check.checked_at = check.checked_at.replace(tzinfo=dt.UTC)
     return Report(
         business_name=business.name,
         company_number=business.company_number,

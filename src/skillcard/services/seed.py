@@ -36,6 +36,7 @@ from skillcard.domain.status_indexes import IndexSpace
 from skillcard.domain.synthetic_names import MIDDLE_NAME_SHARE, POOLS, WOMEN_SHARE, NamePool
 from skillcard.errors import InvalidInput
 from skillcard.services.audit import record, utcnow
+from skillcard.services.clock import card_today
 from skillcard.services.ports.registry import BulkRows
 from skillcard.services.status_lists import entries_for_many, rebuild_status_list
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -105,11 +106,12 @@ def seed_registry(
     batch_size: int = BATCH_SIZE,
 ) -> SeedSummary:
     """Add ``cards`` synthetic cards (and their holders) to the first ``schemes`` schemes, ECS
-    first; ``progress(cards_written)`` is called after each batch. All or nothing."""
+    first; ``progress(cards_written)`` is called after each batch. All or nothing. The status
+    lists are signed again with keys sealed by ``uow.secret_key`` (the caller's settings')."""
     if cards < 0:
         raise InvalidInput("the number of cards cannot be negative")
     started = time.perf_counter()
-    today = today or dt.date.today()
+    today = today or card_today()
     with uow:
         chosen = _choose_schemes(uow, schemes)
         # Lock each scheme's serial row before the tables, the order issue_card takes them in.

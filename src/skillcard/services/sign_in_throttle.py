@@ -49,7 +49,7 @@ def admit(
         count = limiter.hit(stage.key(names[stage.scope]), stage.rule.window_seconds, now)
         if stage.rule.allows(count):
             continue
-        wait = stage.rule.retry_after(now)
+        wait = limiter.retry_after(stage.key(names[stage.scope]), stage.rule.window_seconds, now)
         refused = count - stage.rule.limit
         if refusal_is_audited(refused):
             _audit_refusal(uows(), stage, email, names, refused, wait, now)

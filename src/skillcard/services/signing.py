@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from skillcard.config import get_settings
 from skillcard.domain.accounts import Principal, require
+from skillcard.domain.calendar import card_day
 from skillcard.domain.signing import SigningKeyRecord, can_rotate_key
 from skillcard.errors import Conflict, InvalidInput
 from skillcard.services.audit import record, utcnow
@@ -31,10 +31,6 @@ HUB = "HUB"  # how the hub's own key is named where a scheme code would be
 SYSTEM = Principal.operator()
 
 
-def secret() -> str:
-    return get_settings().secret_key
-
-
 def _new_key(
     uow: AbstractUnitOfWork, scheme_id: int | None, now: dt.datetime
 ) -> tuple[SigningKeyRecord, ec.EllipticCurvePrivateKey] | tuple[None, None]:
@@ -43,7 +39,7 @@ def _new_key(
         kid=keys.key_id(private),
         scheme_id=scheme_id,
         public_key=keys.public_key_bytes(private),
-        private_key_encrypted=keys.encrypt_private_key(private, secret()),
+        private_key_encrypted=keys.encrypt_private_key(private, uow.secret_key),
         valid_from=now,
     )
     if not uow.signing_keys.add(record_):
@@ -88,7 +84,7 @@ def current_signer(
         ensure_key(uow, scheme_id, now or utcnow())
         stored = on_record(uow.signing_keys.current(scheme_id), "the signing key")
     private = keys.decrypt_private_key(
-        stored.private_key_encrypted, secret_key or secret(), stored.kid
+        stored.private_key_encrypted, secret_key or uow.secret_key, stored.kid
     )
     return stored.kid, private
 
@@ -116,7 +112,7 @@ def rotate_key(
         old = uow.signing_keys.current(scheme_id, lock=True)
         if old is not None:
             last = uow.status_lists.latest_expiry(scheme_id) if scheme_id else None
-            old.retire(now=now, verify_until=last or now.date())
+            old.retire(now=now, verify_until=last or card_day(now))
             uow.signing_keys.save(old)
         new, _ = _new_key(uow, scheme_id, now)
         if new is None:

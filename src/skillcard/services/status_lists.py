@@ -28,6 +28,7 @@ import secrets
 from typing import Any
 
 from skillcard.adapters.signed_json import gzip_b64
+from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import Card, CardStatus
 from skillcard.domain.schemes import Scheme
 from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, IndexSpace, entries_for
@@ -95,7 +96,7 @@ def rebuild_status_list(
     scheme = on_record(uow.schemes.get(scheme_id), f"scheme {scheme_id}")
     size = (uow.status_lists.space(scheme_id) or (MIN_STATUS_ENTRIES, 0))[0] // 8
     bits, plane = bytearray(size), bytearray(size)
-    for index, status in uow.status_lists.listed_entries(scheme_id, now.date()):
+    for index, status in uow.status_lists.listed_entries(scheme_id, card_day(now)):
         _set(bits, plane, index, CardStatus(status))
     return _store(uow, scheme, bytes(bits), bytes(plane), now, ttl)
 
@@ -108,7 +109,7 @@ def card_changed(
     stored = uow.status_lists.get(card.scheme_id, lock=True)
     scheme = uow.schemes.get(card.scheme_id)
     changed = [c for c in (card, successor) if c is not None]
-    entries = uow.status_lists.entries_of(changed, now.date())
+    entries = uow.status_lists.entries_of(changed, card_day(now))
     size = (uow.status_lists.space(card.scheme_id) or (MIN_STATUS_ENTRIES, 0))[0]
     if stored is None or len(stored.bits) * 8 < size:
         rebuild_status_list(uow, card.scheme_id, now)  # none yet, or it must grow

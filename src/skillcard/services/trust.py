@@ -37,6 +37,7 @@ from skillcard.adapters.signed_json import (
     gunzip_b64,
     unb64,
 )
+from skillcard.domain.calendar import card_day
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus, StatusList, TrustedKey
 from skillcard.errors import InvalidInput
@@ -115,7 +116,7 @@ def hub_public_key(*, uow: AbstractUnitOfWork) -> bytes:
 def _trust_list(uow: AbstractUnitOfWork, now: dt.datetime) -> dict[str, Any]:
     ensure_keys(uow, now)
     codes = {s.id: s.code for s in uow.schemes.list()}
-    stored = [k for k in uow.signing_keys.all() if k.listed_on(now.date())]
+    stored = [k for k in uow.signing_keys.all() if k.listed_on(card_day(now))]
     listed = [_entry(k, codes[k.scheme_id]) for k in stored if k.scheme_id in codes]
     hub_kid, hub_key = current_signer(uow, None, now=now)
     # "issued" is the last change to the keys, so an unchanged list keeps its bytes (and ETag)
@@ -190,7 +191,7 @@ def trusted_keys(
         found = [_trusted(entry) for entry in entries]
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise BadDocument(f"a trust list entry is damaged ({type(error).__name__})") from None
-    return [key for key, until in found if until is None or until >= now.date()]
+    return [key for key, until in found if until is None or until >= card_day(now)]
 
 
 def _trusted(entry: dict[str, Any]) -> tuple[TrustedKey, dt.date | None]:

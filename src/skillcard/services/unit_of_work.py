@@ -23,8 +23,10 @@ from skillcard.services.ports import business as biz
 from skillcard.services.ports import checks as chk
 from skillcard.services.ports import hse, keys
 from skillcard.services.ports import mycard as my
+from skillcard.services.ports import open_credentials as oc
 from skillcard.services.ports import outbox as out
 from skillcard.services.ports import registry as reg
+from skillcard.services.ports.jobs import JobQueue
 
 T = TypeVar("T")
 
@@ -45,12 +47,12 @@ class AbstractUnitOfWork(abc.ABC):
     # Smart Check
     checks: chk.Checks
     rate_limits: chk.RateLimits
-    card_lookup: chk.CardLookup
     # trust
     signing_keys: keys.SigningKeys
     status_lists: keys.StatusLists
-    # the outbox
+    # the outbox and the job queue
     outbox: out.Outbox
+    jobs: JobQueue  # jobs enqueued in this transaction
     # Business Check
     businesses: biz.Businesses
     business_tokens: biz.BusinessTokens
@@ -74,6 +76,12 @@ class AbstractUnitOfWork(abc.ABC):
     cpd_audits: my.CpdAudits
     pqp_memberships: my.PqpMemberships
     scheme_facts: my.SchemeFacts
+    # open credentials
+    badge_entries: oc.BadgeEntries
+    share_links: oc.ShareLinks
+    # The master secret that seals the signing keys (adapters/keys.py), given by whoever made
+    # this unit of work from their settings (web/app.py, cli/common.py), never read globally.
+    secret_key: str
 
     def __enter__(self) -> Self:
         return self

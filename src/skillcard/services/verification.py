@@ -38,6 +38,7 @@ from skillcard.domain.trust import (
     StatusList,
     TrustedKey,
 )
+from skillcard.services.clock import utcnow
 from skillcard.services.crypto import keys as key_crypto
 
 PREFIX = "SC1:"
@@ -176,7 +177,7 @@ def issue_credential(
     Printed cards carry no portrait and no ``valid_until``; see :func:`phone_claims`.
     """
     if claims.signed is None:
-        signed = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+        signed = (now or utcnow()).replace(microsecond=0)
         claims = dataclasses.replace(claims, signed=signed)
     payload = cose.dumps(claims_to_map(claims))
     return text_from_cose(cose.sign(payload, signing_key, kid), compress=compress)

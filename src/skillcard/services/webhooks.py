@@ -26,7 +26,7 @@ from skillcard.domain.accounts import Principal, require
 from skillcard.domain.business import can_manage_business
 from skillcard.domain.webhooks import WebhookDelivery
 from skillcard.errors import InvalidInput, NotFound
-from skillcard.services.audit import aware, record, utcnow
+from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -194,7 +194,4 @@ def webhook_status(
         if business is None:
             raise NotFound("no such business")
         last = uow.webhook_deliveries.latest(business_id)
-    if last is not None:  # read, detached: given back zoned, never written
-        for name in ("created_at", "next_attempt_at", "last_attempt_at", "delivered_at"):
-            setattr(last, name, aware(getattr(last, name)))
     return WebhookStatus(url=business.webhook_url, last=last)

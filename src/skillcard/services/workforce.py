@@ -15,12 +15,14 @@ from skillcard.domain.business import (
     clean_text,
     workforce_state,
 )
+from skillcard.domain.calendar import card_day
 from skillcard.domain.checks import NO_MATCH_REASON, CheckOutcome
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
 from skillcard.services.business_budget import Budget, note_outcomes, spend
 from skillcard.services.business_checks import answer, log_public_check
+from skillcard.services.clock import card_today
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -76,15 +78,17 @@ def add_worker(
     now = now or utcnow()
     with uow:
         spend(uow, budget, business_id, now=now)
-        view, scheme_id, card_id = answer(uow, number, surname, scheme_code, now.date())
-        log_public_check(uow, who, view, scheme_id, card_id, now, site)
+        said = answer(uow, number, surname, scheme_code, card_day(now))
+        log_public_check(uow, who, said, now, site)
+        view = said.view
         if view.outcome == CheckOutcome.NO_MATCH:
             note_outcomes(uow, budget, business_id, 1, who=who, now=now)
             uow.commit()  # the refusal is an answer too: counted and logged
             raise NotFound(NO_MATCH_REASON)
+        assert said.card_id is not None  # a match names its card
         entry = WorkforceEntry(
             business_id=business_id,
-            card_id=card_id,
+            card_id=said.card_id,
             added_at=now,
             added_by=who.label,
             label=label,
@@ -132,7 +136,7 @@ def dashboard(
     """The workforce by state, filtered by site and subcontractor (and, for the list only,
     by state: the counts always show every state of the filtered workforce)."""
     business_id = business_id_for(who, business_id)
-    today = today or utcnow().date()
+    today = today or card_today()
     site, subcontractor = clean_text(site, "a site"), clean_text(subcontractor, "a subcontractor")
     if state and state not in WorkforceState.__members__.values():
         raise InvalidInput(f"state must be one of: {', '.join(s.value for s in WorkforceState)}")

@@ -1,7 +1,10 @@
 """Limits on what anyone may do before signing in: a registration or a password reset sends
 an e-mail to the address given, so without a limit the form would be a way to send mail to
 strangers; a sign-in checks a password, so without one the form would be a way to guess them.
-And a limit on guessing the current password once signed in."""
+And a limit on guessing the current password once signed in.
+
+Each is a guarded door: its limiter fails closed (``RateLimiter.guarded``), so counters that
+cannot be reached refuse these requests (503) rather than let them all through."""
 
 from __future__ import annotations
 
@@ -19,7 +22,6 @@ from skillcard.domain.sign_in_throttle import SignInLimits
 from skillcard.services import rate_limits, sign_in_throttle
 from skillcard.services.audit import utcnow
 from skillcard.services.rate_limits import RateLimiter
-from skillcard.web.deps import UnitOfWorkFactory
 
 T = TypeVar("T")
 SIGN_IN_COUNTING_THREADS = 8
@@ -31,7 +33,7 @@ def limit_registrations(request: Request, limiter: RateLimiter, client: str) -> 
     """Count one registration from this client (429 once the hour's allowance is used)."""
     settings = request.app.state.settings
     rate_limits.enforce(
-        limiter,
+        limiter.guarded(),
         key=f"register:anon:{client}",
         rule=RateLimit(settings.registration_rate_limit, REGISTRATION_WINDOW_SECONDS),
         now=utcnow(),
@@ -47,7 +49,9 @@ def limit_password_resets(request: Request, limiter: RateLimiter, client: str, e
     rule = RateLimit(settings.password_reset_rate_limit, REGISTRATION_WINDOW_SECONDS)
     address = client_key(email.strip().lower(), settings.secret_key)
     for key in (f"reset:anon:{client}", f"reset:email:{address}"):
-        rate_limits.enforce(limiter, key=key, rule=rule, now=utcnow(), doing="password resets")
+        rate_limits.enforce(
+            limiter.guarded(), key=key, rule=rule, now=utcnow(), doing="password resets"
+        )
 
 
 PASSWORD_CHANGES_PER_HOUR = 10
@@ -58,7 +62,9 @@ def limit_password_changes(limiter: RateLimiter, user_id: int | None) -> None:
     current password, and a stolen session must not be a way to guess it at leisure."""
     rule = RateLimit(PASSWORD_CHANGES_PER_HOUR, REGISTRATION_WINDOW_SECONDS)
     key = f"password-change:user:{user_id}"
-    rate_limits.enforce(limiter, key=key, rule=rule, now=utcnow(), doing="password changes")
+    rate_limits.enforce(
+        limiter.guarded(), key=key, rule=rule, now=utcnow(), doing="password changes"
+    )
 
 
 def sign_in_limits(settings: Settings) -> SignInLimits:
@@ -84,13 +90,13 @@ async def throttle_sign_in(
     state = request.app.state
     counting, hashing = _sign_in_threads(state)
     asked = {
-        "limiter": limiter,
+        "limiter": limiter.guarded(),  # no counters, no sign-in: see adapters/rate_limits.py
         "limits": sign_in_limits(state.settings),
         "email": email,
         "client": client,
         "secret": state.settings.secret_key,
     }
-    uows = UnitOfWorkFactory(state.engine)
+    uows = state.uows
     await to_thread.run_sync(partial(sign_in_throttle.admit, uows=uows, **asked), limiter=counting)
     result = await to_thread.run_sync(attempt, limiter=hashing)
     await to_thread.run_sync(partial(sign_in_throttle.cleared, **asked), limiter=counting)

@@ -15,9 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings, get_settings
-from skillcard.web import api, api_docs, business_uploads, checking, errors, pages
+from skillcard.web import api, api_docs, business_uploads, checking, errors, ops, pages
+from skillcard.web.deps import UnitOfWorkFactory
 from skillcard.web.hostile_input import RefuseNul
 from skillcard.web.lanes import AppWithLanes
+from skillcard.web.observability import RequestContext
 from skillcard.web.security_headers import SecurityHeaders
 
 STATIC = Path(__file__).with_name("static")
@@ -31,8 +33,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await checking.open_check_desk(app)
-        await run_in_threadpool(business_uploads.interrupt_orphans, app)
+        runner = await run_in_threadpool(business_uploads.start_job_runner, app)
         yield
+        if runner is not None:
+            await run_in_threadpool(runner.stop)
         await checking.close_check_desk(app)
         if owns_engine:
             app.state.engine.dispose()
@@ -47,10 +51,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lanes={("GET", f"{api.PREFIX}/check"): api.checks.check},
-        front=[SecurityHeaders],
+        front=[RequestContext, SecurityHeaders],  # outermost first
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.uows = UnitOfWorkFactory(app.state.engine, settings.secret_key)
+    app.state.passwords = settings.passwords()
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
     app.add_middleware(RefuseNul)
@@ -61,6 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(router, prefix=api.PREFIX)
     for router in pages.ROUTERS:
         app.include_router(router, include_in_schema=False)
+    app.include_router(ops.router)
     api_docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

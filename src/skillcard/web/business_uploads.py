@@ -1,12 +1,12 @@
 """What the Business Check API and pages share: a bulk upload saved to disk as it streams in,
-the job run in a background thread, and the result file's place."""
+its job queued with it (run by the job runner, not by this request's process), and the
+result file's place."""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
-import threading
 import uuid
 from pathlib import Path
 
@@ -15,10 +15,9 @@ from fastapi import Request, UploadFile
 from skillcard.adapters.bulk_csv import MAX_ROWS
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BulkJob
-from skillcard.errors import InvalidInput, SkillcardError
+from skillcard.errors import InvalidInput
 from skillcard.services import bulk_check, bulk_results
 from skillcard.services.business_budget import Budget
-from skillcard.web.deps import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 25 * 1024 * 1024  # 50,000 rows of number, surname, scheme, label fit in far less
@@ -38,12 +37,15 @@ def result_path(request: Request, job_id: str) -> Path:
 def start_upload(
     request: Request, upload: UploadFile | None, who: Principal, budget: Budget
 ) -> BulkJob:
-    """Save the upload (refusing it past 25 MB), check it can be read, and start the job in
-    a thread; the caller answers at once with the job's id. Blocking (the file is copied and
-    read): called from plain ``def`` routes, which run in the thread pool."""
+    """Save the upload (refusing it past 25 MB), check it can be read, and open its job, queued
+    in the same transaction; the caller answers at once with the job's id. Blocking (the file
+    is copied and read): called from plain ``def`` routes, which run in the thread pool."""
     if upload is None or not upload.filename:
         raise InvalidInput("choose a CSV file to upload")
-    source = bulk_dir(request) / f"upload-{uuid.uuid4().hex}.csv"
+    job_id = uuid.uuid4().hex
+    # Saved under its job's name before the job exists: a runner never finds a job without
+    # its file (a rolled-back job leaves a file, deleted below).
+    source = bulk_results.upload_file(bulk_dir(request), job_id)
     size = 0
     with source.open("wb") as out:
         while chunk := upload.file.read(CHUNK):
@@ -56,72 +58,34 @@ def start_upload(
                     f"takes at most {MAX_ROWS:,} rows; split it into smaller files"
                 )
             out.write(chunk)
-    uows = UnitOfWorkFactory(request.app.state.engine)
+    uows = request.app.state.uows
     try:
-        job = bulk_check.start_bulk(
+        return bulk_check.start_bulk(
             uow=uows(),
             who=who,
             filename=upload.filename,
             source=source,
             budget=budget,
             runner=runner_name(),
+            job_id=job_id,
         )
     except Exception:
         source.unlink(missing_ok=True)
         raise
-    # named by its job from now on, so a restart finds it (see bulk_results.interrupt_orphans)
-    source = source.replace(bulk_results.upload_file(bulk_dir(request), job.id))
-    result = result_path(request, job.id)
-    threading.Thread(
-        target=_run,
-        args=(uows, who, source, result, job, budget),
-        daemon=True,
-        name=f"bulk-{job.id}",
-    ).start()
-    return job
 
 
 def runner_name() -> str:
-    """This process among every host's: what a job is run by."""
+    """This process among every host's: who took the upload."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process by that number
-        return True
-    return True
+def start_job_runner(app):
+    """At the serving process's start: the embedded default (SQLite) runs its jobs here, and
+    so does PostgreSQL with SKILLCARD_JOBS_IN_PROCESS; else `skillcard worker` runs them."""
+    from skillcard.adapters.db.dialect import is_postgresql
+    from skillcard.adapters.jobs import start_runner
 
-
-def interrupt_orphans(app) -> None:
-    """At the serving process's start: the bulk checks this host's dead processes were
-    running are marked interrupted at once, and their files deleted."""
-    folder = Path(app.state.settings.files_dir) / "bulk"
-    bulk_results.interrupt_orphans(
-        uow_factory=UnitOfWorkFactory(app.state.engine),
-        folder=folder,
-        host=socket.gethostname(),
-        alive=_alive,
-    )
-
-
-def _run(uows, who, source: Path, result: Path, job: BulkJob, budget: Budget) -> None:
-    try:
-        bulk_check.run_bulk(
-            uow_factory=uows,
-            who=who,
-            source=source,
-            result=result,
-            business_id=job.business_id,
-            budget=budget,
-            job_id=job.id,
-        )
-    except SkillcardError:
-        pass  # the job says why it failed
-    except Exception:  # the job says it failed; the log says where
-        log.exception("bulk check %s failed", job.id)
-    finally:
-        source.unlink(missing_ok=True)
+    settings, engine = app.state.settings, app.state.engine
+    if is_postgresql(engine) and not settings.jobs_in_process:
+        return None
+    return start_runner(settings, engine, app.state.uows)

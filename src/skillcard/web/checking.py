@@ -60,9 +60,9 @@ async def open_check_desk(app) -> None:
     app.state.async_pool = pool
     app.state.check_desk = PostgresCheckDesk(pool)
     if settings.redis_url:
-        from skillcard.adapters.rate_limits import AsyncRedisRateLimiter
+        from skillcard.adapters.rate_limits import AsyncLimitsRateLimiter
 
-        app.state.async_limiter = AsyncRedisRateLimiter.from_url(settings.redis_url)
+        app.state.async_limiter = AsyncLimitsRateLimiter.from_url(settings.redis_url)
     else:
         app.state.async_limiter = PostgresRateLimiter(pool)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
@@ -14,6 +15,7 @@ from skillcard.domain.accounts import Principal
 from skillcard.domain.checks import client_key
 from skillcard.errors import NotAuthenticated
 from skillcard.services import accounts
+from skillcard.services.accounts import Passwords
 from skillcard.services.business_budget import Budget
 from skillcard.services.rate_limits import DatabaseRateLimiter, RateLimiter
 
@@ -21,23 +23,30 @@ SESSION_COOKIE = "skillcard_session"
 
 
 class UnitOfWorkFactory:
-    """Makes a fresh unit of work per use; read-only ones keep SQLite's reads lock-free."""
+    """Makes a fresh unit of work per use; read-only ones keep SQLite's reads lock-free. One
+    per app (``app.state.uows``), made by create_app from its own settings: the secret that
+    opens the signing keys travels with the units of work, not through a global."""
 
-    def __init__(self, engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, secret_key: str) -> None:
+        self.engine, self.secret_key = engine, secret_key
 
     def __call__(self, read_only: bool = False) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self.engine, read_only=read_only)
+        return SqlAlchemyUnitOfWork(self.engine, read_only=read_only, secret_key=self.secret_key)
 
 
 # The dependencies that do no I/O are async: FastAPI then runs them on the event loop rather
 # than handing each to a worker thread and back, which under load costs more than they do.
 async def get_uow_factory(request: Request) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(request.app.state.engine)
+    return request.app.state.uows
 
 
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+async def get_passwords(request: Request) -> Passwords:
+    """The app's password hasher, chosen by create_app from its settings."""
+    return request.app.state.passwords
 
 
 async def bearer_token(request: Request) -> str:
@@ -68,15 +77,16 @@ async def optional_api_principal(
 
 
 async def get_rate_limiter(request: Request) -> RateLimiter:
-    """The app's rate limiter, made on first use: Redis if configured, else the database."""
+    """The app's rate limiter, made on first use: Redis if configured (``limits``: fails
+    open, a guarded door asks for its ``guarded()`` twin), else the database."""
     state = request.app.state
     if getattr(state, "rate_limiter", None) is None:
         if state.settings.redis_url:
-            from skillcard.adapters.rate_limits import RedisRateLimiter
+            from skillcard.adapters.rate_limits import LimitsRateLimiter
 
-            state.rate_limiter = RedisRateLimiter.from_url(state.settings.redis_url)
+            state.rate_limiter = LimitsRateLimiter.from_url(state.settings.redis_url)
         else:
-            state.rate_limiter = DatabaseRateLimiter(UnitOfWorkFactory(state.engine))
+            state.rate_limiter = DatabaseRateLimiter(state.uows)
     return state.rate_limiter
 
 
@@ -117,6 +127,7 @@ def optional_page_session(
 
 Uows = Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 ApiWho = Annotated[Principal, Depends(api_principal)]
 BearerToken = Annotated[str, Depends(bearer_token)]
 OptionalApiWho = Annotated[Principal | None, Depends(optional_api_principal)]

@@ -59,6 +59,7 @@ class AppWithLanes(FastAPI):
             await super().__call__(scope, receive, send)
             return
         scope["app"] = self  # what Starlette sets: the endpoint reads the app's state
+        scope["endpoint"] = endpoint  # as a route sets it (observability names the route)
         if nul_in_target(scope):  # what the skipped RefuseNul middleware would have refused
             await refusal(scope)(scope, receive, send)
             return

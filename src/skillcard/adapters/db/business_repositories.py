@@ -7,15 +7,16 @@ pass the caller's own, so one business's rows are never read for another.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import json
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, registry
 
 from skillcard.adapters.db import tables
 from skillcard.adapters.db import tables_business as tb
-from skillcard.adapters.db.dialect import is_postgresql
+from skillcard.adapters.db.check_repositories import insert_many
 from skillcard.adapters.db.repositories import _Repository
+from skillcard.adapters.db.tables_jobs import bulk_result_rows
 from skillcard.domain.accounts import Role, User
 from skillcard.domain.business import (
     BulkJob,
@@ -27,7 +28,6 @@ from skillcard.domain.business import (
 from skillcard.domain.cards import Card
 from skillcard.domain.people import Cardholder
 from skillcard.domain.webhooks import PENDING, WebhookDelivery
-from skillcard.services.ports.checks import FoundCard
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -50,38 +50,7 @@ def attach(uow: AbstractUnitOfWork, session: Session) -> None:
     uow.workforce = WorkforceRepository(session)
     uow.business_checks = BusinessCheckRepository(session)
     uow.bulk_jobs = BulkJobRepository(session)
-    uow.card_lookup = CardLookupRepository(session)
     uow.webhook_deliveries = WebhookDeliveryRepository(session)
-
-
-# The columns a bulk check reads, for an array of (scheme id, number) pairs (PostgreSQL).
-_PAIRS_QUERY = sa.text(
-    "SELECT c.id, c.scheme_id, c.number, c.issued_on, c.expires_on, c.status, "
-    "h.surname_key, h.given_names, h.surname, t.title AS card_type "
-    "FROM unnest(CAST(:schemes AS integer[]), CAST(:numbers AS text[])) AS w(scheme_id, number) "
-    "JOIN cards c ON c.scheme_id = w.scheme_id AND c.number = w.number "
-    "JOIN cardholders h ON h.id = c.cardholder_id "
-    "JOIN card_types t ON t.id = c.card_type_id"
-)
-
-
-def _insert_many(session: Session, table: sa.Table, rows: list[dict]) -> None:
-    """Insert a batch of rows in the session's transaction: PostgreSQL's COPY (a statement
-    per row, even pipelined, cost most of a bulk check's time), SQLite's executemany."""
-    connection = session.connection()
-    if not is_postgresql(connection):
-        session.execute(table.insert(), rows)
-        return
-    columns = list(rows[0])
-    names = ", ".join(columns)
-    statement = f"COPY {table.name} ({names}) FROM STDIN"  # our own table and column names
-    raw: Any = connection.connection.driver_connection  # psycopg's, under SQLAlchemy's
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(statement) as copy,
-    ):
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
 
 
 _APPROVAL = sa.select(tb.businesses.c.approved).where(tb.businesses.c.id == sa.bindparam("id"))
@@ -178,7 +147,7 @@ class BusinessCheckRepository(_Repository):
     def add_many(self, rows: list[dict]) -> None:
         """Many checks at once (a bulk CSV's batch)."""
         if rows:
-            _insert_many(self.session, tb.business_checks, rows)
+            insert_many(self.session, tb.business_checks, rows)
 
     def between(
         self, business_id: int, start: dt.datetime, end: dt.datetime, limit: int | None = None
@@ -211,6 +180,10 @@ class BulkJobRepository(_Repository):
             sa.select(BulkJob).where(j.id == job_id, j.business_id == business_id)
         ).first()
 
+    def by_id(self, job_id: str) -> BulkJob | None:
+        """Any business's job: for the runner that works on it, never for a door."""
+        return self.session.get(BulkJob, job_id)
+
     def update(self, job_id: str, **values) -> None:
         j = tb.bulk_jobs.c
         self.session.execute(tb.bulk_jobs.update().where(j.id == job_id).values(**values))
@@ -226,11 +199,28 @@ class BulkJobRepository(_Repository):
             )
         )
 
-    def unfinished(self) -> list[BulkJob]:
-        """Every business's jobs queued or running (at a server's start: which are orphans)."""
-        j = tb.bulk_jobs.c
-        unended = [BulkStatus.QUEUED.value, BulkStatus.RUNNING.value]
-        return list(self.session.scalars(sa.select(BulkJob).where(j.status.in_(unended))))
+    def add_result_rows(self, job_id: str, first: int, answers: list[dict]) -> None:
+        """A batch's answers, from row index ``first``; a row already written is refused (its
+        primary key), taking the whole batch's transaction with it."""
+        if answers:
+            self.session.execute(
+                bulk_result_rows.insert(),
+                [
+                    {"job_id": job_id, "row_index": first + i, "answer": json.dumps(answer)}
+                    for i, answer in enumerate(answers)
+                ],
+            )
+
+    def result_rows(self, job_id: str):
+        """The job's answers in row order, streamed (memory flat for any file)."""
+        r = bulk_result_rows.c
+        query = sa.select(r.answer).where(r.job_id == job_id).order_by(r.row_index)
+        for answer in self.session.execute(query.execution_options(yield_per=1000)).scalars():
+            yield json.loads(answer)
+
+    def drop_result_rows(self, job_id: str) -> None:
+        r = bulk_result_rows.c
+        self.session.execute(bulk_result_rows.delete().where(r.job_id == job_id))
 
     def past_keeping(self, cutoff: dt.datetime) -> list[BulkJob]:
         """Every business's jobs whose result is kept no longer: finished before ``cutoff``,
@@ -243,78 +233,6 @@ class BulkJobRepository(_Repository):
         stopped = sa.and_(j.status.in_(unended), j.created_at < cutoff)
         query = sa.select(BulkJob).where(sa.or_(finished, stopped)).order_by(j.created_at)
         return list(self.session.scalars(query))
-
-
-class CardLookupRepository(_Repository):
-    """Cards by number, many at once: what a bulk check needs of each (one query per batch)."""
-
-    def for_numbers(self, wanted: dict[int, list[str]]) -> dict[tuple[int, str], FoundCard]:
-        """Cards by (scheme id, number), for a batch's numbers of every scheme in one query.
-        PostgreSQL joins the pairs as two arrays (a statement that never changes shape, 4x
-        faster than the portable form); elsewhere one ``scheme_id = ? AND number IN (...)``
-        per scheme, each using the unique index."""
-        if not wanted:
-            return {}
-        if is_postgresql(self.session.get_bind()):
-            pairs = [(s, n) for s, numbers in wanted.items() for n in numbers]
-            rows = self.session.execute(
-                _PAIRS_QUERY,
-                {"schemes": [s for s, _ in pairs], "numbers": [n for _, n in pairs]},
-            )
-            return {(row.scheme_id, row.number): row for row in rows}
-        c, h, t = tables.cards.c, tables.cardholders.c, tables.card_types.c
-        # Each batch's mix of schemes is a new statement: caching them would only fill the
-        # statement cache (memory growing with the file) for no reuse. This unit of work's
-        # connection serves one batch, so it alone goes without the cache.
-        connection = self.session.connection().execution_options(compiled_cache=None)
-        rows = connection.execute(
-            sa.select(
-                c.id,
-                c.scheme_id,
-                c.number,
-                c.issued_on,
-                c.expires_on,
-                c.status,
-                h.surname_key,
-                h.given_names,
-                h.surname,
-                t.title.label("card_type"),
-            )
-            .join(tables.cardholders, h.id == c.cardholder_id)
-            .join(tables.card_types, t.id == c.card_type_id)
-            .where(
-                sa.or_(
-                    *(
-                        sa.and_(c.scheme_id == scheme_id, c.number.in_(numbers))
-                        for scheme_id, numbers in wanted.items()
-                    )
-                )
-            )
-        )
-        return {(row.scheme_id, row.number): row for row in rows}
-
-    def log_checks(self, rows: list[dict]) -> None:
-        """A batch's entries in the public check log (what each card's holder reads), in
-        one statement."""
-        if rows:
-            full = [{"client_key": None, "site": None, "synced_at": None, **r} for r in rows]
-            _insert_many(self.session, tables.checks, full)
-
-    def public_card(
-        self, scheme_id: int, number: str
-    ) -> tuple[Card, Cardholder, str, str | None] | None:
-        """(card, holder, card type title, occupation title) of one number, or None: all a
-        public view of the card needs, in one query."""
-        c, h = tables.cards.c, tables.cardholders.c
-        t, o = tables.card_types.c, tables.occupations.c
-        row = self.session.execute(
-            sa.select(Card, Cardholder, t.title, o.title)
-            .join(tables.cardholders, h.id == c.cardholder_id)
-            .join(tables.card_types, t.id == c.card_type_id)
-            .outerjoin(tables.occupations, o.id == c.occupation_id)
-            .where(c.scheme_id == scheme_id, c.number == number)
-        ).first()
-        return tuple(row) if row else None
 
 
 class WebhookDeliveryRepository(_Repository):

@@ -31,12 +31,11 @@ from skillcard.adapters.db import tables
 from skillcard.adapters.db.async_pool import AsyncPool, compiled
 from skillcard.adapters.db.check_repositories import card_facts_query, card_on_record
 from skillcard.domain.checks import CardOnRecord, Check
-from skillcard.domain.schemes import Scheme, longest_prefix_first, resolve_scheme
-from skillcard.errors import InvalidCardNumber, NotFound
+from skillcard.domain.scheme_directory import EMPTY, SchemeDirectory, resolve_or_reread
+from skillcard.domain.schemes import Scheme
 
 log = logging.getLogger(__name__)
 
-SCHEMES_TTL_SECONDS = 30.0  # as skillcard.adapters.db.scheme_cache
 # A line waits this long for others to be written with. Each write costs the server about
 # 0.25 ms of CPU whether it holds one line or thirty; at 5 ms a busy process wrote two or
 # three lines at a time, a tenth of its CPU (bench/README.md, sixth round).
@@ -85,12 +84,9 @@ class PostgresCheckDesk:
 
     def __init__(self, pool: AsyncPool) -> None:
         self._pool = pool
-        self._schemes: tuple[Scheme, ...] = ()
-        self._by_prefix: dict[str, Scheme] = {}
-        self._prefix_lengths: list[int] = []
+        self._directory = EMPTY
         self._card_types: dict[int, str] = {}
         self._occupations: dict[int, str] = {}
-        self._schemes_read = float("-inf")
         self._reading: asyncio.Future[None] | None = None
         self._lines: list[Line] = []
         self._writing = False
@@ -99,35 +95,19 @@ class PostgresCheckDesk:
     # Schemes, card types and occupations
 
     async def scheme_for_number(self, number: str, scheme_code: str | None) -> tuple[Scheme, str]:
-        """As :func:`skillcard.services.cards.scheme_for_number`, from the desk's copy of the
-        schemes: read again every SCHEMES_TTL_SECONDS, and at once (at most once a second) for
-        a number or code it does not know."""
-        if not self._schemes:
+        """As :func:`skillcard.services.cards.scheme_for_number`, from the desk's
+        :class:`SchemeDirectory`, by its rule: a stale one is read again in the background
+        (checks go on with the copy they have meanwhile), a miss reads it again at once."""
+        now = time.monotonic()
+        if not self._directory.schemes:
             await self._read_reference()
-        elif time.monotonic() - self._schemes_read > SCHEMES_TTL_SECONDS:
-            self._refresh_soon()  # checks go on with the copy they have meanwhile
-        try:
-            return self._resolve(number, scheme_code)
-        except (NotFound, InvalidCardNumber):
-            if time.monotonic() - self._schemes_read < 1.0:
-                raise
-        await self._read_reference()
-        return self._resolve(number, scheme_code)
-
-    def _resolve(self, number: str, scheme_code: str | None) -> tuple[Scheme, str]:
-        def by_code(code: str) -> Scheme | None:
-            code = code.strip().upper()
-            return next((s for s in self._schemes if s.code.upper() == code), None)
-
-        def by_prefix(normalised: str) -> Scheme | None:
-            # a look-up per prefix length (there are two or three), not a scan of 38 schemes
-            for length in self._prefix_lengths:
-                found = self._by_prefix.get(normalised[:length])
-                if found is not None:
-                    return found
-            return None
-
-        return resolve_scheme(number, scheme_code, by_code=by_code, by_prefix=by_prefix)
+        elif self._directory.is_stale(now):
+            self._refresh_soon()
+        answer = resolve_or_reread(self._directory, number, scheme_code, now=now)
+        if answer is None:
+            await self._read_reference()
+            answer = self._directory.resolve(number, scheme_code)
+        return answer
 
     def _refresh_soon(self) -> None:
         if self._reading is None or self._reading.done():
@@ -147,21 +127,18 @@ class PostgresCheckDesk:
         self._card_types = dict(await self._pool.read(_CARD_TYPES))
         self._occupations = dict(await self._pool.read(_OCCUPATIONS))
         rows = await self._pool.read(_SCHEMES)
-        self._schemes = longest_prefix_first(
-            Scheme(**dict(zip(_SCHEME_FIELDS, row, strict=True))) for row in rows
+        self._directory = SchemeDirectory(
+            (Scheme(**dict(zip(_SCHEME_FIELDS, row, strict=True))) for row in rows),
+            time.monotonic(),
         )
-        self._by_prefix = {scheme.number_prefix: scheme for scheme in self._schemes}
-        self._prefix_lengths = sorted({len(p) for p in self._by_prefix}, reverse=True)
-        self._schemes_read = time.monotonic()
 
     # ----------------------------------------------------------------------------------------
     # The card
 
-    async def public_card(
-        self, scheme_id: int, number: str
-    ) -> tuple[CardOnRecord, tuple[str, ...]] | None:
-        """The card as the public check reads it, and its holder's verified qualifications'
-        titles, in one statement, whether or not the surname will match."""
+    async def card(self, scheme_id: int, number: str, *, surname_key: str) -> CardOnRecord | None:
+        """The desk's :class:`skillcard.domain.check_judgement.AsyncCardReader`: the card,
+        its holder and its holder's verified qualifications' titles in one statement, whether
+        or not the surname will match (``surname_key`` is not needed to read them)."""
         rows = await self._pool.read(_CARD, {"scheme_id": scheme_id, "number": number})
         if not rows:
             return None
@@ -169,11 +146,11 @@ class PostgresCheckDesk:
         unknown = card_type_id not in self._card_types or (
             occupation_id is not None and occupation_id not in self._occupations
         )
-        if unknown and time.monotonic() - self._schemes_read > 1.0:
+        if unknown and self._directory.may_reread_for_a_miss(time.monotonic()):
             await self._read_reference()  # one added since they were read
         type_title = self._card_types.get(card_type_id, "")
         found = card_on_record(facts, type_title, self._occupations.get(occupation_id))
-        return found, tuple(titles)
+        return found._replace(qualifications=tuple(titles))
 
     # ----------------------------------------------------------------------------------------
     # The check log

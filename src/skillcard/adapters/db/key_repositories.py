@@ -1,13 +1,10 @@
 """Signing keys and status lists, read and written with SQLAlchemy Core. They never commit.
-
-SQLite hands back time-zone-aware columns as naive datetimes; they are UTC, and are made
-aware here so the services compare like with like on either database.
+Their moments come back aware in UTC on either database (see aware_datetime.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import overload
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -20,25 +17,15 @@ from skillcard.domain.trust import KeyStatus
 from skillcard.services.ports.keys import StoredStatusList
 
 
-@overload
-def _aware(moment: dt.datetime) -> dt.datetime: ...
-@overload
-def _aware(moment: dt.datetime | None) -> dt.datetime | None: ...
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=dt.UTC)
-
-
 def _record(row) -> SigningKeyRecord:
     return SigningKeyRecord(
         kid=row.kid,
         scheme_id=row.scheme_id,
         public_key=bytes(row.public_key),
         private_key_encrypted=bytes(row.private_key_encrypted),
-        valid_from=_aware(row.valid_from),
+        valid_from=row.valid_from,
         status=KeyStatus(row.status),
-        valid_until=_aware(row.valid_until),
+        valid_until=row.valid_until,
         verify_until=row.verify_until,
         id=row.id,
     )
@@ -122,7 +109,7 @@ class StatusListRepository:
             return None
         return StoredStatusList(
             row.scheme_id,
-            _aware(row.issued),
+            row.issued,
             row.ttl,
             bytes(row.bits),
             bytes(row.suspended),

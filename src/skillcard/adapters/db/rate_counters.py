@@ -83,6 +83,9 @@ class PostgresRateLimiter:
             self._pool.spawn(self._count(counter, rule))
         return await answer
 
+    async def retry_after(self, key: str, window_seconds: int, now: dt.datetime) -> int:
+        return RateLimit(1, window_seconds).retry_after(now)
+
     async def _count(self, counter: Counter, rule: RateLimit) -> None:
         """Count the hits waiting on ``counter`` (and a lease) in one upsert, until none wait."""
         key, start = counter
@@ -94,7 +97,9 @@ class PostgresRateLimiter:
                         cursor = await connection.execute(
                             _HIT, {"key": key, "window_start": start, "n": asked}, prepare=True
                         )
-                        total = (await cursor.fetchone())[0]
+                        row = await cursor.fetchone()
+                        assert row is not None  # the upsert returns the counter's row
+                        total = row[0]
                 except Exception as error:
                     for answer in waiting:
                         if not answer.done():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -31,6 +33,9 @@ class SchemeRepository(_Repository):
     def add(self, scheme: Scheme) -> None:
         super().add(scheme)
         scheme_cache.forget()
+        # and again once it stands: a check between now and the commit read the schemes
+        # without it, and a miss would read them again only a second later
+        sa.event.listen(self.session, "after_commit", lambda _s: scheme_cache.forget(), once=True)
 
     def get(self, scheme_id: int) -> Scheme | None:
         return self.session.get(Scheme, scheme_id)
@@ -43,9 +48,14 @@ class SchemeRepository(_Repository):
     def list(self) -> list[Scheme]:
         return list(self.session.scalars(sa.select(Scheme).order_by(tables.schemes.c.code)))
 
-    def for_number(self, number: str) -> Scheme | None:
-        """The scheme whose prefix starts ``number`` (prefixes never start one another)."""
-        return scheme_cache.scheme_for_number(self.session, number)
+    def resolve(self, number: str, scheme_code: str | None) -> tuple[Scheme, str]:
+        """The scheme of a card number, by code or prefix, and the number checked against its
+        format, from the process's directory of the schemes (``scheme_cache.py``)."""
+        return scheme_cache.resolve(self.session, number, scheme_code)
+
+    def resolver(self) -> Callable[[str, str | None], tuple[Scheme, str]]:
+        """:meth:`resolve` for a batch of numbers (see ``scheme_cache.resolver``)."""
+        return scheme_cache.resolver(self.session)
 
     def next_serial(self, scheme_id: int, count: int = 1) -> int:
         """Reserve ``count`` serials for new cards and return the first of them."""

@@ -1,57 +1,92 @@
-"""The schemes, kept in memory for a few seconds per database.
+"""Each database's :class:`SchemeDirectory`, kept in this process for the threaded checks (the
+check page, the CLI, SQLite's API, business and bulk checks), read again by the directory's one
+rule (``domain/scheme_directory.py``).
 
-Every check starts by finding the scheme from the card number's prefix. There are 38 schemes
-and they change a few times a year, so reading them on every check was a round trip (and ORM
-objects built) for nothing. Copies are handed out, so nothing a caller does to one reaches the
-cache or a session; a number no cached prefix matches reloads at once, so a scheme added a
-moment ago is found.
+Copies of a scheme are handed out, so nothing a caller does to one reaches the directory or a
+session. A scheme added in this process drops the directories once its transaction commits.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables
-from skillcard.domain.schemes import Scheme, longest_prefix_first, scheme_of_number
+from skillcard.domain.scheme_directory import EMPTY, SchemeDirectory, resolve_or_reread
+from skillcard.domain.schemes import Scheme
 
-TTL_SECONDS = 30.0
 _FIELDS = [f.name for f in dataclasses.fields(Scheme)]
 _lock = threading.Lock()
-_by_database: dict[str, tuple[float, tuple[Scheme, ...]]] = {}
+_by_database: dict[str, SchemeDirectory] = {}
 
 
-def scheme_for_number(session: Session, number: str) -> Scheme | None:
-    """The scheme whose prefix starts ``number`` (the longest, though none starts another)."""
-    found = scheme_of_number(_schemes(session), number)
-    if found is None:
-        found = scheme_of_number(_schemes(session, reload=True), number)
-    return _copy(found) if found is not None else None
+def directory(session: Session) -> SchemeDirectory:
+    """The database's directory, read again if it is stale."""
+    key = _key(session)
+    found = _by_database.get(key, EMPTY)
+    now = time.monotonic()
+    return _read(session, key, now) if found.is_stale(now) else found
+
+
+def resolve(session: Session, number: str, scheme_code: str | None) -> tuple[Scheme, str]:
+    """The scheme of a card number (named by code, or found by prefix) and the number checked
+    against its format; a copy of the scheme (see the module's note)."""
+    now = time.monotonic()
+    found = directory(session)
+    answer = resolve_or_reread(found, number, scheme_code, now=now)
+    if answer is None:
+        answer = _read(session, _key(session), now).resolve(number, scheme_code)
+    scheme, normalised = answer
+    return copy(scheme), normalised
+
+
+def resolver(session: Session) -> Callable[[str, str | None], tuple[Scheme, str]]:
+    """:func:`resolve` for many numbers (a bulk check's batch): one directory held for them
+    all, read again by the same rule, and the schemes themselves handed out, not copies (the
+    caller only reads them)."""
+    held = directory(session)
+
+    def resolve(number: str, scheme_code: str | None) -> tuple[Scheme, str]:
+        nonlocal held
+        now = time.monotonic()
+        answer = resolve_or_reread(held, number, scheme_code, now=now)
+        if answer is None:
+            held = _read(session, _key(session), now)
+            answer = held.resolve(number, scheme_code)
+        return answer
+
+    return resolve
 
 
 def forget() -> None:
-    """Drop every cached scheme (after a scheme is added or changed in this process)."""
+    """Drop every directory (a scheme was added or changed in this process)."""
     with _lock:
         _by_database.clear()
 
 
-def _schemes(session: Session, reload: bool = False) -> tuple[Scheme, ...]:
-    key = session.bind.url.render_as_string(hide_password=True)
-    now = time.monotonic()
-    cached = _by_database.get(key)
-    if cached is not None and not reload and now - cached[0] < TTL_SECONDS:
-        return cached[1]
+def copy(scheme: Scheme) -> Scheme:
+    return Scheme(**{name: getattr(scheme, name) for name in _FIELDS})
+
+
+def _key(session: Session) -> str:
+    return _rendered(session.get_bind().engine.url)
+
+
+@functools.lru_cache(maxsize=64)
+def _rendered(url: sa.URL) -> str:
+    return url.render_as_string(hide_password=True)  # costs more than the look-up it keys
+
+
+def _read(session: Session, key: str, now: float) -> SchemeDirectory:
     s = tables.schemes.c
     rows = session.execute(sa.select(*(s[name] for name in _FIELDS))).all()
-    schemes = longest_prefix_first(Scheme(**row._asdict()) for row in rows)
+    read = SchemeDirectory((Scheme(**row._asdict()) for row in rows), now)
     with _lock:
-        _by_database[key] = (now, schemes)
-    return schemes
-
-
-def _copy(scheme: Scheme) -> Scheme:
-    return Scheme(**{name: getattr(scheme, name) for name in _FIELDS})
+        _by_database[key] = read
+    return read

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.domain.accounts import Role
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.checks import CheckMethod, CheckOutcome
@@ -194,8 +195,8 @@ web_sessions = sa.Table(
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
     sa.Column("csrf_token", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
+    sa.Column("expires_at", AwareDateTime(), nullable=False),
 )
 
 api_tokens = sa.Table(
@@ -205,10 +206,10 @@ api_tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
     sa.Column("name", sa.String(100), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("revoked_at", sa.DateTime(timezone=True)),
-    sa.Column("last_used_at", sa.DateTime(timezone=True)),  # to the minute (migration 0015)
+    sa.Column("created_at", AwareDateTime(), nullable=False),
+    sa.Column("expires_at", AwareDateTime(), nullable=False),
+    sa.Column("revoked_at", AwareDateTime()),
+    sa.Column("last_used_at", AwareDateTime()),  # to the minute (migration 0015)
 )
 
 # Password reset links (accounts-passwords): only the SHA-256 of the e-mailed secret.
@@ -217,9 +218,9 @@ password_resets = sa.Table(
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("used_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
+    sa.Column("expires_at", AwareDateTime(), nullable=False),
+    sa.Column("used_at", AwareDateTime()),
 )
 
 audit_events = sa.Table(
@@ -227,7 +228,7 @@ audit_events = sa.Table(
     metadata,
     _id(),
     sa.Column("seq", sa.Integer, nullable=False, unique=True),
-    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("occurred_at", AwareDateTime(), nullable=False),
     sa.Column("actor", sa.String(254), nullable=False),
     sa.Column("action", sa.String(60), nullable=False),
     sa.Column("entity_type", sa.String(40), nullable=False),
@@ -256,7 +257,7 @@ audit_checkpoints = sa.Table(
     _id(),
     sa.Column("seq", sa.Integer, nullable=False, unique=True),
     sa.Column("hash", sa.String(64), nullable=False),
-    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("made_at", AwareDateTime(), nullable=False),
     sa.Column("kid", sa.String(32), nullable=False),
     sa.Column("document", sa.Text, nullable=False),
 )
@@ -267,7 +268,7 @@ checks = sa.Table(
     "checks",
     metadata,
     _id(),
-    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("checked_at", AwareDateTime(), nullable=False),
     sa.Column("method", _enum(CheckMethod), nullable=False),
     sa.Column("outcome", _enum(CheckOutcome), nullable=False),
     # No foreign keys to cards and schemes: checking one locks the row it points at, a write
@@ -277,7 +278,7 @@ checks = sa.Table(
     sa.Column("checker_user_id", sa.ForeignKey("users.id")),
     sa.Column("client_key", sa.String(64)),  # HMAC of an anonymous client's address
     sa.Column("site", sa.String(200)),
-    sa.Column("synced_at", sa.DateTime(timezone=True)),  # when an offline check arrived
+    sa.Column("synced_at", AwareDateTime()),  # when an offline check arrived
     sa.Column("warnings", sa.Text, nullable=False, default=""),
     sa.Index("ix_checks_card_id_checked_at", "card_id", "checked_at"),
     # Anonymous checks (most) have no entry: nothing looks them up by a missing checker.
@@ -306,13 +307,13 @@ outbox_messages = sa.Table(
     "outbox_messages",
     metadata,
     _id(),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("to_address", sa.String(254), nullable=False),
     sa.Column("subject", sa.String(200), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("dedupe_key", sa.String(200), unique=True),
-    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("sent_at", AwareDateTime()),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("last_error", sa.Text, nullable=False, default=""),
     sa.Index("ix_outbox_messages_sent_at_id", "sent_at", "id"),
@@ -333,7 +334,7 @@ hse_records = sa.Table(
     sa.Column("source", sa.String(20), nullable=False),  # "assessment" or "admin_entry"
     sa.Column("attempt_id", sa.Integer),
     sa.Column("recorded_by", sa.String(254), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recorded_at", AwareDateTime(), nullable=False),
 )
 
 # Each area's tables live in their own module on this metadata; importing them here means
@@ -341,6 +342,8 @@ hse_records = sa.Table(
 from skillcard.adapters.db import (  # noqa: E402,F401
     tables_business,
     tables_hse,
+    tables_jobs,
     tables_mycard,
+    tables_open_credentials,
     tables_trust,
 )

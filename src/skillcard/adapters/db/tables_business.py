@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.adapters.db.tables import _id, metadata
 
 businesses = sa.Table(
@@ -17,7 +18,7 @@ businesses = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("company_number", sa.String(8), nullable=False, unique=True),
     sa.Column("address", sa.String(500), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
     sa.Column("confirmed", sa.Boolean, nullable=False, default=False),
     sa.Column("approved", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("webhook_url", sa.String(500)),
@@ -33,9 +34,9 @@ business_tokens = sa.Table(
     sa.Column("purpose", sa.String(20), nullable=False),
     sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
     sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("used_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
+    sa.Column("expires_at", AwareDateTime(), nullable=False),
+    sa.Column("used_at", AwareDateTime()),
 )
 
 workforce_entries = sa.Table(
@@ -48,7 +49,7 @@ workforce_entries = sa.Table(
     sa.Column("trade", sa.String(200), nullable=False, default=""),
     sa.Column("site", sa.String(200), nullable=False, default=""),
     sa.Column("subcontractor", sa.String(200), nullable=False, default=""),
-    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("added_at", AwareDateTime(), nullable=False),
     sa.Column("added_by", sa.String(254), nullable=False),
     sa.Column("alerted_state", sa.String(24), nullable=False, default=""),
     sa.UniqueConstraint("business_id", "card_id"),
@@ -60,7 +61,7 @@ business_checks = sa.Table(
     metadata,
     _id(),
     sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
-    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("checked_at", AwareDateTime(), nullable=False),
     sa.Column("method", sa.String(12), nullable=False),
     sa.Column("outcome", sa.String(24), nullable=False),
     sa.Column("checker", sa.String(254), nullable=False),
@@ -74,7 +75,7 @@ business_checks = sa.Table(
     sa.Column("longitude", sa.Float),
     sa.Column("note", sa.String(1000), nullable=False, default=""),
     sa.Column("face_confirmed", sa.Boolean),
-    sa.Column("synced_at", sa.DateTime(timezone=True)),
+    sa.Column("synced_at", AwareDateTime()),
     sa.Column("bulk_job_id", sa.String(36)),
     sa.Index("ix_business_checks_business_id_checked_at", "business_id", "checked_at"),
 )
@@ -85,7 +86,7 @@ bulk_jobs = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False, index=True),
     sa.Column("created_by", sa.String(254), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
     sa.Column("filename", sa.String(200), nullable=False),
     sa.Column("status", sa.String(12), nullable=False),
     sa.Column("total_rows", sa.Integer, nullable=False, default=0),
@@ -93,7 +94,7 @@ bulk_jobs = sa.Table(
     sa.Column("valid_rows", sa.Integer, nullable=False, default=0),
     sa.Column("error_rows", sa.Integer, nullable=False, default=0),
     sa.Column("message", sa.String(500), nullable=False, default=""),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", AwareDateTime()),
     sa.Column("runner", sa.String(100), nullable=False, server_default=""),
 )
 
@@ -106,14 +107,14 @@ webhook_deliveries = sa.Table(
     sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
     sa.Column("event", sa.String(40), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
     sa.Column("state", sa.String(12), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
-    sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("next_attempt_at", AwareDateTime()),
+    sa.Column("last_attempt_at", AwareDateTime()),
     sa.Column("last_status", sa.Integer),
     sa.Column("last_error", sa.String(500)),
-    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Column("delivered_at", AwareDateTime()),
     sa.Index("ix_webhook_deliveries_business_id_id", "business_id", "id"),
     sa.Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.adapters.db.tables import _id, metadata
 
 # An assessment and its settings (question count, pass mark, topic counts...) as JSON: a
@@ -54,10 +55,10 @@ hse_attempts = sa.Table(
     sa.Column("large_text", sa.Boolean, nullable=False, default=False),
     sa.Column("id_photo_sha256", sa.String(64)),
     sa.Column("face_photo_sha256", sa.String(64)),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("started_at", sa.DateTime(timezone=True)),
-    sa.Column("deadline", sa.DateTime(timezone=True)),
-    sa.Column("submitted_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
+    sa.Column("started_at", AwareDateTime()),
+    sa.Column("deadline", AwareDateTime()),
+    sa.Column("submitted_at", AwareDateTime()),
     sa.Column("answer_seq", sa.Integer, nullable=False, default=0),
     sa.Column("score", sa.Integer),
     sa.Column("out_of", sa.Integer),
@@ -65,10 +66,10 @@ hse_attempts = sa.Table(
     sa.Column("violations", sa.Integer, nullable=False, default=0),
     sa.Column("failed_by_violation", sa.Boolean, nullable=False, default=False),
     sa.Column("attention_token", sa.String(64)),
-    sa.Column("attention_due", sa.DateTime(timezone=True)),
+    sa.Column("attention_due", AwareDateTime()),
     sa.Column("first_reviewer", sa.String(254)),
     sa.Column("decided_by", sa.String(254)),
-    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("decided_at", AwareDateTime()),
     sa.Column("decision_reason", sa.Text, nullable=False, default=""),
     sa.Index("ix_hse_attempts_scheme_id_state", "scheme_id", "state"),
 )
@@ -82,7 +83,7 @@ hse_answers = sa.Table(
     sa.Column("item_id", sa.ForeignKey("hse_items.id"), nullable=False),
     sa.Column("choice", sa.Integer),  # the place on screen; None: the answer was cleared
     sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answered_at", AwareDateTime(), nullable=False),
     sa.UniqueConstraint("attempt_id", "item_id"),
 )
 
@@ -92,7 +93,7 @@ hse_events = sa.Table(
     metadata,
     _id(),
     sa.Column("attempt_id", sa.ForeignKey("hse_attempts.id"), nullable=False, index=True),
-    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("occurred_at", AwareDateTime(), nullable=False),
     sa.Column("kind", sa.String(24), nullable=False),
     sa.Column("violation", sa.Boolean, nullable=False, default=False),
     sa.Column("detail", sa.String(500), nullable=False, default=""),
@@ -110,7 +111,7 @@ hse_adjustments = sa.Table(
     sa.Column("large_text", sa.Boolean, nullable=False, default=False),
     sa.Column("language", sa.String(10), nullable=False, default="en"),
     sa.Column("granted_by", sa.String(254), nullable=False),
-    sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("granted_at", AwareDateTime(), nullable=False),
 )
 
 # An invigilator's declared interest in a candidate: they may not review that candidate.
@@ -121,6 +122,6 @@ hse_conflicts = sa.Table(
     sa.Column("invigilator_user_id", sa.ForeignKey("users.id"), nullable=False),
     sa.Column("cardholder_id", sa.ForeignKey("cardholders.id"), nullable=False),
     sa.Column("relationship", sa.String(100), nullable=False, default=""),
-    sa.Column("declared_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("declared_at", AwareDateTime(), nullable=False),
     sa.UniqueConstraint("invigilator_user_id", "cardholder_id"),
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.adapters.db.tables import _enum, _id, metadata
 from skillcard.domain.applications import AppState, CaseState
 from skillcard.domain.cpd import CpdType
@@ -24,9 +25,9 @@ cpd_records = sa.Table(
     sa.Column("learned", sa.Text, nullable=False, default=""),
     sa.Column("reflection", sa.Text, nullable=False, default=""),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recorded_at", AwareDateTime(), nullable=False),
     sa.Column("verified_by", sa.String(254), nullable=False, default=""),
-    sa.Column("verified_at", sa.DateTime(timezone=True)),
+    sa.Column("verified_at", AwareDateTime()),
     sa.CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_in_a_day"),
     # A holder's record by date: progress, the chart and the exports read it this way.
     sa.Index("ix_cpd_records_cardholder_id_activity_on", "cardholder_id", "activity_on"),
@@ -43,8 +44,8 @@ applications = sa.Table(
     sa.Column("occupation_code", sa.String(60), nullable=False),
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("state", _enum(AppState), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
+    sa.Column("updated_at", AwareDateTime()),
     sa.Column("message", sa.Text, nullable=False, default=""),
     sa.Column("decided_by", sa.String(254), nullable=False, default=""),
     sa.Column("card_id", sa.ForeignKey("cards.id")),
@@ -62,7 +63,7 @@ evidence_files = sa.Table(
     sa.Column("media_type", sa.String(40), nullable=False),
     sa.Column("size", sa.Integer, nullable=False),
     sa.Column("filename", sa.String(200), nullable=False),
-    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("uploaded_at", AwareDateTime(), nullable=False),
     sa.Column("cpd_record_id", sa.ForeignKey("cpd_records.id"), index=True),
     sa.Column("application_id", sa.ForeignKey("applications.id"), index=True),
     sa.Column("held_qualification_id", sa.ForeignKey("held_qualifications.id"), index=True),
@@ -81,7 +82,7 @@ qualification_reviews = sa.Table(
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("reason", sa.String(500), nullable=False, default=""),
     sa.Column("reviewed_by", sa.String(254), nullable=False, default=""),
-    sa.Column("reviewed_at", sa.DateTime(timezone=True)),
+    sa.Column("reviewed_at", AwareDateTime()),
 )
 
 cpd_audits = sa.Table(
@@ -92,7 +93,7 @@ cpd_audits = sa.Table(
     sa.Column("year", sa.Integer, nullable=False),
     sa.Column("share_percent", sa.Float, nullable=False),
     sa.Column("seed", sa.BigInteger, nullable=False),
-    sa.Column("sampled_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sampled_at", AwareDateTime(), nullable=False),
     sa.Column("sampled_by", sa.String(254), nullable=False),
     sa.UniqueConstraint("scheme_id", "year"),
 )
@@ -106,7 +107,7 @@ cpd_audit_cases = sa.Table(
     sa.Column("state", _enum(CaseState), nullable=False),
     sa.Column("request", sa.Text, nullable=False, default=""),
     sa.Column("answer", sa.Text, nullable=False, default=""),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", AwareDateTime()),
     sa.Column("updated_by", sa.String(254), nullable=False, default=""),
     sa.UniqueConstraint("audit_id", "cardholder_id"),
 )

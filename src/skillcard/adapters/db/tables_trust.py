@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.adapters.db.tables import _id, metadata
 
 # Signing keys (see domain/signing.py): scheme_id NULL is the hub's key. Private keys are
@@ -20,8 +21,8 @@ signing_keys = sa.Table(
     sa.Column("public_key", sa.LargeBinary, nullable=False),
     sa.Column("private_key_encrypted", sa.LargeBinary, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("valid_until", sa.DateTime(timezone=True)),
+    sa.Column("valid_from", AwareDateTime(), nullable=False),
+    sa.Column("valid_until", AwareDateTime()),
     sa.Column("verify_until", sa.Date),
     sa.Index("ix_signing_keys_scheme_id_status", "scheme_id", "status"),
 )
@@ -51,7 +52,7 @@ status_lists = sa.Table(
     "status_lists",
     metadata,
     sa.Column("scheme_id", sa.ForeignKey("schemes.id"), primary_key=True, autoincrement=False),
-    sa.Column("issued", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("issued", AwareDateTime(), nullable=False),
     sa.Column("ttl", sa.Integer, nullable=False),
     sa.Column("bits", sa.LargeBinary, nullable=False),
     sa.Column("suspended", sa.LargeBinary, nullable=False),

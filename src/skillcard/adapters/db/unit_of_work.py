@@ -17,12 +17,15 @@ from skillcard.adapters.db import (
     hse_repositories,
     key_repositories,
     mycard_repositories,
+    open_credential_repositories,
     outbox_repositories,
     password_repositories,
 )
 from skillcard.adapters.db import repositories as repos
 from skillcard.adapters.db.bulk import bulk_writer
 from skillcard.adapters.db.mapping import start_mappers
+from skillcard.adapters.jobs import job_queue_for
+from skillcard.config import DEFAULT_SECRET
 from skillcard.errors import Conflict
 from skillcard.services.ports.registry import BulkRows
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -64,8 +67,11 @@ def _read_only(engine: Engine) -> Engine:
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, read_only: bool = False, secret_key: str = DEFAULT_SECRET
+    ) -> None:
         start_mappers()
+        self.secret_key = secret_key
         # A plain Session, not a sessionmaker: each sessionmaker makes a Session subclass and
         # its event registry, which cost more than a whole indexed query (seen in profiles).
         self._bind = _read_only(engine) if read_only else engine
@@ -89,10 +95,12 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.status_lists = key_repositories.StatusListRepository(s)
         self.outbox = outbox_repositories.OutboxRepository(s)
         self.hse_records = outbox_repositories.HseRecordRepository(s)
+        self.jobs = job_queue_for(s)
         for area in (
             business_repositories,
             hse_repositories,
             mycard_repositories,
+            open_credential_repositories,
             password_repositories,
         ):
             area.attach(self, s)

@@ -11,6 +11,7 @@ from skillcard.web.api import (
     checks,
     hse,
     mycard,
+    open_credentials,
     passwords,
     registry,
 )
@@ -31,6 +32,7 @@ ROUTERS = (
     passwords.router,
     business.router,
     mycard.router,
+    open_credentials.router,
     trust_api.router,
     audit.router,
 )

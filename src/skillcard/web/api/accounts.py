@@ -21,7 +21,7 @@ from skillcard.web.api.schemas import (
     UserCreate,
     UserCreated,
 )
-from skillcard.web.deps import AnonymousClient, ApiWho, Limiter, SettingsDep, Uows
+from skillcard.web.deps import AnonymousClient, ApiWho, Limiter, PasswordsDep, SettingsDep, Uows
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
 TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -51,6 +51,7 @@ async def create_token(
             uow=uows(read_only=True),
             email=body.email,
             password=body.password,
+            passwords=request.app.state.passwords,
         ),
     )
     token = await run_in_threadpool(
@@ -100,7 +101,7 @@ def me(who: ApiWho):
 
 
 @router.post("/users", response_model=UserCreated, status_code=201)
-def add_user(body: UserCreate, who: ApiWho, uows: Uows):
+def add_user(body: UserCreate, who: ApiWho, uows: Uows, hasher: PasswordsDep):
     user_id = accounts.add_user(
         uow=uows(),
         who=who,
@@ -108,6 +109,7 @@ def add_user(body: UserCreate, who: ApiWho, uows: Uows):
         display_name=body.display_name,
         role=body.role,
         password=body.password,
+        passwords=hasher,
         scheme_code=body.scheme,
         cardholder_id=body.cardholder_id,
     )

@@ -21,7 +21,7 @@ from skillcard.services import (
     webhooks,
     workforce,
 )
-from skillcard.services.audit import utcnow
+from skillcard.services.clock import card_today
 from skillcard.web.abuse import limit_registrations
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.business_uploads import bulk_dir, start_upload
@@ -55,7 +55,10 @@ def register(
     may register a few businesses an hour (429 after that)."""
     limit_registrations(request, limiter, client)
     business_id = business.register_business(
-        uow=uows(), public_url=settings.public_url, **body.model_dump()
+        uow=uows(),
+        public_url=settings.public_url,
+        passwords=request.app.state.passwords,
+        **body.model_dump(),
     )
     return {"id": business_id, "message": "check your e-mail for the confirmation link"}
 
@@ -327,7 +330,7 @@ def history(
     end: Annotated[str, Query(max_length=10, description="YYYY-MM-DD, included")] = "",
 ):
     """The business's checks in a date range (default the last 30 days), oldest first."""
-    first, last = reports.period(start, end, utcnow().date())
+    first, last = reports.period(start, end, card_today())
     report = build_report(request, uow=uows(), who=who, start=first, end=last, form="view")
     return {"start": first, "end": last, "checks": [_check_json(c) for c in report.checks]}
 
@@ -385,5 +388,5 @@ def report(
     """The audit report of a date range as PDF or CSV (making it is itself logged). A PDF
     lists at most 5,000 checks (a setting) and says so: the CSV has them all. A few reports
     are made at once per server: beyond, 429 with Retry-After."""
-    first, last = reports.period(start, end, utcnow().date())
+    first, last = reports.period(start, end, card_today())
     return report_download(request, uow=uows(), who=who, start=first, end=last, form=format)

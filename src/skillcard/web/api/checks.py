@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from skillcard.adapters import metrics
 from skillcard.services import checks, online_checks
 from skillcard.services.verification import MAX_TEXT
 from skillcard.web import checking
@@ -87,7 +88,7 @@ async def check(request: Request):
     """
     query = parse_query(CheckQuery, request)
     state = request.app.state
-    uows = UnitOfWorkFactory(state.engine)
+    uows: UnitOfWorkFactory = state.uows
     who = await optional_api_principal(request, uows)
     client = await anonymous_client(request)
     asked: dict[str, Any] = {
@@ -108,6 +109,7 @@ async def check(request: Request):
         )
         # The checker has the answer at once; the request ends when its line is stored.
         after = BackgroundTask(_stored, stored)
+    metrics.CHECKS.labels("api", result.view.outcome.value).inc()
     # A Response, not a dict: the dict's second validation against response_model is skipped
     answer = CheckAnswer.model_validate(public_answer(with_photo_url(request, result)))
     return Response(answer.model_dump_json(), media_type="application/json", background=after)

@@ -4,6 +4,7 @@ results, and the item bank as QTI 3.0 packages. Bearer tokens, like the rest of 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
@@ -19,7 +20,8 @@ from skillcard.adapters.invigilation_files import (
 from skillcard.adapters.qti import MAX_PACKAGE_BYTES
 from skillcard.services import hse_attempts, hse_bank, hse_review, invigilation
 from skillcard.web.api.schemas import ERRORS
-from skillcard.web.deps import ApiWho, BearerToken, Uows, api_principal
+from skillcard.web.deps import ApiWho, BearerToken, SettingsDep, Uows, api_principal
+from skillcard.web.snapshot_threads import in_snapshot_thread
 
 router = APIRouter(prefix="/hse", tags=["hse"], responses=ERRORS)
 
@@ -142,21 +144,25 @@ def event(attempt_id: int, body: EventIn, who: ApiWho, uows: Uows) -> dict:
 
 
 @router.post("/attempts/{attempt_id}/snapshots")
-def snapshot(
+async def snapshot(
     request: Request,
     attempt_id: int,
     who: ApiWho,
     uows: Uows,
     snapshot: Annotated[UploadFile, File(description="a webcam frame, JPEG or PNG, ≤ 2 MB")],
 ) -> dict:
-    data = snapshot.file.read(MAX_SNAPSHOT_BYTES + 1)
-    faces = invigilation.add_snapshot(
-        uow=uows(),
-        store=_store(request),
-        count_faces=count_faces,
-        who=who,
-        attempt_id=attempt_id,
-        data=data,
+    data = await snapshot.read(MAX_SNAPSHOT_BYTES + 1)
+    faces = await in_snapshot_thread(
+        request,
+        partial(
+            invigilation.add_snapshot,
+            uow=uows(),
+            store=_store(request),
+            count_faces=count_faces,
+            who=who,
+            attempt_id=attempt_id,
+            data=data,
+        ),
     )
     return {"faces": faces}
 
@@ -200,9 +206,16 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/review/{attempt_id}/decision")
-def decide(attempt_id: int, body: DecisionIn, who: ApiWho, uows: Uows) -> dict:
+def decide(
+    attempt_id: int, body: DecisionIn, who: ApiWho, uows: Uows, settings: SettingsDep
+) -> dict:
     state = hse_review.decide(
-        uow=uows(), who=who, attempt_id=attempt_id, decision=body.decision, reason=body.reason
+        uow=uows(),
+        who=who,
+        attempt_id=attempt_id,
+        decision=body.decision,
+        reason=body.reason,
+        public_url=settings.public_url,
     )
     return {"state": state}
 

@@ -19,6 +19,7 @@ from skillcard.web.deps import (
     AnonymousClient,
     ApiWho,
     Limiter,
+    PasswordsDep,
     SettingsDep,
     UnitOfWorkFactory,
     Uows,
@@ -63,7 +64,9 @@ def ask_after_answering(
 
 
 @router.post("/me/password", status_code=204)
-def change_password(body: PasswordChange, who: ApiWho, uows: Uows, limiter: Limiter):
+def change_password(
+    body: PasswordChange, who: ApiWho, uows: Uows, limiter: Limiter, hasher: PasswordsDep
+):
     """Change your own password (the current one is needed; ten tries an hour). Every page
     session of yours ends; API tokens stay."""
     limit_password_changes(limiter, who.user_id)
@@ -72,6 +75,7 @@ def change_password(body: PasswordChange, who: ApiWho, uows: Uows, limiter: Limi
         who=who,
         current_password=body.current_password,
         new_password=body.new_password,
+        passwords=hasher,
     )
     return Response(status_code=204)
 
@@ -94,10 +98,12 @@ def ask_for_reset(
 
 
 @router.post("/password-resets/confirm", status_code=204)
-def use_reset_link(body: ResetConfirm, uows: Uows):
+def use_reset_link(body: ResetConfirm, uows: Uows, hasher: PasswordsDep):
     """Choose a new password with the secret from a reset link (the part after
     /password/reset/). Every session and API token of the account ends."""
-    passwords.reset_password(uow=uows(), token=body.token, new_password=body.new_password)
+    passwords.reset_password(
+        uow=uows(), token=body.token, new_password=body.new_password, passwords=hasher
+    )
     return Response(status_code=204)
 
 

@@ -17,7 +17,9 @@ from skillcard.web.pages import (
     mycard,
     outbox,
     passwords,
+    share_pages,
     tokens,
+    well_known,
 )
 
 # Included one by one by the app (see skillcard.web.api.ROUTERS for why), busiest first.
@@ -35,8 +37,10 @@ ROUTERS = (
     outbox.router,
     business.router,
     mycard.router,
+    share_pages.router,
     tokens.router,
     hub.router,
+    well_known.router,
 )
 
 router = APIRouter(include_in_schema=False)

@@ -49,7 +49,7 @@ DECISION_PROBLEMS = {
 
 
 def _decision_problem(problem: SkillcardError, action: str) -> str:
-    if isinstance(problem, Conflict) and problem.message.startswith("the rules are not met"):
+    if isinstance(problem, Conflict) and problem.field == "override_reason":
         return "unmet"
     if isinstance(problem, Conflict):
         return "moved"

@@ -102,6 +102,7 @@ async def login(
                 email=email,
                 password=password,
                 session_hours=settings.session_hours,
+                passwords=request.app.state.passwords,
             ),
         )
     except (NotAuthenticated, RateLimited) as error:

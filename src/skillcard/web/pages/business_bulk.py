@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from skillcard.errors import InvalidInput
 from skillcard.services import bulk_check, bulk_results, business, reports
-from skillcard.services.audit import utcnow
+from skillcard.services.clock import card_today
 from skillcard.web.business_uploads import bulk_dir, result_path, start_upload
 from skillcard.web.deps import BudgetDep, PageSession, Uows
 from skillcard.web.pages.business_common import FIXABLE, status_of
@@ -85,7 +85,7 @@ def reports_page(
     request: Request, uows: Uows, session: PageSession, start: str = "", end: str = ""
 ):
     business.business_id_for(session[0])
-    today = utcnow().date()
+    today = card_today()
     try:
         first, last = reports.period(start[:10], end[:10], today)
     except InvalidInput as error:
@@ -120,5 +120,5 @@ def download(
 ):
     if format not in ("pdf", "csv"):
         raise InvalidInput("format is pdf or csv")
-    first, last = reports.period(start[:10], end[:10], utcnow().date())
+    first, last = reports.period(start[:10], end[:10], card_today())
     return report_download(request, uow=uows(), who=session[0], start=first, end=last, form=format)

@@ -58,7 +58,11 @@ def register(
     limit_registrations(request, limiter, client)
     try:
         business.register_business(
-            uow=uows(), password=password, public_url=settings.public_url, **form
+            uow=uows(),
+            password=password,
+            public_url=settings.public_url,
+            passwords=request.app.state.passwords,
+            **form,
         )
     except FIXABLE as error:
         field = _field_of(error.message)
@@ -133,7 +137,12 @@ def accept_invite(
 ):
     check_anonymous_form(request, csrf_token)
     try:
-        email = business.accept_invitation(uow=uows(), token=token[:100], password=password)
+        email = business.accept_invitation(
+            uow=uows(),
+            token=token[:100],
+            password=password,
+            passwords=request.app.state.passwords,
+        )
     except FIXABLE as error:
         return _page(
             request,

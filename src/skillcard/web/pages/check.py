@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
+from skillcard.adapters import metrics
 from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound, RateLimited
 from skillcard.services import checks, registry
 from skillcard.web.checking import limit_checks, with_photo_url
@@ -93,4 +94,5 @@ def check(
     except (InvalidInput, NotFound) as problem:
         field = {InvalidCardNumber: "number", NotFound: "scheme"}.get(type(problem), "surname")
         return _page(request, uows, session, 422, form=form, errors={field: problem.message})
+    metrics.CHECKS.labels("page", result.view.outcome.value).inc()
     return _page(request, uows, session, form=form, result=with_photo_url(request, result))

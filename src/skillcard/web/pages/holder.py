@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from skillcard.domain.accounts import Role, require, tied
-from skillcard.services import applications, cardholders, checks, cpd
+from skillcard.services import applications, cardholders, checks, cpd, share_links
+from skillcard.services.audit import utcnow
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.rendering import render
 
@@ -49,5 +50,8 @@ def my_record(request: Request, session: PageSession, uows: Uows):
             "log": log,
             "applications": applications.my_applications(uow=uows(read_only=True), who=who),
             "reviews": _review_states(uows, holder_id),
+            "shares": share_links.my_shares(uow=uows(read_only=True), who=who),
+            "public_url": request.app.state.settings.public_url.rstrip("/"),
+            "now": utcnow(),
         },
     )

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -29,6 +30,7 @@ from skillcard.web.errors import error_body
 from skillcard.web.pages import invigilation as invigilation_pages
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
+from skillcard.web.snapshot_threads import in_snapshot_thread
 
 router = APIRouter()
 router.include_router(invigilation_pages.router)
@@ -179,7 +181,7 @@ def event(request: Request, attempt_id: int, body: EventIn, session: PageSession
 
 
 @router.post("/hse/attempts/{attempt_id}/snapshots")
-def snapshot(
+async def snapshot(
     request: Request,
     attempt_id: int,
     session: PageSession,
@@ -188,19 +190,17 @@ def snapshot(
 ):
     who, csrf = session
     _csrf_header(request, csrf)
-    data = snapshot.file.read(MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
-    return _json(
-        lambda: {
-            "faces": invigilation.add_snapshot(
-                uow=uows(),
-                store=file_store(request),
-                count_faces=count_faces,
-                who=who,
-                attempt_id=attempt_id,
-                data=data,
-            )
-        }
+    data = await snapshot.read(MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
+    faces = partial(
+        invigilation.add_snapshot,
+        uow=uows(),
+        store=file_store(request),
+        count_faces=count_faces,
+        who=who,
+        attempt_id=attempt_id,
+        data=data,
     )
+    return await in_snapshot_thread(request, partial(_json, lambda: {"faces": faces()}))
 
 
 class AttentionIn(BaseModel):

@@ -25,13 +25,8 @@ router = APIRouter(prefix="/admin/hse")
 STATUSES = [s.value for s in ItemStatus]
 # Which field of the form an item's refusal is about, by the words of the message.
 # "the key is not one of the options" is about the key: the key is looked for first.
-FIELD_OF_WORDS = (
-    ("key", "key-0"),
-    ("stem", "stem"),
-    ("topic", "topic"),
-    ("status", "status"),
-    ("option", "option-0"),
-)
+# The item's fields as the form names them (its options and key are lists of inputs).
+FORM_ID_OF_FIELD = {"options": "option-0", "key": "key-0"}
 
 
 @router.get("/items")
@@ -110,12 +105,25 @@ def edit_item(
             versions,
             form,
             error=refused.message,
+            error_field=refused.field or "stem",
             status=refused.http_status,
         )
     return RedirectResponse(f"/admin/hse/items/{code}?saved=1", status_code=303)
 
 
-def _item_page(request, who, csrf, settings, versions, form, *, error="", saved=False, status=200):
+def _item_page(
+    request,
+    who,
+    csrf,
+    settings,
+    versions,
+    form,
+    *,
+    error="",
+    error_field="",
+    saved=False,
+    status=200,
+):
     context = {
         "who": who,
         "csrf_token": csrf,
@@ -126,7 +134,7 @@ def _item_page(request, who, csrf, settings, versions, form, *, error="", saved=
         "letters": OPTION_LETTERS,
         "statuses": STATUSES,
         "error": _plain(error),
-        "error_field": _field_of(error),
+        "error_field": FORM_ID_OF_FIELD.get(error_field, error_field),
         "saved": saved,
         "may_edit": can_edit_item_bank(who),  # the form only for those the service lets save
     }
@@ -138,10 +146,3 @@ def _plain(message: str) -> str:
     if message.startswith("item ") and ": " in message:
         return message.split(": ", 1)[1]
     return message
-
-
-def _field_of(message: str) -> str:
-    if not message:
-        return ""
-    words = message.lower()
-    return next((field for word, field in FIELD_OF_WORDS if word in words), "stem")

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from skillcard.adapters.invigilation_files import InvigilationFileStore
 from skillcard.errors import NotFound, SkillcardError
 from skillcard.services import hse_review, invigilation
-from skillcard.web.deps import PageSession, Uows
+from skillcard.web.deps import PageSession, SettingsDep, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
 
@@ -68,6 +68,7 @@ def decision(
     attempt_id: int,
     session: PageSession,
     uows: Uows,
+    settings: SettingsDep,
     decision: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
@@ -76,7 +77,12 @@ def decision(
     check_csrf(csrf, csrf_token)
     try:
         hse_review.decide(
-            uow=uows(), who=who, attempt_id=attempt_id, decision=decision, reason=reason
+            uow=uows(),
+            who=who,
+            attempt_id=attempt_id,
+            decision=decision,
+            reason=reason,
+            public_url=settings.public_url,
         )
     except SkillcardError as refused:
         if isinstance(refused, NotFound):

@@ -6,7 +6,6 @@ calls a service, which checks who may see or change what.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +16,7 @@ from skillcard.domain.cpd import TYPE_LABELS
 from skillcard.errors import InvalidInput, SkillcardError
 from skillcard.services import applications, cardholders, cpd, cpd_audit, eligibility
 from skillcard.services import registry as registry_service
+from skillcard.services.clock import card_today
 from skillcard.services.cpd_export import cpd_csv, cpd_pdf
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages import application_admin, qualification_pages
@@ -55,7 +55,7 @@ def _cpd_page(request, who, csrf, uows, *, problem=None, field="", form=None, do
         log=log,
         cases=cases,
         types=TYPE_LABELS,
-        today=dt.date.today().isoformat(),
+        today=card_today().isoformat(),
         field=field,
         form=form or {},
         done=done,
@@ -68,17 +68,14 @@ def cpd_page(request: Request, session: PageSession, uows: Uows, done: str = "")
     return _cpd_page(request, who, csrf, uows, done="Your activity was saved." if done else "")
 
 
-_FIELD_OF = {
+# The CPD record's fields (as the service names them) by the form's element ids.
+_FORM_ID_OF = {
     "hours": "cpd-hours",
-    "day": "cpd-hours",
-    "date": "cpd-date",
-    "future": "cpd-date",
+    "activity_on": "cpd-date",
     "title": "cpd-title",
-    "kind": "cpd-type",
-    "file": "cpd-files",
-    "MB": "cpd-files",
-    "PDF": "cpd-files",
-    "empty": "cpd-files",
+    "activity_type": "cpd-type",
+    "learned": "cpd-learned",
+    "evidence": "cpd-files",
 }
 
 
@@ -109,7 +106,9 @@ def add_cpd(
         "reflection": reflection,
     }
     try:
-        day = form_date(activity_on, "enter the date of the activity, like 2026-03-14")
+        day = form_date(
+            activity_on, "enter the date of the activity, like 2026-03-14", "activity_on"
+        )
         cpd.record_cpd(
             uow=uows(),
             who=who,
@@ -126,7 +125,7 @@ def add_cpd(
         )
     except SkillcardError as problem:
         raise_for_error_page(problem, (401, 403, 404))
-        field = next((f for word, f in _FIELD_OF.items() if word in problem.message), "cpd-title")
+        field = _FORM_ID_OF.get(problem.field or "", "cpd-title")
         return _cpd_page(request, who, csrf, uows, problem=problem, field=field, form=form)
     return RedirectResponse("/my/cpd?done=1", status_code=303)
 

@@ -41,12 +41,12 @@ def holder_id(who: Principal) -> int:
     return tied(who.cardholder_id, "a cardholder")
 
 
-def form_date(text: str, problem: str) -> dt.date:
+def form_date(text: str, problem: str, field: str | None = None) -> dt.date:
     """The date typed in a form field (2026-03-14); else InvalidInput saying ``problem``."""
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(problem) from None
+        raise InvalidInput(problem, field=field) from None
 
 
 def raise_for_error_page(problem: SkillcardError, statuses: tuple[int, ...] = (401, 403)) -> None:

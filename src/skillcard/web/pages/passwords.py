@@ -111,7 +111,12 @@ def reset(
 ):
     check_anonymous_form(request, csrf_token)
     try:
-        email = passwords.reset_password(uow=uows(), token=token, new_password=password)
+        email = passwords.reset_password(
+            uow=uows(),
+            token=token,
+            new_password=password,
+            passwords=request.app.state.passwords,
+        )
     except InvalidInput as error:
         errors = {"password": _said(error)}
         return _page(request, "password_reset.html", status=422, token=token[:100], errors=errors)
@@ -165,6 +170,7 @@ def change(
             current_password=current_password,
             new_password=password,
             session_token=request.cookies.get(SESSION_COOKIE, ""),
+            passwords=request.app.state.passwords,
         )
     except InvalidInput as error:
         errors = {error.field or "password": _said(error)}
