@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from skillcard.domain.accounts import Principal, Role, require, tied
@@ -24,6 +25,7 @@ from skillcard.services.card_sd_jwt import issue_card
 from skillcard.services.cards import _load_card, describe
 from skillcard.services.open_badges import badge_entry, sign_badge
 from skillcard.services.open_credentials import HUB_NAME, origin
+from skillcard.services.ports.open_credentials import ShareLink
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 KINDS = ("card", "achievement")
@@ -97,7 +99,7 @@ def create_share(
     return token
 
 
-def my_shares(*, uow: AbstractUnitOfWork, who: Principal) -> list:
+def my_shares(*, uow: AbstractUnitOfWork, who: Principal) -> list[ShareLink]:
     """The holder's share links, newest first, with their view counts."""
     holder = _holder(who)
     with uow:
@@ -154,7 +156,7 @@ class SharedPage:
         return f"{LINKEDIN_ADD}?{urlencode(fields)}"
 
 
-def _live(uow, token: str, now: dt.datetime):
+def _live(uow: AbstractUnitOfWork, token: str, now: dt.datetime) -> ShareLink:
     found = uow.share_links.by_token(token[:64]) if token else None
     if found is None:
         raise NotFound("no shared credential at this address")
@@ -178,10 +180,12 @@ def view_shared(
     return page
 
 
-def _page(uow, found, public_url: str, now: dt.datetime) -> SharedPage:
+def _page(
+    uow: AbstractUnitOfWork, found: ShareLink, public_url: str, now: dt.datetime
+) -> SharedPage:
     url = origin(public_url) + share_path(found.token)
-    holder = uow.cardholders.get(found.cardholder_id)
-    common = dict(
+    holder = on_record(uow.cardholders.get(found.cardholder_id), "the cardholder")
+    common: dict[str, Any] = dict(
         token=found.token,
         kind=found.kind,
         holder_name=holder.full_name,
@@ -190,7 +194,7 @@ def _page(uow, found, public_url: str, now: dt.datetime) -> SharedPage:
         views=found.views + 1,
     )
     if found.kind == "card":
-        card = uow.cards.get(int(found.subject))
+        card = on_record(uow.cards.get(int(found.subject)), "the shared card")
         view = describe(uow, card, now.date())
         return SharedPage(
             title=f"{view.card_type_title} ({view.scheme_code} card)",
@@ -220,7 +224,9 @@ def _page(uow, found, public_url: str, now: dt.datetime) -> SharedPage:
     )
 
 
-def _achievement_now(uow, found, now: dt.datetime):
+def _achievement_now(
+    uow: AbstractUnitOfWork, found: ShareLink, now: dt.datetime
+) -> tuple[str, achievements.Achievement | None]:
     """The state of a shared achievement now, and the achievement (None once withdrawn)."""
     for achievement in achievements.of_holder(uow, found.cardholder_id, now.date()):
         if achievement.key == found.subject:
