@@ -120,6 +120,9 @@ class PhotoStore:
             self._write(target, jpeg)
         return digest
 
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
     def get(self, sha256: str) -> bytes | None:
         try:
             return self.path(sha256).read_bytes()

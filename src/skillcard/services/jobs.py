@@ -1,5 +1,5 @@
-"""Background work as named jobs on a queue: the port a service enqueues on, and the
-catalogue of jobs a runner runs.
+"""Background work as named jobs on a queue: the catalogue of jobs a runner runs (the port a
+service enqueues on is :class:`skillcard.services.ports.jobs.JobQueue`).
 
 A service asks for a job inside its unit of work (``uow.jobs.enqueue(name, args)``), so the
 job is committed with the change that asks for it, and a rolled-back change leaves none.
@@ -19,11 +19,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from skillcard.domain.accounts import Principal, Role
 from skillcard.errors import Conflict
 from skillcard.services.clock import SYSTEM_CLOCK, Clock
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,6 @@ RETENTION = Principal(label="retention scheduler", role=Role.HUB_ADMIN)
 ANCHOR = Principal(label="audit checkpoint scheduler", role=Role.HUB_ADMIN)
 
 
-class JobQueue(Protocol):
-    def enqueue(self, name: str, args: dict[str, Any]) -> None:
-        """Queue job ``name`` in the unit of work's transaction: it exists once that commits,
-        never if it rolls back."""
-        ...
-
-
 @dataclass(frozen=True)
 class Periodic:
     name: str
@@ -57,7 +51,7 @@ class Periodic:
 class JobContext:
     """What jobs need besides their arguments, built once by the runner's entry point."""
 
-    uow_factory: Callable
+    uow_factory: Callable[..., AbstractUnitOfWork]
     public_url: str
     bulk_folder: Path
     bulk_result_days: int = 30
@@ -72,12 +66,12 @@ class JobContext:
     clock: Clock = SYSTEM_CLOCK  # passed on to every job (a test sets the day)
 
 
-def principal_args(who: Principal) -> dict:
+def principal_args(who: Principal) -> dict[str, Any]:
     """Who asked for a job, as JSON (a job runs on their behalf, audited as them)."""
     return {k: (v.value if k == "role" else v) for k, v in dataclasses.asdict(who).items()}
 
 
-def principal_of(args: dict) -> Principal:
+def principal_of(args: dict[str, Any]) -> Principal:
     return Principal(**{**args, "role": Role(args["role"])})
 
 
@@ -101,7 +95,7 @@ def periodic_jobs(context: JobContext) -> list[Periodic]:
     return jobs
 
 
-def run_job(context: JobContext, name: str, args: dict) -> None:
+def run_job(context: JobContext, name: str, args: dict[str, Any]) -> None:
     """Run one job. A job that cannot go on says why where its asker looks (a bulk check's
     page); this raises only for the runner's log and retry."""
     handler = _HANDLERS.get(name)
@@ -110,7 +104,7 @@ def run_job(context: JobContext, name: str, args: dict) -> None:
     handler(context, args)
 
 
-def _bulk_check(context: JobContext, args: dict) -> None:
+def _bulk_check(context: JobContext, args: dict[str, Any]) -> None:
     from skillcard.errors import SkillcardError
     from skillcard.services import bulk_check, bulk_results
 
@@ -132,7 +126,7 @@ def _bulk_check(context: JobContext, args: dict) -> None:
         bulk_results.drop_upload_once_ended(context.uow_factory, folder, job_id)
 
 
-def _alerts(context: JobContext, _args: dict) -> None:
+def _alerts(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import alerts
 
     run = alerts.run_alerts(
@@ -146,7 +140,7 @@ def _alerts(context: JobContext, _args: dict) -> None:
     log.info("alerts: %s digests, %s webhooks", run.emails, run.webhooks)
 
 
-def _purge(context: JobContext, _args: dict) -> None:
+def _purge(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import bulk_results
 
     done = bulk_results.purge_results(
@@ -159,14 +153,14 @@ def _purge(context: JobContext, _args: dict) -> None:
     log.info("bulk results: %s deleted, %s kept", len(done.expired), len(done.kept))
 
 
-def _outbox(context: JobContext, _args: dict) -> None:
+def _outbox(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import outbox
 
     if context.mailer is not None:
         outbox.deliver_pending(context.uow_factory, context.mailer, now=context.clock.now())
 
 
-def _webhooks(context: JobContext, _args: dict) -> None:
+def _webhooks(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import webhooks
 
     if context.post is not None:
@@ -175,7 +169,7 @@ def _webhooks(context: JobContext, _args: dict) -> None:
         )
 
 
-def _checkpoint(context: JobContext, _args: dict) -> None:
+def _checkpoint(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import audit_checkpoints
 
     try:
@@ -184,11 +178,11 @@ def _checkpoint(context: JobContext, _args: dict) -> None:
         )
     except Conflict:  # another process signed this head just now: it is signed
         return
-    if new:
+    if new and made is not None:
         log.info("audit: checkpoint signed at event %s", made.seq)
 
 
-def _eligibility(context: JobContext, args: dict) -> None:
+def _eligibility(context: JobContext, args: dict[str, Any]) -> None:
     from skillcard.services import eligibility_bulk
 
     eligibility_bulk.reevaluate_and_record(
@@ -199,7 +193,7 @@ def _eligibility(context: JobContext, args: dict) -> None:
     )
 
 
-_HANDLERS: dict[str, Callable[[JobContext, dict], None]] = {
+_HANDLERS: dict[str, Callable[[JobContext, dict[str, Any]], None]] = {
     BULK_CHECK: _bulk_check,
     ALERTS: _alerts,
     BULK_PURGE: _purge,

@@ -20,6 +20,7 @@ from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.assessment import Assessment, Item, ItemStatus
 from skillcard.domain.assessment_attempts import AWAITING_REVIEW, OPEN_STATES, Attempt
 from skillcard.domain.invigilation import Adjustment, DeclaredConflict, InvigilationEvent
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
 def map_classes(mapper_registry: registry) -> None:
@@ -35,7 +36,7 @@ def map_classes(mapper_registry: registry) -> None:
         mapper_registry.map_imperatively(cls, table)
 
 
-def attach(uow, session: Session) -> None:
+def attach(uow: AbstractUnitOfWork, session: Session) -> None:
     """Give a unit of work this area's repositories (called on entering it)."""
     uow.hse_assessments = AssessmentRepository(session)
     uow.hse_items = ItemRepository(session)
