@@ -111,7 +111,9 @@ def prepare_database(url: str, cards: int, reuse: bool) -> str:
             install_reference_data(uow, read_reference_data())
             uow.commit()
         print(f"seeding {cards:,} cards into {target.database} ...", flush=True)
-        summary = seed_registry(engine=engine, cards=cards, schemes=38, seed=SEED, today=TODAY)
+        summary = seed_registry(
+            uow=SqlAlchemyUnitOfWork(engine), cards=cards, schemes=38, seed=SEED, today=TODAY
+        )
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE cardholders")
             connection.exec_driver_sql("VACUUM ANALYZE cards")

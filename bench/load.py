@@ -133,7 +133,9 @@ def _sample_schemes(uow) -> None:
 
 
 def _seed(engine: sa.Engine, cards: int, label: str) -> SeedSummary:
-    summary = seed_registry(engine=engine, cards=cards, schemes=38, seed=SEED, today=TODAY)
+    summary = seed_registry(
+        uow=SqlAlchemyUnitOfWork(engine), cards=cards, schemes=38, seed=SEED, today=TODAY
+    )
     print(f"seed into {label + ':':<18} {summary.seconds:8.1f} s  "
           f"({summary.cards / summary.seconds:,.0f} cards/s)")  # fmt: skip
     return summary

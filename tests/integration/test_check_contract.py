@@ -304,7 +304,7 @@ def test_each_bulk_row_is_answered_as_the_single_check_answers_it(uow_factory, e
     with uow_factory() as uow:
         install_reference_data(uow, read_reference_data(), actor="test")
         uow.commit()
-    seed_registry(engine=engine, cards=1500, seed=15, today=utcnow().date())
+    seed_registry(uow=uow_factory(), cards=1500, seed=15, today=utcnow().date())
     c, h = tables.cards.c, tables.cardholders.c
     with engine.connect() as connection:
         found = connection.execute(

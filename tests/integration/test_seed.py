@@ -97,7 +97,9 @@ def _add_schemes(engine: sa.Engine) -> None:
 
 
 def _seed(engine: sa.Engine, *, cards: int = CARDS, seed: int = 7, **kw) -> SeedSummary:
-    return seed_registry(engine=engine, cards=cards, schemes=3, seed=seed, today=TODAY, **kw)
+    return seed_registry(
+        uow=SqlAlchemyUnitOfWork(engine), cards=cards, schemes=3, seed=seed, today=TODAY, **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -264,9 +266,9 @@ def test_one_audit_event_records_the_run(seeded):
 def test_it_refuses_missing_reference_data_and_writes_nothing(seed_db_maker):
     engine = seed_db_maker()
     with pytest.raises(InvalidInput, match="ZZZ has no card types: load the reference data"):
-        seed_registry(engine=engine, cards=10, schemes=4, today=TODAY)
+        seed_registry(uow=SqlAlchemyUnitOfWork(engine), cards=10, schemes=4, today=TODAY)
     with pytest.raises(InvalidInput, match="4 schemes, not 5: load the reference data first"):
-        seed_registry(engine=engine, cards=10, schemes=5, today=TODAY)
+        seed_registry(uow=SqlAlchemyUnitOfWork(engine), cards=10, schemes=5, today=TODAY)
     assert _rows(engine, "SELECT COUNT(*) FROM cardholders")[0][0] == 0
 
 

@@ -246,7 +246,7 @@ def test_a_seed_after_the_lists_were_built_leaves_them_marking_its_cards(
 ):
     built = trust.verifier_bundle(uow=uow_factory())  # every scheme's list built and stored
     assert {d["scheme"] for d in built["status_lists"]} == {"ECS", "CPCS"}
-    summary = seed_registry(engine=engine, cards=3_000, schemes=2, seed=11)
+    summary = seed_registry(uow=uow_factory(), cards=3_000, schemes=2, seed=11)
     assert summary.suspended + summary.revoked > 0
     c, e = tables.cards.c, tables_trust.status_entries.c
     with uow_factory() as uow:

@@ -20,7 +20,7 @@ _DIGITS = bytes(ALPHABET.index(chr(c)) if chr(c) in ALPHABET else _INVALID for c
 
 
 def encode(data: bytes) -> str:
-    out = []
+    out: list[str] = []
     for i in range(0, len(data) - 1, 2):
         value = data[i] << 8 | data[i + 1]
         high, low = divmod(value, 45)

@@ -18,7 +18,7 @@ only the claims, and only once a trusted key has signed them.
 from __future__ import annotations
 
 import io
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -68,7 +68,8 @@ def decode(data: bytes) -> Sign1:
         raise CoseError("not a COSE_Sign1 message (an array of four)")
     protected, pos = _bstr(data, 2, "protected header")
     if data[pos : pos + 1] == b"\xa0":
-        unprotected, pos = {}, pos + 1
+        unprotected: dict[Any, Any] = {}
+        pos += 1
     else:
         unprotected, pos = _map_at(data, pos, "unprotected header")
     payload, pos = _bstr(data, pos, "payload")

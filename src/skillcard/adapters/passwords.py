@@ -26,9 +26,10 @@ class Argon2Passwords:
     def verify(self, stored_hash: str | None, password: str) -> bool:
         # An account with no usable password (an invitation, a forced reset) is checked against
         # the decoy too: a quick refusal would tell which accounts those are.
-        usable = bool(stored_hash) and stored_hash.startswith("$argon2")
+        usable = stored_hash is not None and stored_hash.startswith("$argon2")
         try:
-            return self._hasher.verify(stored_hash if usable else self._decoy, password) and usable
+            checked = stored_hash if stored_hash is not None and usable else self._decoy
+            return self._hasher.verify(checked, password) and usable
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

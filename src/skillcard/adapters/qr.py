@@ -28,7 +28,7 @@ class ReadCode:
 def make_qr(text: str, *, error: str = PRINTED_ERROR, max_version: int | None = None):
     """A QR symbol for ``text``; refuses text that would need a version above ``max_version``."""
     symbol = segno.make_qr(text, error=error, boost_error=False)
-    if max_version is not None and symbol.version > max_version:
+    if max_version is not None and int(symbol.version) > max_version:
         raise InvalidInput(
             f"the text needs a version {symbol.version} QR code; at most {max_version} is allowed"
         )
@@ -82,6 +82,8 @@ def read_qr(image: bytes) -> list[ReadCode]:
     codes = []
     for code in found:
         if code.format == zxingcpp.BarcodeFormat.QRCode and code.valid:
-            version = (code.extra or {}).get("Version")
-            codes.append(ReadCode(code.text, int(version) if str(version).isdigit() else None))
+            extra = code.extra if isinstance(code.extra, dict) else {}
+            version = extra.get("Version")
+            number = str(version)
+            codes.append(ReadCode(code.text, int(number) if number.isdigit() else None))
     return codes

@@ -174,18 +174,19 @@ def read_package(data: bytes) -> tuple[list[Item], dict[str, int]]:
         except ValueError:
             raise PackageRefused(f"{resource.get('href')}: the version is not a number") from None
     test = _xml(members, "assessment.xml")
-    items, counts = [], {}
+    items: list[Item] = []
+    counts: dict[str, int] = {}
     for section in test.iter(_q("qti-assessment-section")):
         topic = section.get("identifier", "")
         selection = section.find(_q("qti-selection"))
         try:
-            counts[topic] = int(selection.get("select")) if selection is not None else 0
+            counts[topic] = int(selection.get("select", "")) if selection is not None else 0
         except (TypeError, ValueError):
             raise PackageRefused(f"section {topic}: qti-selection needs a number") from None
         for ref in section.iter(_q("qti-assessment-item-ref")):
             href = _safe_name(ref.get("href", ""))
-            version, status = meta.get(href, (1, "live"))
-            items.append(_item(_xml(members, href), href, topic, version, status))
+            item_version, item_status = meta.get(href, (1, "live"))
+            items.append(_item(_xml(members, href), href, topic, item_version, item_status))
     if not items:
         raise PackageRefused("the package's test lists no items")
     return items, counts
@@ -202,14 +203,13 @@ def _item(root: ET.Element, href: str, topic: str, version: int, status: str) ->
     correct = root.findtext(f".//{_q('qti-correct-response')}/{_q('qti-value')}")
     if not correct or correct.strip() not in letters:
         raise PackageRefused(f"{href}: the correct response is not one of the choices")
+    prompt = choice.find(_q("qti-prompt"))
     try:
         return Item(
             code=root.get("identifier", ""),
             version=version,
             topic=topic,
-            stem="".join(choice.find(_q("qti-prompt")).itertext())
-            if choice.find(_q("qti-prompt")) is not None
-            else "",
+            stem="".join(prompt.itertext()) if prompt is not None else "",
             options=options,
             key=letters.index(correct.strip()),
             explanation=" ".join(

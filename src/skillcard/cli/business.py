@@ -175,7 +175,11 @@ def list_businesses(as_json: Json = False) -> None:
     for row in rows:
         approved = "yes" if row["approved"] else "no"
         table.add_row(
-            str(row["id"]), row["name"], row["company_number"], approved, str(row["people"])
+            str(row["id"]),
+            str(row["name"]),
+            str(row["company_number"]),
+            approved,
+            str(row["people"]),
         )
     console.print(table)
 

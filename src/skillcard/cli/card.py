@@ -170,5 +170,6 @@ def qr(
     if text:
         typer.echo(content)
         return
+    assert out is not None  # -o was given, --text was not
     out.write_bytes(qr_png(content))
     console.print(f"Wrote {out} ({len(content)} characters, version {make_qr(content).version})")

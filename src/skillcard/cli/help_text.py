@@ -30,7 +30,7 @@ class _Argument(TyperArgument):
         name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
         return name + ("..." if self.nargs != 1 else "")
 
-    def display_type_rich(self, ctx: typer.Context) -> str | None:
+    def display_type_rich(self, ctx: typer.Context) -> str | None:  # type: ignore[override]
         return None  # the name says what to give; its help says more
 
 

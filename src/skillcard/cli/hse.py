@@ -30,6 +30,7 @@ def import_bank(
     if demo:
         counts = hse_bank.import_items(uow=uow(), who=OPERATOR, items=demo_items(), source="demo")
     else:
+        assert package is not None  # a package was given, --demo was not
         if not package.is_file():
             raise InvalidInput(f"{package} is not a file")
         counts = hse_bank.import_package(

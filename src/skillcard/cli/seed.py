@@ -20,6 +20,7 @@ def seed(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
     """Create N synthetic cards with realistic names and spread-out expiry dates."""
+    from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
     from skillcard.services.seed import seed_registry
 
     if not 1 <= cards <= 10_000_000:
@@ -31,13 +32,12 @@ def seed(
     with Progress(*columns, console=console, disable=as_json, transient=as_json) as bar:
         task = bar.add_task("cards", total=cards)
         summary = seed_registry(
-            engine=registry,
+            uow=SqlAlchemyUnitOfWork(registry, secret_key=get_settings().secret_key),
             cards=cards,
             schemes=schemes,
             seed=seed,
             today=card_today(),
             progress=lambda done: bar.update(task, completed=done),
-            secret_key=get_settings().secret_key,
         )
     if as_json:
         print_json(summary)

@@ -148,6 +148,7 @@ def demo(
 
 
 def _demo(host: str, port: int, no_serve: bool) -> None:
+    from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
     from skillcard.adapters.photos import PhotoStore
     from skillcard.cli.common import engine, files, uow
     from skillcard.cli.db import prepare_database
@@ -168,12 +169,11 @@ def _demo(host: str, port: int, no_serve: bool) -> None:
         from skillcard.services.seed import seed_registry
 
         crowd = seed_registry(
-            engine=engine(),
+            uow=SqlAlchemyUnitOfWork(engine(), secret_key=settings.secret_key),
             cards=DEMO_CROWD,
             schemes=38,
             seed=7,
             today=card_today(),
-            secret_key=settings.secret_key,
         )
         console.print(
             f"[bold]Demo data loaded:[/] named cardholders in every card state, and "

@@ -58,6 +58,7 @@ def verify(
         text = _text_in(qr)
     if credential is not None:
         text = _read(credential).decode("ascii", "replace").strip()
+    assert text is not None  # exactly one of the three was given
     if credential is not None or (
         not text.startswith(PREFIX) and open_badges.looks_like_open_credential(text)
     ):

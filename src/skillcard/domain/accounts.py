@@ -10,7 +10,9 @@ import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput, PermissionDenied
 
 
@@ -29,6 +31,23 @@ SCHEME_SCOPED = {Role.SCHEME_ADMIN, Role.INVIGILATOR, Role.ASSESSOR}
 BUSINESS_SCOPED = {Role.BUSINESS_ADMIN, Role.BUSINESS_CHECKER}
 
 
+class Account(Protocol):
+    """What a principal is made of: a user, or an API token's row with its user's fields."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def scheme_id(self) -> int | None: ...
+    @property
+    def cardholder_id(self) -> int | None: ...
+    @property
+    def business_id(self) -> int | None: ...
+
+
 @dataclass(eq=False)
 class User:
     email: str
@@ -39,7 +58,7 @@ class User:
     cardholder_id: int | None = None
     business_id: int | None = None
     active: bool = True
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.email = self.email.strip().lower()
@@ -64,7 +83,7 @@ class Principal:
     business_id: int | None = None
 
     @classmethod
-    def of(cls, user: User) -> Principal:
+    def of(cls, user: Account) -> Principal:
         return cls(
             label=user.email,
             role=Role(user.role),
@@ -132,6 +151,13 @@ def last_use_is_stale(last_used_at: dt.datetime | None, now: dt.datetime) -> boo
     return last_used_at is None or now - last_used_at >= LAST_USED_GRAIN
 
 
-def require(allowed: bool, what: str) -> None:
+def require(allowed: object, what: str) -> None:
     if not allowed:
         raise PermissionDenied(f"you do not have permission to {what}")
+
+
+def tied(value: int | None, to: str) -> int:
+    """A principal's own holder, scheme, business or user id, where a rule needs one."""
+    if value is None:
+        raise PermissionDenied(f"only {to} may do this")
+    return value

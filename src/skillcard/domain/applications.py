@@ -11,6 +11,7 @@ import enum
 import random
 from dataclasses import dataclass
 
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import IllegalTransition, InvalidInput
 
 
@@ -60,7 +61,7 @@ class Application:
     decided_by: str = ""
     card_id: int | None = None
     renews_card_id: int | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.state = AppState(self.state)
@@ -115,7 +116,7 @@ class CpdAudit:
     seed: int
     sampled_at: dt.datetime
     sampled_by: str
-    id: int | None = None
+    id: int = UNSAVED
 
 
 @dataclass(eq=False)
@@ -127,7 +128,7 @@ class CpdAuditCase:
     answer: str = ""
     updated_at: dt.datetime | None = None
     updated_by: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.state = CaseState(self.state)

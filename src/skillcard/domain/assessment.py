@@ -12,8 +12,10 @@ import datetime as dt
 import enum
 import random
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from skillcard.domain.accounts import Principal, Role
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import Conflict, InvalidInput
 
 OPTION_LETTERS = "ABCDEFGH"
@@ -76,13 +78,13 @@ class AssessmentSettings:
         if any(count < 0 for count in self.topics.values()):
             raise InvalidInput("a topic count cannot be negative")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["languages"] = list(self.languages)
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> AssessmentSettings:
+    def from_dict(cls, data: dict[str, Any]) -> AssessmentSettings:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if "languages" in known:
             known["languages"] = tuple(known["languages"])
@@ -104,8 +106,8 @@ class Assessment:
 
     code: str
     title: str
-    settings_data: dict
-    id: int | None = None
+    settings_data: dict[str, Any]
+    id: int = UNSAVED
 
     @property
     def settings(self) -> AssessmentSettings:
@@ -132,7 +134,7 @@ class Item:
     explanation: str = ""
     status: str = ItemStatus.DRAFT.value
     language: str = "en"
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.code = (self.code or "").strip()
@@ -159,13 +161,13 @@ class Item:
         if self.version < 1:
             raise InvalidInput(f"item {self.code}: versions start at 1")
 
-    def content(self) -> tuple:
+    def content(self) -> tuple[object, ...]:
         """What makes two versions the same question (for round trips and edits)."""
         return (self.code, self.topic, self.stem, tuple(self.options), self.key, self.explanation)
 
-    def revised(self, **changes) -> Item:
+    def revised(self, **changes: Any) -> Item:
         """The next version with ``changes``; the caller retires this one if it was live."""
-        data = {
+        data: dict[str, Any] = {
             "code": self.code,
             "version": self.version + 1,
             "topic": self.topic,
@@ -254,7 +256,7 @@ def score(
         item = items[entry.item_id]
         place = answers.get(entry.item_id)
         right = place is not None and 0 <= place < len(entry.order)
-        right = right and entry.order[place] == item.key
+        right = right and place is not None and entry.order[place] == item.key
         counts = tally.setdefault(item.topic, [0, 0])
         counts[0] += int(right)
         counts[1] += 1

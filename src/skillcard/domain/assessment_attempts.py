@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import Conflict, IllegalTransition, InvalidInput
 
 
@@ -74,7 +76,7 @@ class Attempt:
     seed: int
     created_at: dt.datetime
     state: str = AttemptState.CREATED.value
-    form: list = field(default_factory=list)  # [[item_id, [order...]], ...]
+    form: list[list[Any]] = field(default_factory=list)  # [[item_id, [order...]], ...]
     language: str = "en"
     extra_minutes: int = 0
     reader: bool = False
@@ -96,7 +98,7 @@ class Attempt:
     decided_by: str | None = None
     decided_at: dt.datetime | None = None
     decision_reason: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     # -- the state machine -------------------------------------------------------------
     def move(self, event: str) -> AttemptState:
@@ -140,6 +142,7 @@ class Attempt:
         if not self.is_overdue(now):
             return False
         self.move("time_out")
+        assert self.deadline is not None  # is_overdue said so
         self.submitted_at = self.deadline
         return True
 
@@ -151,7 +154,7 @@ class Attempt:
     def form_item_ids(self) -> list[int]:
         return [int(entry[0]) for entry in self.form]
 
-    def check_answer(self, *, item_id: int, choice: int | None, seq: int, now: dt.datetime):
+    def check_answer(self, *, item_id: int, choice: int | None, seq: int, now: dt.datetime) -> None:
         """Refuse an answer that must not be saved: the attempt is not running, the deadline
         has passed, the question is not on this form, the choice is not an option, or the
         request was seen before (``seq`` must grow)."""

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from skillcard.domain.stored import UNSAVED
+
 GENESIS = "0" * 64
 
 
@@ -28,7 +30,7 @@ class AuditEvent:
     seq: int = 0
     prev_hash: str = GENESIS
     hash: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     def content(self) -> bytes:
         body = {

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from skillcard.domain.audit import BrokenLink
+from skillcard.domain.stored import UNSAVED
 
 CHECKPOINT_TYPE = "skillcard-audit-checkpoint"
 CHECKPOINTS_TYPE = "skillcard-audit-checkpoints"  # a published page, or an export
@@ -36,10 +37,10 @@ class Checkpoint:
     made_at: dt.datetime
     kid: str
     document: str
-    id: int | None = None
+    id: int = UNSAVED
 
 
-def statement(*, seq: int, hash: str, time: dt.datetime, kid: str) -> dict:
+def statement(*, seq: int, hash: str, time: dt.datetime, kid: str) -> dict[str, object]:
     """The statement to sign (the signature is added by the signer)."""
     moment = time if time.tzinfo else time.replace(tzinfo=dt.UTC)
     return {

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role
 from skillcard.domain.cards import Card, CardState
 from skillcard.domain.names import clean_name
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
 MAX_NAME = 200
@@ -128,7 +129,7 @@ class Business:
     approved: bool = False  # by the hub admin: lifts the small allowance of a new business
     webhook_url: str | None = None
     webhook_secret: str | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.name = clean_text(self.name, "a business name", MAX_NAME)
@@ -157,7 +158,7 @@ class WorkforceEntry:
     site: str = ""
     subcontractor: str = ""
     alerted_state: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.label = clean_text(self.label, "a label")
@@ -187,15 +188,17 @@ class BusinessCheck:
     face_confirmed: bool | None = None
     synced_at: dt.datetime | None = None
     bulk_job_id: str | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.site = clean_text(self.site, "a site")
         self.note = clean_text(self.note, "a note", MAX_NOTE)
         if (self.latitude is None) != (self.longitude is None):
             raise InvalidInput("give both latitude and longitude, or neither")
-        if self.latitude is not None and not (
-            -90 <= self.latitude <= 90 and -180 <= self.longitude <= 180
+        if (
+            self.latitude is not None
+            and self.longitude is not None
+            and not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180)
         ):
             raise InvalidInput("latitude is -90 to 90 and longitude -180 to 180")
 

@@ -48,7 +48,7 @@ class CardNumberFormat:
 
     @property
     def capacity(self) -> int:
-        return 10 ** (self.digits - 1) - 1
+        return int(10 ** (self.digits - 1)) - 1
 
     @property
     def example(self) -> str:

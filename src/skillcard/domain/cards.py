@@ -12,8 +12,10 @@ import datetime as dt
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from skillcard.domain.schemes import CardType
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import IllegalTransition, InvalidInput
 
 EXPIRING_SOON_DAYS = 90
@@ -69,6 +71,15 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+class _Dated(Protocol):
+    @property
+    def status(self) -> CardStatus: ...
+    @property
+    def issued_on(self) -> dt.date: ...
+    @property
+    def expires_on(self) -> dt.date: ...
+
+
 @dataclass(eq=False)
 class Card:
     scheme_id: int
@@ -81,7 +92,7 @@ class Card:
     occupation_id: int | None = None
     status_reason: str = ""
     replaces_card_id: int | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     @classmethod
     def issue(
@@ -103,7 +114,8 @@ class Card:
             occupation_id=occupation_id,
         )
 
-    def state_on(self, day: dt.date) -> CardState:
+    # ``self`` is any card's dates and status: CardFacts borrows these two rules.
+    def state_on(self: _Dated, day: dt.date) -> CardState:
         if self.status != CardStatus.ACTIVE:
             return CardState(self.status.value)
         if day < self.issued_on:
@@ -112,8 +124,8 @@ class Card:
             return CardState.EXPIRED
         return CardState.VALID
 
-    def expiring_soon(self, day: dt.date) -> bool:
-        return self.state_on(day) == CardState.VALID and (self.expires_on - day).days <= (
+    def expiring_soon(self: _Dated, day: dt.date) -> bool:
+        return Card.state_on(self, day) == CardState.VALID and (self.expires_on - day).days <= (
             EXPIRING_SOON_DAYS
         )
 
@@ -196,7 +208,7 @@ class CardFacts:
     issued_on: dt.date
     expires_on: dt.date
     number: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     state_on = Card.state_on
     expiring_soon = Card.expiring_soon

@@ -21,6 +21,7 @@ from skillcard.domain.cards import Card, CardFacts, CardState
 from skillcard.domain.credentials import Outcome
 from skillcard.domain.people import Cardholder, HolderFacts
 from skillcard.domain.schemes import Scheme
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
 EXPIRING_SOON = "expiring_soon"  # the warning beside ``valid``, as docs/contracts.md words it
@@ -56,9 +57,18 @@ class CheckMethod(enum.StrEnum):
 # The verification outcomes of docs/contracts.md (one list, in credentials.Outcome), and
 # ``no_match`` for a number and surname that match no card (a wrong surname and an unknown
 # number alike).
-CheckOutcome = enum.StrEnum(
-    "CheckOutcome", [(o.name, o.value) for o in Outcome] + [("NO_MATCH", "no_match")]
-)
+class CheckOutcome(enum.StrEnum):
+    # Outcome's members, spelled out so a type checker knows them (a test holds them equal).
+    VALID = Outcome.VALID.value
+    EXPIRED = Outcome.EXPIRED.value
+    NOT_YET_VALID = Outcome.NOT_YET_VALID.value
+    SUSPENDED = Outcome.SUSPENDED.value
+    REVOKED = Outcome.REVOKED.value
+    UNKNOWN_ISSUER = Outcome.UNKNOWN_ISSUER.value
+    BAD_SIGNATURE = Outcome.BAD_SIGNATURE.value
+    MALFORMED = Outcome.MALFORMED.value
+    STALE_STATUS = Outcome.STALE_STATUS.value
+    NO_MATCH = "no_match"
 
 
 class Colour(enum.StrEnum):
@@ -202,7 +212,7 @@ class Check:
     site: str | None = None
     synced_at: dt.datetime | None = None
     warnings: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
 
 def clean_site(site: str | None) -> str | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from skillcard.domain.calendar import card_day
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
 
@@ -71,7 +72,7 @@ class CpdRecord:
     status: str = SELF_DECLARED
     verified_by: str = ""
     verified_at: dt.datetime | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         try:
@@ -193,4 +194,4 @@ class EvidenceFile:
     cpd_record_id: int | None = None
     application_id: int | None = None
     held_qualification_id: int | None = None
-    id: int | None = None
+    id: int = UNSAVED

@@ -96,7 +96,7 @@ class Requirement:
 class HasQualification(Requirement):
     code: str
 
-    def check(self, facts, ctx):
+    def check(self, facts: HolderFacts, ctx: Context) -> tuple[bool, list[Reason]]:
         state = facts.qualification_state(self.code)
         name = ctx.title(self.code)
         if state == "verified":
@@ -107,7 +107,7 @@ class HasQualification(Requirement):
             return False, [Reason(False, f"needs {name} (the certificate given was rejected)")]
         return False, [Reason(False, f"needs {name}")]
 
-    def qualification_codes(self):
+    def qualification_codes(self) -> set[str]:
         return {self.code}
 
 
@@ -122,7 +122,7 @@ class HsePass(Requirement):
             limit = passed_on.replace(year=passed_on.year + self.within_years, day=28)
         return min(valid_until, limit)
 
-    def check(self, facts, ctx):
+    def check(self, facts: HolderFacts, ctx: Context) -> tuple[bool, list[Reason]]:
         if not facts.hse_passes:
             return False, [Reason(False, "needs an HSE test pass (taken within the last 2 years)")]
         until = max(self._counts_until(p, v) for p, v in facts.hse_passes)
@@ -135,7 +135,7 @@ class HsePass(Requirement):
 class CpdHours(Requirement):
     hours: float
 
-    def check(self, facts, ctx):
+    def check(self, facts: HolderFacts, ctx: Context) -> tuple[bool, list[Reason]]:
         have = facts.cpd_hours_last_12_months
         if have >= self.hours:
             return True, [Reason(True, f"{have:g} hours of CPD in the last 12 months")]
@@ -154,7 +154,7 @@ class InstituteMembership(Requirement):
 
     institutes: tuple[str, ...] = ()  # empty: any recognised institute
 
-    def check(self, facts, ctx):
+    def check(self, facts: HolderFacts, ctx: Context) -> tuple[bool, list[Reason]]:
         allowed = set(self.institutes) or set(ctx.institute_grades)
         best: Reason | None = None
         for m in facts.memberships:
@@ -180,15 +180,15 @@ class InstituteMembership(Requirement):
 class AllOf(Requirement):
     parts: tuple[Requirement, ...]
 
-    def check(self, facts, ctx):
-        met, reasons = True, []
+    def check(self, facts: HolderFacts, ctx: Context) -> tuple[bool, list[Reason]]:
+        met, reasons = True, list[Reason]()
         for part in self.parts:
             ok, said = part.check(facts, ctx)
             met = met and ok
             reasons.extend(said)
         return met, reasons
 
-    def qualification_codes(self):
+    def qualification_codes(self) -> set[str]:
         return set().union(*(p.qualification_codes() for p in self.parts))
 
 
@@ -199,7 +199,7 @@ class NOf(Requirement):
     n: int
     parts: tuple[Requirement, ...]
 
-    def check(self, facts, ctx):
+    def check(self, facts: HolderFacts, ctx: Context) -> tuple[bool, list[Reason]]:
         results = [part.check(facts, ctx) for part in self.parts]
         count = sum(1 for ok, _ in results if ok)
         if count >= self.n:
@@ -209,7 +209,7 @@ class NOf(Requirement):
         need = "one of" if self.n == 1 else f"{self.n} of"
         return False, [Reason(False, f"needs {need}: {options}", pending)]
 
-    def qualification_codes(self):
+    def qualification_codes(self) -> set[str]:
         return set().union(*(p.qualification_codes() for p in self.parts))
 
 

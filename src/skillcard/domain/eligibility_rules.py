@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from skillcard.domain.eligibility import (
     AllOf,
@@ -52,10 +53,10 @@ class _Reader:
     def __init__(self, filename: str, text: str, known: Known) -> None:
         self.filename, self.known = filename, known
         self.lines = text.splitlines()
-        self.parts_raw: dict = {}
+        self.parts_raw: dict[str, Any] = {}
         self.parts: dict[str, Requirement] = {}
 
-    def fail(self, line: int, reason: str):
+    def fail(self, line: int, reason: str) -> NoReturn:
         raise ReferenceDataError(self.filename, line, reason)
 
     def header_line(self, section: str, name: str) -> int:
@@ -73,7 +74,7 @@ class _Reader:
         return start
 
     # -- building requirements ------------------------------------------------------------
-    def node(self, spec, line: int, stack: tuple[str, ...]) -> Requirement:
+    def node(self, spec: object, line: int, stack: tuple[str, ...]) -> Requirement:
         if isinstance(spec, str):
             code = spec.strip().upper()
             if code not in self.known.qualifications:
@@ -125,7 +126,7 @@ class _Reader:
             return InstituteMembership(codes)
         return self.part(value, line, stack)
 
-    def part(self, name, line: int, stack: tuple[str, ...]) -> Requirement:
+    def part(self, name: object, line: int, stack: tuple[str, ...]) -> Requirement:
         if not isinstance(name, str) or name not in self.parts_raw:
             self.fail(self.token_line(line, str(name)), f"no part named {name!r} in this file")
         if name in stack:

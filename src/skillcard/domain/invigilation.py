@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal, Role
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput, PermissionDenied
 
 
@@ -115,7 +116,7 @@ class InvigilationEvent:
     detail: str = ""
     snapshot_sha256: str | None = None
     faces: int | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     @property
     def words(self) -> str:
@@ -136,7 +137,7 @@ class Adjustment:
     reader: bool = False
     large_text: bool = False
     language: str = "en"
-    id: int | None = None
+    id: int = UNSAVED
 
 
 @dataclass(eq=False)
@@ -147,7 +148,7 @@ class DeclaredConflict:
     cardholder_id: int
     declared_at: dt.datetime
     relationship: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
 
 class Decision(enum.StrEnum):

@@ -16,6 +16,7 @@ wherever one is at hand.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from skillcard.domain.applications import STATE_WORDS
@@ -111,7 +112,7 @@ ATTEMPT_STATES = {
     AttemptState.ERROR: "Stopped by an error",
 }
 
-KINDS: dict[str, dict] = {
+KINDS: dict[str, dict[Any, str]] = {
     "attempt_state": ATTEMPT_STATES,
     "bulk_status": BULK_STATUSES,
     "outcome": OUTCOMES,
@@ -131,7 +132,7 @@ def label(kind: str, value: object) -> str:
     """The words for ``value`` of ``kind`` (one of ``KINDS``); an unknown value made readable."""
     if value is None or value == "":
         return ""
-    words = KINDS[kind].get(value) or KINDS[kind].get(str(value))
+    words: str | None = KINDS[kind].get(value) or KINDS[kind].get(str(value))
     if words:
         return words
     if kind == "actor":

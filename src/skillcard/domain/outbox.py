@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -28,7 +29,7 @@ class OutboxMessage:
     sent_at: dt.datetime | None = None
     attempts: int = 0
     last_error: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.to_address = self.to_address.strip().lower()

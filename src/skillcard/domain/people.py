@@ -5,11 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from skillcard.domain.names import clean_name, surname_key
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class _Named(Protocol):
+    @property
+    def given_names(self) -> str: ...
+    @property
+    def surname(self) -> str: ...
 
 
 @dataclass(eq=False)
@@ -20,7 +29,7 @@ class Cardholder:
     email: str | None = None
     photo_sha256: str | None = None
     surname_key: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         self.given_names = clean_name(self.given_names)
@@ -38,7 +47,7 @@ class Cardholder:
         self.surname_key = surname_key(self.surname)
 
     @property
-    def full_name(self) -> str:
+    def full_name(self: _Named) -> str:
         return f"{self.given_names} {self.surname}"
 
 
@@ -50,7 +59,7 @@ class HolderFacts:
     surname: str
     surname_key: str
     photo_sha256: str | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     full_name = Cardholder.full_name
 
@@ -62,7 +71,7 @@ class HeldQualification:
     achieved_on: dt.date
     certificate_number: str = ""
     verified: bool = False  # False: self-declared, not yet seen by the scheme
-    id: int | None = None
+    id: int = UNSAVED
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ class Membership:
     grade: str
     verified: bool = False
     lapsed_on: dt.date | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
 
 HSE_SOURCES = ("assessment", "admin_entry")
@@ -111,7 +120,7 @@ class HseRecord:
     score: int | None = None
     out_of: int | None = None
     attempt_id: int | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     def __post_init__(self) -> None:
         if self.source not in HSE_SOURCES:

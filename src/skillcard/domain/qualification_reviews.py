@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
 DECLARED, VERIFIED, REJECTED = "declared", "verified", "rejected"
@@ -17,7 +18,7 @@ class QualificationReview:
     reason: str = ""
     reviewed_by: str = ""
     reviewed_at: dt.datetime | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     def decide(self, *, verified: bool, reason: str, by: str, now: dt.datetime) -> None:
         reason = " ".join((reason or "").split())

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from skillcard.domain.card_numbers import CardNumberFormat, normalise_card_number
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidCardNumber, NotFound
 
 
@@ -32,7 +33,7 @@ class Scheme:
     website: str = ""
     sample: bool = False  # True where the scheme is made up to fill the 38: never shown as fact
     source: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     @property
     def number_format(self) -> CardNumberFormat:
@@ -51,7 +52,7 @@ class CardType:
     renewable: bool = True
     sample: bool = False
     source: str = ""
-    id: int | None = None
+    id: int = UNSAVED
 
     @property
     def validity_years(self) -> float:
@@ -66,7 +67,7 @@ class Occupation:
     code: str
     title: str
     card_type_id: int
-    id: int | None = None
+    id: int = UNSAVED
 
 
 @dataclass(frozen=True)

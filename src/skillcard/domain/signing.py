@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from skillcard.domain.accounts import Principal, can_manage_scheme
+from skillcard.domain.stored import UNSAVED
 from skillcard.domain.trust import KeyStatus
 
 
@@ -28,7 +29,7 @@ class SigningKeyRecord:
     status: KeyStatus = KeyStatus.CURRENT
     valid_until: dt.datetime | None = None
     verify_until: dt.date | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     def retire(self, *, now: dt.datetime, verify_until: dt.date) -> None:
         self.status = KeyStatus.RETIRED

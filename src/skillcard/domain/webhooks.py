@@ -17,6 +17,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
+from skillcard.domain.stored import UNSAVED
 from skillcard.errors import InvalidInput
 
 MAX_URL = 500
@@ -181,7 +182,7 @@ class WebhookDelivery:
     last_status: int | None = None
     last_error: str | None = None
     delivered_at: dt.datetime | None = None
-    id: int | None = None
+    id: int = UNSAVED
 
     def delivered(self, now: dt.datetime, status: int) -> None:
         self.attempts += 1

@@ -132,7 +132,9 @@ class SignedIn:
     expires_at: dt.datetime
 
 
-def _check_password(uow, email: str, password: str, passwords: Passwords | None) -> User:
+def _check_password(
+    uow: AbstractUnitOfWork, email: str, password: str, passwords: Passwords | None
+) -> User:
     with uow:
         user = uow.users.by_email(email or "")
     # Outside the transaction: a hash takes tens of milliseconds of CPU (far more under a flood
@@ -140,7 +142,7 @@ def _check_password(uow, email: str, password: str, passwords: Passwords | None)
     ok = (passwords or default_passwords()).verify(
         user.password_hash if user else None, password or ""
     )
-    if not ok or not user.active:
+    if not ok or user is None or not user.active:
         raise NotAuthenticated("that e-mail address and password do not match an account")
     return user
 
@@ -202,7 +204,7 @@ def sign_out(*, uow: AbstractUnitOfWork, token: str) -> None:
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
+    return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
 
 
 def create_api_token(

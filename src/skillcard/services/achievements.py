@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from skillcard.domain.cpd import VERIFIED
 from skillcard.errors import NotFound
+from skillcard.services.ports.open_credentials import BadgeEntry
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 KINDS = ("qualification", "hse", "cpd")
 
@@ -32,9 +34,9 @@ class Achievement:
     minutes: int | None = None  # a year's CPD: the verified minutes
 
 
-def of_holder(uow, cardholder_id: int, today: dt.date) -> list[Achievement]:
+def of_holder(uow: AbstractUnitOfWork, cardholder_id: int, today: dt.date) -> list[Achievement]:
     """What the holder may export now (inside the caller's transaction)."""
-    found = []
+    found: list[Achievement] = []
     for held in uow.cardholders.qualifications_of(cardholder_id):
         if held.verified:
             q = uow.reference.qualification(held.qualification_code)
@@ -86,19 +88,23 @@ def _cpd(year: int, minutes: int) -> Achievement:
     )
 
 
-def _verified_cpd_minutes(uow, cardholder_id: int, year: int) -> int:
+def _verified_cpd_minutes(uow: AbstractUnitOfWork, cardholder_id: int, year: int) -> int:
     records = uow.cpd.of_cardholder(cardholder_id, dt.date(year, 1, 1), dt.date(year, 12, 31))
     return sum(r.minutes for r in records if r.status == VERIFIED)
 
 
-def one_of_holder(uow, cardholder_id: int, key: str, today: dt.date) -> Achievement:
+def one_of_holder(
+    uow: AbstractUnitOfWork, cardholder_id: int, key: str, today: dt.date
+) -> Achievement:
     for achievement in of_holder(uow, cardholder_id, today):
         if achievement.key == key:
             return achievement
     raise NotFound(f"no achievement {key[:40]} of yours that can be shared")
 
 
-def still_stands(uow, cardholder_id: int, kind: str, subject: str, claimed: int | None) -> bool:
+def still_stands(
+    uow: AbstractUnitOfWork, cardholder_id: int, kind: str, subject: str, claimed: int | None
+) -> bool:
     """Whether the record an exported badge stands for is still as the badge states it."""
     return Standing(uow, cardholder_id).stands(kind, subject, claimed)
 
@@ -107,7 +113,7 @@ class Standing:
     """One holder's records, read once, to tell the standing of each of their badges (a status
     list reads many entries of the same holder)."""
 
-    def __init__(self, uow, cardholder_id: int) -> None:
+    def __init__(self, uow: AbstractUnitOfWork, cardholder_id: int) -> None:
         self._uow, self._holder = uow, cardholder_id
         self._verified: set[str] | None = None
         self._hse: set[str] | None = None
@@ -131,7 +137,7 @@ class Standing:
         return False
 
 
-def as_exported(uow, entry, today: dt.date) -> Achievement | None:
+def as_exported(uow: AbstractUnitOfWork, entry: BadgeEntry, today: dt.date) -> Achievement | None:
     """The achievement an exported badge's entry stands for, as it was stated (None if its
     record is gone)."""
     if entry.kind == "cpd":

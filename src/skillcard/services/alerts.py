@@ -15,13 +15,14 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from skillcard.domain.accounts import Principal, Role
-from skillcard.domain.business import ALERT_STATES, STATE_LABELS, workforce_state
+from skillcard.domain.business import ALERT_STATES, STATE_LABELS, Business, workforce_state
 from skillcard.domain.calendar import card_day
 from skillcard.services.audit import record, utcnow
 from skillcard.services.outbox import queue_email
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 from skillcard.services.webhooks import Poster, Retries, deliver_due, queue_delivery
 
 
@@ -34,7 +35,7 @@ class AlertRun:
     webhook_failures: list[str] = field(default_factory=list)
 
 
-def _digest_body(name: str, items: list[dict], public_url: str) -> str:
+def _digest_body(name: str, items: list[dict[str, Any]], public_url: str) -> str:
     lines = [f"Business Check alerts for {name}:", ""]
     for item in items:
         who = item["holder_name"] + (f" ({item['label']})" if item["label"] else "")
@@ -46,7 +47,9 @@ def _digest_body(name: str, items: list[dict], public_url: str) -> str:
     return "\n".join(lines)
 
 
-def _business_alerts(uow, business, today: dt.date) -> list[dict]:
+def _business_alerts(
+    uow: AbstractUnitOfWork, business: Business, today: dt.date
+) -> list[dict[str, Any]]:
     """What is new to tell this business; the entries are marked as told (caller commits)."""
     items = []
     for entry, card, holder, scheme, _title in uow.workforce.with_cards(business.id):
@@ -90,7 +93,7 @@ def run_alerts(
     for business_id in ids:
         run.businesses += 1
         with uow_factory() as uow:
-            business = uow.businesses.get(business_id)
+            business = on_record(uow.businesses.get(business_id), "the business")
             items = _business_alerts(uow, business, today)
             if items:
                 key = hashlib.sha256(

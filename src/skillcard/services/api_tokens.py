@@ -12,6 +12,7 @@ import datetime as dt
 from skillcard.domain.accounts import ApiToken, Principal
 from skillcard.errors import NotFound
 from skillcard.services.audit import record, utcnow
+from skillcard.services.ports.accounts import ApiTokenRow
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -67,7 +68,7 @@ def note_use(
         uow.commit()
 
 
-def _token(row) -> ApiToken:
+def _token(row: ApiTokenRow) -> ApiToken:
     return ApiToken(
         id=row.id,
         user_email=row.user_email,

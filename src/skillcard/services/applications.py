@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from skillcard.adapters.evidence_store import EvidenceStore, check_evidence
-from skillcard.domain.accounts import Principal, Role, can_manage_scheme, require
+from skillcard.adapters.evidence_store import check_evidence
+from skillcard.domain.accounts import Principal, Role, can_manage_scheme, require, tied
 from skillcard.domain.applications import QUEUE_STATES, Application, AppState
 from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import RENEWAL_WINDOW_DAYS
@@ -23,8 +23,9 @@ from skillcard.services.audit import record, utcnow
 from skillcard.services.clock import card_today
 from skillcard.services.cpd import add_evidence
 from skillcard.services.outbox import queue_email
+from skillcard.services.ports.files import EvidenceFiles
 from skillcard.services.registry import scheme_named
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
 @dataclass(frozen=True)
@@ -45,17 +46,19 @@ def _may_see(who: Principal, app: Application) -> bool:
     return can_manage_scheme(who, app.scheme_id)
 
 
-def _load(uow, who: Principal, application_id: int) -> Application:
+def _load(uow: AbstractUnitOfWork, who: Principal, application_id: int) -> Application:
     app = uow.applications.get(application_id)
     if app is None or not _may_see(who, app):
         raise NotFound(f"no application {application_id} that you can see")
     return app
 
 
-def _view(uow, app: Application, today: dt.date, book: RuleBook | None) -> ApplicationView:
-    scheme = uow.schemes.get(app.scheme_id)
-    card_type = uow.card_types.get(app.card_type_id)
-    holder = uow.cardholders.get(app.cardholder_id)
+def _view(
+    uow: AbstractUnitOfWork, app: Application, today: dt.date, book: RuleBook | None
+) -> ApplicationView:
+    scheme = on_record(uow.schemes.get(app.scheme_id), "the scheme")
+    card_type = on_record(uow.card_types.get(app.card_type_id), "the card type")
+    holder = on_record(uow.cardholders.get(app.cardholder_id), "the cardholder")
     decision = eligibility.decide(
         uow,
         cardholder_id=app.cardholder_id,
@@ -113,11 +116,11 @@ def start_application(
                     f"card {renews.number} can be renewed from {opens:%-d %B %Y}, "
                     f"{RENEWAL_WINDOW_DAYS} days before it expires"
                 )
-        for other in uow.applications.of_cardholder(who.cardholder_id):
+        for other in uow.applications.of_cardholder(tied(who.cardholder_id, "a cardholder")):
             if other.is_open and other.card_type_id == card_type.id:
                 raise Conflict(f"you already have an open application (number {other.id})")
         app = Application(
-            cardholder_id=who.cardholder_id,
+            cardholder_id=tied(who.cardholder_id, "a cardholder"),
             scheme_id=scheme.id,
             card_type_id=card_type.id,
             occupation_code=rule.name,
@@ -158,7 +161,8 @@ def my_applications(*, uow: AbstractUnitOfWork, who: Principal) -> list[Applicat
     with uow:
         today = card_today()
         return [
-            _view(uow, a, today, None) for a in uow.applications.of_cardholder(who.cardholder_id)
+            _view(uow, a, today, None)
+            for a in uow.applications.of_cardholder(tied(who.cardholder_id, "a cardholder"))
         ]
 
 
@@ -166,7 +170,7 @@ def add_application_evidence(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
-    store: EvidenceStore,
+    store: EvidenceFiles,
     application_id: int,
     files: list[tuple[str, bytes]],
     now: dt.datetime | None = None,
@@ -227,7 +231,14 @@ def queue(
         return [_view(uow, a, day, book) for a in waiting]
 
 
-def _tell_holder(uow, app: Application, subject: str, body: str, public_url: str, now) -> None:
+def _tell_holder(
+    uow: AbstractUnitOfWork,
+    app: Application,
+    subject: str,
+    body: str,
+    public_url: str,
+    now: dt.datetime,
+) -> None:
     holder = uow.cardholders.get(app.cardholder_id)
     if holder and holder.email:
         link = f"{public_url.rstrip('/')}/my/applications/{app.id}"
@@ -270,7 +281,7 @@ def decide_application(
         app = uow.applications.get(application_id)
         if app is None:
             raise NotFound(f"there is no application {application_id}")
-        scheme = uow.schemes.get(app.scheme_id)
+        scheme = on_record(uow.schemes.get(app.scheme_id), "the scheme")
         require(can_manage_scheme(who, app.scheme_id), f"decide {scheme.code} applications")
         overridden: list[str] = []
         if action == "approve" and AppState(app.state) != AppState.VERIFIED:
@@ -305,15 +316,22 @@ def decide_application(
     return show_application(uow=uow, who=who, application_id=application_id, book=book)
 
 
-def _issue(uow, who: Principal, app: Application, scheme_code: str, public_url, now) -> None:
+def _issue(
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    app: Application,
+    scheme_code: str,
+    public_url: str,
+    now: dt.datetime,
+) -> None:
     """Issue (or renew) the card in its own transaction, then mark the application done."""
     if app.renews_card_id:
         with uow:
-            number = uow.cards.get(app.renews_card_id).number
+            number = on_record(uow.cards.get(app.renews_card_id), "the card").number
         view = card_service.renew_card(uow=uow, who=who, number=number, now=now)
     else:
         with uow:
-            card_type = uow.card_types.get(app.card_type_id)
+            card_type = on_record(uow.card_types.get(app.card_type_id), "the card type")
             occupation = uow.occupations.by_code(app.scheme_id, app.occupation_code)
         view = card_service.issue_card(
             uow=uow,
@@ -325,7 +343,7 @@ def _issue(uow, who: Principal, app: Application, scheme_code: str, public_url, 
             now=now,
         )
     with uow:
-        current = uow.applications.get(app.id)
+        current = on_record(uow.applications.get(app.id), "the application")
         current.card_id = view.id
         current.move(AppState.CARD_ISSUED, now, by=who.label)
         record(

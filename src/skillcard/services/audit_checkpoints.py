@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from skillcard.adapters import keys
-from skillcard.adapters.signed_json import sign_document, signature_ok
 from skillcard.domain.accounts import Principal, require
-from skillcard.domain.audit import GENESIS, BrokenLink, first_broken_link
+from skillcard.domain.audit import GENESIS, AuditEvent, BrokenLink, first_broken_link
 from skillcard.domain.audit_checkpoints import (
     CHECKPOINTS_TYPE,
     Anchor,
@@ -33,6 +33,7 @@ from skillcard.domain.audit_checkpoints import (
 )
 from skillcard.errors import InvalidInput
 from skillcard.services.audit import utcnow
+from skillcard.services.crypto import documents, keys
 from skillcard.services.signing import current_signer
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -60,7 +61,9 @@ def make_checkpoint(
         if seq == 0 or (last is not None and last.seq == seq):
             uow.commit()
             return (None if only_if_moved else last), False
-        signed = sign_document(statement(seq=seq, hash=head_hash, time=now, kid=kid), private)
+        signed = documents.sign_document(
+            statement(seq=seq, hash=head_hash, time=now, kid=kid), private
+        )
         text = json.dumps(signed, sort_keys=True, separators=(",", ":"))
         checkpoint = Checkpoint(seq=seq, hash=head_hash, made_at=now, kid=kid, document=text)
         # Not itself audited: the event would move the head, and every checkpoint would leave
@@ -72,7 +75,7 @@ def make_checkpoint(
 
 def published_checkpoints(
     *, uow: AbstractUnitOfWork, after: int = 0, limit: int = 100
-) -> tuple[list[dict], int | None]:
+) -> tuple[list[dict[str, Any]], int | None]:
     """The signed statements past sequence number ``after``, oldest first, and the ``after``
     of the next page (None on the last)."""
     if not 1 <= limit <= MAX_PAGE:
@@ -85,7 +88,7 @@ def published_checkpoints(
     return [json.loads(c.document) for c in page], (page[-1].seq if len(found) > limit else None)
 
 
-def export_checkpoints(*, uow: AbstractUnitOfWork) -> dict:
+def export_checkpoints(*, uow: AbstractUnitOfWork) -> dict[str, Any]:
     """Every checkpoint, in the shape the API publishes and ``audit verify`` reads."""
     with uow:
         stored = uow.audit.checkpoints()
@@ -96,7 +99,7 @@ def export_checkpoints(*, uow: AbstractUnitOfWork) -> dict:
     }
 
 
-def read_checkpoints(data: bytes) -> list:
+def read_checkpoints(data: bytes) -> list[Any]:
     """The statements in an export or a saved API page (bad input if it is neither)."""
     if len(data) > MAX_FILE_BYTES:
         raise InvalidInput(f"the checkpoints file is larger than {MAX_FILE_BYTES} bytes")
@@ -132,7 +135,7 @@ def check_audit_log(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
-    checkpoints: list | None = None,
+    checkpoints: list[Any] | None = None,
     hub_keys: list[bytes] | None = None,
 ) -> AuditCheck:
     """Every link of the chain, the stored head, and every checkpoint (``checkpoints`` from a
@@ -146,7 +149,7 @@ def check_audit_log(
         anchors += _anchors(stored, "database", verifiers, check.refused)
         last = (0, GENESIS)
 
-        def counted():
+        def counted() -> Iterator[AuditEvent]:
             nonlocal last
             for event in uow.audit.in_order():
                 check.events += 1
@@ -166,19 +169,21 @@ def check_audit_log(
         return check
 
 
-def _hub_keys(uow: AbstractUnitOfWork, pinned: list[bytes] | None) -> dict:
+def _hub_keys(uow: AbstractUnitOfWork, pinned: list[bytes] | None) -> dict[str, Any]:
     """kid -> public key of every key that may vouch for a checkpoint."""
     if pinned:
         try:
             opened = [keys.load_public_key(sec1) for sec1 in pinned]
-        except keys.InvalidPublicKey as error:
+        except InvalidInput as error:  # not a key on the curve
             raise InvalidInput(f"a pinned hub key is refused: {error.message}") from None
         return {keys.key_id(key): key for key in opened}
     stored = [k for k in uow.signing_keys.all() if k.scheme_id is None]
     return {k.kid: keys.load_public_key(k.public_key) for k in stored}
 
 
-def _anchors(statements: list, source: str, verifiers: dict, refused: list[str]) -> list[Anchor]:
+def _anchors(
+    statements: list[Any], source: str, verifiers: dict[str, Any], refused: list[str]
+) -> list[Anchor]:
     anchors = []
     for number, document in enumerate(statements, start=1):
         where = f"checkpoint {number} in the {source}"
@@ -188,7 +193,7 @@ def _anchors(statements: list, source: str, verifiers: dict, refused: list[str])
             refused.append(f"{where} was refused: {error}")
             continue
         key = verifiers.get(document.get("kid"))
-        if key is None or not signature_ok(document, key):
+        if key is None or not documents.signature_ok(document, key):
             refused.append(f"{where} (event {anchor.seq}) is not signed by the hub's key")
             continue
         anchors.append(anchor)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,16 +188,21 @@ def run_bulk(
     summary = BulkSummary()
     try:
         with uow_factory() as uow:
-            job = uow.bulk_jobs.get(business_id, job_id) if job_id else None
+            job = (
+                uow.bulk_jobs.get(business_id, job_id)
+                if job_id and business_id is not None
+                else None
+            )
             if job_id and (job is None or job.status not in _UNENDED):
                 return summary  # ended (a retry after the end was committed): nothing to do
             shape = bulk_csv.inspect(source)
             if business_id is not None and not job_id:
+                assert budget is not None  # refused above
                 spend(uow, budget, business_id, shape.rows, now=now, per_minute=False)
             if job is not None:
                 summary = BulkSummary(job.done_rows, job.valid_rows, 0, job.error_rows)
                 summary.not_valid = summary.rows - summary.valid - summary.errors
-                uow.bulk_jobs.update(job_id, status=BulkStatus.RUNNING.value)
+                uow.bulk_jobs.update(job.id, status=BulkStatus.RUNNING.value)
             uow.commit()
         run = _Run(uow_factory, who, business_id, budget, job_id, now, summary)
         # Resumed after its last committed batch: the rows before it are answered already.
@@ -223,7 +228,13 @@ def run_bulk(
 _UNENDED = (BulkStatus.QUEUED, BulkStatus.RUNNING)
 
 
-def _check_all(run, rows, writer, total: int, progress) -> None:
+def _check_all(
+    run: _Run,
+    rows: Iterable[bulk_csv.BulkRow],
+    writer: bulk_csv.ResultWriter | None,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     batch: list[bulk_csv.BulkRow] = []
     for row in rows:
         batch.append(row)
@@ -237,7 +248,9 @@ def _check_all(run, rows, writer, total: int, progress) -> None:
         progress(run.summary.rows, total)
 
 
-def _write_result(uow_factory, job_id: str, result: Path) -> None:
+def _write_result(
+    uow_factory: Callable[..., AbstractUnitOfWork], job_id: str, result: Path
+) -> None:
     """The result CSV from the job's stored rows, in the file's order (written whole again if
     a retry comes here twice; the rows go when the job is marked done). Read-only: on SQLite
     a writing transaction would hold the database's write lock for the whole file."""
@@ -271,6 +284,7 @@ class _Run:
         with self.uow_factory() as uow:
             answers, checked = check_rows(uow, batch, card_day(self.now))
             if self.business_id is not None:
+                assert self.budget is not None  # run_bulk refuses a business without one
                 self._log(uow, checked)
                 no_matches = sum(1 for c in checked if c.view.outcome == CheckOutcome.NO_MATCH)
                 note_outcomes(
@@ -321,7 +335,14 @@ class _Run:
         )
 
 
-def _finish(uow_factory, job_id, status, message, summary, who=None) -> None:
+def _finish(
+    uow_factory: Callable[[], AbstractUnitOfWork],
+    job_id: str | None,
+    status: BulkStatus,
+    message: str | None,
+    summary: BulkSummary,
+    who: Principal | None = None,
+) -> None:
     if not job_id:
         return
     with uow_factory() as uow:
@@ -335,7 +356,7 @@ def _finish(uow_factory, job_id, status, message, summary, who=None) -> None:
         uow.commit()
 
 
-def fail_unended(uow_factory, job_id: str, message: str) -> None:
+def fail_unended(uow_factory: Callable[[], AbstractUnitOfWork], job_id: str, message: str) -> None:
     """End a queued or running job as failed, saying why, when it cannot be run at all (its
     upload is gone); a job that has ended stays as it ended."""
     with uow_factory() as uow:
@@ -356,7 +377,9 @@ def job_status(
     return job
 
 
-def recent_jobs(*, uow: AbstractUnitOfWork, who: Principal, business_id: int | None = None):
+def recent_jobs(
+    *, uow: AbstractUnitOfWork, who: Principal, business_id: int | None = None
+) -> list[BulkJob]:
     business_id = business_id_for(who, business_id)
     with uow:
         return uow.bulk_jobs.recent(business_id)

@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from skillcard.adapters import bulk_csv
 from skillcard.domain.accounts import Principal, require
@@ -217,7 +218,8 @@ def rows_to_look_at(
     if parts is None:
         return None
     start = (max(1, page) - 1) * per_page
-    text = io.TextIOWrapper(ChunkReader(parts), encoding="utf-8-sig", newline="")
+    reader = io.BufferedReader(ChunkReader(parts))
+    text = io.TextIOWrapper(reader, encoding="utf-8-sig", newline="")
     return bulk_csv.rows_to_look_at_in(text, start=start, count=per_page)
 
 
@@ -230,7 +232,7 @@ class ChunkReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Any) -> int:
         while not self._pending:
             try:
                 self._pending = next(self._chunks)

@@ -10,14 +10,14 @@ import datetime as dt
 import hashlib
 import secrets
 
-from skillcard.domain.accounts import Principal, Role, User, require
+from skillcard.domain.accounts import Principal, Role, User, require, tied
 from skillcard.domain.business import Business, can_act_for_business, can_manage_business
 from skillcard.domain.passwords import NO_PASSWORD
 from skillcard.errors import Conflict, NotFound
 from skillcard.services.accounts import Passwords, new_password_hash
 from skillcard.services.audit import record, utcnow
 from skillcard.services.outbox import queue_email
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 LINK_DAYS = 7
 CONFIRM, INVITE = "confirm", "invite"
@@ -31,10 +31,12 @@ def business_id_for(who: Principal, business_id: int | None = None) -> int:
     """The business a request acts for: the user's own; a hub admin names one."""
     chosen = business_id if (who.is_hub_admin and business_id) else who.business_id
     require(chosen is not None and can_act_for_business(who, chosen), "act for a business")
-    return chosen
+    return tied(chosen, "a business's staff")
 
 
-def _new_link(uow, *, purpose: str, user: User, business_id: int, now: dt.datetime) -> str:
+def _new_link(
+    uow: AbstractUnitOfWork, *, purpose: str, user: User, business_id: int, now: dt.datetime
+) -> str:
     secret = secrets.token_urlsafe(32)
     uow.business_tokens.add_token(
         token_hash=_digest(secret),
@@ -111,7 +113,9 @@ def register_business(
         return business.id
 
 
-def _use_link(uow, secret: str, purpose: str, now: dt.datetime):
+def _use_link(
+    uow: AbstractUnitOfWork, secret: str, purpose: str, now: dt.datetime
+) -> tuple[User, Business]:
     row = uow.business_tokens.find(_digest(secret or ""))
     if row is None or row.purpose != purpose:
         raise NotFound("that link is not valid: check that you copied all of it")
@@ -120,8 +124,8 @@ def _use_link(uow, secret: str, purpose: str, now: dt.datetime):
     if row.expires_at <= now:
         raise Conflict("that link has expired: ask for a new one")
     uow.business_tokens.mark_used(row.token_hash, now)
-    user = uow.users.get(row.user_id)
-    return user, uow.businesses.get(row.business_id)
+    user = on_record(uow.users.get(row.user_id), "the link's user")
+    return user, on_record(uow.businesses.get(row.business_id), "the link's business")
 
 
 def confirm_registration(
@@ -155,7 +159,7 @@ def invite_checker(
     business_id = business_id_for(who, business_id)
     require(can_manage_business(who, business_id), "invite people to this business")
     with uow:
-        business = uow.businesses.get(business_id)
+        business = on_record(uow.businesses.get(business_id), "the business")
         user = User(
             email=email,
             display_name=" ".join((display_name or "").split())[:200] or email,

@@ -29,7 +29,7 @@ import functools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.business_budget import (
@@ -80,8 +80,8 @@ class Budget:
 
     rules: BudgetRules
     counter: BudgetCounter
-    _leases: dict = field(default_factory=dict, compare=False, repr=False)
-    _pending: dict = field(default_factory=dict, compare=False, repr=False)
+    _leases: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    _pending: dict[tuple[int, int], int] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def use_lease(self, business_id: int, minute: int) -> tuple[bool, tuple[int, int] | None]:
@@ -166,7 +166,14 @@ def spend(
         raise _refused(budget, window, approved, amount, left, now)
 
 
-def _draw(uow, budget: Budget, business_id: int, windows, amount: int, now):
+def _draw(
+    uow: AbstractUnitOfWork,
+    budget: Budget,
+    business_id: int,
+    windows: list[tuple[str, int, int]],
+    amount: int,
+    now: dt.datetime,
+) -> tuple[str, int] | None:
     """Count ``amount`` in every window; if one is over its limit, take them back and say
     which, with how many were left: ``(window, left)``; None once drawn."""
     counts = [
@@ -182,7 +189,9 @@ def _draw(uow, budget: Budget, business_id: int, windows, amount: int, now):
     return None
 
 
-def _refused(budget: Budget, window: str, approved: bool, amount, left, now) -> RateLimited:
+def _refused(
+    budget: Budget, window: str, approved: bool, amount: int, left: int, now: dt.datetime
+) -> RateLimited:
     allowance = budget.rules.allowance(approved)
     seconds = MINUTE if window == "minute" else DAY
     wait = max(1, _start(now, seconds) + seconds - int(now.timestamp()))
@@ -257,7 +266,7 @@ def approve_business(
         return business.name
 
 
-def businesses_for_approval(*, uow: AbstractUnitOfWork, who: Principal) -> list:
+def businesses_for_approval(*, uow: AbstractUnitOfWork, who: Principal) -> list[Any]:
     """Every business for the hub admin, those waiting for approval first."""
     require(who.is_hub_admin, "see the businesses waiting for approval")
     with uow:

@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from skillcard.adapters import jose, keys, sd_jwt
 from skillcard.adapters.jose import JoseRefused
 from skillcard.domain.accounts import Principal, Role, require
-from skillcard.domain.cards import CardStatus
+from skillcard.domain.cards import Card, CardStatus
+from skillcard.domain.schemes import Scheme
 from skillcard.domain.trust import CLOCK_SKEW, ListedState
 from skillcard.errors import Conflict, InvalidInput
 from skillcard.services.audit import record, utcnow
@@ -30,7 +34,8 @@ from skillcard.services.credentials import local_bundle
 from skillcard.services.open_credentials import OpenVerification, origin, scheme_issuer
 from skillcard.services.signing import current_signer
 from skillcard.services.status_lists import card_entry
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
+from skillcard.services.verification import VerifierBundle
 
 DISCLOSABLE = (
     "given_name",
@@ -64,7 +69,7 @@ def export_card(
     number: str,
     public_url: str,
     disclose: list[str] | None = None,
-    holder_jwk: dict | None = None,
+    holder_jwk: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> CardExport:
     """The holder's card as an SD-JWT VC disclosing ``disclose`` (None: every claim), signed now
@@ -95,10 +100,16 @@ def export_card(
     return CardExport(issued.present(chosen), chosen, issued.whole)
 
 
-def issue_card(uow, card, public_url: str, now: dt.datetime, cnf: dict | None = None):
+def issue_card(
+    uow: AbstractUnitOfWork,
+    card: Card,
+    public_url: str,
+    now: dt.datetime,
+    cnf: dict[str, Any] | None = None,
+) -> tuple[sd_jwt.Issued, str]:
     """The card's SD-JWT, with every disclosure, and the kid that signed it (caller commits)."""
-    scheme = uow.schemes.get(card.scheme_id)
-    plain = {
+    scheme = on_record(uow.schemes.get(card.scheme_id), "the card's scheme")
+    plain: dict[str, Any] = {
         "iss": scheme_issuer(public_url, scheme.code),
         "vct": vct(public_url),
         "iat": int(now.timestamp()),
@@ -116,12 +127,12 @@ def issue_card(uow, card, public_url: str, now: dt.datetime, cnf: dict | None = 
     return sd_jwt.issue({"kid": kid}, plain, _card_claims(uow, card, scheme), private), kid
 
 
-def _card_claims(uow, card, scheme) -> dict:
-    holder = uow.cardholders.get(card.cardholder_id)
-    card_type = uow.card_types.get(card.card_type_id)
+def _card_claims(uow: AbstractUnitOfWork, card: Card, scheme: Scheme) -> dict[str, Any]:
+    holder = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder")
+    card_type = on_record(uow.card_types.get(card.card_type_id), "the card type")
     occupation = uow.occupations.get(card.occupation_id) if card.occupation_id else None
-    titles = []
-    for held in uow.cardholders.qualifications_of(holder.id):
+    titles: list[str] = []
+    for held in uow.cardholders.qualifications_of(card.cardholder_id):
         if held.verified:
             found = uow.reference.qualification(held.qualification_code)
             titles.append(found.title if found else held.qualification_code)
@@ -156,9 +167,9 @@ def verify_card(
         bundle = local_bundle(uow, now)
         uow.commit()
     prefix = f"{origin(public_url)}/schemes/"
-    found: dict = {}
+    found: dict[str, Any] = {}
 
-    def key_for(header: dict, payload: dict):
+    def key_for(header: dict[str, Any], payload: dict[str, Any]) -> ec.EllipticCurvePublicKey:
         iss = payload.get("iss")
         if not isinstance(iss, str) or not iss.startswith(prefix):
             raise JoseRefused("unknown_issuer", "the issuer is not a scheme this hub trusts")
@@ -184,7 +195,9 @@ def verify_card(
     )
 
 
-def _card_outcome(claims: dict, found: dict, bundle, now: dt.datetime) -> tuple[str, str]:
+def _card_outcome(
+    claims: dict[str, Any], found: dict[str, Any], bundle: VerifierBundle, now: dt.datetime
+) -> tuple[str, str]:
     iat, exp = claims.get("iat"), claims.get("exp")
     if not isinstance(iat, int) or not isinstance(exp, int):
         return "malformed", "the credential has no iat and exp as numbers"
@@ -208,6 +221,6 @@ def _card_outcome(claims: dict, found: dict, bundle, now: dt.datetime) -> tuple[
     return "valid", ""
 
 
-def holder_key_jwk(private) -> dict:
+def holder_key_jwk(private: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
     """A holder's public JWK (for ``cnf``) from their private key (tests, wallets)."""
     return keys.public_key_jwk(private)

@@ -74,7 +74,7 @@ def register_cardholder(
         return holder.id
 
 
-def _visible_holder(uow, who: Principal, cardholder_id: int) -> Cardholder:
+def _visible_holder(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> Cardholder:
     holder = uow.cardholders.get(cardholder_id)
     schemes = uow.cards.scheme_ids_of_cardholder(cardholder_id) if holder else set()
     if holder is None or not can_view_cardholder(who, cardholder_id, schemes):

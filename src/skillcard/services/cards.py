@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from skillcard.domain.accounts import Principal, can_manage_scheme, can_view_card, require
 from skillcard.domain.calendar import card_day
@@ -17,7 +18,7 @@ from skillcard.services import status_lists
 from skillcard.services.audit import record, utcnow
 from skillcard.services.clock import card_today
 from skillcard.services.registry import scheme_named
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,9 @@ class CardView:
 
 
 def describe(uow: AbstractUnitOfWork, card: Card, today: dt.date) -> CardView:
-    scheme = uow.schemes.get(card.scheme_id)
-    card_type = uow.card_types.get(card.card_type_id)
-    holder = uow.cardholders.get(card.cardholder_id)
+    scheme = on_record(uow.schemes.get(card.scheme_id), "the scheme")
+    card_type = on_record(uow.card_types.get(card.card_type_id), "the card type")
+    holder = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder")
     occupation = uow.occupations.get(card.occupation_id) if card.occupation_id else None
     return CardView(
         id=card.id,
@@ -81,7 +82,9 @@ def scheme_for_number(
     return uow.schemes.resolve(number, scheme_code)
 
 
-def _load_card(uow, who: Principal, number: str, scheme_code: str | None) -> Card:
+def _load_card(
+    uow: AbstractUnitOfWork, who: Principal, number: str, scheme_code: str | None
+) -> Card:
     scheme, normalised = scheme_for_number(uow, number, scheme_code)
     card = uow.cards.by_number(scheme.id, normalised)
     if card is None or not can_view_card(who, card.scheme_id, card.cardholder_id):
@@ -244,7 +247,7 @@ def _change(
         return view
 
 
-def _standing(card: Card) -> dict:
+def _standing(card: Card) -> dict[str, Any]:
     # What a check of the card at a given moment depends on: see card_changes.
     return {
         "status": str(card.status),
@@ -277,7 +280,7 @@ def card_changes(uow: AbstractUnitOfWork, number: str) -> list[CardChange]:
 
 def renew_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     scheme_code: str | None = None,
@@ -287,7 +290,10 @@ def renew_card(
 
     def renew(card: Card) -> None:
         old_expiry = card.expires_on
-        card.renew(card_type=uow.card_types.get(card.card_type_id), today=card_day(now))
+        card.renew(
+            card_type=on_record(uow.card_types.get(card.card_type_id), "the card type"),
+            today=card_day(now),
+        )
         # A reissued card gets a new entry; its old credentials' entry lasts as long as they.
         status_lists.reissue_entry(uow, card, old_expiry, now)
 
@@ -296,7 +302,7 @@ def renew_card(
 
 def replace_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     reason: str,
@@ -309,7 +315,7 @@ def replace_card(
         raise InvalidInput("a replacement reason is one of: lost, stolen, damaged") from None
 
     def replace(card: Card) -> Card:
-        scheme = uow.schemes.get(card.scheme_id)
+        scheme = on_record(uow.schemes.get(card.scheme_id), "the scheme")
         new_number = scheme.number_format.number_for(uow.schemes.next_serial(scheme.id))
         return card.replace(reason=why, new_number=new_number)
 
@@ -318,7 +324,7 @@ def replace_card(
 
 def suspend_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     reason: str,
@@ -339,7 +345,7 @@ def suspend_card(
 
 def reinstate_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     reason: str = "",
@@ -360,7 +366,7 @@ def reinstate_card(
 
 def revoke_card(
     *,
-    uow,
+    uow: AbstractUnitOfWork,
     who: Principal,
     number: str,
     reason: str,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
 from skillcard.domain.calendar import card_day
-from skillcard.domain.cards import as_it_stood
+from skillcard.domain.cards import Card, CardFacts, as_it_stood
 from skillcard.domain.check_judgement import judge, log_line, surname_key_of
 from skillcard.domain.checks import (
     CheckMethod,
@@ -42,8 +42,9 @@ from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import utcnow
 from skillcard.services.cards import card_changes, scheme_for_number
 from skillcard.services.credentials import local_bundle
+from skillcard.services.ports.checks import CheckLogRow
 from skillcard.services.unit_of_work import AbstractUnitOfWork
-from skillcard.services.verification import MAX_TEXT, verify
+from skillcard.services.verification import MAX_TEXT, VerifierBundle, verify
 
 ANONYMOUS_CHECKER = "a site checker (not signed in)"
 OPERATOR_CHECKER = "the scheme's operator"
@@ -144,7 +145,9 @@ def check_card(
 
 
 def qr_view(
-    result: VerificationResult, photo_sha256: str | None = None, titles: dict | None = None
+    result: VerificationResult,
+    photo_sha256: str | None = None,
+    titles: dict[str, str] | None = None,
 ) -> PublicCardView:
     """A QR verification's result as the public view the number check shows; the photo is
     the registry's photo of the card's holder (the printed code carries none), and the
@@ -178,7 +181,7 @@ def _verify_and_log(
     text: str,
     *,
     at: dt.datetime,
-    bundle,
+    bundle: VerifierBundle,
     method: CheckMethod,
     who: Principal | None,
     client: str | None,
@@ -213,10 +216,18 @@ def _verify_and_log(
     return result, view
 
 
-def _as_it_was(uow, text: str, result: VerificationResult, card, bundle, at: dt.datetime):
+def _as_it_was(
+    uow: AbstractUnitOfWork,
+    text: str,
+    result: VerificationResult,
+    card: Card | CardFacts,
+    bundle: VerifierBundle,
+    at: dt.datetime,
+) -> VerificationResult:
     """The result of verifying ``text`` at ``at`` with the card's entry in its status list as
     it stood then: a card revoked since the check was good when it was checked, and one
     reinstated since was not."""
+    assert result.claims is not None  # the claims named this card
     then = as_it_stood(card, card_changes(uow, card.number), at).status
     listed = bundle.status_lists.get(result.claims.scheme)
     index = result.claims.status_index
@@ -324,8 +335,8 @@ def sync_offline_checks(
     return answers
 
 
-def _checker(row) -> str:
-    if row.checker_user_id is not None:
+def _checker(row: CheckLogRow) -> str:
+    if row.checker_user_id is not None and row.checker_name is not None:
         return row.checker_name
     return ANONYMOUS_CHECKER if row.client_key else OPERATOR_CHECKER
 

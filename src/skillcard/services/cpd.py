@@ -10,23 +10,27 @@ existence of a record is not given away.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from skillcard.adapters.db.mycard_repositories import active_cards
-from skillcard.adapters.evidence_store import EvidenceStore, check_evidence, safe_filename
+from skillcard.adapters.evidence_store import check_evidence, safe_filename
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.cpd import (
     CpdRecord,
+    CpdType,
     EvidenceFile,
     Progress,
     check_day_total,
     hours_to_minutes,
     progress,
 )
+from skillcard.domain.people import Cardholder
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record as audit_record
 from skillcard.services.audit import utcnow
 from skillcard.services.clock import card_today
+from skillcard.services.ports.files import EvidenceFiles
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -45,13 +49,13 @@ class CpdLog:
     target_from: str  # which card type the target comes from, in words
 
 
-def scheme_ids_related(uow, cardholder_id: int) -> set[int]:
+def scheme_ids_related(uow: AbstractUnitOfWork, cardholder_id: int) -> set[int]:
     schemes = set(uow.cards.scheme_ids_of_cardholder(cardholder_id))
     schemes |= {a.scheme_id for a in uow.applications.of_cardholder(cardholder_id)}
     return schemes
 
 
-def may_see_cpd(uow, who: Principal, cardholder_id: int) -> bool:
+def may_see_cpd(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> bool:
     if who.is_hub_admin:
         return True
     if who.role == Role.CARDHOLDER:
@@ -63,17 +67,17 @@ def may_see_cpd(uow, who: Principal, cardholder_id: int) -> bool:
     return False
 
 
-def _visible(uow, who: Principal, cardholder_id: int):
+def _visible(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> Cardholder:
     holder = uow.cardholders.get(cardholder_id)
     if holder is None or not may_see_cpd(uow, who, cardholder_id):
         raise NotFound(f"no CPD record of cardholder {cardholder_id} that you can see")
     return holder
 
 
-def yearly_target(uow, cardholder_id: int) -> tuple[float, str]:
+def yearly_target(uow: AbstractUnitOfWork, cardholder_id: int) -> tuple[float, str]:
     """The highest CPD target of the holder's active cards' types (a setting per card type)."""
     best, source = 0.0, "no card with a CPD target"
-    for card in active_cards(uow.session, cardholder_id):
+    for card in uow.cards.active_of_cardholder(cardholder_id):
         card_type = uow.card_types.get(card.card_type_id)
         if card_type and card_type.cpd_target_hours > best:
             best, source = float(card_type.cpd_target_hours), card_type.title
@@ -84,7 +88,7 @@ def record_cpd(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
-    store: EvidenceStore,
+    store: EvidenceFiles,
     cardholder_id: int,
     activity_on: dt.date,
     activity_type: str,
@@ -93,7 +97,7 @@ def record_cpd(
     provider: str = "",
     learned: str = "",
     reflection: str = "",
-    files: list[tuple[str, bytes]] = (),
+    files: Sequence[tuple[str, bytes]] = (),
     now: dt.datetime | None = None,
 ) -> int:
     """A holder logs an activity (self-declared) with evidence files; its id. A refused file
@@ -108,7 +112,7 @@ def record_cpd(
         entry = CpdRecord(
             cardholder_id=cardholder_id,
             activity_on=activity_on,
-            activity_type=activity_type,
+            activity_type=cast(CpdType, activity_type),  # checked and made one by CpdRecord
             title=title,
             minutes=minutes,
             recorded_at=now,
@@ -137,7 +141,7 @@ def add_cpd_evidence(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
-    store: EvidenceStore,
+    store: EvidenceFiles,
     record_id: int,
     files: list[tuple[str, bytes]],
     now: dt.datetime | None = None,
@@ -162,7 +166,15 @@ def add_cpd_evidence(
         return len(files)
 
 
-def add_evidence(uow, store: EvidenceStore, cardholder_id, name, data, now, **link) -> EvidenceFile:
+def add_evidence(
+    uow: AbstractUnitOfWork,
+    store: EvidenceFiles,
+    cardholder_id: int,
+    name: str,
+    data: bytes,
+    now: dt.datetime,
+    **link: int,
+) -> EvidenceFile:
     """Store a file and its row in the caller's transaction (the file itself is content-named,
     so a rolled-back row leaves at most an unreferenced file, never a wrong one)."""
     sha256, media_type = store.put(data, name)
@@ -196,7 +208,8 @@ def cpd_log(
         files = uow.evidence.of_cpd_records([r.id for r in records])
         by_record: dict[int, list[EvidenceFile]] = {}
         for f in files:
-            by_record.setdefault(f.cpd_record_id, []).append(f)
+            if f.cpd_record_id is not None:
+                by_record.setdefault(f.cpd_record_id, []).append(f)
         target, source = yearly_target(uow, cardholder_id)
         return CpdLog(
             cardholder_id=cardholder_id,
@@ -223,7 +236,7 @@ def verify_cpd(
 
 
 def evidence_bytes(
-    *, uow: AbstractUnitOfWork, who: Principal, store: EvidenceStore, evidence_id: int
+    *, uow: AbstractUnitOfWork, who: Principal, store: EvidenceFiles, evidence_id: int
 ) -> tuple[EvidenceFile, bytes]:
     """A stored evidence file, only for people who may see its holder's record (else 404)."""
     with uow:

@@ -9,13 +9,13 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from skillcard.domain.accounts import Principal, Role, can_manage_scheme, require
+from skillcard.domain.accounts import Principal, Role, can_manage_scheme, require, tied
 from skillcard.domain.applications import CaseState, CpdAudit, CpdAuditCase, draw_sample
 from skillcard.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.outbox import queue_email
 from skillcard.services.registry import scheme_named
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 DEFAULT_SHARE_PERCENT = 5.0
 
@@ -85,7 +85,7 @@ def sample(
             },
         )
         for holder_id in chosen:
-            holder = uow.cardholders.get(holder_id)
+            holder = on_record(uow.cardholders.get(holder_id), "the cardholder")
             if holder.email:
                 queue_email(
                     uow,
@@ -103,12 +103,12 @@ def sample(
         )
 
 
-def _case_view(uow, case: CpdAuditCase, audit: CpdAudit) -> CaseView:
+def _case_view(uow: AbstractUnitOfWork, case: CpdAuditCase, audit: CpdAudit) -> CaseView:
     return CaseView(
         case,
         audit.year,
-        uow.schemes.get(audit.scheme_id).code,
-        uow.cardholders.get(case.cardholder_id).full_name,
+        on_record(uow.schemes.get(audit.scheme_id), "the scheme").code,
+        on_record(uow.cardholders.get(case.cardholder_id), "the cardholder").full_name,
     )
 
 
@@ -116,15 +116,18 @@ def assessor_cases(*, uow: AbstractUnitOfWork, who: Principal) -> list[CaseView]
     """The sampled records of the assessor's (or scheme admin's) own scheme."""
     require(who.role in (Role.ASSESSOR, Role.SCHEME_ADMIN) and who.scheme_id, "review CPD audits")
     with uow:
-        return [_case_view(uow, c, a) for c, a in uow.cpd_audits.cases_for_scheme(who.scheme_id)]
+        return [
+            _case_view(uow, c, a)
+            for c, a in uow.cpd_audits.cases_for_scheme(tied(who.scheme_id, "a scheme's staff"))
+        ]
 
 
 def holder_cases(*, uow: AbstractUnitOfWork, who: Principal) -> list[CaseView]:
     require(who.role == Role.CARDHOLDER and who.cardholder_id, "see your CPD audits")
     with uow:
         return [
-            _case_view(uow, c, uow.cpd_audits.get(c.audit_id))
-            for c in uow.cpd_audits.cases_of_cardholder(who.cardholder_id)
+            _case_view(uow, c, on_record(uow.cpd_audits.get(c.audit_id), "the cpd audit"))
+            for c in uow.cpd_audits.cases_of_cardholder(tied(who.cardholder_id, "a cardholder"))
         ]
 
 
@@ -145,7 +148,11 @@ def review(
     with uow:
         case = uow.cpd_audits.case(case_id)
         audit = uow.cpd_audits.get(case.audit_id) if case else None
-        if case is None or not (who.is_hub_admin or who.scheme_id == audit.scheme_id):
+        if (
+            case is None
+            or audit is None
+            or not (who.is_hub_admin or who.scheme_id == audit.scheme_id)
+        ):
             raise NotFound(f"no CPD audit case {case_id} that you can see")
         if CaseState(case.state) == CaseState.ACCEPTED:
             raise IllegalTransition("this CPD record has already been accepted")
@@ -163,7 +170,7 @@ def review(
             now=now,
             reason=message,
         )
-        holder = uow.cardholders.get(case.cardholder_id)
+        holder = on_record(uow.cardholders.get(case.cardholder_id), "the cardholder")
         if holder.email:
             subject = (
                 "Your CPD record was accepted" if accept else "More is needed for your CPD audit"

@@ -11,6 +11,8 @@ import datetime as dt
 import io
 from pathlib import Path
 
+from fpdf import FPDF
+
 from skillcard.domain.business import neutralise
 from skillcard.domain.cpd import CpdType
 from skillcard.domain.labels import long_date
@@ -100,7 +102,7 @@ def cpd_pdf(log: CpdLog, *, generated: dt.datetime | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-def _paragraph(pdf, text: str, height: float = 4.5) -> None:
+def _paragraph(pdf: FPDF, text: str, height: float = 4.5) -> None:
     """Text wrapped to the page by whole words, one cell per line. fpdf2's multi_cell measures
     the whole line again for every character (seconds for a 200-entry record); measuring each
     word once keeps the PDF quick."""
@@ -108,7 +110,8 @@ def _paragraph(pdf, text: str, height: float = 4.5) -> None:
     space = pdf.get_string_width(" ")
     widths: dict[str, float] = {}
     for source_line in text.splitlines() or [""]:
-        line, used = [], 0.0
+        line: list[str] = []
+        used = 0.0
         for word in source_line.split(" "):
             w = widths.get(word)
             if w is None:
@@ -124,7 +127,7 @@ def _paragraph(pdf, text: str, height: float = 4.5) -> None:
         pdf.cell(0, height, " ".join(line), new_x="LMARGIN", new_y="NEXT")
 
 
-def _month_chart(pdf, by_month: tuple[float, ...]) -> None:
+def _month_chart(pdf: FPDF, by_month: tuple[float, ...]) -> None:
     """Twelve bars drawn with fpdf2's own rectangles (no chart library)."""
     left, top, height, width = pdf.l_margin, pdf.get_y() + 4, 35.0, 180.0
     peak = max(by_month) or 1.0

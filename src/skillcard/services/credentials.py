@@ -13,6 +13,8 @@ cut short (with an ellipsis): the card type's code, which is never cut, still na
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import Card, CardStatus
@@ -23,7 +25,7 @@ from skillcard.services.audit import utcnow
 from skillcard.services.cards import scheme_for_number
 from skillcard.services.signing import current_signer, ensure_keys
 from skillcard.services.status_lists import card_entry, published_status_list
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 from skillcard.services.verification import VerifierBundle, issue_credential, verify
 
 PRINTED_MAX_CHARS = 426  # alphanumeric capacity of a version-15 QR code at level Q
@@ -57,8 +59,8 @@ def printed_credential(
 def printed_claims_for(
     uow: AbstractUnitOfWork, card: Card, scheme_code: str, prefix: str, now: dt.datetime
 ) -> CardClaims:
-    card_type = uow.card_types.get(card.card_type_id)
-    holder = uow.cardholders.get(card.cardholder_id)
+    card_type = on_record(uow.card_types.get(card.card_type_id), "the card type")
+    holder = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder")
     occupation = uow.occupations.get(card.occupation_id) if card.occupation_id else None
     occupation_title = occupation.title if occupation else ""
     held = [q for q in uow.cardholders.qualifications_of(holder.id) if q.verified]
@@ -80,7 +82,7 @@ def printed_claims_for(
     )
 
 
-def _fitted(claims: CardClaims, issue) -> str:
+def _fitted(claims: CardClaims, issue: Callable[[CardClaims], str]) -> str:
     """The text of the claims, made to fit a version-15 QR code (see the module's notes)."""
     import dataclasses
 
@@ -111,7 +113,7 @@ def local_bundle(uow: AbstractUnitOfWork, now: dt.datetime) -> VerifierBundle:
     lists = []
     for scheme in schemes.values():
         published_status_list(uow, scheme.id, now)  # built or refreshed when it must be
-        stored = uow.status_lists.get(scheme.id)
+        stored = on_record(uow.status_lists.get(scheme.id), "the stored status list")
         plane = stored.suspended if any(stored.suspended) else b""
         lists.append(StatusList(scheme.code, stored.issued, stored.bits, stored.ttl, plane))
     return VerifierBundle(trusted, lists)
@@ -129,7 +131,7 @@ def verify_text(
     return verify(text, bundle, now)
 
 
-def result_json(result: VerificationResult) -> dict:
+def result_json(result: VerificationResult) -> dict[str, Any]:
     """A verification result as the API and ``skillcard verify --json`` give it: only the
     card's public claims (no portrait bytes)."""
     claims = result.claims

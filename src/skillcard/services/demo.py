@@ -136,7 +136,7 @@ def load_demo(
     return True
 
 
-def _add_users(uow_factory, ann_id: int) -> None:
+def _add_users(uow_factory: Callable[[], AbstractUnitOfWork], ann_id: int) -> None:
     roles = [
         Role.HUB_ADMIN,
         Role.SCHEME_ADMIN,

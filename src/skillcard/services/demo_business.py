@@ -15,7 +15,7 @@ from skillcard.domain.business_budget import Allowance, BudgetRules
 from skillcard.services import business_checks, workforce
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business_budget import Budget
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 ADMIN, CHECKER = "business@demo.skillcard.test", "checker@demo.skillcard.test"
 # given name -> (label, trade, site, subcontractor)
@@ -56,14 +56,14 @@ def load(
             approved=True,
         )
         uow.businesses.add(company)
-        people = [uow.users.by_email(ADMIN), uow.users.by_email(CHECKER)]
+        people = [on_record(uow.users.by_email(e), e) for e in (ADMIN, CHECKER)]
         for user in people:
             user.business_id = company.id
         operator = Principal.operator()
         record(uow, operator, "business.register", "business", company.id, reason="demo data")
         numbers = {}
         for given, holder_id in holder_ids.items():
-            holder = uow.cardholders.get(holder_id)
+            holder = on_record(uow.cardholders.get(holder_id), "the cardholder")
             card = uow.cards.of_cardholder(holder_id)[0]
             numbers[given] = (card.number, holder.surname)
         uow.commit()
@@ -86,7 +86,13 @@ def load(
     _checks(uow_factory, admin, checker, numbers, now)
 
 
-def _checks(uow_factory, admin, checker, numbers, now) -> None:
+def _checks(
+    uow_factory: Callable[[], AbstractUnitOfWork],
+    admin: Principal,
+    checker: Principal,
+    numbers: dict[str, tuple[str, str]],
+    now: dt.datetime,
+) -> None:
     """A few days of checks: single, spot (with GPS and the face confirmed) and offline."""
     plan = [
         ("Ann", admin, None, 3),

@@ -18,7 +18,7 @@ from skillcard.domain.calendar import card_day
 from skillcard.services import applications, cpd, cpd_audit, qualifications
 from skillcard.services.clock import utcnow
 from skillcard.services.eligibility_hse import record_hse_pass
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 OPERATOR = Principal.operator()
 # (days ago, kind, title, provider, hours, what was learned, evidence: None, "pdf" or "png")
@@ -163,11 +163,13 @@ def load(
     _sample_ecs_with_ann(uow_factory, ann_id, today.year, public_url)
 
 
-def _sample_ecs_with_ann(uow_factory, ann_id: int, year: int, public_url: str) -> None:
+def _sample_ecs_with_ann(
+    uow_factory: Callable[[], AbstractUnitOfWork], ann_id: int, year: int, public_url: str
+) -> None:
     """A real draw (5%, stored seed), with the first seed whose sample includes Ann, so the
     demo's assessor has her record to review."""
     with uow_factory() as uow:
-        scheme = uow.schemes.by_code("ECS")
+        scheme = on_record(uow.schemes.by_code("ECS"), "the ECS scheme")
         population = uow.cpd_audits.active_holders(scheme.id)
     seed = next(s for s in range(1, 10_000) if ann_id in draw_sample(population, 5, s))
     cpd_audit.sample(

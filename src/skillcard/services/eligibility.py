@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from skillcard.domain.accounts import Principal, Role, can_view_cardholder
 from skillcard.domain.cpd import hours_in_last_12_months
@@ -45,7 +46,7 @@ def shipped_rule_book() -> RuleBook:
     return load_rule_book()
 
 
-def context(uow, today: dt.date) -> Context:
+def context(uow: AbstractUnitOfWork, today: dt.date) -> Context:
     return Context(
         today=today,
         qualification_titles={q.code: q.title for q in uow.reference.qualifications()},
@@ -53,7 +54,7 @@ def context(uow, today: dt.date) -> Context:
     )
 
 
-def holder_facts(uow, cardholder_id: int, today: dt.date) -> HolderFacts:
+def holder_facts(uow: AbstractUnitOfWork, cardholder_id: int, today: dt.date) -> HolderFacts:
     """What the rules read about one holder, from the database, inside the caller's uow."""
     held = uow.cardholders.qualifications_of(cardholder_id)
     reviews = uow.qualification_reviews.for_held([h.id for h in held])
@@ -77,7 +78,7 @@ def holder_facts(uow, cardholder_id: int, today: dt.date) -> HolderFacts:
     return HolderFacts(tuple(quals), hse, cpd, memberships)
 
 
-def may_see_eligibility(uow, who: Principal, cardholder_id: int) -> bool:
+def may_see_eligibility(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> bool:
     if who.role == Role.ASSESSOR:
         return who.scheme_id in uow.cards.scheme_ids_of_cardholder(cardholder_id)
     schemes = uow.cards.scheme_ids_of_cardholder(cardholder_id)
@@ -85,7 +86,7 @@ def may_see_eligibility(uow, who: Principal, cardholder_id: int) -> bool:
 
 
 def decide(
-    uow,
+    uow: AbstractUnitOfWork,
     *,
     cardholder_id: int,
     scheme_code: str,
@@ -128,6 +129,6 @@ def check_eligibility(
         )
 
 
-def rules_of_scheme(*, scheme_code: str, book: RuleBook | None = None) -> list:
+def rules_of_scheme(*, scheme_code: str, book: RuleBook | None = None) -> list[Any]:
     """The occupations a scheme has rules for (what one may apply for)."""
     return (book or shipped_rule_book()).of_scheme(scheme_code)

@@ -4,15 +4,11 @@ their facts read in a handful of streaming queries (never one query per holder).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
-from skillcard.adapters.db import tables, tables_mycard
 from skillcard.domain.accounts import Principal, can_manage_scheme, require
-from skillcard.domain.cards import CardStatus
-from skillcard.domain.eligibility import HeldFact, HolderFacts, MembershipFact
 from skillcard.domain.eligibility_rules import RuleBook
 from skillcard.errors import NotFound
 from skillcard.services import eligibility
@@ -28,58 +24,7 @@ class SchemeEvaluation:
     rule: str
     holders: int
     eligible: int
-    unmet: Counter  # reason -> how many holders lack it
-
-
-def _facts_of_scheme(session, scheme_id: int, today: dt.date) -> dict[int, HolderFacts]:
-    c, h = tables.cards.c, tables.held_qualifications.c
-    q = tables_mycard.qualification_reviews.c
-    holders = sa.select(c.cardholder_id).where(
-        c.scheme_id == scheme_id, c.status == CardStatus.ACTIVE
-    )
-    ids = set(session.scalars(holders.distinct()))
-    quals: dict[int, list[HeldFact]] = defaultdict(list)
-    rows = session.execute(
-        sa.select(h.cardholder_id, h.qualification_code, h.verified, q.state)
-        .outerjoin(tables_mycard.qualification_reviews, q.held_qualification_id == h.id)
-        .where(h.cardholder_id.in_(holders))
-        .execution_options(yield_per=10_000)
-    )
-    for holder, code, verified, review in rows:
-        state = "verified" if verified else ("rejected" if review == "rejected" else "declared")
-        quals[holder].append(HeldFact(code, state))
-    hse: dict[int, list] = defaultdict(list)
-    e = tables.hse_records.c
-    for holder, passed, until in session.execute(
-        sa.select(e.cardholder_id, e.passed_on, e.valid_until).where(e.cardholder_id.in_(holders))
-    ):
-        hse[holder].append((passed, until))
-    r = tables_mycard.cpd_records.c
-    since = today - dt.timedelta(days=365)
-    cpd = dict(
-        session.execute(
-            sa.select(r.cardholder_id, sa.func.sum(r.minutes))
-            .where(r.cardholder_id.in_(holders), r.activity_on > since, r.activity_on <= today)
-            .group_by(r.cardholder_id)
-        ).all()
-    )
-    members: dict[int, list] = defaultdict(list)
-    m = tables.memberships.c
-    for row in session.execute(
-        sa.select(m.cardholder_id, m.institute_code, m.grade, m.verified, m.lapsed_on).where(
-            m.cardholder_id.in_(holders)
-        )
-    ):
-        members[row[0]].append(MembershipFact(row[1], row[2], row[3], row[4]))
-    return {
-        holder: HolderFacts(
-            tuple(quals[holder]),
-            tuple(hse[holder]),
-            (cpd.get(holder) or 0) / 60,
-            tuple(members[holder]),
-        )
-        for holder in ids
-    }
+    unmet: Counter[str]  # reason -> how many holders lack it
 
 
 def reevaluate_scheme(
@@ -101,8 +46,8 @@ def reevaluate_scheme(
         if rule is None:
             raise NotFound(f"{scheme.code} has no eligibility rule for {code!r}")
         ctx = eligibility.context(uow, day)
-        facts = _facts_of_scheme(uow.session, scheme.id, day)
-    eligible, unmet = 0, Counter()
+        facts = uow.scheme_facts.of_scheme(scheme.id, day)
+    eligible, unmet = 0, Counter[str]()
     for holder_facts in facts.values():
         decision = rule.evaluate(holder_facts, ctx)
         if decision.eligible:
@@ -112,7 +57,9 @@ def reevaluate_scheme(
     return SchemeEvaluation(rule.name, len(facts), eligible, unmet)
 
 
-def queue_reevaluation(*, uow: AbstractUnitOfWork, who: Principal, scheme_code: str, code: str):
+def queue_reevaluation(
+    *, uow: AbstractUnitOfWork, who: Principal, scheme_code: str, code: str
+) -> None:
     """Ask for :func:`reevaluate_scheme` as a background job (a scheme of many holders takes
     a while): who may, and whether the rule exists, are checked now; the job is queued and
     the asking audited in one transaction. The job's answer is audited too
@@ -128,7 +75,13 @@ def queue_reevaluation(*, uow: AbstractUnitOfWork, who: Principal, scheme_code: 
         uow.commit()
 
 
-def reevaluate_and_record(*, uow_factory, who: Principal, scheme_code: str, code: str):
+def reevaluate_and_record(
+    *,
+    uow_factory: Callable[[], AbstractUnitOfWork],
+    who: Principal,
+    scheme_code: str,
+    code: str,
+) -> SchemeEvaluation:
     """The job's body: the re-evaluation, its counts kept in the audit log for the asker."""
     result = reevaluate_scheme(uow=uow_factory(), who=who, scheme_code=scheme_code, code=code)
     detail = {

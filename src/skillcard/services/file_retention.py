@@ -85,7 +85,10 @@ def purge_files(
     now: dt.datetime | None = None,
 ) -> FilePurge:
     """Every kind's purge, as the daily scheduler and ``skillcard files purge`` run it."""
-    shared = dict(uow_factory=uow_factory, who=who, files=files, retention=retention)
-    results = bulk_results.purge_results(**shared, dry_run=dry_run, now=now)
-    pictures = purge_pictures(**shared, dry_run=dry_run, now=now)
+    results = bulk_results.purge_results(
+        uow_factory=uow_factory, who=who, files=files, retention=retention, dry_run=dry_run, now=now
+    )
+    pictures = purge_pictures(
+        uow_factory=uow_factory, who=who, files=files, retention=retention, dry_run=dry_run, now=now
+    )
     return FilePurge(results=results, pictures=pictures)

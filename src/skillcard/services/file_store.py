@@ -69,7 +69,7 @@ class FileStore(Protocol):
 def copy_files(source: FileStore, target: FileStore) -> dict[str, int]:
     """Every file of every kind in ``source`` written to ``target`` (what is there already is
     written again, so a copy cut short can be run again); how many of each kind."""
-    copied = dict.fromkeys(KINDS, 0)
+    copied: dict[str, int] = dict.fromkeys(KINDS, 0)
     for kind in KINDS:
         for entry in source.entries(kind):
             parts = source.stream(kind, entry.key)

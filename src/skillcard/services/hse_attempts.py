@@ -13,20 +13,27 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from skillcard.adapters.invigilation_files import (
     MAX_ID_PHOTO_BYTES,
     MAX_SNAPSHOT_BYTES,
-    InvigilationFileStore,
 )
-from skillcard.domain.accounts import Principal, Role, require
-from skillcard.domain.assessment import FormEntry, ViolationPolicy, draw_form, score
+from skillcard.domain.accounts import Principal, Role, require, tied
+from skillcard.domain.assessment import (
+    AssessmentSettings,
+    FormEntry,
+    ViolationPolicy,
+    draw_form,
+    score,
+)
 from skillcard.domain.assessment_attempts import Attempt, AttemptState
 from skillcard.domain.invigilation import VIOLATIONS, EventKind, InvigilationEvent
 from skillcard.errors import Conflict, InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.hse_bank import ASSESSMENT_CODE
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.ports.files import InvigilationFiles
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
 def _candidate(who: Principal) -> int:
@@ -34,10 +41,17 @@ def _candidate(who: Principal) -> int:
         who.role == Role.CARDHOLDER and who.cardholder_id is not None,
         "sit the HSE assessment: only the candidate may",
     )
-    return who.cardholder_id
+    return tied(who.cardholder_id, "a cardholder")
 
 
-def own_attempt(uow, who: Principal, attempt_id: int, *, for_update: bool = False) -> Attempt:
+def assessment_settings(uow: AbstractUnitOfWork, attempt: Attempt) -> AssessmentSettings:
+    """The settings of the assessment the attempt is of."""
+    return on_record(uow.hse_assessments.get(attempt.assessment_id), "the assessment").settings
+
+
+def own_attempt(
+    uow: AbstractUnitOfWork, who: Principal, attempt_id: int, *, for_update: bool = False
+) -> Attempt:
     """The candidate's own attempt; another's is 'not found' (its existence is not revealed)."""
     holder = _candidate(who)
     attempt = uow.hse_attempts.get(attempt_id, for_update=for_update)
@@ -88,7 +102,7 @@ def start_attempt(
         return attempt.id
 
 
-def _scheme_of(uow, holder: int, scheme_code: str | None) -> int:
+def _scheme_of(uow: AbstractUnitOfWork, holder: int, scheme_code: str | None) -> int:
     if scheme_code:
         scheme = uow.schemes.by_code(scheme_code)
         if scheme is None:
@@ -103,7 +117,7 @@ def _scheme_of(uow, holder: int, scheme_code: str | None) -> int:
 def check_identity(
     *,
     uow: AbstractUnitOfWork,
-    store: InvigilationFileStore,
+    store: InvigilationFiles,
     who: Principal,
     attempt_id: int,
     face_photo: bytes,
@@ -135,14 +149,18 @@ def check_identity(
         uow.commit()
 
 
-def begin(*, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now=None) -> None:
+def begin(
+    *, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now: dt.datetime | None = None
+) -> None:
     """Start the clock: the deadline is fixed now, on the server."""
     now = now or utcnow()
     with uow:
         attempt = own_attempt(uow, who, attempt_id, for_update=True)
         if attempt.state == AttemptState.STARTED:
             return  # a second click on "Start" is harmless
-        settings = uow.hse_assessments.get(attempt.assessment_id).settings
+        settings = on_record(
+            uow.hse_assessments.get(attempt.assessment_id), "the assessment"
+        ).settings
         attempt.start(now, settings.duration_minutes)
         add_event(uow, attempt, EventKind.STARTED, now)
         record(uow, who, "hse.attempt.start", "hse_attempt", attempt.id, now=now)
@@ -188,7 +206,9 @@ def candidate_view(
     now = now or utcnow()
     with uow:
         attempt = own_attempt(uow, who, attempt_id)
-        settings = uow.hse_assessments.get(attempt.assessment_id).settings
+        settings = on_record(
+            uow.hse_assessments.get(attempt.assessment_id), "the assessment"
+        ).settings
         if finalise_if_overdue(uow, attempt, now):
             uow.commit()
         questions = []
@@ -259,7 +279,9 @@ def save_answer(
         return Saved(seq=seq, seconds_left=attempt.seconds_left(now), server_now=now)
 
 
-def submit(*, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now=None) -> str:
+def submit(
+    *, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now: dt.datetime | None = None
+) -> str:
     """Hand in the answers; the attempt then waits for an invigilator. Its state."""
     now = now or utcnow()
     with uow:
@@ -278,7 +300,7 @@ def submit(*, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now=None
         return attempt.state
 
 
-def finalise_if_overdue(uow, attempt: Attempt, now: dt.datetime) -> bool:
+def finalise_if_overdue(uow: AbstractUnitOfWork, attempt: Attempt, now: dt.datetime) -> bool:
     """Submit an attempt whose deadline has passed, with its saved answers (caller commits)."""
     if not attempt.finalise_if_overdue(now):
         return False
@@ -287,9 +309,9 @@ def finalise_if_overdue(uow, attempt: Attempt, now: dt.datetime) -> bool:
     return True
 
 
-def mark(uow, attempt: Attempt) -> None:
+def mark(uow: AbstractUnitOfWork, attempt: Attempt) -> None:
     """Score the attempt as it stands (the invigilator's decision makes it count or not)."""
-    settings = uow.hse_assessments.get(attempt.assessment_id).settings
+    settings = assessment_settings(uow, attempt)
     form = [FormEntry(int(i), tuple(order)) for i, order in attempt.form]
     items = uow.hse_items.many([e.item_id for e in form])
     result = score(form, items, uow.hse_attempts.answers(attempt.id), settings)
@@ -298,14 +320,16 @@ def mark(uow, attempt: Attempt) -> None:
 
 
 def add_event(
-    uow, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra
+    uow: AbstractUnitOfWork, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra: Any
 ) -> InvigilationEvent:
     event = InvigilationEvent(attempt_id=attempt.id, occurred_at=now, kind=kind.value, **extra)
     uow.hse_events.add(event)
     return event
 
 
-def note(uow, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra) -> bool:
+def note(
+    uow: AbstractUnitOfWork, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra: Any
+) -> bool:
     """Record an event; apply the assessment's policy to a violation: ``flag`` counts it for
     the reviewer, ``fail`` ends the attempt there and then. True if it ended the attempt."""
     violation = kind in VIOLATIONS
@@ -313,7 +337,9 @@ def note(uow, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra) -> b
     if not violation:
         return False
     attempt.violations += 1
-    policy = uow.hse_assessments.get(attempt.assessment_id).settings.violation_policy
+    policy = on_record(
+        uow.hse_assessments.get(attempt.assessment_id), "the assessment"
+    ).settings.violation_policy
     if policy == ViolationPolicy.FAIL and attempt.state == AttemptState.STARTED:
         attempt.failed_by_violation = True
         attempt.submit(now)
@@ -323,7 +349,7 @@ def note(uow, attempt: Attempt, kind: EventKind, now: dt.datetime, **extra) -> b
     return False
 
 
-def missed_attention(uow, attempt: Attempt, now: dt.datetime) -> bool:
+def missed_attention(uow: AbstractUnitOfWork, attempt: Attempt, now: dt.datetime) -> bool:
     """An attention check shown and not clicked in time is a violation, whichever request
     notices it first. True if one was missed."""
     due = attempt.attention_due

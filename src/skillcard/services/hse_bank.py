@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.assessment import (
@@ -36,7 +37,9 @@ ASSESSMENT_CODE = "HSE"
 ASSESSMENT_TITLE = "Health, Safety and Environment assessment"
 
 
-def ensure_assessment(uow: AbstractUnitOfWork, settings: AssessmentSettings | None = None):
+def ensure_assessment(
+    uow: AbstractUnitOfWork, settings: AssessmentSettings | None = None
+) -> Assessment:
     """The assessment in the caller's transaction, made with default settings if missing."""
     found = uow.hse_assessments.by_code(ASSESSMENT_CODE)
     if found is None:
@@ -113,7 +116,7 @@ def revise_item(
     who: Principal,
     code: str,
     now: dt.datetime | None = None,
-    **changes,
+    **changes: Any,
 ) -> Item:
     """Edit an item: a new version when it was ever live (attempts may hold the old one)."""
     require(can_edit_item_bank(who), "change the shared HSE item bank (hub admins only)")
@@ -195,13 +198,13 @@ def _check_topic(uow: AbstractUnitOfWork, code: str, topic: str | None) -> None:
         raise InvalidInput(f"item {code}: {topic!r} is not a topic of the test", field="topic")
 
 
-def _differs(name: str, current, wanted) -> bool:
+def _differs(name: str, current: object, wanted: object) -> bool:
     # The item keeps its stem and options with their spaces collapsed: compare them so.
     if name == "stem" and isinstance(wanted, str):
         wanted = " ".join(wanted.split())
     elif name == "options" and isinstance(wanted, list | tuple):
         wanted = [" ".join(str(o).split()) for o in wanted]
-    return current != wanted
+    return bool(current != wanted)
 
 
 def _retire_live(versions: list[Item]) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from skillcard.domain.accounts import Principal, Role, require
+from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.domain.assessment import AssessmentSettings, FormEntry, TopicScore, score
 from skillcard.domain.assessment_attempts import AWAITING_REVIEW, Attempt, AttemptState
 from skillcard.domain.calendar import card_day
@@ -31,17 +31,19 @@ from skillcard.domain.invigilation import (
 from skillcard.domain.people import HseRecord
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
-from skillcard.services.hse_attempts import finalise_if_overdue
+from skillcard.services.hse_attempts import assessment_settings, finalise_if_overdue
 from skillcard.services.hse_bank import ASSESSMENT_CODE
 from skillcard.services.outbox import queue_email
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
 def _may_invigilate(who: Principal, attempt: Attempt) -> bool:
     return may_see_attempt(who, scheme_id=attempt.scheme_id, handed_in=attempt.handed_in)
 
 
-def _reviewable(uow, who: Principal, attempt_id: int, *, for_update: bool = False) -> Attempt:
+def _reviewable(
+    uow: AbstractUnitOfWork, who: Principal, attempt_id: int, *, for_update: bool = False
+) -> Attempt:
     require(who.is_hub_admin or who.role == Role.INVIGILATOR, "review HSE attempts")
     attempt = uow.hse_attempts.get(attempt_id, for_update=for_update)
     if attempt is None or not _may_invigilate(who, attempt):
@@ -75,7 +77,7 @@ def review_queue(
         for attempt in uow.hse_attempts.awaiting_review(scheme):
             if not _may_invigilate(who, attempt):  # the one rule, whatever the query found
                 continue
-            holder = uow.cardholders.get(attempt.cardholder_id)
+            holder = on_record(uow.cardholders.get(attempt.cardholder_id), "the cardholder")
             entries.append(
                 QueueEntry(
                     id=attempt.id,
@@ -137,8 +139,10 @@ class ReviewDetail:
 def review_detail(*, uow: AbstractUnitOfWork, who: Principal, attempt_id: int) -> ReviewDetail:
     with uow:
         attempt = _reviewable(uow, who, attempt_id)
-        holder = uow.cardholders.get(attempt.cardholder_id)
-        settings = uow.hse_assessments.get(attempt.assessment_id).settings
+        holder = on_record(uow.cardholders.get(attempt.cardholder_id), "the cardholder")
+        settings = on_record(
+            uow.hse_assessments.get(attempt.assessment_id), "the assessment"
+        ).settings
         items = uow.hse_items.many(attempt.form_item_ids())
         answers = uow.hse_attempts.answers(attempt.id)
         marked = []
@@ -233,9 +237,11 @@ def decide(
         return attempt.state
 
 
-def _verified(uow, attempt: Attempt, who: Principal, now: dt.datetime, public_url: str) -> None:
-    settings = uow.hse_assessments.get(attempt.assessment_id).settings
-    holder = uow.cardholders.get(attempt.cardholder_id)
+def _verified(
+    uow: AbstractUnitOfWork, attempt: Attempt, who: Principal, now: dt.datetime, public_url: str
+) -> None:
+    settings = assessment_settings(uow, attempt)
+    holder = on_record(uow.cardholders.get(attempt.cardholder_id), "the cardholder")
     passed_on = card_day(attempt.submitted_at or now)
     if attempt.passed:
         uow.hse_records.add(
@@ -293,17 +299,21 @@ class MyHse:
 def my_results(*, uow: AbstractUnitOfWork, who: Principal) -> MyHse:
     require(who.role == Role.CARDHOLDER and who.cardholder_id is not None, "see HSE results")
     with uow:
-        attempts = uow.hse_attempts.of_cardholder(who.cardholder_id)
+        attempts = uow.hse_attempts.of_cardholder(tied(who.cardholder_id, "a cardholder"))
         verified = next((a for a in attempts if a.state == AttemptState.VERIFIED), None)
         open_one = next((a for a in attempts if a.is_open), None)
         waiting = any(AttemptState(a.state) in AWAITING_REVIEW for a in attempts)
         result = None
         if verified is not None:
-            settings = uow.hse_assessments.get(verified.assessment_id).settings
+            settings = on_record(
+                uow.hse_assessments.get(verified.assessment_id), "the assessment"
+            ).settings
             form = [FormEntry(int(i), tuple(order)) for i, order in verified.form]
             items = uow.hse_items.many([e.item_id for e in form])
             marked = score(form, items, uow.hse_attempts.answers(verified.id), settings)
-            records = [r for r in uow.hse_records.of_cardholder(who.cardholder_id)]
+            records = [
+                r for r in uow.hse_records.of_cardholder(tied(who.cardholder_id, "a cardholder"))
+            ]
             record_of = next((r for r in records if r.attempt_id == verified.id), None)
             result = MyResult(
                 attempt_id=verified.id,
@@ -333,7 +343,7 @@ def attempt_file(*, uow: AbstractUnitOfWork, who: Principal, attempt_id: int, sh
             _may_invigilate(who, attempt)
             or (who.role == Role.CARDHOLDER and who.cardholder_id == attempt.cardholder_id)
         )
-        if allowed:
+        if attempt is not None and allowed:
             own = {attempt.face_photo_sha256, attempt.id_photo_sha256} - {None}
             if sha256 in own or uow.hse_events.has_snapshot(attempt.id, sha256):
                 return sha256

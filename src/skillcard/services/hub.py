@@ -31,7 +31,9 @@ class HubOverview:
     last_checkpoint: Checkpoint | None
 
 
-def overview(*, uow: AbstractUnitOfWork, who: Principal, now=None) -> HubOverview:
+def overview(
+    *, uow: AbstractUnitOfWork, who: Principal, now: dt.datetime | None = None
+) -> HubOverview:
     """What the hub holds now. Keys missing for any scheme are made first (as the trust list
     would), so the page shows the keys a verifier is given."""
     require(who.is_hub_admin, "see the hub's overview")

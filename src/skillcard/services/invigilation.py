@@ -17,8 +17,8 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from skillcard.adapters.invigilation_files import MAX_SNAPSHOT_BYTES, InvigilationFileStore
-from skillcard.domain.accounts import Principal, Role, require
+from skillcard.adapters.invigilation_files import MAX_SNAPSHOT_BYTES
+from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.domain.assessment_attempts import Attempt, AttemptState
 from skillcard.domain.invigilation import (
     Adjustment,
@@ -36,12 +36,13 @@ from skillcard.services.hse_attempts import (
     note,
     own_attempt,
 )
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.ports.files import InvigilationFiles
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 FaceCounter = Callable[[bytes], int]
 
 
-def _running(uow, who, attempt_id: int, now: dt.datetime) -> Attempt:
+def _running(uow: AbstractUnitOfWork, who: Principal, attempt_id: int, now: dt.datetime) -> Attempt:
     attempt = own_attempt(uow, who, attempt_id, for_update=True)
     if finalise_if_overdue(uow, attempt, now):
         uow.commit()
@@ -73,7 +74,7 @@ def report_event(
 def add_snapshot(
     *,
     uow: AbstractUnitOfWork,
-    store: InvigilationFileStore,
+    store: InvigilationFiles,
     count_faces: FaceCounter,
     who: Principal,
     attempt_id: int,
@@ -106,7 +107,9 @@ def show_attention(
         if missed_attention(uow, attempt, now):
             uow.commit()
             return "", 0
-        seconds = uow.hse_assessments.get(attempt.assessment_id).settings.attention_seconds
+        seconds = on_record(
+            uow.hse_assessments.get(attempt.assessment_id), "the assessment"
+        ).settings.attention_seconds
         attempt.attention_token = secrets.token_urlsafe(16)
         attempt.attention_due = now + dt.timedelta(seconds=seconds)
         add_event(uow, attempt, EventKind.ATTENTION_SHOWN, now)
@@ -260,7 +263,7 @@ def declare_conflict(
             raise Conflict("you have already declared a conflict with this candidate")
         uow.hse_conflicts.add(
             DeclaredConflict(
-                invigilator_user_id=who.user_id,
+                invigilator_user_id=tied(who.user_id, "a signed-in user"),
                 cardholder_id=cardholder_id,
                 declared_at=now,
                 relationship=relationship,

@@ -1,5 +1,5 @@
-"""Background work as named jobs on a queue: the port a service enqueues on, and the
-catalogue of jobs a runner runs.
+"""Background work as named jobs on a queue: the catalogue of jobs a runner runs (the port a
+service enqueues on is :class:`skillcard.services.ports.jobs.JobQueue`).
 
 A service asks for a job inside its unit of work (``uow.jobs.enqueue(name, args)``), so the
 job is committed with the change that asks for it, and a rolled-back change leaves none.
@@ -18,13 +18,14 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.retention import Retention
 from skillcard.errors import Conflict
 from skillcard.services.clock import SYSTEM_CLOCK, Clock
 from skillcard.services.file_store import FileStore
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,6 @@ RETENTION = Principal(label="retention scheduler", role=Role.HUB_ADMIN)
 ANCHOR = Principal(label="audit checkpoint scheduler", role=Role.HUB_ADMIN)
 
 
-class JobQueue(Protocol):
-    def enqueue(self, name: str, args: dict[str, Any]) -> None:
-        """Queue job ``name`` in the unit of work's transaction: it exists once that commits,
-        never if it rolls back."""
-        ...
-
-
 @dataclass(frozen=True)
 class Periodic:
     name: str
@@ -58,7 +52,7 @@ class Periodic:
 class JobContext:
     """What jobs need besides their arguments, built once by the runner's entry point."""
 
-    uow_factory: Callable
+    uow_factory: Callable[..., AbstractUnitOfWork]
     public_url: str
     files: FileStore  # every host's: a job may run on any of them
     retention: Retention = field(default_factory=Retention)
@@ -73,12 +67,12 @@ class JobContext:
     clock: Clock = SYSTEM_CLOCK  # passed on to every job (a test sets the day)
 
 
-def principal_args(who: Principal) -> dict:
+def principal_args(who: Principal) -> dict[str, Any]:
     """Who asked for a job, as JSON (a job runs on their behalf, audited as them)."""
     return {k: (v.value if k == "role" else v) for k, v in dataclasses.asdict(who).items()}
 
 
-def principal_of(args: dict) -> Principal:
+def principal_of(args: dict[str, Any]) -> Principal:
     return Principal(**{**args, "role": Role(args["role"])})
 
 
@@ -102,7 +96,7 @@ def periodic_jobs(context: JobContext) -> list[Periodic]:
     return jobs
 
 
-def run_job(context: JobContext, name: str, args: dict) -> None:
+def run_job(context: JobContext, name: str, args: dict[str, Any]) -> None:
     """Run one job. A job that cannot go on says why where its asker looks (a bulk check's
     page); this raises only for the runner's log and retry."""
     handler = _HANDLERS.get(name)
@@ -111,7 +105,7 @@ def run_job(context: JobContext, name: str, args: dict) -> None:
     handler(context, args)
 
 
-def _bulk_check(context: JobContext, args: dict) -> None:
+def _bulk_check(context: JobContext, args: dict[str, Any]) -> None:
     from skillcard.errors import SkillcardError
     from skillcard.services import bulk_results
 
@@ -128,7 +122,7 @@ def _bulk_check(context: JobContext, args: dict) -> None:
         return  # the job says why it failed; retrying would fail the same way
 
 
-def _alerts(context: JobContext, _args: dict) -> None:
+def _alerts(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import alerts
 
     run = alerts.run_alerts(
@@ -142,7 +136,7 @@ def _alerts(context: JobContext, _args: dict) -> None:
     log.info("alerts: %s digests, %s webhooks", run.emails, run.webhooks)
 
 
-def _purge(context: JobContext, _args: dict) -> None:
+def _purge(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import file_retention
 
     done = file_retention.purge_files(
@@ -157,14 +151,14 @@ def _purge(context: JobContext, _args: dict) -> None:
     log.info("invigilation pictures: %s attempts purged", len(pictures.attempts))
 
 
-def _outbox(context: JobContext, _args: dict) -> None:
+def _outbox(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import outbox
 
     if context.mailer is not None:
         outbox.deliver_pending(context.uow_factory, context.mailer, now=context.clock.now())
 
 
-def _webhooks(context: JobContext, _args: dict) -> None:
+def _webhooks(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import webhooks
 
     if context.post is not None:
@@ -173,7 +167,7 @@ def _webhooks(context: JobContext, _args: dict) -> None:
         )
 
 
-def _checkpoint(context: JobContext, _args: dict) -> None:
+def _checkpoint(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services import audit_checkpoints
 
     try:
@@ -182,11 +176,11 @@ def _checkpoint(context: JobContext, _args: dict) -> None:
         )
     except Conflict:  # another process signed this head just now: it is signed
         return
-    if new:
+    if new and made is not None:
         log.info("audit: checkpoint signed at event %s", made.seq)
 
 
-def _eligibility(context: JobContext, args: dict) -> None:
+def _eligibility(context: JobContext, args: dict[str, Any]) -> None:
     from skillcard.services import eligibility_bulk
 
     eligibility_bulk.reevaluate_and_record(
@@ -197,7 +191,7 @@ def _eligibility(context: JobContext, args: dict) -> None:
     )
 
 
-_HANDLERS: dict[str, Callable[[JobContext, dict], None]] = {
+_HANDLERS: dict[str, Callable[[JobContext, dict[str, Any]], None]] = {
     BULK_CHECK: _bulk_check,
     ALERTS: _alerts,
     FILES_PURGE: _purge,

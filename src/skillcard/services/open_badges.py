@@ -20,10 +20,11 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from skillcard.adapters import jose, keys
 from skillcard.adapters.jose import JoseRefused
-from skillcard.domain.accounts import Principal, Role, require
+from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.domain.status_indexes import entries_for
 from skillcard.domain.trust import CLOCK_SKEW, MIN_STATUS_ENTRIES
 from skillcard.errors import Conflict
@@ -31,8 +32,9 @@ from skillcard.services import achievements
 from skillcard.services.audit import record, utcnow
 from skillcard.services.clock import card_today
 from skillcard.services.open_credentials import HUB_NAME, OpenVerification, hub_did, origin
+from skillcard.services.ports.open_credentials import BadgeEntry
 from skillcard.services.signing import current_signer, ensure_keys
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -82,24 +84,33 @@ def export_badge(
     return BadgeExport(token, entry.public_id, found)
 
 
-def sign_badge(uow, holder: int, found, public_url: str, now: dt.datetime):
+def sign_badge(
+    uow: AbstractUnitOfWork,
+    holder: int,
+    found: achievements.Achievement,
+    public_url: str,
+    now: dt.datetime,
+) -> tuple[str, BadgeEntry]:
     """The achievement's VC-JWT, signed now by the hub, and its entry (caller commits)."""
     entry = badge_entry(uow, holder, found, now)
     kid, private = current_signer(uow, None, now=now)
     did = hub_did(public_url)
     body = _credential(found, entry, did, public_url, now)
-    body["credentialSubject"] = _subject(found, uow.cardholders.get(holder).full_name, public_url)
+    name = on_record(uow.cardholders.get(holder), "the cardholder").full_name
+    body["credentialSubject"] = _subject(found, name, public_url)
     return jose.sign({"kid": f"{did}#{kid}", "typ": "JWT"}, body, private), entry
 
 
-def badge_entry(uow, holder: int, found: achievements.Achievement, now: dt.datetime):
+def badge_entry(
+    uow: AbstractUnitOfWork, holder: int, found: achievements.Achievement, now: dt.datetime
+) -> BadgeEntry:
     """The achievement's entry, drawn at random on its first export (caller commits)."""
     entry = uow.badge_entries.find(holder, found.kind, found.subject)
     if entry is not None:
         if found.minutes and found.minutes != entry.claimed_minutes:
             uow.badge_entries.set_claim(entry.id, found.minutes)  # this year's CPD grew
             entry = uow.badge_entries.find(holder, found.kind, found.subject)
-        return entry
+        return on_record(entry, "the badge entry")
     size = entries_for(len(uow.badge_entries.all()) + 1, MIN_STATUS_ENTRIES)
     for _ in range(_DRAWS):
         added = uow.badge_entries.add(
@@ -112,16 +123,26 @@ def badge_entry(uow, holder: int, found: achievements.Achievement, now: dt.datet
             issued_at=now,
         )
         if added:
-            return uow.badge_entries.find(holder, found.kind, found.subject)
+            return on_record(
+                uow.badge_entries.find(holder, found.kind, found.subject), "the badge entry"
+            )
         if uow.badge_entries.find(holder, found.kind, found.subject) is not None:
-            return uow.badge_entries.find(holder, found.kind, found.subject)
+            return on_record(
+                uow.badge_entries.find(holder, found.kind, found.subject), "the badge entry"
+            )
     raise Conflict("no free entry was found in the badge status list: try again")
 
 
-def _credential(found, entry, did: str, public_url: str, now: dt.datetime) -> dict:
+def _credential(
+    found: achievements.Achievement,
+    entry: BadgeEntry,
+    did: str,
+    public_url: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
     credential_id = f"urn:uuid:{entry.public_id}"
     valid_from = dt.datetime.combine(found.achieved_on, dt.time(), dt.UTC)
-    body = {
+    body: dict[str, Any] = {
         "@context": CONTEXT,
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -146,7 +167,7 @@ def _credential(found, entry, did: str, public_url: str, now: dt.datetime) -> di
     return body
 
 
-def _achievement(found, public_url: str) -> dict:
+def _achievement(found: achievements.Achievement, public_url: str) -> dict[str, Any]:
     return {
         "id": f"{origin(public_url)}/achievements/{found.kind}/{found.subject}",
         "type": ["Achievement"],
@@ -156,7 +177,7 @@ def _achievement(found, public_url: str) -> dict:
     }
 
 
-def _subject(found, holder_name: str, public_url: str) -> dict:
+def _subject(found: achievements.Achievement, holder_name: str, public_url: str) -> dict[str, Any]:
     """The subject, named by the holder's salted name hash (OB 3.0's IdentityObject): whoever
     knows the name can check it; whoever reads the badge alone learns nothing of it."""
     salt = jose.b64(secrets.token_bytes(12))
@@ -176,7 +197,7 @@ def _subject(found, holder_name: str, public_url: str) -> dict:
     }
 
 
-def status_bits(uow) -> tuple[int, bytes]:
+def status_bits(uow: AbstractUnitOfWork) -> tuple[int, bytes]:
     """The list's size and its bits (1: revoked), from each entry's standing now."""
     entries = uow.badge_entries.all()
     size = entries_for(len(entries), MIN_STATUS_ENTRIES)
@@ -251,9 +272,12 @@ def verify_badge(
     return OpenVerification(outcome, (reason,) if reason else (), body, stored.kid)
 
 
-def _badge_outcome(uow, body: dict, did: str, public_url: str, now: dt.datetime):
-    types = body.get("type") if isinstance(body.get("type"), list) else []
-    issuer = body.get("issuer") if isinstance(body.get("issuer"), dict) else {}
+def _badge_outcome(
+    uow: AbstractUnitOfWork, body: dict[str, Any], did: str, public_url: str, now: dt.datetime
+) -> tuple[str, str]:
+    found_types, found_issuer = body.get("type"), body.get("issuer")
+    types = found_types if isinstance(found_types, list) else []
+    issuer = found_issuer if isinstance(found_issuer, dict) else {}
     if "OpenBadgeCredential" not in types or issuer.get("id") != did or body.get("iss") != did:
         return "malformed", "this is not an Open Badge of this hub"
     try:
@@ -306,7 +330,7 @@ def _holder(who: Principal) -> int:
         who.role == Role.CARDHOLDER and who.cardholder_id is not None,
         "export an achievement: only its holder may",
     )
-    return who.cardholder_id
+    return tied(who.cardholder_id, "its holder")
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, urlsplit
 
-from skillcard.adapters import keys
+from skillcard.domain.signing import SigningKeyRecord
 from skillcard.errors import NotFound
 from skillcard.services.audit import utcnow
+from skillcard.services.crypto import keys
 from skillcard.services.signing import ensure_keys
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -38,9 +40,9 @@ class OpenVerification:
 
     outcome: str
     reasons: tuple[str, ...] = ()
-    claims: dict | None = None
+    claims: dict[str, Any] | None = None
     key_id: str | None = None
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -65,7 +67,7 @@ def scheme_did(public_url: str, scheme_code: str) -> str:
     return f"{hub_did(public_url)}:schemes:{scheme_code}"
 
 
-def _listed_keys(uow, now: dt.datetime) -> list[tuple[str, object]]:
+def _listed_keys(uow: AbstractUnitOfWork, now: dt.datetime) -> list[tuple[str, SigningKeyRecord]]:
     """(scheme code or "HUB", stored key) of every key a verifier may still need."""
     ensure_keys(uow, now)
     codes = {s.id: s.code for s in uow.schemes.list()}
@@ -76,11 +78,11 @@ def _listed_keys(uow, now: dt.datetime) -> list[tuple[str, object]]:
     ]
 
 
-def _jwk(stored) -> dict:
+def _jwk(stored: SigningKeyRecord) -> dict[str, Any]:
     return keys.public_key_jwk(keys.load_public_key(stored.public_key))
 
 
-def jwks(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> dict:
+def jwks(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> dict[str, Any]:
     """Every listed key of the hub and the schemes, as a JWK Set (RFC 7517)."""
     now = now or utcnow()
     with uow:
@@ -91,7 +93,7 @@ def jwks(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> dict:
 
 def issuer_metadata(
     *, uow: AbstractUnitOfWork, public_url: str, scheme_code: str, now: dt.datetime | None = None
-) -> dict:
+) -> dict[str, Any]:
     """The SD-JWT VC draft's JWT VC issuer metadata of a scheme: its ``iss`` and its keys."""
     code = _known_scheme(uow, scheme_code)
     now = now or utcnow()
@@ -107,7 +109,7 @@ def did_document(
     public_url: str,
     scheme_code: str | None = None,
     now: dt.datetime | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The ``did:web`` document of the hub (``scheme_code`` None) or of a scheme, listing its
     keys as JsonWebKey2020 methods whose fragment is the ``kid``."""
     code = "HUB" if scheme_code is None else _known_scheme(uow, scheme_code)
@@ -135,7 +137,7 @@ def did_document(
     }
 
 
-def _known_scheme(uow, scheme_code: str) -> str:
+def _known_scheme(uow: AbstractUnitOfWork, scheme_code: str) -> str:
     code = (scheme_code or "").strip().upper()[:20]
     with uow:
         if uow.schemes.by_code(code) is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from skillcard.domain.accounts import Principal, User, require
+from skillcard.domain.accounts import Principal, User, require, tied
 from skillcard.domain.passwords import NO_PASSWORD, ResetLink, link_not_found, link_used
 from skillcard.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from skillcard.services.accounts import Passwords, _digest, default_passwords, new_password_hash
@@ -46,7 +46,7 @@ def change_password(
         raise InvalidInput("enter your current password", field="current_password")
     password_hash = new_password_hash(new_password, passwords)
     with uow:
-        user = uow.users.get(who.user_id)
+        user = uow.users.get(tied(who.user_id, "a signed-in user"))
         if user is None or not user.active:
             raise NotAuthenticated("please sign in")
         if not (passwords or default_passwords()).verify(user.password_hash, current_password):
@@ -86,7 +86,9 @@ def request_password_reset(
         uow.commit()
 
 
-def check_reset_link(*, uow: AbstractUnitOfWork, token: str, now: dt.datetime | None = None):
+def check_reset_link(
+    *, uow: AbstractUnitOfWork, token: str, now: dt.datetime | None = None
+) -> None:
     """Raise unless the link may still set a password (so a dead link is said at once)."""
     now = now or utcnow()
     with uow:
@@ -144,7 +146,7 @@ def force_password_reset(
         uow.commit()
 
 
-def _usable_link(uow, token: str, now: dt.datetime) -> tuple[ResetLink, User]:
+def _usable_link(uow: AbstractUnitOfWork, token: str, now: dt.datetime) -> tuple[ResetLink, User]:
     link = uow.password_resets.find(_digest((token or "")[:100]))
     if link is None:
         raise link_not_found()
@@ -155,14 +157,23 @@ def _usable_link(uow, token: str, now: dt.datetime) -> tuple[ResetLink, User]:
     return link, user
 
 
-def _end_all(uow, user: User, now: dt.datetime) -> dict[str, int]:
+def _end_all(uow: AbstractUnitOfWork, user: User, now: dt.datetime) -> dict[str, int]:
     return {
         "sessions_ended": uow.password_resets.end_sessions(user.id),
         "api_tokens_revoked": uow.password_resets.revoke_api_tokens(user.id, now),
     }
 
 
-def _send_link(uow, user, secret, public_url, minutes, now, *, forced: bool) -> None:
+def _send_link(
+    uow: AbstractUnitOfWork,
+    user: User,
+    secret: str,
+    public_url: str,
+    minutes: int,
+    now: dt.datetime,
+    *,
+    forced: bool,
+) -> None:
     uow.password_resets.end_links(user.id, now)  # only the newest link works
     uow.password_resets.add(
         ResetLink(

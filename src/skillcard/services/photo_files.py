@@ -23,9 +23,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from skillcard.adapters.photos import PhotoStore
 from skillcard.domain.accounts import Principal, require
 from skillcard.services.audit import record, utcnow
+from skillcard.services.ports.files import PhotoFiles
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _in_use(uow: AbstractUnitOfWork, sha256: str) -> bool:
         return bool(uow.cardholders.photos_in_use([sha256]))
 
 
-def discard_if_unused(*, uow: AbstractUnitOfWork, store: PhotoStore, sha256: str) -> bool:
+def discard_if_unused(*, uow: AbstractUnitOfWork, store: PhotoFiles, sha256: str) -> bool:
     """Delete the photo ``sha256`` and its thumbnail if no cardholder has it; whether it went.
     Call only after the change that stopped using it has committed."""
     try:
@@ -72,7 +72,7 @@ class Sweep:
 def sweep_photos(
     *,
     uow_factory: Callable[[], AbstractUnitOfWork],
-    store: PhotoStore,
+    store: PhotoFiles,
     who: Principal,
     dry_run: bool = False,
     now: dt.datetime | None = None,

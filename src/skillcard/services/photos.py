@@ -22,8 +22,9 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
-from skillcard.adapters.photos import PhotoStore, is_sha256
+from skillcard.adapters.photos import is_sha256
 from skillcard.domain.accounts import Principal, Role, require
 from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import CardStatus
@@ -33,8 +34,9 @@ from skillcard.services import photo_files
 from skillcard.services.audit import record, utcnow
 from skillcard.services.cards import CardView, _load_card, describe
 from skillcard.services.credentials import printed_claims_for, printed_credential
+from skillcard.services.ports.files import PhotoFiles
 from skillcard.services.signing import current_signer
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 from skillcard.services.verification import PHONE_LIFETIME, issue_credential, phone_claims
 
 
@@ -53,7 +55,7 @@ def _may_see_photo(who: Principal, cardholder_id: int, card_scheme_ids: set[int]
 def set_photo(
     *,
     uow: AbstractUnitOfWork,
-    store: PhotoStore,
+    store: PhotoFiles,
     who: Principal,
     cardholder_id: int,
     data: bytes,
@@ -92,7 +94,7 @@ def set_photo(
 
 
 def photo_bytes(
-    *, uow: AbstractUnitOfWork, store: PhotoStore, who: Principal, sha256: str
+    *, uow: AbstractUnitOfWork, store: PhotoFiles, who: Principal, sha256: str
 ) -> bytes:
     """The stored JPEG, if ``who`` may see a cardholder whose photo it is; else NotFound."""
     missing = NotFound("no photo that you can see")
@@ -157,7 +159,7 @@ def valid_photo_token(
 
 
 def photo_by_token(
-    *, store: PhotoStore, secret: str, sha256: str, token: str, now: dt.datetime | None = None
+    *, store: PhotoFiles, secret: str, sha256: str, token: str, now: dt.datetime | None = None
 ) -> bytes:
     """The stored JPEG for a valid, unexpired link to it; else NotFound (the same answer as
     for a photo that does not exist)."""
@@ -173,7 +175,7 @@ def card_photo(*, uow: AbstractUnitOfWork, who: Principal, number: str) -> str |
     """The SHA-256 of the photo of a card's holder, for someone who may see the card."""
     with uow:
         card = _load_card(uow, who, number, None)
-        return uow.cardholders.get(card.cardholder_id).photo_sha256
+        return on_record(uow.cardholders.get(card.cardholder_id), "the cardholder").photo_sha256
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def printed_card(
     with uow:
         card = _load_card(uow, who, number, None)
         view = describe(uow, card, card_day(now))
-        photo = uow.cardholders.get(card.cardholder_id).photo_sha256
+        photo = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder").photo_sha256
     try:
         text = printed_credential(
             uow=uow, number=view.number, scheme_code=view.scheme_code, now=now
@@ -222,7 +224,7 @@ class PhoneCard:
 def phone_card(
     *,
     uow: AbstractUnitOfWork,
-    store: PhotoStore,
+    store: PhotoFiles,
     who: Principal,
     number: str,
     now: dt.datetime | None = None,
@@ -239,11 +241,11 @@ def phone_card(
     with uow:
         card = _load_card(uow, who, number, None)
         view = describe(uow, card, card_day(now))
-        holder = uow.cardholders.get(card.cardholder_id)
+        holder = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder")
         photo = holder.photo_sha256
         if card.status != CardStatus.ACTIVE:
             return PhoneCard(view, photo, None, None, False, f"card {card.number} is {card.status}")
-        scheme = uow.schemes.get(card.scheme_id)
+        scheme = on_record(uow.schemes.get(card.scheme_id), "the scheme")
         claims = printed_claims_for(uow, card, scheme.code, scheme.number_prefix, now)
         thumb = store.thumbnail(photo) if photo else None
         claims = dataclasses.replace(claims, portrait_sha256=photo if thumb else None)
@@ -254,6 +256,6 @@ def phone_card(
     return PhoneCard(view, photo, text, claims.valid_until, thumb is not None)
 
 
-def phone_credential(**kwargs) -> str | None:
+def phone_credential(**kwargs: Any) -> str | None:
     """Only the QR text of :func:`phone_card`."""
     return phone_card(**kwargs).qr_text

@@ -10,10 +10,12 @@ PQP card suspendable.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from skillcard.adapters.evidence_store import EvidenceStore, check_evidence
-from skillcard.domain.accounts import Principal, Role, require
+from skillcard.adapters.evidence_store import check_evidence
+from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.people import HeldQualification, Membership
@@ -23,7 +25,8 @@ from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit import record, utcnow
 from skillcard.services.clock import card_today
 from skillcard.services.cpd import add_evidence, scheme_ids_related
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.ports.files import EvidenceFiles
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,10 @@ class PendingQualification:
     held: HeldQualification
     title: str
     holder_name: str
-    evidence: list
+    evidence: list[Any]
 
 
-def _may_review(uow, who: Principal, cardholder_id: int) -> bool:
+def _may_review(uow: AbstractUnitOfWork, who: Principal, cardholder_id: int) -> bool:
     if who.is_hub_admin:
         return True
     if who.role in (Role.SCHEME_ADMIN, Role.ASSESSOR):
@@ -46,11 +49,11 @@ def declare_qualification(
     *,
     uow: AbstractUnitOfWork,
     who: Principal,
-    store: EvidenceStore,
+    store: EvidenceFiles,
     qualification_code: str,
     achieved_on: dt.date,
     certificate_number: str = "",
-    files: list[tuple[str, bytes]] = (),
+    files: Sequence[tuple[str, bytes]] = (),
     now: dt.datetime | None = None,
 ) -> int:
     """A holder adds a qualification (self-declared) with a certificate number or file."""
@@ -67,12 +70,14 @@ def declare_qualification(
         code = (qualification_code or "").strip().upper()
         if uow.reference.qualification(code) is None:
             raise NotFound(f"there is no qualification {qualification_code!r}")
-        held = HeldQualification(who.cardholder_id, code, achieved_on, number, verified=False)
+        held = HeldQualification(
+            tied(who.cardholder_id, "a cardholder"), code, achieved_on, number, verified=False
+        )
         uow.cardholders.add(held)
         uow.qualification_reviews.add(QualificationReview(held_qualification_id=held.id))
         for name, data in files:
             add_evidence(
-                uow, store, who.cardholder_id, name, data, now, held_qualification_id=held.id
+                uow, store, held.cardholder_id, name, data, now, held_qualification_id=held.id
             )
         record(
             uow,
@@ -101,7 +106,9 @@ def pending_qualifications(
                 PendingQualification(
                     held=held,
                     title=q.title if q else held.qualification_code,
-                    holder_name=uow.cardholders.get(held.cardholder_id).full_name,
+                    holder_name=on_record(
+                        uow.cardholders.get(held.cardholder_id), "the cardholder"
+                    ).full_name,
                     evidence=[f for f in files if f.held_qualification_id == held.id],
                 )
             )
@@ -166,7 +173,9 @@ def declare_membership(
                 f"{grade or 'that grade'} is not a professionally qualified grade of {code}: "
                 f"one of {', '.join(institute.qualifying_grades)}"
             )
-        membership = Membership(who.cardholder_id, code, number, grade or "Member")
+        membership = Membership(
+            tied(who.cardholder_id, "a cardholder"), code, number, grade or "Member"
+        )
         uow.cardholders.add(membership)
         record(
             uow,
@@ -181,7 +190,7 @@ def declare_membership(
         return membership.id
 
 
-def _membership(uow, who: Principal, membership_id: int) -> Membership:
+def _membership(uow: AbstractUnitOfWork, who: Principal, membership_id: int) -> Membership:
     found = uow.pqp_memberships.get(membership_id)
     if found is None or not _may_review(uow, who, found.cardholder_id):
         raise NotFound(f"no membership {membership_id} that you can review")
@@ -254,7 +263,9 @@ def suspendable_after_lapse(
         return _suspendable_pqp_cards(uow, m.cardholder_id, today)
 
 
-def _suspendable_pqp_cards(uow, cardholder_id: int, today: dt.date) -> list[str]:
+def _suspendable_pqp_cards(
+    uow: AbstractUnitOfWork, cardholder_id: int, today: dt.date
+) -> list[str]:
     current = [
         m
         for m in uow.cardholders.memberships_of(cardholder_id)
@@ -264,7 +275,7 @@ def _suspendable_pqp_cards(uow, cardholder_id: int, today: dt.date) -> list[str]
         return []
     numbers = []
     for card in uow.cards.of_cardholder(cardholder_id):
-        card_type = uow.card_types.get(card.card_type_id)
+        card_type = on_record(uow.card_types.get(card.card_type_id), "the card type")
         if CardStatus(card.status) == CardStatus.ACTIVE and card_type.category == CardCategory.PQP:
             numbers.append(card.number)
     return numbers

@@ -18,6 +18,7 @@ from skillcard.domain.people import RecognisedInstitute
 from skillcard.domain.schemes import CardCategory, CardType, Occupation, Qualification, Scheme
 from skillcard.errors import Conflict, ReferenceDataError
 from skillcard.services.audit import record
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 DATA_DIRECTORY = Path(__file__).resolve().parent.parent / "data"
 
@@ -48,7 +49,9 @@ class ReferenceData:
 Parser = Callable[[str, str], Any]
 
 
-def _text(max_length: int, *, required: bool = False, pattern: re.Pattern | None = None) -> Parser:
+def _text(
+    max_length: int, *, required: bool = False, pattern: re.Pattern[str] | None = None
+) -> Parser:
     def parse(column: str, value: str) -> str:
         if required and not value:
             raise ValueError(f"column '{column}' must not be empty")
@@ -210,14 +213,16 @@ def _header(name: str, row: list[str] | None, columns: dict[str, Parser]) -> lis
     return header
 
 
-def _first(seen: dict, key: Any, name: str, line: int, what: str) -> None:
+def _first(seen: dict[Any, int], key: Any, name: str, line: int, what: str) -> None:
     if key in seen:
         raise ReferenceDataError(name, line, f"duplicate {what} (first on line {seen[key]})")
     seen[key] = line
 
 
 def _read_schemes(directory: Path) -> list[Scheme]:
-    name, schemes, codes, prefixes = "schemes.csv", [], {}, {}
+    name, schemes = "schemes.csv", []
+    codes: dict[str, int] = {}
+    prefixes: dict[str, int] = {}
     for line, v in _records(directory, name):
         _first(codes, v["code"].upper(), name, line, f"scheme code '{v['code']}'")
         _check_prefix(v["number_prefix"], v["number_digits"], prefixes, name, line)
@@ -225,7 +230,7 @@ def _read_schemes(directory: Path) -> list[Scheme]:
     return schemes
 
 
-def _check_prefix(prefix: str, digits: int, prefixes: dict, name: str, line: int) -> None:
+def _check_prefix(prefix: str, digits: int, prefixes: dict[str, Any], name: str, line: int) -> None:
     """Each prefix must lead to one scheme: no repeats, and none the start of another."""
     try:
         CardNumberFormat(prefix, digits)
@@ -251,7 +256,8 @@ def _scheme_of(value: str, schemes: dict[str, str], name: str, line: int) -> str
 
 
 def _read_card_types(directory: Path, schemes: dict[str, str]) -> list[tuple[str, CardType]]:
-    name, card_types, seen = "card_types.csv", [], {}
+    name, card_types = "card_types.csv", []
+    seen: dict[tuple[str, str], int] = {}
     for line, v in _records(directory, name):
         scheme = _scheme_of(v.pop("scheme"), schemes, name, line)
         what = f"card type code '{v['code']}' for scheme {scheme}"
@@ -263,7 +269,8 @@ def _read_card_types(directory: Path, schemes: dict[str, str]) -> list[tuple[str
 def _read_occupations(
     directory: Path, schemes: dict[str, str], card_types: set[tuple[str, str]]
 ) -> list[OccupationRow]:
-    name, occupations, seen = "occupations.csv", [], {}
+    name, occupations = "occupations.csv", []
+    seen: dict[tuple[str, str], int] = {}
     for line, v in _records(directory, name):
         scheme = v["scheme"] = _scheme_of(v["scheme"], schemes, name, line)
         what = f"occupation code '{v['code']}' for scheme {scheme}"
@@ -275,8 +282,9 @@ def _read_occupations(
     return occupations
 
 
-def _read_by_code(directory: Path, name: str, make: Callable, what: str) -> list:
-    things, seen = [], {}
+def _read_by_code(directory: Path, name: str, make: Callable[..., Any], what: str) -> list[Any]:
+    things: list[Any] = []
+    seen: dict[str, int] = {}
     for line, v in _records(directory, name):
         _first(seen, v["code"], name, line, f"{what} code '{v['code']}'")
         things.append(make(**v))
@@ -303,7 +311,13 @@ def read_reference_data(directory: Path | None = None) -> ReferenceData:
 
 _SCHEME_FIELDS = ("name", "operator", "trade", "website", "sample", "source")
 _NUMBERING = ("number_prefix", "number_digits")
-_CARD_TYPE_FIELDS = ("title", "category", "colour", "validity_months", "cpd_target_hours")
+_CARD_TYPE_FIELDS: tuple[str, ...] = (
+    "title",
+    "category",
+    "colour",
+    "validity_months",
+    "cpd_target_hours",
+)
 _CARD_TYPE_FIELDS += ("renewable", "sample", "source")
 
 
@@ -313,7 +327,15 @@ def _values(thing: Any, **changes: Any) -> dict[str, Any]:
     return {f.name: thing.__dict__[f.name] for f in fields(thing)} | changes
 
 
-def _upsert(counts: dict[str, int], kind: str, stored: Any, make, wanted: dict, names, add):
+def _upsert(
+    counts: dict[str, int],
+    kind: str,
+    stored: Any,
+    make: Callable[..., Any],
+    wanted: dict[str, Any],
+    names: tuple[str, ...],
+    add: Callable[[Any], None],
+) -> Any:
     """Add ``make(**wanted)`` if nothing is stored, else copy the ``names`` fields onto it."""
     if stored is None:
         stored = make(**wanted)
@@ -327,36 +349,42 @@ def _upsert(counts: dict[str, int], kind: str, stored: Any, make, wanted: dict, 
     return stored
 
 
-def _install_registry(uow, data: ReferenceData, counts: dict[str, int]) -> None:
+def _install_registry(uow: AbstractUnitOfWork, data: ReferenceData, counts: dict[str, int]) -> None:
     schemes: dict[str, Scheme] = {}
     for scheme in data.schemes:
         wanted = _values(scheme, id=None)
         stored = uow.schemes.by_code(wanted["code"])
         renumbered = stored and any(getattr(stored, f) != wanted[f] for f in _NUMBERING)
-        if renumbered and uow.cards.search(scheme_id=stored.id, limit=1):
+        if stored and renumbered and uow.cards.search(scheme_id=stored.id, limit=1):
             # Issued numbers carry the old prefix: changing it would orphan every one of them.
             raise Conflict(f"scheme {stored.code} already has cards, so its number format is fixed")
-        names = _SCHEME_FIELDS + _NUMBERING
+        names: tuple[str, ...] = _SCHEME_FIELDS + _NUMBERING
         schemes[wanted["code"]] = _upsert(
             counts, "schemes", stored, Scheme, wanted, names, uow.schemes.add
         )
     for scheme_code, card_type in data.card_types:
         wanted = _values(card_type, scheme_id=schemes[scheme_code].id, id=None)
-        stored = uow.card_types.by_code(wanted["scheme_id"], wanted["code"])
+        stored_type = uow.card_types.by_code(wanted["scheme_id"], wanted["code"])
         add = uow.card_types.add
-        _upsert(counts, "card_types", stored, CardType, wanted, _CARD_TYPE_FIELDS, add)
+        _upsert(counts, "card_types", stored_type, CardType, wanted, _CARD_TYPE_FIELDS, add)
     for row in data.occupations:
         scheme_id = schemes[row.scheme].id
-        card_type = uow.card_types.by_code(scheme_id, row.card_type)
+        card_type = on_record(
+            uow.card_types.by_code(scheme_id, row.card_type), f"card type {row.card_type}"
+        )
         wanted = dict(
             scheme_id=scheme_id, code=row.code, title=row.title, card_type_id=card_type.id
         )
-        stored = uow.occupations.by_code(scheme_id, row.code)
+        stored_occupation = uow.occupations.by_code(scheme_id, row.code)
         names = ("title", "card_type_id")
-        _upsert(counts, "occupations", stored, Occupation, wanted, names, uow.occupations.add)
+        _upsert(
+            counts, "occupations", stored_occupation, Occupation, wanted, names, uow.occupations.add
+        )
 
 
-def _install_reference(uow, data: ReferenceData, counts: dict[str, int]) -> None:
+def _install_reference(
+    uow: AbstractUnitOfWork, data: ReferenceData, counts: dict[str, int]
+) -> None:
     ref = uow.reference
     for qualification in data.qualifications:
         stored = ref.qualification(qualification.code)
@@ -368,7 +396,9 @@ def _install_reference(uow, data: ReferenceData, counts: dict[str, int]) -> None
         )
 
 
-def _insert_only(counts: dict[str, int], kind: str, stored: Any, wanted: Any, add) -> None:
+def _insert_only(
+    counts: dict[str, int], kind: str, stored: Any, wanted: Any, add: Callable[[Any], None]
+) -> None:
     # The repository can add these rows but not change them: one that differs is only counted.
     if stored is None:
         add(wanted)
@@ -377,7 +407,9 @@ def _insert_only(counts: dict[str, int], kind: str, stored: Any, wanted: Any, ad
         counts[f"{kind}_not_updated"] += 1
 
 
-def install_reference_data(uow, data: ReferenceData, *, actor: str = "cli") -> dict[str, int]:
+def install_reference_data(
+    uow: AbstractUnitOfWork, data: ReferenceData, *, actor: str = "cli"
+) -> dict[str, int]:
     """Insert what is missing; update schemes, card types and occupations matched by code.
 
     Qualifications and institutes already stored are left as they are (the repository has no

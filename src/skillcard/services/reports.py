@@ -23,7 +23,7 @@ from skillcard.domain.calendar import day_start
 from skillcard.errors import InvalidInput, RateLimited
 from skillcard.services.audit import record, utcnow
 from skillcard.services.business import business_id_for
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 MAX_DAYS = 366 * 3
 MAX_CHECKS = 100_000  # a report beyond this should be split by period
@@ -90,7 +90,9 @@ class BuildSlots:
             self._free.release()
 
 
-def period(start: str | dt.date | None, end: str | dt.date | None, today: dt.date):
+def period(
+    start: str | dt.date | None, end: str | dt.date | None, today: dt.date
+) -> tuple[dt.date, dt.date]:
     """A report's dates from what was typed: default the last 30 days, end inclusive."""
     try:
         end = dt.date.fromisoformat(end) if isinstance(end, str) and end else (end or today)
@@ -124,7 +126,7 @@ def build_report(
     now = now or utcnow()
     begin, finish = day_start(start), day_start(end + dt.timedelta(days=1))
     with uow:
-        business = uow.businesses.get(business_id)
+        business = on_record(uow.businesses.get(business_id), "the business")
         checks = uow.business_checks.between(business_id, begin, finish, MAX_CHECKS + 1)
         if len(checks) > MAX_CHECKS:
             raise InvalidInput(f"more than {MAX_CHECKS:,} checks: choose a shorter period")

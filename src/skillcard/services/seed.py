@@ -22,25 +22,24 @@ import dataclasses
 import datetime as dt
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy.engine import Engine
-
-from skillcard.adapters.db.bulk import MadeAhead, bulk_writer
-from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from skillcard.config import DEFAULT_SECRET
+from skillcard.adapters.db.bulk import MadeAhead
 from skillcard.domain.accounts import Principal
 from skillcard.domain.card_numbers import CardNumberFormat, luhn_check_digit
 from skillcard.domain.cards import EXPIRING_SOON_DAYS, CardStatus, add_months
 from skillcard.domain.names import surname_key
-from skillcard.domain.schemes import Scheme
+from skillcard.domain.schemes import CardType, Scheme
 from skillcard.domain.status_indexes import IndexSpace
-from skillcard.domain.synthetic_names import MIDDLE_NAME_SHARE, POOLS, WOMEN_SHARE
+from skillcard.domain.synthetic_names import MIDDLE_NAME_SHARE, POOLS, WOMEN_SHARE, NamePool
 from skillcard.errors import InvalidInput
 from skillcard.services.audit import record, utcnow
 from skillcard.services.clock import card_today
+from skillcard.services.ports.registry import BulkRows
 from skillcard.services.status_lists import entries_for_many, rebuild_status_list
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 LEAD_SCHEME = "ECS"
 LEAD_SCHEME_SHARE = 175_000 / 2_100_000
@@ -77,6 +76,12 @@ _ACTIVE, _SUSPENDED, _REVOKED = (
 )
 _TABLE_BITS = 12  # weighted choices are looked up in tables of 4096 entries
 
+Chosen = list[tuple[Scheme, list[CardType]]]  # the schemes seeded, with their card types
+Dates = tuple[str, str, int, int]  # issued, expires, days since issue, class
+Row = tuple[Any, ...]
+Names = tuple[str, ...]
+Keyed = tuple[tuple[str, str], ...]  # (name, its key)
+
 
 @dataclass(frozen=True)
 class SeedSummary:
@@ -92,30 +97,29 @@ class SeedSummary:
 
 def seed_registry(
     *,
-    engine: Engine,
+    uow: AbstractUnitOfWork,
     cards: int,
     schemes: int = 38,
     seed: int = 0,
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
-    secret_key: str = DEFAULT_SECRET,
 ) -> SeedSummary:
     """Add ``cards`` synthetic cards (and their holders) to the first ``schemes`` schemes, ECS
     first; ``progress(cards_written)`` is called after each batch. All or nothing. The status
-    lists are signed again with keys sealed by ``secret_key`` (the caller's settings')."""
+    lists are signed again with keys sealed by ``uow.secret_key`` (the caller's settings')."""
     if cards < 0:
         raise InvalidInput("the number of cards cannot be negative")
     started = time.perf_counter()
     today = today or card_today()
-    with SqlAlchemyUnitOfWork(engine, secret_key=secret_key) as uow:
+    with uow:
         chosen = _choose_schemes(uow, schemes)
         # Lock each scheme's serial row before the tables, the order issue_card takes them in.
         first_serials = [uow.schemes.next_serial(s.id, 0) for s, _types in chosen]
         # The writer shares the unit of work's connection, so the rows, the serials and the
         # audit event commit (or roll back) together.
         spaces = _index_spaces(uow, chosen, cards)
-        writer = bulk_writer(uow.session.connection())
+        writer = uow.bulk_rows()
         writer.lock_for_append("cardholders", "cards", "status_entries")
         maker = _RowMaker(
             chosen, seed=seed, today=today, first_serials=first_serials, spaces=spaces,
@@ -138,7 +142,7 @@ def seed_registry(
     return dataclasses.replace(summary, seconds=round(time.perf_counter() - started, 3))
 
 
-def _index_spaces(uow, chosen, cards: int) -> list[IndexSpace]:
+def _index_spaces(uow: AbstractUnitOfWork, chosen: Chosen, cards: int) -> list[IndexSpace]:
     """Each scheme's status list entries, sized for the cards it is likely to get."""
     weights = scheme_weights(len(chosen))
     return [
@@ -147,7 +151,12 @@ def _index_spaces(uow, chosen, cards: int) -> list[IndexSpace]:
     ]
 
 
-def _write(writer, maker: _RowMaker, batch_size: int, progress) -> None:
+def _write(
+    writer: BulkRows,
+    maker: _RowMaker,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> None:
     holders = maker.holders_total
     batches = (maker.batch(n, min(batch_size, holders - n)) for n in range(0, holders, batch_size))
     with MadeAhead(batches) as ahead:
@@ -161,7 +170,7 @@ def _write(writer, maker: _RowMaker, batch_size: int, progress) -> None:
                 progress(written)
 
 
-def _choose_schemes(uow, count: int) -> list[tuple[Scheme, list]]:
+def _choose_schemes(uow: AbstractUnitOfWork, count: int) -> Chosen:
     if count < 1:
         raise InvalidInput("seed at least one scheme")
     found = sorted(uow.schemes.list(), key=lambda s: (s.code != LEAD_SCHEME, s.code))
@@ -193,7 +202,7 @@ def scheme_weights(count: int) -> list[float]:
     return [lead] + [(1 - lead) * w / sum(rest) for w in rest]
 
 
-def _audit(uow, summary: SeedSummary, *, seed: int, today: dt.date) -> None:
+def _audit(uow: AbstractUnitOfWork, summary: SeedSummary, *, seed: int, today: dt.date) -> None:
     detail = {
         "seed": seed, "today": today.isoformat(), "cardholders": summary.cardholders,
         "cards": summary.cards, "expired": summary.expired,
@@ -206,14 +215,15 @@ def _audit(uow, summary: SeedSummary, *, seed: int, today: dt.date) -> None:
 
 def _weighted_table(weights: list[float]) -> tuple[int, ...]:
     """Indexes laid out in proportion to ``weights``: a uniform pick from it is a weighted one."""
-    size, total, table, cumulative = 1 << _TABLE_BITS, sum(weights), [], 0.0
+    size, total, cumulative = 1 << _TABLE_BITS, sum(weights), 0.0
+    table: list[int] = []
     for index, weight in enumerate(weights):
         cumulative += weight
         table.extend([index] * (round(cumulative / total * size) - len(table)))
     return tuple(table)
 
 
-def _skewed(items: list) -> tuple:
+def _skewed(items: list[Any]) -> tuple[Any, ...]:
     """``items`` laid out so that the first (commonest) are picked most, the last least."""
     size = 1 << _TABLE_BITS
     return tuple(items[int(len(items) * (j / size) ** 1.5)] for j in range(size))
@@ -225,7 +235,8 @@ _LOW = tuple((f"{n:03d}", luhn_check_digit(f"{n:03d}")) for n in range(1000))
 def _numberer(number_format: CardNumberFormat) -> Callable[[int], str]:
     """``number_format.number_for``, at a third of the cost for runs of serials: the Luhn sum
     splits into the last three digits' (from a table) and the rest's (once per thousand)."""
-    width, prefix, high_part = number_format.digits - 4, number_format.prefix, [-1, "", 0]
+    width, prefix = number_format.digits - 4, number_format.prefix
+    high_part: list[Any] = [-1, "", 0]
 
     def number_for(serial: int) -> str:
         if not 1 <= serial <= number_format.capacity:
@@ -241,10 +252,10 @@ def _numberer(number_format: CardNumberFormat) -> Callable[[int], str]:
     return number_for
 
 
-def _date_table(today: dt.date, months: int) -> tuple[list, list, list]:
+def _date_table(today: dt.date, months: int) -> tuple[list[Dates], list[Dates], list[Dates]]:
     """(issued, expires, days since issue, class) for every issue day that makes sense, split
     into expired, expiring within 90 days and valid beyond that."""
-    buckets: tuple[list, list, list] = ([], [], [])
+    buckets: tuple[list[Dates], list[Dates], list[Dates]] = ([], [], [])
     horizon = (today - add_months(today, -months)).days + 365 * EXPIRED_WITHIN_YEARS
     for days_ago in range(horizon + 1):
         issued = today - dt.timedelta(days=days_ago)
@@ -259,8 +270,17 @@ class _RowMaker:
     """Makes holder and card rows as tuples; keeps the counts the summary reports."""
 
     def __init__(
-        self, chosen, *, seed, today, first_serials, spaces, shape, first_holder_id, first_card_id
-    ):
+        self,
+        chosen: Chosen,
+        *,
+        seed: int,
+        today: dt.date,
+        first_serials: list[int],
+        spaces: list[IndexSpace],
+        shape: tuple[int, int],
+        first_holder_id: int,
+        first_card_id: int,
+    ) -> None:
         # Seeded with the first id too, so a second run into the same database makes new people.
         self.rng = random.Random(f"skillcard-seed:{seed}:{first_holder_id}")
         self.next_holder_id, self.next_card_id = first_holder_id, first_card_id
@@ -269,12 +289,12 @@ class _RowMaker:
         self.scheme_table = _weighted_table(scheme_weights(len(chosen)))
         self.pool_table = _weighted_table([p.share for p in POOLS])
         self.pools = [_pool_tables(pool) for pool in POOLS]
-        dates: dict[int, tuple] = {}
-        self.schemes = []
+        dates: dict[int, tuple[list[Dates], list[Dates], list[Dates]]] = {}
+        self.schemes: list[tuple[int, Callable[[int], str], list[Any]]] = []
         self.spaces = spaces
-        self.entry_rows: list[tuple] = []
+        self.entry_rows: list[tuple[int, int, int]] = []
         for scheme, card_types in chosen:
-            types = []
+            types: list[Any] = []
             for ct in card_types:
                 if ct.validity_months not in dates:
                     dates[ct.validity_months] = _date_table(today, ct.validity_months)
@@ -292,9 +312,12 @@ class _RowMaker:
     def used(self) -> list[int]:
         return [n - f for n, f in zip(self.next_serials, self.first_serials, strict=True)]
 
-    def batch(self, first_index: int, count: int):
+    def batch(
+        self, first_index: int, count: int
+    ) -> tuple[list[Row], list[Row], list[tuple[int, int, int]]]:
         """Rows for holders ``first_index`` .. ``+count`` (0-based within this run)."""
-        holder_rows, card_rows = [], []
+        holder_rows: list[Row] = []
+        card_rows: list[Row] = []
         rng, doubles, holders = self.rng, self.second_cards, self.holders_total
         for index in range(first_index, first_index + count):
             # Second cards spread evenly (Bresenham): exactly ``doubles`` of them in the run,
@@ -314,7 +337,7 @@ class _RowMaker:
         entry_rows, self.entry_rows = self.entry_rows, []
         return holder_rows, card_rows, entry_rows
 
-    def _holder(self, holder_id: int, oldest_card_days: int) -> tuple:
+    def _holder(self, holder_id: int, oldest_card_days: int) -> tuple[Any, ...]:
         rng = self.rng
         men, women, surnames, women_surnames = self.pools[
             self.pool_table[rng.getrandbits(_TABLE_BITS)]
@@ -335,7 +358,7 @@ class _RowMaker:
         age = low + int((rng.random() + rng.random()) / 2 * (high - low + 1))
         return (holder_id, given, surname, key, self.dob[age])
 
-    def _card(self, rows: list, holder_id: int, scheme_index: int) -> int:
+    def _card(self, rows: list[Any], holder_id: int, scheme_index: int) -> int:
         """Append one card row; return how many days ago it was issued."""
         rng = self.rng
         scheme_id, number_for, types = self.schemes[scheme_index]
@@ -356,6 +379,7 @@ class _RowMaker:
                 self.revoked += 1
         bucket = buckets[wanted] or buckets[_EXPIRING] or buckets[_VALID]  # short validities
         issued, expires, days_ago, kind = bucket[int(rng.random() * len(bucket))]
+        days_ago = int(days_ago)
         if not reason:
             self.by_kind[kind] += 1
         serial = self.next_serials[scheme_index]
@@ -370,7 +394,7 @@ class _RowMaker:
         self.entry_rows.append((scheme_id, self.spaces[scheme_index].draw(), card_id))
         return days_ago
 
-    def summary(self, chosen) -> SeedSummary:
+    def summary(self, chosen: Chosen) -> SeedSummary:
         return SeedSummary(
             cardholders=self.holders,
             cards=self.cards,
@@ -383,11 +407,15 @@ class _RowMaker:
         )
 
 
-def _pool_tables(pool) -> tuple[tuple, tuple, tuple, tuple]:
+def _pool_tables(
+    pool: NamePool,
+) -> tuple[
+    tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]
+]:
     """A name pool as lookup tables: men's and women's given names, and (surname, key) pairs
     for men and for women (whose surnames some languages inflect)."""
 
-    def with_keys(names):
+    def with_keys(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
         return _skewed([(name, surname_key(name)) for name in names])
 
     women_surnames = [pool.surname_for_woman(s) for s in pool.surnames]

@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
-from skillcard.domain.accounts import Principal, Role, require
+from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.errors import Gone, InvalidInput, NotFound
 from skillcard.services import achievements
 from skillcard.services.audit import record, utcnow
@@ -24,7 +25,8 @@ from skillcard.services.card_sd_jwt import issue_card
 from skillcard.services.cards import _load_card, describe
 from skillcard.services.open_badges import badge_entry, sign_badge
 from skillcard.services.open_credentials import HUB_NAME, origin
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.ports.open_credentials import ShareLink
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 KINDS = ("card", "achievement")
 DEFAULT_DAYS, MAX_DAYS = 90, 730
@@ -52,7 +54,7 @@ def _holder(who: Principal) -> int:
         who.role == Role.CARDHOLDER and who.cardholder_id is not None,
         "share a credential: only its holder may",
     )
-    return who.cardholder_id
+    return tied(who.cardholder_id, "its holder")
 
 
 def create_share(
@@ -97,7 +99,7 @@ def create_share(
     return token
 
 
-def my_shares(*, uow: AbstractUnitOfWork, who: Principal) -> list:
+def my_shares(*, uow: AbstractUnitOfWork, who: Principal) -> list[ShareLink]:
     """The holder's share links, newest first, with their view counts."""
     holder = _holder(who)
     with uow:
@@ -154,7 +156,7 @@ class SharedPage:
         return f"{LINKEDIN_ADD}?{urlencode(fields)}"
 
 
-def _live(uow, token: str, now: dt.datetime):
+def _live(uow: AbstractUnitOfWork, token: str, now: dt.datetime) -> ShareLink:
     found = uow.share_links.by_token(token[:64]) if token else None
     if found is None:
         raise NotFound("no shared credential at this address")
@@ -178,10 +180,12 @@ def view_shared(
     return page
 
 
-def _page(uow, found, public_url: str, now: dt.datetime) -> SharedPage:
+def _page(
+    uow: AbstractUnitOfWork, found: ShareLink, public_url: str, now: dt.datetime
+) -> SharedPage:
     url = origin(public_url) + share_path(found.token)
-    holder = uow.cardholders.get(found.cardholder_id)
-    common = dict(
+    holder = on_record(uow.cardholders.get(found.cardholder_id), "the cardholder")
+    common: dict[str, Any] = dict(
         token=found.token,
         kind=found.kind,
         holder_name=holder.full_name,
@@ -190,7 +194,7 @@ def _page(uow, found, public_url: str, now: dt.datetime) -> SharedPage:
         views=found.views + 1,
     )
     if found.kind == "card":
-        card = uow.cards.get(int(found.subject))
+        card = on_record(uow.cards.get(int(found.subject)), "the shared card")
         view = describe(uow, card, now.date())
         return SharedPage(
             title=f"{view.card_type_title} ({view.scheme_code} card)",
@@ -220,7 +224,9 @@ def _page(uow, found, public_url: str, now: dt.datetime) -> SharedPage:
     )
 
 
-def _achievement_now(uow, found, now: dt.datetime):
+def _achievement_now(
+    uow: AbstractUnitOfWork, found: ShareLink, now: dt.datetime
+) -> tuple[str, achievements.Achievement | None]:
     """The state of a shared achievement now, and the achievement (None once withdrawn)."""
     for achievement in achievements.of_holder(uow, found.cardholder_id, now.date()):
         if achievement.key == found.subject:
@@ -239,7 +245,7 @@ def shared_credential(
     with uow:
         found = _live(uow, token, now)
         if found.kind == "card":
-            card = uow.cards.get(int(found.subject))
+            card = on_record(uow.cards.get(int(found.subject)), "the shared card")
             issued, _ = issue_card(uow, card, public_url, now)
             text = issued.present(CARD_DISCLOSED)
             answer = (text, "application/dc+sd-jwt", f"card-{card.number}.sd-jwt")

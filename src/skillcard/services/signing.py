@@ -18,20 +18,22 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from skillcard.adapters import keys
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.calendar import card_day
 from skillcard.domain.signing import SigningKeyRecord, can_rotate_key
 from skillcard.errors import Conflict, InvalidInput
 from skillcard.services.audit import record, utcnow
+from skillcard.services.crypto import keys
 from skillcard.services.registry import scheme_named
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 HUB = "HUB"  # how the hub's own key is named where a scheme code would be
 SYSTEM = Principal.operator()
 
 
-def _new_key(uow, scheme_id: int | None, now: dt.datetime):
+def _new_key(
+    uow: AbstractUnitOfWork, scheme_id: int | None, now: dt.datetime
+) -> tuple[SigningKeyRecord, ec.EllipticCurvePrivateKey] | tuple[None, None]:
     private = keys.generate_private_key()
     record_ = SigningKeyRecord(
         kid=keys.key_id(private),
@@ -80,7 +82,7 @@ def current_signer(
     stored = uow.signing_keys.current(scheme_id)
     if stored is None:
         ensure_key(uow, scheme_id, now or utcnow())
-        stored = uow.signing_keys.current(scheme_id)
+        stored = on_record(uow.signing_keys.current(scheme_id), "the signing key")
     private = keys.decrypt_private_key(
         stored.private_key_encrypted, secret_key or uow.secret_key, stored.kid
     )
@@ -136,7 +138,7 @@ def list_keys(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> lis
     """Every stored key, current and retired, making any that are missing first."""
     with uow:
         ensure_keys(uow, now)
-        codes = {s.id: s.code for s in uow.schemes.list()}
+        codes: dict[int | None, str] = {s.id: s.code for s in uow.schemes.list()}
         views = [
             KeyView(
                 k.kid,
@@ -152,7 +154,16 @@ def list_keys(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> lis
         return views
 
 
-def _audit(uow, who, action, key, scheme_id, now, reason="", retired=None) -> None:
+def _audit(
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    action: str,
+    key: SigningKeyRecord,
+    scheme_id: int | None,
+    now: dt.datetime,
+    reason: str = "",
+    retired: str | None = None,
+) -> None:
     detail = {"scheme_id": scheme_id, "kid": key.kid}
     if retired:
         detail["retired"] = retired

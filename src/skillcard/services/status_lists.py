@@ -25,16 +25,19 @@ import datetime as dt
 import json
 import os
 import secrets
+from typing import Any
 
-from skillcard.adapters.db.key_repositories import StoredStatusList
-from skillcard.adapters.signed_json import gzip_b64, sign_document
+from skillcard.adapters.signed_json import gzip_b64
 from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import Card, CardStatus
+from skillcard.domain.schemes import Scheme
 from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, IndexSpace, entries_for
 from skillcard.domain.trust import DEFAULT_STATUS_TTL, MIN_STATUS_ENTRIES, listed_state, set_entry
 from skillcard.errors import Conflict
+from skillcard.services.crypto import documents
+from skillcard.services.ports.keys import StoredStatusList
 from skillcard.services.signing import current_signer
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
 MAX_ENTRIES = MAX_STATUS_ENTRIES
 _DRAWS = 64  # a list is at most half full: 64 taken draws in a row happen 1 time in 2**64
@@ -70,7 +73,9 @@ def entries_for_many(uow: AbstractUnitOfWork, scheme_id: int, expected: int) -> 
     return space
 
 
-def reissue_entry(uow: AbstractUnitOfWork, card: Card, old_expiry: dt.date, now: dt.datetime):
+def reissue_entry(
+    uow: AbstractUnitOfWork, card: Card, old_expiry: dt.date, now: dt.datetime
+) -> int:
     """A renewed card's new entry; the old one stays listed until the old credential, which
     carries it, expires."""
     uow.status_lists.retire_entry(card.id, old_expiry)
@@ -88,7 +93,7 @@ def rebuild_status_list(
 ) -> StoredStatusList:
     """Build the scheme's list afresh from the cards and their entries, and sign it (caller
     commits)."""
-    scheme = uow.schemes.get(scheme_id)
+    scheme = on_record(uow.schemes.get(scheme_id), f"scheme {scheme_id}")
     size = (uow.status_lists.space(scheme_id) or (MIN_STATUS_ENTRIES, 0))[0] // 8
     bits, plane = bytearray(size), bytearray(size)
     for index, status in uow.status_lists.listed_entries(scheme_id, card_day(now)):
@@ -113,7 +118,7 @@ def card_changed(
     status = {c.id: c.status for c in changed}
     for card_id, index in entries:
         _set(bits, plane, index, CardStatus(status[card_id]))
-    _store(uow, scheme, bytes(bits), bytes(plane), now, stored.ttl)
+    _store(uow, on_record(scheme, "the card's scheme"), bytes(bits), bytes(plane), now, stored.ttl)
 
 
 def rebuild_status_lists(
@@ -134,7 +139,9 @@ def _random_below(entries: int) -> int:
     return secrets.randbelow(entries)
 
 
-def published_status_list(uow: AbstractUnitOfWork, scheme_id: int, now: dt.datetime) -> dict:
+def published_status_list(
+    uow: AbstractUnitOfWork, scheme_id: int, now: dt.datetime
+) -> dict[str, Any]:
     """The scheme's signed list as published, built or re-signed first when it must be (the
     caller commits). A re-signing rebuilds it, so that entries past their ``until`` (old
     credentials expired) stop being listed within half a ttl."""
@@ -144,10 +151,11 @@ def published_status_list(uow: AbstractUnitOfWork, scheme_id: int, now: dt.datet
     elif _needs_signing(uow, stored, now):
         uow.status_lists.get(scheme_id, lock=True)  # a card changing meanwhile waits for this
         stored = rebuild_status_list(uow, scheme_id, now, stored.ttl)
-    return json.loads(stored.document)
+    document: dict[str, Any] = json.loads(stored.document)
+    return document
 
 
-def _needs_signing(uow, stored: StoredStatusList, now: dt.datetime) -> bool:
+def _needs_signing(uow: AbstractUnitOfWork, stored: StoredStatusList, now: dt.datetime) -> bool:
     half_life = dt.timedelta(seconds=stored.ttl / 2)
     current = uow.signing_keys.current(stored.scheme_id)
     return now - stored.issued > half_life or current is None or current.kid != stored.kid
@@ -157,7 +165,9 @@ def _set(bits: bytearray, plane: bytearray, index: int, status: CardStatus) -> N
     set_entry(bits, plane, index, listed_state(status))
 
 
-def _store(uow, scheme, bits: bytes, plane: bytes, now: dt.datetime, ttl: int):
+def _store(
+    uow: AbstractUnitOfWork, scheme: Scheme, bits: bytes, plane: bytes, now: dt.datetime, ttl: int
+) -> StoredStatusList:
     kid, private = current_signer(uow, scheme.id, now=now)
     issued = now.astimezone(dt.UTC).replace(microsecond=0)
     document = {
@@ -169,7 +179,7 @@ def _store(uow, scheme, bits: bytes, plane: bytes, now: dt.datetime, ttl: int):
         "suspended": gzip_b64(plane),
         "kid": kid,
     }
-    signed = sign_document(document, private)
+    signed = documents.sign_document(document, private)
     stored = StoredStatusList(
         scheme.id, issued, ttl, bits, plane, kid, json.dumps(signed, sort_keys=True)
     )

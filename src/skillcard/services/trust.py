@@ -27,23 +27,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
-from skillcard.adapters import keys
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from skillcard.adapters.signed_json import (
     BadDocument,
     b64,
     gunzip_b64,
-    sign_document,
-    signature_ok,
     unb64,
 )
 from skillcard.domain.calendar import card_day
+from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus, StatusList, TrustedKey
 from skillcard.errors import InvalidInput
 from skillcard.services.audit import utcnow
+from skillcard.services.crypto import documents, keys
 from skillcard.services.signing import HUB, current_signer, ensure_keys
 from skillcard.services.status_lists import MAX_ENTRIES, published_status_list
-from skillcard.services.unit_of_work import AbstractUnitOfWork
+from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 from skillcard.services.verification import VerifierBundle
 
 MAX_BUNDLE_BYTES = 32 * 1024 * 1024
@@ -53,7 +55,7 @@ TRUST_LIST_TYPE, BUNDLE_TYPE = "skillcard-trust-list", "skillcard-verifier-bundl
 TITLES_TYPE = "skillcard-qualification-titles"
 
 
-def trust_list(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> dict:
+def trust_list(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> dict[str, Any]:
     """The hub-signed trust list (keys missing for any scheme are made first)."""
     now = now or utcnow()
     with uow:
@@ -62,7 +64,7 @@ def trust_list(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> di
         return document
 
 
-def verifier_bundle(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> dict:
+def verifier_bundle(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> dict[str, Any]:
     """The trust list and every scheme's status list, for offline checks."""
     now = now or utcnow()
     with uow:
@@ -79,7 +81,7 @@ def verifier_bundle(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) 
         }
 
 
-def _qualification_titles(uow: AbstractUnitOfWork, now: dt.datetime) -> dict:
+def _qualification_titles(uow: AbstractUnitOfWork, now: dt.datetime) -> dict[str, Any]:
     """The titles of the qualification codes a card carries, so an offline check reads
     "Level 3 NVQ Diploma ..." as the online one does. Its own hub-signed document beside the
     trust list (whose bytes and signature stay as they were): a checker trusts a title no
@@ -87,10 +89,12 @@ def _qualification_titles(uow: AbstractUnitOfWork, now: dt.datetime) -> dict:
     hub_kid, hub_key = current_signer(uow, None, now=now)
     titles = {q.code: q.title for q in uow.reference.qualifications()}
     document = {"type": TITLES_TYPE, "version": 1, "titles": titles, "kid": hub_kid}
-    return sign_document(document, hub_key)
+    return documents.sign_document(document, hub_key)
 
 
-def status_list(*, uow: AbstractUnitOfWork, scheme_code: str, now: dt.datetime | None = None):
+def status_list(
+    *, uow: AbstractUnitOfWork, scheme_code: str, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """One scheme's signed status list, as published."""
     from skillcard.services.registry import scheme_named
 
@@ -106,10 +110,10 @@ def hub_public_key(*, uow: AbstractUnitOfWork) -> bytes:
     with uow:
         ensure_keys(uow)
         uow.commit()
-        return uow.signing_keys.current(None).public_key
+        return on_record(uow.signing_keys.current(None), "the hub's key").public_key
 
 
-def _trust_list(uow: AbstractUnitOfWork, now: dt.datetime) -> dict:
+def _trust_list(uow: AbstractUnitOfWork, now: dt.datetime) -> dict[str, Any]:
     ensure_keys(uow, now)
     codes = {s.id: s.code for s in uow.schemes.list()}
     stored = [k for k in uow.signing_keys.all() if k.listed_on(card_day(now))]
@@ -125,10 +129,10 @@ def _trust_list(uow: AbstractUnitOfWork, now: dt.datetime) -> dict:
         "keys": listed,
         "kid": hub_kid,
     }
-    return sign_document(document, hub_key)
+    return documents.sign_document(document, hub_key)
 
 
-def _entry(key, scheme: str) -> dict:
+def _entry(key: SigningKeyRecord, scheme: str) -> dict[str, Any]:
     return {
         "kid": key.kid,
         "scheme": scheme,
@@ -149,7 +153,7 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def bundle_from_json(
-    data: bytes | str | dict, now: dt.datetime, *, pinned_hub_key: bytes | None = None
+    data: bytes | str | dict[str, Any], now: dt.datetime, *, pinned_hub_key: bytes | None = None
 ) -> VerifierBundle:
     """A :class:`VerifierBundle` from a downloaded bundle, every signature checked.
 
@@ -178,7 +182,7 @@ def trusted_keys(
     except (KeyError, TypeError, ValueError):
         raise BadDocument("the trust list does not name the hub's key") from None
     hub_key = pinned_hub_key or embedded
-    if not signature_ok(document, _public(hub_key)):
+    if not documents.signature_ok(document, _public(hub_key)):
         raise BadDocument("the trust list is not signed by the hub's key")
     entries = document.get("keys")
     if type(entries) is not list or len(entries) > MAX_KEYS:
@@ -190,7 +194,7 @@ def trusted_keys(
     return [key for key, until in found if until is None or until >= card_day(now)]
 
 
-def _trusted(entry: dict) -> tuple[TrustedKey, dt.date | None]:
+def _trusted(entry: dict[str, Any]) -> tuple[TrustedKey, dt.date | None]:
     until = entry["valid_until"]
     verify_until = entry.get("verify_until")
     key = TrustedKey(
@@ -210,7 +214,7 @@ def _status_list(document: object, trusted: list[TrustedKey]) -> StatusList:
         raise BadDocument("a status list is not a JSON object")
     scheme, kid = document.get("scheme"), document.get("kid")
     signers = [k for k in trusted if k.kid == kid and k.scheme == scheme]
-    if not any(signature_ok(document, _public(k.public_key)) for k in signers):
+    if not any(documents.signature_ok(document, _public(k.public_key)) for k in signers):
         raise BadDocument(f"the status list of {scheme!r} is not signed by a key of its scheme")
     try:
         entries, ttl = int(document["entries"]), int(document["ttl"])
@@ -221,19 +225,19 @@ def _status_list(document: object, trusted: list[TrustedKey]) -> StatusList:
         issued = dt.datetime.fromisoformat(document["issued"])
         if len(bits) != entries // 8 or len(plane) not in (0, len(bits)):
             raise BadDocument(f"the status list of {scheme} is not as long as it says")
-        return StatusList(scheme, issued, bits, ttl, plane if any(plane) else b"")
+        return StatusList(str(scheme), issued, bits, ttl, plane if any(plane) else b"")
     except (KeyError, TypeError, ValueError) as error:
         raise BadDocument(f"the status list of {scheme} is damaged: {error}") from None
 
 
-def _public(sec1: bytes):
+def _public(sec1: bytes) -> ec.EllipticCurvePublicKey:
     try:
         return keys.load_public_key(sec1)
     except (InvalidInput, TypeError, ValueError) as error:
         raise BadDocument(f"a public key is not a P-256 key ({error})") from None
 
 
-def _parsed(data: bytes | str | dict) -> object:
+def _parsed(data: bytes | str | dict[str, Any]) -> object:
     if isinstance(data, dict):
         return data
     if len(data) > MAX_BUNDLE_BYTES:

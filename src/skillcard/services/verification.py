@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from skillcard.adapters import base45, cose
-from skillcard.adapters.keys import load_public_key
 from skillcard.domain.credentials import (
     CardClaims,
     EncodingError,
@@ -40,6 +39,7 @@ from skillcard.domain.trust import (
     TrustedKey,
 )
 from skillcard.services.clock import utcnow
+from skillcard.services.crypto import keys as key_crypto
 
 PREFIX = "SC1:"
 MAX_TEXT = len(PREFIX) + 4_296  # the most alphanumeric characters a QR code holds
@@ -66,7 +66,7 @@ class VerifierBundle:
         self.keys: tuple[TrustedKey, ...] = tuple(keys)
         self._by_kid: dict[bytes, tuple[_LoadedKey, ...]] = {}
         for key in self.keys:
-            loaded = (key, load_public_key(key.public_key))
+            loaded = (key, key_crypto.load_public_key(key.public_key))
             self._by_kid[key.kid.encode()] = (*self._by_kid.get(key.kid.encode(), ()), loaded)
         self.status_lists: dict[str, StatusList] = {}
         for status_list in status_lists:

@@ -19,7 +19,9 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from skillcard.config import Settings
 from skillcard.domain.accounts import Principal, require
 from skillcard.domain.business import can_manage_business
 from skillcard.domain.webhooks import WebhookDelivery
@@ -62,7 +64,7 @@ def default_vetter() -> Vetter:
     return checked_addresses
 
 
-def default_poster(settings) -> Poster:
+def default_poster(settings: Settings) -> Poster:
     """The production poster: public addresses only, the settings' timeouts."""
     from functools import partial
 
@@ -72,7 +74,7 @@ def default_poster(settings) -> Poster:
     return partial(post_signed, timeouts=timeouts)
 
 
-def retries_of(settings) -> Retries:
+def retries_of(settings: Settings) -> Retries:
     return Retries(
         max_attempts=settings.webhook_max_attempts,
         first_wait=dt.timedelta(seconds=settings.webhook_first_retry_seconds),
@@ -111,7 +113,7 @@ def queue_delivery(
     *,
     business_id: int,
     event: str,
-    payload: dict,
+    payload: dict[str, Any],
     now: dt.datetime | None = None,
 ) -> WebhookDelivery:
     """Store a body to post, in the caller's transaction (the caller commits)."""
@@ -145,7 +147,7 @@ def deliver_due(
             if delivery is None:
                 continue  # another process has it, or it is no longer due
             business = uow.businesses.get(delivery.business_id)
-            if not (business and business.webhook_url):
+            if not (business and business.webhook_url and business.webhook_secret):
                 delivery.failed(
                     now,
                     "the business has no webhook now",

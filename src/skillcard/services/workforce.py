@@ -85,6 +85,7 @@ def add_worker(
             note_outcomes(uow, budget, business_id, 1, who=who, now=now)
             uow.commit()  # the refusal is an answer too: counted and logged
             raise NotFound(NO_MATCH_REASON)
+        assert said.card_id is not None  # a match names its card
         entry = WorkforceEntry(
             business_id=business_id,
             card_id=said.card_id,

@@ -54,11 +54,11 @@ async def open_check_desk(app) -> None:
     from skillcard.adapters.db.async_pool import AsyncPool
     from skillcard.adapters.db.check_desk import PostgresCheckDesk
     from skillcard.adapters.db.rate_counters import PostgresRateLimiter
+    from skillcard.adapters.db.replica import ReadWritePool
 
-    pool = primary = AsyncPool.for_url(engine.url)
+    primary = AsyncPool.for_url(engine.url)
+    pool: AsyncPool | ReadWritePool = primary
     if app.state.read_engine is not None:
-        from skillcard.adapters.db.replica import ReadWritePool
-
         pool = ReadWritePool(primary, AsyncPool.for_url(app.state.read_engine.url))
     await pool.open()
     app.state.async_pool = pool

@@ -85,7 +85,8 @@ def _content_type(scope: Scope) -> str:
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
     """The body, or its first chunks once past ``limit``; and whether it is all there."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":

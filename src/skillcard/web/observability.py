@@ -19,6 +19,7 @@ import os
 import re
 import time
 from contextvars import ContextVar
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,8 +38,8 @@ class RequestContext:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._counted: dict[tuple[str, str, int], object] = {}  # the labelled children, reused
-        self._timed: dict[str, object] = {}
+        self._counted: dict[tuple[str, str, int], Any] = {}  # the labelled children, reused
+        self._timed: dict[str, Any] = {}
         # A made id: this process's random half, then a count. uuid4 read the kernel's
         # random source on every request (6 µs, a tenth of the middleware's cost).
         self._made_prefix = os.urandom(8).hex()

@@ -50,7 +50,8 @@ def download(request: Request, **arguments) -> Response:
     with _slot(request):
         made = reports.build_report(**arguments)
         if form == "csv":
-            content, media = reports.report_csv(made), "text/csv"
+            content: str | bytes = reports.report_csv(made)
+            media = "text/csv"
         else:
             rows = request.app.state.settings.report_pdf_max_rows
             content, media = reports.report_pdf(made, max_rows=rows), "application/pdf"

@@ -105,8 +105,10 @@ class SecurityHeaders:
         if path.startswith("/api/") and not path.startswith("/api/docs"):
             chosen = self.api
         else:
-            chosen = self.exact.get(path)
-            if chosen is None:
+            exact = self.exact.get(path)
+            if exact is not None:
+                chosen = exact
+            else:
                 chosen = self.page
                 for prefix, headers in self.prefixes:
                     if path.startswith(prefix):

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from skillcard.adapters.db import tables
+from skillcard.adapters.db.dialect import inserted_id, written
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.accounts import User
 
@@ -70,15 +71,17 @@ class CredentialRepository(_Repository):
         created_at: dt.datetime,
         expires_at: dt.datetime,
     ) -> int:
-        return self.session.execute(
-            tables.api_tokens.insert().values(
-                token_hash=token_hash,
-                user_id=user_id,
-                name=name,
-                created_at=created_at,
-                expires_at=expires_at,
+        return inserted_id(
+            self.session.execute(
+                tables.api_tokens.insert().values(
+                    token_hash=token_hash,
+                    user_id=user_id,
+                    name=name,
+                    created_at=created_at,
+                    expires_at=expires_at,
+                )
             )
-        ).inserted_primary_key[0]
+        )
 
     def api_tokens(self, *, user_id: int | None = None, token_id: int | None = None):
         """Tokens with their holder's e-mail (never the digest), newest first: a user's, or
@@ -99,10 +102,12 @@ class CredentialRepository(_Repository):
     def revoke_api_token(self, token_id: int, now: dt.datetime) -> bool:
         """Revoke a token not yet revoked; whether this call did it."""
         t = tables.api_tokens.c
-        done = self.session.execute(
-            tables.api_tokens.update()
-            .where(t.id == token_id, t.revoked_at.is_(None))
-            .values(revoked_at=now)
+        done = written(
+            self.session.execute(
+                tables.api_tokens.update()
+                .where(t.id == token_id, t.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
         )
         return done.rowcount == 1
 

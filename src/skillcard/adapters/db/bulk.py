@@ -16,6 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -38,14 +39,15 @@ class BulkWriter:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
         # The driver's own connection: same session, same transaction as ``connection``.
-        self.raw = connection.connection.driver_connection
+        self.raw: Any = connection.connection.driver_connection
 
     def lock_for_append(self, *tables: str) -> None:
         """Keep other writers out of ``tables`` until commit, so that ids read now stay free."""
 
     def max_id(self, table: str) -> int:
         _check(table)
-        return self.connection.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar()
+        found = self.connection.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        return int(found.scalar_one())
 
     def append(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
         raise NotImplementedError

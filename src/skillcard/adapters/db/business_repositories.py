@@ -28,6 +28,7 @@ from skillcard.domain.business import (
 from skillcard.domain.cards import Card
 from skillcard.domain.people import Cardholder
 from skillcard.domain.webhooks import PENDING, WebhookDelivery
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
 def map_classes(mapper_registry: registry) -> None:
@@ -42,7 +43,7 @@ def map_classes(mapper_registry: registry) -> None:
         mapper_registry.map_imperatively(cls, table)
 
 
-def attach(uow, session: Session) -> None:
+def attach(uow: AbstractUnitOfWork, session: Session) -> None:
     """Give a unit of work this area's repositories (called on entering it)."""
     uow.businesses = BusinessRepository(session)
     uow.business_tokens = BusinessTokenRepository(session)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables
-from skillcard.adapters.db.dialect import is_postgresql
+from skillcard.adapters.db.dialect import inserted_id, is_postgresql, written
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.cards import CardFacts, CardStatus
 from skillcard.domain.check_judgement import CardKey
@@ -93,8 +93,9 @@ def insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
     columns = list(rows[0])
     names = ", ".join(columns)
     statement = f"COPY {table.name} ({names}) FROM STDIN"  # our own table and column names
+    raw: Any = connection.connection.driver_connection  # psycopg's, under SQLAlchemy's
     with (
-        connection.connection.driver_connection.cursor() as cursor,
+        raw.cursor() as cursor,
         cursor.copy(statement) as copy,
     ):
         for row in rows:
@@ -137,25 +138,34 @@ def _add_statement(postgres: bool, rows: int) -> sa.Insert:
     ).returning(r.c.key, r.c.window_start, r.c.count)
 
 
+def _autocommit(bind: sa.Engine | sa.Connection) -> sa.Connection:
+    """A connection of its own, outside the session's transaction (the session's bind is an
+    engine here: a unit of work is made on one)."""
+    engine = bind if isinstance(bind, sa.Engine) else bind.engine
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 class CheckRepository(_Repository):
     """The check log, in SQLAlchemy Core: a check is written once and never changed."""
 
     def add(self, check: Check) -> None:
-        check.id = self.session.execute(
-            _INSERT_CHECK,
-            {
-                "checked_at": check.checked_at,
-                "method": check.method,
-                "outcome": check.outcome,
-                "card_id": check.card_id,
-                "scheme_id": check.scheme_id,
-                "checker_user_id": check.checker_user_id,
-                "client_key": check.client_key,
-                "site": check.site,
-                "synced_at": check.synced_at,
-                "warnings": check.warnings,
-            },
-        ).inserted_primary_key[0]
+        check.id = inserted_id(
+            self.session.execute(
+                _INSERT_CHECK,
+                {
+                    "checked_at": check.checked_at,
+                    "method": check.method,
+                    "outcome": check.outcome,
+                    "card_id": check.card_id,
+                    "scheme_id": check.scheme_id,
+                    "checker_user_id": check.checker_user_id,
+                    "client_key": check.client_key,
+                    "site": check.site,
+                    "synced_at": check.synced_at,
+                    "warnings": check.warnings,
+                },
+            )
+        )
 
     def add_many(self, lines: list[dict[str, Any]]) -> None:
         """A batch's lines (a bulk check's, as ``check_judgement.log_values`` makes them), in
@@ -257,7 +267,7 @@ class RateLimitRepository(_Repository):
             # Every check of one client updates one row. In a transaction, its lock would be
             # held until Python got round to COMMIT, and the client's other checks would queue
             # behind it; on its own autocommit connection the lock lasts only the statement.
-            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            with _autocommit(bind) as connection:
                 return connection.execute(statement, values).scalar_one()
         return self.session.execute(statement, values).scalar_one()
 
@@ -269,18 +279,18 @@ class RateLimitRepository(_Repository):
         else:
             sa.event.listen(self.session, "after_commit", lambda _session: then(), once=True)
 
-    def add(self, counts: list[tuple[str, int, int]]) -> list[int]:
+    def add(self, counts: list[tuple[str, int, int]]) -> list[int]:  # type: ignore[override]
         """Add ``amount`` to each ``(key, window_start, amount)`` counter in one statement and
         return their new counts, in the order given (a business's budget: its minute and its
         day). On PostgreSQL on its own autocommit connection, as :meth:`hit`."""
         bind = self.session.get_bind()
         postgres = is_postgresql(bind)
         statement = _add_statement(postgres, len(counts))
-        values = {}
+        values: dict[str, str | int] = {}
         for i, (key, start, amount) in enumerate(counts):
             values |= {f"k{i}": key, f"w{i}": start, f"n{i}": amount}
         if postgres:
-            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            with _autocommit(bind) as connection:
                 found = connection.execute(statement, values).all()
         else:
             found = self.session.execute(statement, values).all()
@@ -301,4 +311,6 @@ class RateLimitRepository(_Repository):
     def forget_before(self, window_start: int) -> int:
         """Drop every counter of a window that started before ``window_start``."""
         r = tables.rate_limit_counters
-        return self.session.execute(r.delete().where(r.c.window_start < window_start)).rowcount
+        return written(
+            self.session.execute(r.delete().where(r.c.window_start < window_start))
+        ).rowcount

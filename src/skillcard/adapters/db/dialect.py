@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import sqlalchemy as sa
 
 
 def is_postgresql(bind: sa.Engine | sa.Connection) -> bool:
     return bind.dialect.name == "postgresql"
+
+
+def written(result: sa.Result[Any]) -> sa.CursorResult[Any]:
+    """A write's result as what it is: a cursor's, with the rows it changed and the key it
+    inserted (``Session.execute`` is typed as returning any result)."""
+    return cast("sa.CursorResult[Any]", result)
+
+
+def inserted_id(result: sa.Result[Any]) -> int:
+    """The key an INSERT of one row gave it."""
+    key = written(result).inserted_primary_key
+    assert key is not None  # an INSERT's result has one
+    return int(key[0])

@@ -20,6 +20,7 @@ from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.assessment import Assessment, Item, ItemStatus
 from skillcard.domain.assessment_attempts import AWAITING_REVIEW, OPEN_STATES, Attempt
 from skillcard.domain.invigilation import Adjustment, DeclaredConflict, InvigilationEvent
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
 def map_classes(mapper_registry: registry) -> None:
@@ -35,7 +36,7 @@ def map_classes(mapper_registry: registry) -> None:
         mapper_registry.map_imperatively(cls, table)
 
 
-def attach(uow, session: Session) -> None:
+def attach(uow: AbstractUnitOfWork, session: Session) -> None:
     """Give a unit of work this area's repositories (called on entering it)."""
     uow.hse_assessments = AssessmentRepository(session)
     uow.hse_items = ItemRepository(session)
@@ -150,8 +151,8 @@ class AttemptRepository(_Repository):
             query = sa.select(e.attempt_id, e.snapshot_sha256).where(
                 e.attempt_id.in_(list(found)), e.snapshot_sha256.is_not(None)
             )
-            for row in self.session.execute(query):
-                found[row.attempt_id].add(row.snapshot_sha256)
+            for snap in self.session.execute(query):
+                found[snap.attempt_id].add(snap.snapshot_sha256)
         return found
 
     def pictures_still_kept(self, digests: set[str], decided_before: dt.datetime) -> set[str]:

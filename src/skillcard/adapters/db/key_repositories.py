@@ -5,15 +5,16 @@ Their moments come back aware in UTC on either database (see aware_datetime.py).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables, tables_trust
+from skillcard.adapters.db.dialect import inserted_id, written
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus
+from skillcard.services.ports.keys import StoredStatusList
 
 
 def _record(row) -> SigningKeyRecord:
@@ -50,7 +51,7 @@ class SigningKeyRepository:
         )
         try:
             with self.session.begin_nested():
-                key.id = self.session.execute(insert).inserted_primary_key[0]
+                key.id = inserted_id(self.session.execute(insert))
         except exc.IntegrityError:
             if key.status != KeyStatus.CURRENT or self.current(key.scheme_id) is None:
                 raise
@@ -96,17 +97,6 @@ class SigningKeyRepository:
         )
 
 
-@dataclass
-class StoredStatusList:
-    scheme_id: int
-    issued: dt.datetime
-    ttl: int
-    bits: bytes
-    suspended: bytes
-    kid: str
-    document: str
-
-
 class StatusListRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -137,10 +127,12 @@ class StatusListRepository:
             "kid": stored.kid,
             "document": stored.document,
         }
-        done = self.session.execute(
-            tables_trust.status_lists.update()
-            .where(s.scheme_id == stored.scheme_id)
-            .values(**values)
+        done = written(
+            self.session.execute(
+                tables_trust.status_lists.update()
+                .where(s.scheme_id == stored.scheme_id)
+                .values(**values)
+            )
         )
         if done.rowcount == 0:
             self.session.execute(
@@ -159,7 +151,9 @@ class StatusListRepository:
     def save_space(self, scheme_id: int, entries: int, allocated: int) -> None:
         table, sp = tables_trust.status_index_spaces, tables_trust.status_index_spaces.c
         values = {"entries": entries, "allocated": allocated}
-        done = self.session.execute(table.update().where(sp.scheme_id == scheme_id).values(values))
+        done = written(
+            self.session.execute(table.update().where(sp.scheme_id == scheme_id).values(values))
+        )
         if done.rowcount == 0:
             self.session.execute(table.insert().values(scheme_id=scheme_id, **values))
 

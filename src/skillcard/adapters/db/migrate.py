@@ -54,6 +54,7 @@ def _keys_checked_at_the_end(connection: Connection):
         yield
         return
     raw = connection.connection.dbapi_connection
+    assert raw is not None  # an open connection has its driver's
     raw.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: none is open yet
     try:
         yield
@@ -66,7 +67,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

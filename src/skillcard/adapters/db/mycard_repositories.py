@@ -6,6 +6,7 @@ They never commit.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, registry
@@ -13,9 +14,11 @@ from sqlalchemy.orm import Session, registry
 from skillcard.adapters.db import tables, tables_mycard
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.applications import Application, CpdAudit, CpdAuditCase
-from skillcard.domain.cards import Card, CardStatus
+from skillcard.domain.cards import CardStatus
 from skillcard.domain.cpd import CpdRecord, EvidenceFile
+from skillcard.domain.eligibility import HeldFact, HolderFacts, MembershipFact
 from skillcard.domain.qualification_reviews import QualificationReview
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 C = tables_mycard.cpd_records.c
 E = tables_mycard.evidence_files.c
@@ -202,13 +205,64 @@ class PqpMembershipRepository(_Repository):
         return list(self.session.scalars(query.order_by(m.id).limit(limit)))
 
 
-def active_cards(session: Session, cardholder_id: int) -> list[Card]:
-    c = tables.cards.c
-    query = sa.select(Card).where(c.cardholder_id == cardholder_id, c.status == CardStatus.ACTIVE)
-    return list(session.scalars(query))
+class SchemeFactsRepository(_Repository):
+    """Every holder of a scheme's active cards with their facts, read in a handful of
+    streaming queries (never one query per holder)."""
+
+    def of_scheme(self, scheme_id: int, today: dt.date) -> dict[int, HolderFacts]:
+        c, h = tables.cards.c, tables.held_qualifications.c
+        q = tables_mycard.qualification_reviews.c
+        holders = sa.select(c.cardholder_id).where(
+            c.scheme_id == scheme_id, c.status == CardStatus.ACTIVE
+        )
+        ids = set(self.session.scalars(holders.distinct()))
+        quals: dict[int, list[HeldFact]] = defaultdict(list)
+        rows = self.session.execute(
+            sa.select(h.cardholder_id, h.qualification_code, h.verified, q.state)
+            .outerjoin(tables_mycard.qualification_reviews, q.held_qualification_id == h.id)
+            .where(h.cardholder_id.in_(holders))
+            .execution_options(yield_per=10_000)
+        )
+        for holder, code, verified, review in rows:
+            state = "verified" if verified else ("rejected" if review == "rejected" else "declared")
+            quals[holder].append(HeldFact(code, state))
+        hse: dict[int, list] = defaultdict(list)
+        e = tables.hse_records.c
+        for holder, passed, until in self.session.execute(
+            sa.select(e.cardholder_id, e.passed_on, e.valid_until).where(
+                e.cardholder_id.in_(holders)
+            )
+        ):
+            hse[holder].append((passed, until))
+        r = tables_mycard.cpd_records.c
+        since = today - dt.timedelta(days=365)
+        cpd = dict(
+            self.session.execute(
+                sa.select(r.cardholder_id, sa.func.sum(r.minutes))
+                .where(r.cardholder_id.in_(holders), r.activity_on > since, r.activity_on <= today)
+                .group_by(r.cardholder_id)
+            ).all()
+        )
+        members: dict[int, list] = defaultdict(list)
+        m = tables.memberships.c
+        for row in self.session.execute(
+            sa.select(m.cardholder_id, m.institute_code, m.grade, m.verified, m.lapsed_on).where(
+                m.cardholder_id.in_(holders)
+            )
+        ):
+            members[row[0]].append(MembershipFact(row[1], row[2], row[3], row[4]))
+        return {
+            holder: HolderFacts(
+                tuple(quals[holder]),
+                tuple(hse[holder]),
+                (cpd.get(holder) or 0) / 60,
+                tuple(members[holder]),
+            )
+            for holder in ids
+        }
 
 
-def attach(uow, session: Session) -> None:
+def attach(uow: AbstractUnitOfWork, session: Session) -> None:
     """Give a unit of work this area's repositories (called on entering it)."""
     uow.cpd = CpdRepository(session)
     uow.evidence = EvidenceRepository(session)
@@ -216,3 +270,4 @@ def attach(uow, session: Session) -> None:
     uow.qualification_reviews = QualificationReviewRepository(session)
     uow.cpd_audits = CpdAuditRepository(session)
     uow.pqp_memberships = PqpMembershipRepository(session)
+    uow.scheme_facts = SchemeFactsRepository(session)

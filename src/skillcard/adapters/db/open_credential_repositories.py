@@ -4,27 +4,16 @@ never commit."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
+from skillcard.adapters.db.dialect import inserted_id
 from skillcard.adapters.db.tables_open_credentials import badge_entries, share_links
+from skillcard.services.ports.open_credentials import BadgeEntry, ShareLink
 
 B = badge_entries.c
-
-
-@dataclass(frozen=True)
-class BadgeEntry:
-    id: int
-    public_id: str
-    cardholder_id: int
-    kind: str
-    subject: str
-    status_index: int
-    claimed_minutes: int | None
-    issued_at: dt.datetime
 
 
 def _entry(row) -> BadgeEntry:
@@ -81,21 +70,6 @@ class BadgeEntryRepository:
 S = share_links.c
 
 
-@dataclass(frozen=True)
-class ShareLink:
-    id: int
-    token: str
-    cardholder_id: int
-    kind: str
-    subject: str
-    title: str
-    created_at: dt.datetime
-    expires_at: dt.datetime
-    revoked_at: dt.datetime | None
-    views: int
-    last_viewed_at: dt.datetime | None
-
-
 def _share(row) -> ShareLink:
     return ShareLink(
         row.id,
@@ -117,7 +91,7 @@ class ShareLinkRepository:
         self.session = session
 
     def add(self, **values) -> int:
-        return self.session.execute(share_links.insert().values(**values)).inserted_primary_key[0]
+        return inserted_id(self.session.execute(share_links.insert().values(**values)))
 
     def get(self, share_id: int) -> ShareLink | None:
         row = self.session.execute(sa.select(share_links).where(S.id == share_id)).first()

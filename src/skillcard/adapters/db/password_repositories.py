@@ -9,13 +9,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables
+from skillcard.adapters.db.dialect import written
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.domain.passwords import ResetLink
+from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 _links = tables.password_resets
 
 
-def attach(uow, session: Session) -> None:
+def attach(uow: AbstractUnitOfWork, session: Session) -> None:
     """Give a unit of work this area's repositories (called on entering it)."""
     uow.password_resets = PasswordResetRepository(session)
 
@@ -40,10 +42,12 @@ class PasswordResetRepository(_Repository):
     def use(self, token_hash: str, now: dt.datetime) -> bool:
         """Mark the link used; False if it was used (or ended) meanwhile."""
         return (
-            self.session.execute(
-                _links.update()
-                .where(_links.c.token_hash == token_hash, _links.c.used_at.is_(None))
-                .values(used_at=now)
+            written(
+                self.session.execute(
+                    _links.update()
+                    .where(_links.c.token_hash == token_hash, _links.c.used_at.is_(None))
+                    .values(used_at=now)
+                )
             ).rowcount
             == 1
         )
@@ -65,13 +69,15 @@ class PasswordResetRepository(_Repository):
         query = sessions.delete().where(sessions.c.user_id == user_id)
         if keep_token_hash is not None:
             query = query.where(sessions.c.token_hash != keep_token_hash)
-        return self.session.execute(query).rowcount
+        return written(self.session.execute(query)).rowcount
 
     def revoke_api_tokens(self, user_id: int, now: dt.datetime) -> int:
         """Revoke every API token of the user still in force; how many."""
         tokens = tables.api_tokens
-        return self.session.execute(
-            tokens.update()
-            .where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
+        return written(
+            self.session.execute(
+                tokens.update()
+                .where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
         ).rowcount

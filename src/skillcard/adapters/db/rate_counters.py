@@ -97,7 +97,9 @@ class PostgresRateLimiter:
                         cursor = await connection.execute(
                             _HIT, {"key": key, "window_start": start, "n": asked}, prepare=True
                         )
-                        total = (await cursor.fetchone())[0]
+                        row = await cursor.fetchone()
+                        assert row is not None  # the upsert returns the counter's row
+                        total = row[0]
                 except Exception as error:
                     for answer in waiting:
                         if not answer.done():

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from skillcard.adapters.db import scheme_cache, tables
 from skillcard.domain.audit import GENESIS, AuditEvent
 from skillcard.domain.audit_checkpoints import Checkpoint
-from skillcard.domain.cards import Card
+from skillcard.domain.cards import Card, CardStatus
 from skillcard.domain.people import (
     Cardholder,
     HeldQualification,
@@ -232,6 +232,13 @@ class CardholderRepository(_Repository):
 
 
 class CardRepository(_Repository):
+    def active_of_cardholder(self, cardholder_id: int) -> list[Card]:
+        c = tables.cards.c
+        query = sa.select(Card).where(
+            c.cardholder_id == cardholder_id, c.status == CardStatus.ACTIVE
+        )
+        return list(self.session.scalars(query))
+
     def get(self, card_id: int) -> Card | None:
         return self.session.get(Card, card_id)
 

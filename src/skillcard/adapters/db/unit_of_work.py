@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from types import TracebackType
+from typing import Self
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Engine
@@ -20,10 +22,12 @@ from skillcard.adapters.db import (
     password_repositories,
 )
 from skillcard.adapters.db import repositories as repos
+from skillcard.adapters.db.bulk import bulk_writer
 from skillcard.adapters.db.mapping import start_mappers
 from skillcard.adapters.jobs import job_queue_for
 from skillcard.config import DEFAULT_SECRET
 from skillcard.errors import Conflict
+from skillcard.services.ports.registry import BulkRows
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 _CONSTRAINT = re.compile(r"(uq_\w+|fk_\w+|pk_\w+|ck_\w+)")
@@ -55,10 +59,10 @@ _READABLE = {
 def _read_only(engine: Engine) -> Engine:
     """The engine's read-only twin, made once and kept on the engine: ``execution_options``
     builds a new engine object on every call, a measurable part of a small request."""
-    twin = getattr(engine, "_skillcard_read_only", None)
+    twin: Engine | None = getattr(engine, "_skillcard_read_only", None)
     if twin is None:
         twin = engine.execution_options(read_only=True)
-        engine._skillcard_read_only = twin
+        engine._skillcard_read_only = twin  # type: ignore[attr-defined]
     return twin
 
 
@@ -73,7 +77,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self._bind = _read_only(engine) if read_only else engine
         self.session: Session | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self.session = Session(bind=self._bind, expire_on_commit=False)
         s = self.session
         self.schemes = repos.SchemeRepository(s)
@@ -102,22 +106,36 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             area.attach(self, s)
         return super().__enter__()
 
-    def __exit__(self, exc_type, exc_value, tb):
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         # close() rolls back whatever was not committed, and, unlike rollback(), leaves what
         # was read loaded, so a service can return the objects it read.
-        self.session.close()
+        self._session().close()
         if isinstance(exc_value, exc.IntegrityError):
             raise translate_integrity_error(exc_value) from exc_value
 
+    def bulk_rows(self) -> BulkRows:
+        return bulk_writer(self._session().connection())
+
     def commit(self) -> None:
+        session = self._session()
         try:
-            self.session.commit()
+            session.commit()
         except exc.IntegrityError as error:
-            self.session.rollback()
+            session.rollback()
             raise translate_integrity_error(error) from error
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self._session().rollback()
+
+    def _session(self) -> Session:
+        if self.session is None:
+            raise RuntimeError("the unit of work is used outside its `with` block")
+        return self.session
 
 
 def translate_integrity_error(error: exc.IntegrityError) -> Conflict:

@@ -5,11 +5,21 @@ queue its runner reads."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from skillcard.adapters.db.dialect import is_postgresql
 from skillcard.services import jobs
+from skillcard.services.ports.jobs import JobQueue
 
 
-def job_queue_for(session) -> jobs.JobQueue:
+class Runner(Protocol):
+    """A job runner in this process: a Procrastinate worker thread or the table poller."""
+
+    def start(self) -> None: ...
+    def stop(self, timeout: float = ...) -> None: ...
+
+
+def job_queue_for(session) -> JobQueue:
     """The job port on a session: jobs enqueued in its transaction."""
     if is_postgresql(session.get_bind()):
         from skillcard.adapters.jobs.procrastinate_queue import ProcrastinateJobs
@@ -42,7 +52,7 @@ def context_from(settings, uow_factory, files) -> jobs.JobContext:
     )
 
 
-def start_runner(settings, engine, uow_factory, files, *, concurrency: int = 2):
+def start_runner(settings, engine, uow_factory, files, *, concurrency: int = 2) -> Runner:
     """A runner inside this process, started; ``.stop()`` ends it. On SQLite the table
     poller; on PostgreSQL a Procrastinate worker thread."""
     context = context_from(settings, uow_factory, files)
@@ -54,7 +64,7 @@ def start_runner(settings, engine, uow_factory, files, *, concurrency: int = 2):
         options = pq.worker_options(
             concurrency=concurrency, heartbeat=stalled / 3, stalled_after=stalled
         )
-        runner = pq.WorkerThread(app, stalled_after=stalled, **options)
+        runner: Runner = pq.WorkerThread(app, stalled_after=stalled, **options)
     else:
         from skillcard.adapters.jobs.table_queue import InProcessRunner
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +25,9 @@ from skillcard.web.deps import AnonymousClient, ApiWho, Limiter, PasswordsDep, S
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
 TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-THROTTLED = {429: ERRORS[401] | {"description": "too many attempts: see Retry-After"}}
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: ERRORS[401] | {"description": "too many attempts: see Retry-After"}
+}
 
 
 @router.post("/tokens", response_model=TokenIssued, status_code=201, responses=THROTTLED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -91,7 +91,7 @@ async def check(request: Request):
     uows: UnitOfWorkFactory = state.uows
     who = await optional_api_principal(request, uows)
     client = await anonymous_client(request)
-    asked = {
+    asked: dict[str, Any] = {
         "number": query.number, "surname": query.surname, "scheme_code": query.scheme,
         "who": who, "client": client, "site": query.site,
     }  # fmt: skip

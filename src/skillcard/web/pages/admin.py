@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -10,13 +11,14 @@ from fastapi.responses import RedirectResponse
 from skillcard.domain.accounts import Role, require
 from skillcard.errors import SkillcardError
 from skillcard.services import audit, cards, photos
+from skillcard.services.cards import CardView
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
 
 router = APIRouter(prefix="/admin")
 
-ACTIONS = {
+ACTIONS: dict[str, Callable[..., CardView]] = {
     "renew": cards.renew_card,
     "replace": cards.replace_card,
     "suspend": cards.suspend_card,

@@ -8,7 +8,7 @@ linking to the field), never as a bare error page, and nothing is stored.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Form, Request
 from fastapi.responses import RedirectResponse
@@ -96,7 +96,7 @@ def add_worker(
     subcontractor: Text = "",
 ):
     check_csrf(session[1], csrf_token)
-    form = dict(
+    form: dict[str, Any] = dict(
         number=number,
         surname=surname,
         label=label,

@@ -7,7 +7,7 @@ linking to the field), never as a bare error page, and nothing is stored.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 
@@ -43,7 +43,7 @@ def register(
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ):
     check_anonymous_form(request, csrf_token)
-    form = {
+    form: dict[str, Any] = {
         "name": name,
         "company_number": company_number,
         "address": address,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from skillcard.domain.accounts import Role, require
+from skillcard.domain.accounts import Role, require, tied
 from skillcard.services import applications, cardholders, checks, cpd, share_links
 from skillcard.services.audit import utcnow
 from skillcard.web.deps import PageSession, Uows
@@ -33,13 +33,12 @@ def my_record(request: Request, session: PageSession, uows: Uows):
         who.role == Role.CARDHOLDER and who.cardholder_id is not None,
         "open a cardholder's record: this page is for cardholders",
     )
+    holder_id = tied(who.cardholder_id, "a cardholder")
     record = cardholders.cardholder_record(
-        uow=uows(read_only=True), who=who, cardholder_id=who.cardholder_id
+        uow=uows(read_only=True), who=who, cardholder_id=holder_id
     )
-    checked = checks.cardholder_checks(
-        uow=uows(read_only=True), who=who, cardholder_id=who.cardholder_id
-    )
-    log = cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=who.cardholder_id)
+    checked = checks.cardholder_checks(uow=uows(read_only=True), who=who, cardholder_id=holder_id)
+    log = cpd.cpd_log(uow=uows(read_only=True), who=who, cardholder_id=holder_id)
     return render(
         request,
         "my_record.html",
@@ -50,7 +49,7 @@ def my_record(request: Request, session: PageSession, uows: Uows):
             "checks": checked,
             "log": log,
             "applications": applications.my_applications(uow=uows(read_only=True), who=who),
-            "reviews": _review_states(uows, who.cardholder_id),
+            "reviews": _review_states(uows, holder_id),
             "shares": share_links.my_shares(uow=uows(read_only=True), who=who),
             "public_url": request.app.state.settings.public_url.rstrip("/"),
             "now": utcnow(),

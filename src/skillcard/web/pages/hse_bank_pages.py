@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
@@ -82,7 +82,7 @@ def edit_item(
 ):
     who, csrf = session
     check_csrf(csrf, csrf_token)
-    form = {
+    form: dict[str, Any] = {
         "stem": stem,
         "options": [option_0, option_1, option_2, option_3],
         "key": int(key) if key.isdigit() else -1,

@@ -10,7 +10,7 @@ from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from skillcard.adapters.evidence_store import MAX_EVIDENCE_BYTES, EvidenceStore
-from skillcard.domain.accounts import Principal, Role, require
+from skillcard.domain.accounts import Principal, Role, require, tied
 from skillcard.errors import InvalidInput, SkillcardError
 from skillcard.web.pages.rendering import render
 
@@ -38,7 +38,7 @@ def holder_id(who: Principal) -> int:
         who.role == Role.CARDHOLDER and who.cardholder_id is not None,
         "open a cardholder's record: this page is for cardholders",
     )
-    return who.cardholder_id
+    return tied(who.cardholder_id, "a cardholder")
 
 
 def form_date(text: str, problem: str, field: str | None = None) -> dt.date:

@@ -54,10 +54,10 @@ def upgrade() -> None:
             .where(keys.c.id == key_id)
             .values(status="retired", valid_until=newest[scheme_id], verify_until=last)
         )
-    current = sa.text("status = 'current'")
+    one_current = sa.text("status = 'current'")
     op.create_index(
         INDEX, "signing_keys", ["scheme_id"], unique=True,
-        postgresql_where=current, sqlite_where=current,
+        postgresql_where=one_current, sqlite_where=one_current,
     )  # fmt: skip
     hub = sa.text("status = 'current' AND scheme_id IS NULL")
     op.create_index(
