@@ -4,7 +4,8 @@
 
 Seeds N synthetic cards (as bench/load.py does), registers a business, writes a CSV of
 ``--rows`` rows (bench/bulk_check.py's mix: 90% real, 5% wrong surname, 5% bad check digit)
-and opens the job as an upload does (the job enqueued in the same transaction). A worker
+and opens the job as an upload does (the file put in the database's file store, the job
+enqueued in the same transaction, so any host's worker can run it). A worker
 (`skillcard worker`, a separate process) runs it; at half the rows it is killed with SIGKILL;
 a second worker starts at once and, once the first one's heartbeat is stale
 (SKILLCARD_JOB_STALLED_SECONDS, 3 here), takes the job again and goes on. Prints when each
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import io
 import os
 import signal
 import subprocess
@@ -37,6 +39,7 @@ from bulk_check import BUDGET, _business, _sample, _write_csv
 from skillcard.adapters.db.tables_business import business_checks
 from skillcard.adapters.db.tables_jobs import bulk_result_rows
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from skillcard.adapters.file_stores import DatabaseFileStore
 from skillcard.services import bulk_check, bulk_results
 
 DEFAULT_URL = "postgresql+psycopg://postgres@/skillcard_bench_jobs?host=/var/run/postgresql"
@@ -52,17 +55,18 @@ def main() -> None:
     load._seed(engine, args.cards, "PostgreSQL")
     _, who = _business(engine)
     uows = lambda read_only=False: SqlAlchemyUnitOfWork(engine, read_only=read_only)  # noqa: E731
+    store = DatabaseFileStore(engine)
     with tempfile.TemporaryDirectory() as directory:
         files = Path(directory) / "files"
-        folder = files / "bulk"
+        folder = Path(directory) / "spool"
         folder.mkdir(parents=True)
         sample = _sample(engine, args.rows)
-        killed = _job(uows, who, folder, sample, args.rows, "killed")
+        killed = _job(uows, who, store, folder, sample, args.rows, "killed")
         _killed_half_way(args, uows, who, killed, files)
-        _verify(engine, uows, who, folder, killed, args.rows)
-        whole = _job(uows, who, folder, sample, args.rows, "whole")
+        _verify(engine, uows, who, store, killed, args.rows)
+        whole = _job(uows, who, store, folder, sample, args.rows, "whole")
         _unharmed(args, uows, who, whole, files)
-        _verify(engine, uows, who, folder, whole, args.rows)
+        _verify(engine, uows, who, store, whole, args.rows)
         _without_a_job(uows, who, folder, sample, args.rows)
     engine.dispose()
 
@@ -75,8 +79,9 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _job(uows, who, folder: Path, sample, rows: int, name: str) -> str:
-    source = _write_csv(bulk_results.upload_file(folder, name), sample, rows)
+def _job(uows, who, store, folder: Path, sample, rows: int, name: str) -> str:
+    source = _write_csv(folder / f"{name}.csv", sample, rows)
+    store.put("uploads", bulk_results.upload_key(name), source.read_bytes())
     job = bulk_check.start_bulk(
         uow=uows(), who=who, budget=BUDGET, filename=f"{name}.csv", source=source, job_id=name
     )
@@ -88,6 +93,7 @@ def _worker(args, files: Path) -> subprocess.Popen:
         **os.environ,
         "SKILLCARD_DATABASE_URL": args.postgres_url,
         "SKILLCARD_FILES_DIR": str(files),
+        "SKILLCARD_FILE_STORE": "database",
         "SKILLCARD_ENVIRONMENT": "test",
         "SKILLCARD_JOB_STALLED_SECONDS": str(STALLED),
         "SKILLCARD_AUDIT_CHECKPOINT_MINUTES": "0",
@@ -169,9 +175,10 @@ def _without_a_job(uows, who, folder: Path, sample, rows: int) -> None:
           f"{seconds:5.1f} s ({rows / seconds:,.0f} rows/s)")  # fmt: skip
 
 
-def _verify(engine, uows, who, folder: Path, job_id: str, rows: int) -> None:
-    with bulk_results.result_file(folder, job_id).open(encoding="utf-8-sig") as out:
-        labels = [row["label"] for row in csv.DictReader(out)]
+def _verify(engine, uows, who, store, job_id: str, rows: int) -> None:
+    published = store.get("results", bulk_results.result_key(job_id)) or b""
+    out = io.StringIO(published.decode("utf-8-sig"), newline="")
+    labels = [row["label"] for row in csv.DictReader(out)]
     in_order = labels == [f"worker {n}" for n in range(rows)]
     job = _status(uows, who, job_id)
     with engine.connect() as connection:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,11 +21,19 @@ class Settings(BaseSettings):
 
     environment: str = Field("development", description="development, test or production")
     database_url: str = "sqlite:///skillcard.db"
+    # A PostgreSQL streaming replica of database_url, optional: public checks, the verifier
+    # bundle and searches read from it, and go on answering from it while the primary is down
+    # (their check log lines wait in check_spool, on this host, until the primary is back).
+    read_database_url: str | None = None
+    check_spool: Path = Path("check-spool.db")
     secret_key: str = DEFAULT_SECRET
     # Where `skillcard demo` keeps the secret it generates, so later commands (and server
     # processes) can still open the signing keys it sealed. Used only when no key is set.
     secret_file: Path = Path("skillcard.secret")
     files_dir: Path = Path("files")
+    # Where files are kept: ``local`` (under files_dir, on this host) or ``database`` (in the
+    # database, shared by every host on it: choose it for more than one server).
+    file_store: Literal["local", "database"] = "local"
     session_hours: float = 12.0
     # Web security (security headers, cookies): cookies are sent over HTTPS only, unless set
     # false; by default false in development and test only (see _cookies_secure_outside_dev).
@@ -66,9 +74,13 @@ class Settings(BaseSettings):
     alerts_hour_utc: int = Field(6, ge=0, le=23)
     # Business registrations per client per hour (each one e-mails the address it was given).
     registration_rate_limit: int = Field(5, ge=1)
-    # Business Check: a bulk check's result file (names of card holders) is deleted this many
-    # days after the check finished; `serve` purges daily, or `skillcard bulk-check purge`.
+    # How long each kind of file is kept (domain/retention.py; purged by the daily periodic
+    # job `files.purge`, or `skillcard files purge`). A bulk check's upload goes when its job
+    # ends. Its result file (names of card holders) goes this many days after it finished:
     bulk_result_days: int = Field(30, ge=1, le=3650)
+    # An HSE attempt's webcam snapshots and identity photos go this many days after its
+    # invigilation review was decided (the window in which the candidate may appeal).
+    snapshot_appeal_days: int = Field(30, ge=1, le=3650)
     # Audit anchoring: `skillcard serve` signs a checkpoint of the audit chain's head this
     # often (only when the chain moved since the last); 0 leaves it to `audit checkpoint`.
     audit_checkpoint_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
@@ -108,6 +120,13 @@ class Settings(BaseSettings):
     unapproved_checks_per_day: int = Field(50, ge=1)
     no_match_burst: int = Field(100, ge=1)
     no_match_burst_minutes: int = Field(10, ge=1, le=1440)
+
+    def retention(self):
+        from skillcard.domain.retention import Retention
+
+        return Retention(
+            result_days=self.bulk_result_days, snapshot_appeal_days=self.snapshot_appeal_days
+        )
 
     def budget_rules(self):
         from skillcard.domain.business_budget import Allowance, BudgetRules

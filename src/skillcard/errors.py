@@ -12,9 +12,10 @@
      │    └── SessionExpired            session_expired
      ├── PermissionDenied               forbidden         403   2
      │    └── CsrfFailure               csrf_failed
-     └── RateLimited                    rate_limited      429   2   (sends Retry-After)
-          └── LimitsUnavailable         limits_unavailable 503  2   (the counters cannot be
-                                                                      reached: refused, not let by)
+     ├── RateLimited                    rate_limited      429   2   (sends Retry-After)
+     │    └── LimitsUnavailable         limits_unavailable 503  2   (the counters cannot be
+     │                                                                reached: refused, not let by)
+     └── Unavailable                    unavailable       503   2   (the primary database is down)
 
 An error about one input names it (``InvalidInput("...", field="site")``): a page shows the
 message beside that field without reading the words.
@@ -107,3 +108,21 @@ class LimitsUnavailable(RateLimited):
 
     code = "limits_unavailable"
     http_status = 503
+
+
+class Unavailable(SkillcardError):
+    """The primary database cannot be reached: a change cannot be saved now. Reads that a
+    replica can answer (public checks, the verifier bundle) go on."""
+
+    code = "unavailable"
+    http_status = 503
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message or PRIMARY_DOWN, field=field)
+        self.headers = {"Retry-After": "30"}
+
+
+PRIMARY_DOWN = (
+    "skillcard cannot save changes right now: its main database is not answering. "
+    "Please try again in a few minutes."
+)

@@ -8,7 +8,9 @@ import datetime as dt
 import json
 import os
 
+from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
+from skillcard.domain.retention import Retention
 from skillcard.services import bulk_results
 from skillcard.services.audit import utcnow
 from tests.e2e import test_business_http as business_http
@@ -38,8 +40,8 @@ def test_a_purged_result_is_gone_with_words_through_api_and_page(
     done = bulk_results.purge_results(
         uow_factory=uow_factory,
         who=OPERATOR,
-        folder=files_dir / "bulk",
-        days=30,
+        files=LocalFileStore(files_dir),
+        retention=Retention(result_days=30),
         now=utcnow() + LATER,
     )
     assert done.expired == [job["id"]]

@@ -9,6 +9,7 @@ import json
 
 from aiosmtpd.controller import Controller
 
+from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.adapters.jobs.table_queue import InProcessRunner
 from skillcard.services import cards, jobs, workforce
 from skillcard.services.clock import FixedClock
@@ -77,7 +78,7 @@ def test_the_alerts_run_as_a_periodic_job_at_their_hour(uow_factory, engine, reg
     context = jobs.JobContext(
         uow_factory=uow_factory,
         public_url="http://x",
-        bulk_folder=tmp_path,
+        files=LocalFileStore(tmp_path),
         alerts_hour_utc=6,
         clock=FixedClock(dt.datetime(2030, 1, 1, 6, 0, 1, tzinfo=dt.UTC)),
     )
@@ -108,7 +109,7 @@ def test_the_outbox_is_sent_over_smtp_by_a_periodic_job_when_configured(
         register(uow_factory)  # queues the confirmation e-mail (and confirms it)
         mailer = SmtpMailer("127.0.0.1", controller.port, sender="sc@x.test", starttls=False)
         context = jobs.JobContext(
-            uow_factory=uow_factory, public_url="http://x", bulk_folder=tmp_path,
+            uow_factory=uow_factory, public_url="http://x", files=LocalFileStore(tmp_path),
             alerts_hour_utc=None, mailer=mailer,
         )  # fmt: skip
         runner = InProcessRunner(engine, context)

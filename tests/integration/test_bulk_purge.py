@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 
+from skillcard.adapters.file_stores import LocalFileStore
+from skillcard.domain.retention import Retention
 from skillcard.errors import Gone, PermissionDenied
 from skillcard.services import bulk_check, bulk_results, jobs
 from skillcard.services.audit import history, utcnow
@@ -15,29 +17,33 @@ from tests.factories import business_budget
 from tests.integration.test_business import register
 
 BUDGET = business_budget()
+KEEP = Retention(result_days=30)
 
 
 def _job(uow_factory, who, folder, registry, finished: dt.datetime):
-    """A finished job with its result file, as the pages leave it, finished at ``finished``."""
+    """A finished job with its result file, as the pages leave it, finished at ``finished``:
+    (the job, where the local file store under ``folder`` keeps its result)."""
+    files = LocalFileStore(folder)
     source = folder / f"in-{finished:%Y%m%d%H%M%S%f}.csv"
     source.write_text(f"number,surname\n{registry.cards['bob']},Smith\n", encoding="utf-8")
     job = bulk_check.start_bulk(
         budget=BUDGET, uow=uow_factory(), who=who, filename="in.csv", source=source
     )
-    result = bulk_results.result_file(folder, job.id)
+    key = bulk_results.result_key(job.id)
     bulk_check.run_bulk(
         uow_factory=uow_factory,
         who=who,
         source=source,
-        result=result,
+        result=folder / f"{job.id}.csv",
         business_id=job.business_id,
         budget=BUDGET,
         job_id=job.id,
+        publish=lambda path: files.put("results", key, path.read_bytes()),
     )
     with uow_factory() as uow:
         uow.bulk_jobs.update(job.id, finished_at=finished)
         uow.commit()
-    return job, result
+    return job, files.path("results", key)
 
 
 def test_old_results_are_deleted_and_their_jobs_say_so(uow_factory, registry, tmp_path):
@@ -45,7 +51,7 @@ def test_old_results_are_deleted_and_their_jobs_say_so(uow_factory, registry, tm
     hub, now = registry.principals["hub"], utcnow()
     old, old_file = _job(uow_factory, admin, tmp_path, registry, now - dt.timedelta(days=31))
     new, new_file = _job(uow_factory, admin, tmp_path, registry, now - dt.timedelta(days=29))
-    purge = dict(uow_factory=uow_factory, who=hub, folder=tmp_path, days=30)
+    purge = dict(uow_factory=uow_factory, who=hub, files=LocalFileStore(tmp_path), retention=KEEP)
 
     seen = bulk_results.purge_results(**purge, dry_run=True)
     assert seen.expired == [old.id] and old_file.exists()
@@ -57,10 +63,10 @@ def test_old_results_are_deleted_and_their_jobs_say_so(uow_factory, registry, tm
     assert expired.status == "expired" and expired.done_rows == 1
     assert expired.message == "the result was deleted after 30 days: run the check again"
     with pytest.raises(Gone, match="deleted after 30 days"):
-        bulk_results.require_result(expired, old_file)
+        bulk_results.require_result(expired, old_file.exists())
     kept = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=new.id)
     assert kept.status == "done"
-    bulk_results.require_result(kept, new_file)  # still there: no complaint
+    bulk_results.require_result(kept, new_file.exists())  # still there: no complaint
     events = history(uow=uow_factory(), entity_type="bulk_job", entity_id=old.id)
     assert [e.action for e in events] == ["bulk.start", "bulk.done", "bulk.purge"]
     assert bulk_results.purge_results(**purge).expired == []  # a purged job is not purged again
@@ -73,9 +79,11 @@ def test_a_job_that_never_finished_is_purged_by_its_start(uow_factory, registry,
     job = bulk_check.start_bulk(
         budget=BUDGET, uow=uow_factory(), who=admin, filename="in.csv", source=source
     )
-    partial = bulk_results.result_file(tmp_path, job.id)
-    partial.write_text("row,number\n", encoding="utf-8")  # its server stopped mid-way
-    purge = dict(uow_factory=uow_factory, who=registry.principals["hub"], folder=tmp_path, days=30)
+    files = LocalFileStore(tmp_path)
+    files.put("results", bulk_results.result_key(job.id), b"row,number\n")  # stopped mid-way
+    partial = files.path("results", bulk_results.result_key(job.id))
+    hub = registry.principals["hub"]
+    purge = dict(uow_factory=uow_factory, who=hub, files=files, retention=KEEP)
     assert bulk_results.purge_results(**purge).expired == []
     later = utcnow() + dt.timedelta(days=31)
     assert bulk_results.purge_results(**purge, now=later).expired == [job.id]
@@ -90,13 +98,15 @@ def test_a_result_file_missing_before_its_job_was_marked_is_gone_not_missing(
     result.unlink()
     done = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
     with pytest.raises(Gone, match="no longer kept"):
-        bulk_results.require_result(done, result)
+        bulk_results.require_result(done, result.exists())
 
 
 def test_only_the_hub_purges(uow_factory, registry, tmp_path):
     _, admin = register(uow_factory)
     with pytest.raises(PermissionDenied):
-        bulk_results.purge_results(uow_factory=uow_factory, who=admin, folder=tmp_path, days=30)
+        bulk_results.purge_results(
+            uow_factory=uow_factory, who=admin, files=LocalFileStore(tmp_path), retention=KEEP
+        )
 
 
 def test_the_daily_purge_is_a_periodic_job_even_with_the_alerts_off(
@@ -105,10 +115,10 @@ def test_the_daily_purge_is_a_periodic_job_even_with_the_alerts_off(
     _, admin = register(uow_factory)
     job, result = _job(uow_factory, admin, tmp_path, registry, utcnow() - dt.timedelta(days=9))
     context = jobs.JobContext(
-        uow_factory=uow_factory, public_url="http://x", bulk_folder=tmp_path,
-        bulk_result_days=7, alerts_daily=False, alerts_hour_utc=6,
+        uow_factory=uow_factory, public_url="http://x", files=LocalFileStore(tmp_path),
+        retention=Retention(result_days=7), alerts_daily=False, alerts_hour_utc=6,
     )  # fmt: skip
-    assert [p.name for p in jobs.periodic_jobs(context)] == [jobs.BULK_PURGE]
-    jobs.run_job(context, jobs.BULK_PURGE, {})
+    assert [p.name for p in jobs.periodic_jobs(context)] == [jobs.FILES_PURGE]
+    jobs.run_job(context, jobs.FILES_PURGE, {})
     assert not result.exists()
     assert bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id).status == "expired"

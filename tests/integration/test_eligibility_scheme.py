@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.errors import PermissionDenied
 from skillcard.services import eligibility
 from skillcard.services.eligibility_bulk import reevaluate_scheme
@@ -60,7 +61,9 @@ def test_a_queued_reevaluation_runs_as_a_job_and_audits_its_counts(mycard, uow_f
         uow=uow_factory(), who=admin, scheme_code="ECS", code="INSTALLATION_ELECTRICIAN"
     )
     [(name, args)] = queued_jobs(uow_factory)
-    context = jobs.JobContext(uow_factory=uow_factory, public_url="http://x", bulk_folder=tmp_path)
+    context = jobs.JobContext(
+        uow_factory=uow_factory, public_url="http://x", files=LocalFileStore(tmp_path)
+    )
     jobs.run_job(context, name, args)  # as a worker runs it
     with uow_factory() as uow:
         events = [e for e in uow.audit.in_order() if e.action.startswith("eligibility.")]

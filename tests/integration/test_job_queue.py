@@ -1,11 +1,13 @@
 """The job queue: jobs enqueued in the transaction that asks for them (PostgreSQL's
 Procrastinate), a bulk check whose worker is killed with SIGKILL finished by another with every
-row once, and the embedded queue (SQLite) running jobs and periodic runs in-process."""
+row once (its upload and result in the database's file store, which every host reaches), and
+the embedded queue (SQLite) running jobs and periodic runs in-process."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
 import signal
 import subprocess
@@ -19,6 +21,7 @@ from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.tables_jobs import bulk_result_rows, queued_jobs
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from skillcard.adapters.file_stores import DatabaseFileStore, LocalFileStore
 from skillcard.adapters.jobs.table_queue import InProcessRunner, requeue_abandoned
 from skillcard.domain.business import BulkStatus
 from skillcard.services import bulk_check, bulk_results, business_checks, jobs
@@ -83,6 +86,7 @@ def _worker(url, files_dir):
         **os.environ,
         "SKILLCARD_DATABASE_URL": url,
         "SKILLCARD_FILES_DIR": str(files_dir),
+        "SKILLCARD_FILE_STORE": "database",
         "SKILLCARD_ENVIRONMENT": "test",
         "SKILLCARD_JOB_STALLED_SECONDS": "2",
         "SKILLCARD_AUDIT_CHECKPOINT_MINUTES": "0",
@@ -99,12 +103,12 @@ def test_a_bulk_check_whose_worker_is_killed_is_finished_by_another_with_every_r
     registry = build_registry(uows)
     business_id, admin = register(uows)
     approve_business(uows, business_id)
-    folder = tmp_path / "files" / "bulk"
-    folder.mkdir(parents=True)
+    files = DatabaseFileStore(engine)
     rows = 40 * bulk_check.BATCH
     body = "".join(f"{registry.cards['bob']},Smith,row{i}\n" for i in range(rows))
-    source = bulk_results.upload_file(folder, "killed")
+    source = tmp_path / "upload.csv"  # as the serving process spools it
     source.write_text("number,surname,label\n" + body, encoding="utf-8")
+    files.put("uploads", bulk_results.upload_key("killed"), source.read_bytes())
     job = bulk_check.start_bulk(
         uow=uows(), who=admin, budget=BUDGET, filename="in.csv", source=source, job_id="killed"
     )
@@ -128,8 +132,10 @@ def test_a_bulk_check_whose_worker_is_killed_is_finished_by_another_with_every_r
         second.send_signal(signal.SIGTERM)
         second.wait(60)
     assert done.done_rows == done.valid_rows == rows
-    with bulk_results.result_file(folder, job.id).open(encoding="utf-8-sig") as out:
-        labels = [row["label"] for row in csv.DictReader(out)]
+    published = files.get("results", bulk_results.result_key(job.id))
+    assert published is not None  # where every host finds it
+    out = io.StringIO(published.decode("utf-8-sig"), newline="")
+    labels = [row["label"] for row in csv.DictReader(out)]
     assert labels == [f"row{i}" for i in range(rows)]  # each row once, in the file's order
     history = business_checks.history(uow=uows(), who=admin, limit=rows * 2)
     assert len(history) == rows  # no row checked twice, none lost
@@ -138,14 +144,14 @@ def test_a_bulk_check_whose_worker_is_killed_is_finished_by_another_with_every_r
             connection.execute(sa.select(sa.func.count()).select_from(bulk_result_rows)).scalar()
             == 0
         )
-    assert not source.exists()
+    assert not files.exists("uploads", bulk_results.upload_key(job.id))
     engine.dispose()
 
 
 def _context(uow_factory, folder, **values):
     return jobs.JobContext(
-        uow_factory=uow_factory, public_url="http://x", bulk_folder=folder, budget=BUDGET,
-        **values,
+        uow_factory=uow_factory, public_url="http://x", files=LocalFileStore(folder),
+        budget=BUDGET, **values,
     )  # fmt: skip
 
 
@@ -154,10 +160,10 @@ def test_the_embedded_queue_runs_a_committed_job_and_never_a_rolled_back_one(tmp
     registry = build_registry(uow_factory)
     business_id, admin = register(uow_factory)
     approve_business(uow_factory, business_id)
-    folder = tmp_path / "bulk"
-    folder.mkdir()
-    source = bulk_results.upload_file(folder, "j1")
+    folder = tmp_path / "files"
+    source = tmp_path / "upload.csv"
     source.write_text(f"number,surname\n{registry.cards['bob']},Smith\n", encoding="utf-8")
+    LocalFileStore(folder).put("uploads", bulk_results.upload_key("j1"), source.read_bytes())
     with uow_factory() as uow:
         uow.jobs.enqueue(jobs.BULK_CHECK, {"job_id": "never"})
         uow.rollback()
@@ -204,12 +210,12 @@ def test_a_periodic_run_is_enqueued_once_however_many_runners_poll(embedded, tmp
     context = _context(uow_factory, tmp_path, alerts_hour_utc=6, checkpoint_minutes=0)
     one, two = InProcessRunner(engine, context), InProcessRunner(engine, context)
     six = dt.datetime(2026, 12, 7, 6, 0, 30, tzinfo=dt.UTC)
-    assert sorted(one.enqueue_due(six)) == [jobs.ALERTS, jobs.BULK_PURGE]
+    assert sorted(one.enqueue_due(six)) == [jobs.ALERTS, jobs.FILES_PURGE]
     assert two.enqueue_due(six + dt.timedelta(seconds=5)) == []  # the same run: already queued
     assert one.enqueue_due(six + dt.timedelta(hours=2)) == []  # long missed: skipped
     with engine.connect() as connection:
         names = connection.execute(sa.select(queued_jobs.c.name)).scalars().all()
-    assert sorted(names) == [jobs.ALERTS, jobs.BULK_PURGE]
+    assert sorted(names) == [jobs.ALERTS, jobs.FILES_PURGE]
 
 
 def test_a_worker_runs_every_job_and_the_periodic_ones_the_settings_ask_for(tmp_path):
@@ -221,7 +227,7 @@ def test_a_worker_runs_every_job_and_the_periodic_ones_the_settings_ask_for(tmp_
     periodic = {(p.periodic_id, p.cron) for p in app.periodic_registry.periodic_tasks.values()}
     assert periodic == {
         (jobs.ALERTS, "0 6 * * *"),
-        (jobs.BULK_PURGE, "0 6 * * *"),
+        (jobs.FILES_PURGE, "0 6 * * *"),
         (jobs.WEBHOOKS, "* * * * * */30"),
         (jobs.CHECKPOINT, "*/15 * * * *"),
         (procrastinate_queue.STALLED_CHECK, "* * * * * */10"),

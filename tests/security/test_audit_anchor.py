@@ -145,7 +145,7 @@ def test_a_pinned_hub_key_is_the_only_one_that_vouches(uow_factory, anchored):
 
 def test_a_checkpoint_is_made_only_when_the_head_moved(uow_factory):
     assert audit_checkpoints.make_checkpoint(uow=uow_factory(), who=OPERATOR)[1]  # key event
-    context = jobs.JobContext(uow_factory=uow_factory, public_url="http://x", bulk_folder=None)
+    context = jobs.JobContext(uow_factory=uow_factory, public_url="http://x", files=None)
     jobs.run_job(context, jobs.CHECKPOINT, {})  # the periodic job: the head has not moved
     _events(uow_factory, 1)
     jobs.run_job(context, jobs.CHECKPOINT, {})

@@ -1,16 +1,18 @@
 """Issue 14, bulk CSV: a header-only file is refused as empty, progress counts records (a
 quoted cell may hold line breaks), a cell past the csv reader's limit or a quote never closed
-is the file's clear refusal (never "failed unexpectedly"), and a job its server left running
-is marked interrupted when a server starts, its files deleted, nothing committed lost."""
+is the file's clear refusal (never "failed unexpectedly"), and a job whose worker died goes on
+where it stopped, run by another from the file store, no row checked twice, nothing lost."""
 
 from __future__ import annotations
 
 import csv
+import io
 
 import pytest
 from fastapi.testclient import TestClient
 
 from skillcard.adapters import bulk_csv
+from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.domain.business import BulkStatus
 from skillcard.errors import InvalidInput
 from skillcard.services import bulk_check, bulk_results, business_checks, jobs
@@ -102,7 +104,7 @@ def test_a_file_the_csv_reader_gives_up_on_is_refused_clearly(
     assert answer.status_code == 422, answer.text
     message = answer.json()["error"]["message"]
     assert says in message and "unexpectedly" not in message
-    assert not list((files_dir / "bulk").glob("*"))  # the upload is not kept
+    assert not list(files_dir.glob("*/*"))  # the upload is not kept
 
 
 class _Killed(BaseException):
@@ -112,13 +114,13 @@ class _Killed(BaseException):
 def test_a_job_whose_worker_died_goes_on_and_checks_no_row_twice(uow_factory, registry, tmp_path):
     business_id, admin = register(uow_factory)
     approve_business(uow_factory, business_id)
-    folder = tmp_path / "bulk"
-    folder.mkdir()
+    files = LocalFileStore(tmp_path / "files")  # the store every host reaches
     rows = 2 * bulk_check.BATCH + 7
     cards = [registry.cards["bob"], "ECS-0000000", registry.cards["bob"]]
     body = "".join(f"{cards[i % 3]},Smith,row{i}\n" for i in range(rows))
-    source = bulk_results.upload_file(folder, "job1")
+    source = tmp_path / "first-worker.csv"  # the first worker's copy of the upload
     source.write_text("number,surname,label\n" + body, encoding="utf-8")
+    files.put("uploads", bulk_results.upload_key("job1"), source.read_bytes())
     job = bulk_check.start_bulk(
         uow=uow_factory(), who=admin, budget=BUDGET, filename="in.csv", source=source,
         job_id="job1",
@@ -130,24 +132,45 @@ def test_a_job_whose_worker_died_goes_on_and_checks_no_row_twice(uow_factory, re
     with pytest.raises(_Killed):
         bulk_check.run_bulk(
             uow_factory=uow_factory, who=admin, source=source, job_id=job.id, budget=BUDGET,
-            result=bulk_results.result_file(folder, job.id), business_id=business_id,
+            result=tmp_path / "first-worker.result.csv", business_id=business_id,
             progress=die_after_first_batch,
         )  # fmt: skip
     half = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
     assert half.status == BulkStatus.RUNNING and half.done_rows == bulk_check.BATCH
-    context = jobs.JobContext(uow_factory=uow_factory, public_url="http://x", bulk_folder=folder)
+    assert files.exists("uploads", bulk_results.upload_key(job.id))  # kept for the retry
+    context = jobs.JobContext(uow_factory=uow_factory, public_url="http://x", files=files)
     context.budget = BUDGET
     args = {"job_id": job.id, "business_id": business_id, "who": jobs.principal_args(admin)}
     jobs.run_job(context, jobs.BULK_CHECK, args)  # the queue's retry, by another worker
     done = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
     assert done.status == BulkStatus.DONE and done.done_rows == rows
     assert done.valid_rows == rows - rows // 3 - (1 if rows % 3 > 1 else 0)
-    with bulk_results.result_file(folder, job.id).open(encoding="utf-8-sig") as out:
-        labels = [row["label"] for row in csv.DictReader(out)]
+    published = files.get("results", bulk_results.result_key(job.id))  # in the store
+    assert published is not None
+    text = io.StringIO(published.decode("utf-8-sig"), newline="")
+    labels = [row["label"] for row in csv.DictReader(text)]
     assert labels == [f"row{i}" for i in range(rows)]  # every row once, in the file's order
     history = business_checks.history(uow=uow_factory(), who=admin, limit=10_000)
     checked = rows - done.error_rows  # a malformed number is answered, not checked
     assert done.error_rows == 336 and len(history) == checked  # none checked twice
-    assert not source.exists()  # the upload goes once the job has ended
+    # the upload goes once the job has ended
+    assert not files.exists("uploads", bulk_results.upload_key(job.id))
     jobs.run_job(context, jobs.BULK_CHECK, args)  # a retry after the end: nothing more
     assert len(business_checks.history(uow=uow_factory(), who=admin, limit=10_000)) == checked
+
+
+def test_a_job_whose_upload_is_gone_fails_saying_so(uow_factory, registry, tmp_path):
+    business_id, admin = register(uow_factory)
+    source = _csv(tmp_path, f"number,surname\n{registry.cards['bob']},Smith\n")
+    job = bulk_check.start_bulk(
+        uow=uow_factory(), who=admin, budget=BUDGET, filename="in.csv", source=source
+    )  # its upload never reached the store (or was deleted by hand)
+    context = jobs.JobContext(
+        uow_factory=uow_factory, public_url="http://x", files=LocalFileStore(tmp_path / "files")
+    )
+    context.budget = BUDGET
+    args = {"job_id": job.id, "business_id": business_id, "who": jobs.principal_args(admin)}
+    jobs.run_job(context, jobs.BULK_CHECK, args)
+    seen = bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id)
+    assert seen.status == BulkStatus.FAILED and seen.message == bulk_results.NO_UPLOAD
+    assert business_checks.history(uow=uow_factory(), who=admin) == []  # nothing checked

@@ -16,6 +16,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from skillcard.domain.business import neutralise
 from skillcard.errors import InvalidInput
@@ -254,12 +255,17 @@ class RowsToLookAt:
 def rows_to_look_at(path: Path, *, start: int, count: int) -> RowsToLookAt:
     """Read the result CSV once, keeping only rows ``start`` to ``start + count`` of those
     with an error or an outcome other than valid: memory stays flat for any file size."""
-    shown, total = [], 0
     with path.open(newline="", encoding="utf-8-sig") as stream:  # written with a BOM for Excel
-        for values in csv.DictReader(stream):
-            if not values.get("error") and values.get("outcome") == "valid":
-                continue
-            if start <= total < start + count:
-                shown.append(values)
-            total += 1
+        return rows_to_look_at_in(stream, start=start, count=count)
+
+
+def rows_to_look_at_in(stream: TextIO, *, start: int, count: int) -> RowsToLookAt:
+    """:func:`rows_to_look_at` of a result already open as text (from the file store)."""
+    shown, total = [], 0
+    for values in csv.DictReader(stream):
+        if not values.get("error") and values.get("outcome") == "valid":
+            continue
+        if start <= total < start + count:
+            shown.append(values)
+        total += 1
     return RowsToLookAt(rows=shown, total=total, start=start)

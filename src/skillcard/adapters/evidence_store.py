@@ -1,5 +1,5 @@
 """Evidence files (CPD certificates, qualification certificates): checked by content, stored by
-SHA-256 under ``files_dir/evidence``, like the photo store.
+SHA-256 in the file store (kind ``evidence``), like the photo store.
 
 The file's name and the browser's content type are trusted for nothing: the first bytes must be
 those of a PDF, JPEG, PNG or HEIC image. An executable renamed ``.pdf`` is refused. Files are
@@ -13,8 +13,10 @@ import hashlib
 import os
 from pathlib import Path
 
-from skillcard.adapters.photos import is_sha256, write_atomically
+from skillcard.adapters.file_stores import FOLDERS, LocalFileStore
+from skillcard.adapters.photos import is_sha256
 from skillcard.errors import InvalidInput
+from skillcard.services.file_store import FileKind, FileStore
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
@@ -73,27 +75,40 @@ def safe_filename(filename: str) -> str:
 
 
 class EvidenceStore:
-    """Files under ``root/evidence/ab/<sha256><suffix>``, written atomically, never twice."""
+    """Evidence in a file store (kind ``evidence``) as ``ab/<sha256><suffix>``, never written
+    twice. Given a directory, the local store under it."""
 
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root) / "evidence"
+    kind: FileKind = "evidence"
 
-    def path(self, sha256: str, media_type: str) -> Path:
+    def __init__(self, files: FileStore | Path | str) -> None:
+        self.files: FileStore = LocalFileStore(files) if isinstance(files, (str, Path)) else files
+
+    @property
+    def root(self) -> Path:
+        """The folder of this kind, for a local store (tests and tools look inside)."""
+        return self.files.root / FOLDERS[self.kind]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def key(sha256: str, media_type: str) -> str:
         if not is_sha256(sha256) or media_type not in SUFFIX:
             raise InvalidInput("not an evidence reference")
-        return self.root / sha256[:2] / f"{sha256}{SUFFIX[media_type]}"
+        return f"{sha256[:2]}/{sha256}{SUFFIX[media_type]}"
+
+    def path(self, sha256: str, media_type: str) -> Path:
+        """Where a local store keeps the file (tests and tools only)."""
+        return self.files.path(self.kind, self.key(sha256, media_type))  # type: ignore[attr-defined]
 
     def put(self, data: bytes, filename: str = "") -> tuple[str, str]:
         """Check and keep ``data``; (sha256, media type). Nothing is written if refused."""
         media_type = check_evidence(data, filename)
         digest = hashlib.sha256(data).hexdigest()
-        target = self.path(digest, media_type)
-        if not target.exists():
-            write_atomically(target, data)
+        key = self.key(digest, media_type)
+        if not self.files.exists(self.kind, key):
+            self.files.put(self.kind, key, data)
         return digest, media_type
 
     def get(self, sha256: str, media_type: str) -> bytes | None:
         try:
-            return self.path(sha256, media_type).read_bytes()
-        except (FileNotFoundError, InvalidInput):
+            return self.files.get(self.kind, self.key(sha256, media_type))
+        except InvalidInput:
             return None

@@ -1,8 +1,9 @@
 """Identity photos and webcam snapshots of HSE attempts, stored like cardholders' photos.
 
 The same checks as :mod:`skillcard.adapters.photos` (a real JPEG or PNG by its content, size
-and pixel caps, re-encoded, named by SHA-256), but kept apart under ``files_dir/hse`` so that
-the photo route never serves them: only the invigilation pages do, after their own check.
+and pixel caps, re-encoded, named by SHA-256), but kept apart as their own kind
+(``snapshots``; the ``hse`` folder of a local store) so that the photo route never serves
+them: only the invigilation pages do, after their own check.
 Checking (:meth:`InvigilationFileStore.check`) and writing (:meth:`~.keep`) are separate, so a
 service writes a file only once the change it belongs to is allowed.
 """
@@ -10,17 +11,16 @@ service writes a file only once the change it belongs to is allowed.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from skillcard.adapters.photos import PhotoRefused, PhotoStore, normalise_photo
+from skillcard.services.file_store import FileKind
 
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024  # a webcam frame as JPEG is far smaller
 MAX_ID_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 class InvigilationFileStore(PhotoStore):
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root) / "hse"
+    kind: FileKind = "snapshots"
 
     def check(self, data: bytes, limit: int, what: str) -> tuple[str, bytes]:
         """The SHA-256 and normalised JPEG of an upload, or PhotoRefused; nothing written."""
@@ -35,6 +35,5 @@ class InvigilationFileStore(PhotoStore):
         return hashlib.sha256(jpeg).hexdigest(), jpeg
 
     def keep(self, digest: str, jpeg: bytes) -> None:
-        target = self.path(digest)
-        if not target.exists():
-            self._write(target, jpeg)
+        if not self.has(digest):
+            self.files.put(self.kind, self.key(digest), jpeg)

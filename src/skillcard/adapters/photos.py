@@ -21,7 +21,9 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from skillcard.adapters.file_stores import FOLDERS, LocalFileStore
 from skillcard.errors import InvalidInput
+from skillcard.services.file_store import FileKind, FileStore
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 30_000_000  # a 30-megapixel camera; anything larger is refused unread
@@ -100,90 +102,83 @@ def make_thumbnail(jpeg: bytes, *, limit: int = THUMB_MAX_BYTES) -> bytes:
 
 
 class PhotoStore:
-    """Photos on disk under ``root/photos/ab/<sha256>.jpg``, written atomically."""
+    """Photos in a file store (kind ``photos``) as ``ab/<sha256>.jpg``, with their thumbnails
+    beside them. Given a directory, the local store under it (what tests and tools pass)."""
 
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root) / "photos"
+    kind: FileKind = "photos"
 
-    def path(self, sha256: str, suffix: str = ".jpg") -> Path:
+    def __init__(self, files: FileStore | Path | str) -> None:
+        self.files: FileStore = LocalFileStore(files) if isinstance(files, (str, Path)) else files
+
+    @property
+    def root(self) -> Path:
+        """The folder of this kind, for a local store (tests and tools look inside)."""
+        return self.files.root / FOLDERS[self.kind]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def key(sha256: str, suffix: str = ".jpg") -> str:
         if not is_sha256(sha256):
             raise InvalidInput("not a photo reference")
-        return self.root / sha256[:2] / f"{sha256}{suffix}"
+        return f"{sha256[:2]}/{sha256}{suffix}"
+
+    def path(self, sha256: str, suffix: str = ".jpg") -> Path:
+        """Where a local store keeps the photo (tests and tools only)."""
+        return self.files.path(self.kind, self.key(sha256, suffix))  # type: ignore[attr-defined]
+
+    def has(self, sha256: str) -> bool:
+        return self.files.exists(self.kind, self.key(sha256))
 
     def put(self, data: bytes) -> str:
         """Check and store an upload; its SHA-256 (of the normalised JPEG). Nothing is written
         unless the photo is accepted."""
         jpeg = normalise_photo(data)
         digest = hashlib.sha256(jpeg).hexdigest()
-        target = self.path(digest)
-        if not target.exists():
-            self._write(target, jpeg)
+        if not self.has(digest):
+            self.files.put(self.kind, self.key(digest), jpeg)
         return digest
 
-    def has(self, sha256: str) -> bool:
-        return self.path(sha256).exists()
-
     def get(self, sha256: str) -> bytes | None:
-        try:
-            return self.path(sha256).read_bytes()
-        except (FileNotFoundError, InvalidInput):
+        if not is_sha256(sha256):
             return None
+        return self.files.get(self.kind, self.key(sha256))
 
     def thumbnail(self, sha256: str) -> bytes | None:
         """The ≤ 1 KB portrait thumbnail of a stored photo, made once and kept beside it."""
-        try:
-            cached = self.path(sha256, ".thumb.jpg")
-        except InvalidInput:
+        if not is_sha256(sha256):
             return None
-        if cached.exists():
-            return cached.read_bytes()
+        cached = self.files.get(self.kind, self.key(sha256, ".thumb.jpg"))
+        if cached is not None:
+            return cached
         photo = self.get(sha256)
         if photo is None:
             return None
         thumb = make_thumbnail(photo)
-        self._write(cached, thumb)
+        self.files.put(self.kind, self.key(sha256, ".thumb.jpg"), thumb)
         return thumb
 
     def keep(self, digest: str, jpeg: bytes) -> None:
         """Store an already normalised JPEG under its SHA-256 (to put back a removed file)."""
-        self._write(self.path(digest), jpeg)
+        self.files.put(self.kind, self.key(digest), jpeg)
 
     def remove(self, sha256: str) -> None:
         """Delete a photo and its thumbnail, whichever exist; OSError if one cannot be."""
         for suffix in (".jpg", ".thumb.jpg"):
-            self.path(sha256, suffix).unlink(missing_ok=True)
+            self.files.delete(self.kind, self.key(sha256, suffix))
 
     def stored(self, *, before: dt.datetime | None = None) -> Iterator[str]:
-        """The SHA-256 of each photo (or lone thumbnail) on disk, once each; with ``before``,
+        """The SHA-256 of each photo (or lone thumbnail) kept, once each; with ``before``,
         only those whose files were all last written before it."""
-        if not self.root.is_dir():
-            return
-        limit = before.timestamp() if before else None
-        for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
-            newest: dict[str, float] = {}
-            for file in folder.iterdir():
-                digest = file.name.split(".", 1)[0]
-                if is_sha256(digest) and file.name.endswith(".jpg"):
-                    newest[digest] = max(newest.get(digest, 0.0), _mtime(file))
-            yield from sorted(d for d, t in newest.items() if limit is None or t < limit)
+        newest: dict[str, dt.datetime] = {}
+        for entry in self.files.entries(self.kind):
+            digest = entry.key.rsplit("/", 1)[-1].split(".", 1)[0]
+            if is_sha256(digest) and entry.key.endswith(".jpg"):
+                seen = newest.get(digest)
+                newest[digest] = entry.written_at if seen is None else max(seen, entry.written_at)
+        yield from sorted(d for d, t in newest.items() if before is None or t < before)
 
-    def leftovers(self, *, before: dt.datetime) -> list[Path]:
+    def leftovers(self, *, before: dt.datetime, remove: bool = False) -> int:
         """Temporary files of writes cut short (a crash between write and rename)."""
-        if not self.root.is_dir():
-            return []
-        limit = before.timestamp()
-        return [p for p in self.root.glob("*/.upload-*") if _mtime(p) < limit]
-
-    @staticmethod
-    def _write(target: Path, data: bytes) -> None:
-        write_atomically(target, data)
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:  # removed while we looked: as good as old
-        return 0.0
+        return self.files.leftovers(self.kind, before=before, remove=remove)
 
 
 def write_atomically(target: Path, data: bytes) -> None:

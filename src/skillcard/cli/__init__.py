@@ -22,6 +22,7 @@ from skillcard.cli import (
     check,
     cpd,
     db,
+    files,
     hse,
     keys,
     outbox,
@@ -89,6 +90,7 @@ app.add_typer(hse.app, name="hse")
 app.add_typer(cpd.app, name="cpd")
 app.add_typer(rules.app, name="rules")
 app.add_typer(photos.app, name="photos")
+app.add_typer(files.app, name="files")
 
 
 @lru_cache

@@ -130,16 +130,17 @@ def purge(
     """Delete bulk check results older than SKILLCARD_BULK_RESULT_DAYS (default 30).
 
     Results of checks made on the pages or through the API; their jobs then say the result
-    was deleted. `serve` does this daily."""
+    was deleted. The daily periodic job `files.purge` does this."""
+    import dataclasses
+
+    from skillcard.cli.common import files
     from skillcard.services.bulk_results import purge_results
 
-    settings = get_settings()
+    retention = get_settings().retention()
+    if days:
+        retention = dataclasses.replace(retention, result_days=days)
     done = purge_results(
-        uow_factory=uow,
-        who=OPERATOR,
-        folder=settings.files_dir / "bulk",
-        days=days or settings.bulk_result_days,
-        dry_run=dry_run,
+        uow_factory=uow, who=OPERATOR, files=files(), retention=retention, dry_run=dry_run
     )
     if as_json:
         print_json(vars(done))

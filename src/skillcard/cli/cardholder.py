@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from skillcard.cli.common import OPERATOR, console, print_json, uow
+from skillcard.cli.common import OPERATOR, console, files, print_json, uow
 from skillcard.services import cardholders
 
 app = typer.Typer(help="Register a cardholder or show their record.", no_args_is_help=True)
@@ -78,14 +78,13 @@ def photo(
 ) -> None:
     """Give a cardholder a photo (checked, re-encoded and stored by its SHA-256)."""
     from skillcard.adapters.photos import MAX_UPLOAD_BYTES, PhotoStore
-    from skillcard.config import get_settings
     from skillcard.services import photos
 
     with file.open("rb") as handle:
         data = handle.read(MAX_UPLOAD_BYTES + 1)
     digest = photos.set_photo(
         uow=uow(),
-        store=PhotoStore(get_settings().files_dir),
+        store=PhotoStore(files()),
         who=OPERATOR,
         cardholder_id=cardholder_id,
         data=data,

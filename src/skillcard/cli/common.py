@@ -95,6 +95,14 @@ def _require_current_schema(database: Engine) -> None:
     )
 
 
+def files():
+    """The settings' file store (a directory, or the database's table)."""
+    from skillcard.adapters.file_stores import file_store_for
+
+    settings = get_settings()
+    return file_store_for(settings, database() if settings.file_store == "database" else None)
+
+
 def uow(read_only: bool = False) -> SqlAlchemyUnitOfWork:
     return SqlAlchemyUnitOfWork(
         database(), read_only=read_only, secret_key=get_settings().secret_key

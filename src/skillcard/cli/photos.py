@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from skillcard.cli.common import OPERATOR, console, print_json, uow
+from skillcard.cli.common import OPERATOR, console, files, print_json, uow
 
 app = typer.Typer(help="Cardholders' photo files.", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
@@ -23,10 +23,9 @@ def sweep(
     replacing deleted them), and temporary files of interrupted uploads. Files written in the
     last hour are left alone: their upload may not have finished."""
     from skillcard.adapters.photos import PhotoStore
-    from skillcard.config import get_settings
     from skillcard.services.photo_files import sweep_photos
 
-    store = PhotoStore(get_settings().files_dir)
+    store = PhotoStore(files())
     done = sweep_photos(uow_factory=uow, store=store, who=OPERATOR, dry_run=dry_run)
     if as_json:
         print_json(

@@ -150,7 +150,7 @@ def demo(
 def _demo(host: str, port: int, no_serve: bool) -> None:
     from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
     from skillcard.adapters.photos import PhotoStore
-    from skillcard.cli.common import engine, uow
+    from skillcard.cli.common import engine, files, uow
     from skillcard.cli.db import prepare_database
     from skillcard.services.demo import DEMO_LOGINS, load_demo
 
@@ -165,9 +165,7 @@ def _demo(host: str, port: int, no_serve: bool) -> None:
     if settings.secret_key == DEFAULT_SECRET:
         settings = _generate_demo_secret(settings)
     prepare_database()
-    if load_demo(
-        uow_factory=uow, store=PhotoStore(settings.files_dir), public_url=settings.public_url
-    ):
+    if load_demo(uow_factory=uow, store=PhotoStore(files()), public_url=settings.public_url):
         from skillcard.services.seed import seed_registry
 
         crowd = seed_registry(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from skillcard.cli.common import console, database, uow
+from skillcard.cli.common import console, database, files, uow
 from skillcard.config import get_settings
 from skillcard.errors import InvalidInput
 
@@ -35,7 +35,8 @@ def worker(
             "embedded SQLite database `skillcard serve` runs them itself"
         )
     stalled = settings.job_stalled_seconds
-    app = pq.build_app(context_from(settings, uow), settings.database_url, stalled_after=stalled)
+    context = context_from(settings, uow, files())
+    app = pq.build_app(context, settings.database_url, stalled_after=stalled)
     console.print(f"Worker started: {concurrency} at once, queue {pq.QUEUE!r}. Ctrl+C stops.")
     pq.run_worker(
         app,

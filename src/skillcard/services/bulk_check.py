@@ -172,6 +172,7 @@ def run_bulk(
     budget: Budget | None = None,
     job_id: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    publish: Callable[[Path], None] | None = None,
     now: dt.datetime | None = None,
 ) -> BulkSummary:
     """Check every row of ``source`` and write the answers to ``result``. With a business,
@@ -179,7 +180,8 @@ def run_bulk(
     are counted towards a burst; with a job (opened by :func:`start_bulk`, which drew the
     rows), its progress is committed batch by batch. A business's file without a job (the
     command line) draws its rows here, first. ``progress(done, total)`` is called after each
-    batch."""
+    batch. ``publish(result)`` is called once the result is whole, before the job says done
+    (it puts the file where every host finds it)."""
     if business_id is not None and budget is None:
         raise ValueError("a business's bulk check draws on its budget: pass the budget")
     now = now or utcnow()
@@ -211,6 +213,8 @@ def run_bulk(
         else:
             with result.open("w", encoding="utf-8-sig", newline="") as out:
                 _check_all(run, rows, bulk_csv.ResultWriter(out), shape.rows, progress)
+        if publish:
+            publish(result)
     except SkillcardError as problem:
         _finish(uow_factory, job_id, BulkStatus.FAILED, problem.message, summary)
         raise
@@ -350,6 +354,15 @@ def _finish(
         if who is not None:
             record(uow, who, "bulk.done", "bulk_job", job_id, detail=vars(summary))
         uow.commit()
+
+
+def fail_unended(uow_factory: Callable[[], AbstractUnitOfWork], job_id: str, message: str) -> None:
+    """End a queued or running job as failed, saying why, when it cannot be run at all (its
+    upload is gone); a job that has ended stays as it ended."""
+    with uow_factory() as uow:
+        job = uow.bulk_jobs.by_id(job_id)
+    if job is not None and job.status in _UNENDED:
+        _finish(uow_factory, job_id, BulkStatus.FAILED, message, BulkSummary())
 
 
 def job_status(

@@ -110,7 +110,7 @@ def load(
     """``holder_ids`` maps the demo people's given names (Ann, ...) to their cardholder ids;
     the CPD audit's letters link to ``public_url``."""
     ann_id = holder_ids["Ann"]
-    evidence = EvidenceStore(store.root.parent)
+    evidence = EvidenceStore(store.files)
     now = utcnow()
     today = card_day(now)
     ann = Principal(label="ann@demo.skillcard.test", role=Role.CARDHOLDER, cardholder_id=ann_id)

@@ -17,20 +17,21 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from skillcard.domain.accounts import Principal, Role
+from skillcard.domain.retention import Retention
 from skillcard.errors import Conflict
 from skillcard.services.clock import SYSTEM_CLOCK, Clock
+from skillcard.services.file_store import FileStore
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
 
 BULK_CHECK = "bulk.check"
 ALERTS = "alerts.daily"
-BULK_PURGE = "bulk.purge"
+FILES_PURGE = "files.purge"  # every kind of stored file past its keeping
 OUTBOX = "outbox.deliver"
 WEBHOOKS = "webhooks.deliver"
 CHECKPOINT = "audit.checkpoint"
@@ -53,8 +54,8 @@ class JobContext:
 
     uow_factory: Callable[..., AbstractUnitOfWork]
     public_url: str
-    bulk_folder: Path
-    bulk_result_days: int = 30
+    files: FileStore  # every host's: a job may run on any of them
+    retention: Retention = field(default_factory=Retention)
     alerts_hour_utc: int | None = 6
     alerts_daily: bool = True
     checkpoint_minutes: int = 0
@@ -82,7 +83,7 @@ def periodic_jobs(context: JobContext) -> list[Periodic]:
         day = f"0 {context.alerts_hour_utc} * * *"
         if context.alerts_daily:
             jobs.append(Periodic(ALERTS, day))
-        jobs.append(Periodic(BULK_PURGE, day))  # not optional: results name people
+        jobs.append(Periodic(FILES_PURGE, day))  # not optional: results name people
     every = f"* * * * * */{max(1, min(context.deliver_seconds, 59))}"
     if context.mailer is not None:
         jobs.append(Periodic(OUTBOX, every))
@@ -106,24 +107,19 @@ def run_job(context: JobContext, name: str, args: dict[str, Any]) -> None:
 
 def _bulk_check(context: JobContext, args: dict[str, Any]) -> None:
     from skillcard.errors import SkillcardError
-    from skillcard.services import bulk_check, bulk_results
+    from skillcard.services import bulk_results
 
-    job_id = args["job_id"]
-    folder = context.bulk_folder
     try:
-        bulk_check.run_bulk(
+        bulk_results.run_from_store(
             uow_factory=context.uow_factory,
+            files=context.files,
             who=principal_of(args["who"]),
-            source=bulk_results.upload_file(folder, job_id),
-            result=bulk_results.result_file(folder, job_id),
+            job_id=args["job_id"],
             business_id=args["business_id"],
             budget=context.budget,
-            job_id=job_id,
         )
     except SkillcardError:
         return  # the job says why it failed; retrying would fail the same way
-    finally:
-        bulk_results.drop_upload_once_ended(context.uow_factory, folder, job_id)
 
 
 def _alerts(context: JobContext, _args: dict[str, Any]) -> None:
@@ -141,16 +137,18 @@ def _alerts(context: JobContext, _args: dict[str, Any]) -> None:
 
 
 def _purge(context: JobContext, _args: dict[str, Any]) -> None:
-    from skillcard.services import bulk_results
+    from skillcard.services import file_retention
 
-    done = bulk_results.purge_results(
+    done = file_retention.purge_files(
         uow_factory=context.uow_factory,
         who=RETENTION,
-        folder=context.bulk_folder,
-        days=context.bulk_result_days,
+        files=context.files,
+        retention=context.retention,
         now=context.clock.now(),
     )
-    log.info("bulk results: %s deleted, %s kept", len(done.expired), len(done.kept))
+    results, pictures = done.results, done.pictures
+    log.info("bulk results: %s deleted, %s kept", len(results.expired), len(results.kept))
+    log.info("invigilation pictures: %s attempts purged", len(pictures.attempts))
 
 
 def _outbox(context: JobContext, _args: dict[str, Any]) -> None:
@@ -196,7 +194,7 @@ def _eligibility(context: JobContext, args: dict[str, Any]) -> None:
 _HANDLERS: dict[str, Callable[[JobContext, dict[str, Any]], None]] = {
     BULK_CHECK: _bulk_check,
     ALERTS: _alerts,
-    BULK_PURGE: _purge,
+    FILES_PURGE: _purge,
     OUTBOX: _outbox,
     WEBHOOKS: _webhooks,
     CHECKPOINT: _checkpoint,

@@ -89,19 +89,17 @@ def sweep_photos(
         with uow_factory() as uow:
             used = uow.cardholders.photos_in_use(batch)
         found.orphans += [digest for digest in batch if digest not in used]
-    leftovers = store.leftovers(before=before)
-    found.leftovers = len(leftovers)
+    found.leftovers = store.leftovers(before=before)
     if dry_run:
         return found
     for digest in found.orphans:
         # Looked at again one by one: a photo may have come into use since its batch.
         if not discard_if_unused(uow=uow_factory(), store=store, sha256=digest):
             found.kept.append(digest)
-    for path in leftovers:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            log.warning("could not delete the temporary file %s", path, exc_info=True)
+    try:
+        store.leftovers(before=before, remove=True)
+    except OSError:
+        log.warning("could not delete the temporary files of cut-short writes", exc_info=True)
     removed = len(found.orphans) - len(found.kept)
     with uow_factory() as uow:
         detail = {"removed": removed, "kept": len(found.kept), "temporary": found.leftovers}

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
+from skillcard.adapters.file_stores import file_store_for
 from skillcard.config import Settings, get_settings
 from skillcard.web import api, api_docs, business_uploads, checking, errors, ops, pages
 from skillcard.web.deps import UnitOfWorkFactory
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         await checking.close_check_desk(app)
         if owns_engine:
             app.state.engine.dispose()
+        if app.state.read_engine is not None:
+            app.state.read_engine.dispose()
 
     owns_engine = engine is None
     app = AppWithLanes(
@@ -55,7 +58,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
-    app.state.uows = UnitOfWorkFactory(app.state.engine, settings.secret_key)
+    app.state.files = file_store_for(settings, app.state.engine)
+    app.state.read_engine = (
+        make_engine(settings.read_database_url) if settings.read_database_url else None
+    )
+    app.state.uows = UnitOfWorkFactory(app.state.engine, settings.secret_key, app.state.read_engine)
+    if app.state.read_engine is not None:
+        _report_the_replica_lag(app.state.read_engine)
     app.state.passwords = settings.passwords()
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
@@ -100,3 +109,16 @@ def _name_the_process(app: FastAPI) -> None:
         response = await call_next(request)
         response.headers["x-served-by"] = pid
         return response
+
+
+def _report_the_replica_lag(read_engine: Engine) -> None:
+    """``skillcard_replica_lag_seconds`` at every scrape: how far behind the reads that may
+    be a moment behind are (an alert's business, not the server's)."""
+    from skillcard.adapters import metrics
+    from skillcard.adapters.db.replica import replica_lag_seconds
+
+    metrics.on_scrape(
+        "skillcard_replica_lag_seconds",
+        "seconds the read replica is behind the primary",
+        lambda: replica_lag_seconds(read_engine),
+    )

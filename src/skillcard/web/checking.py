@@ -54,8 +54,12 @@ async def open_check_desk(app) -> None:
     from skillcard.adapters.db.async_pool import AsyncPool
     from skillcard.adapters.db.check_desk import PostgresCheckDesk
     from skillcard.adapters.db.rate_counters import PostgresRateLimiter
+    from skillcard.adapters.db.replica import ReadWritePool
 
-    pool = AsyncPool.for_url(engine.url)
+    primary = AsyncPool.for_url(engine.url)
+    pool: AsyncPool | ReadWritePool = primary
+    if app.state.read_engine is not None:
+        pool = ReadWritePool(primary, AsyncPool.for_url(app.state.read_engine.url))
     await pool.open()
     app.state.async_pool = pool
     app.state.check_desk = PostgresCheckDesk(pool)
@@ -64,12 +68,39 @@ async def open_check_desk(app) -> None:
 
         app.state.async_limiter = AsyncLimitsRateLimiter.from_url(settings.redis_url)
     else:
-        app.state.async_limiter = PostgresRateLimiter(pool)
+        app.state.async_limiter = PostgresRateLimiter(primary)
+    if app.state.read_engine is not None:
+        await _spool_while_the_primary_is_down(app)
+
+
+async def _spool_while_the_primary_is_down(app) -> None:
+    """With a replica: the log lines of checks answered while the primary is down are kept on
+    this host and written when it is back; the rate limit lets checks through meanwhile."""
+    import asyncio
+
+    from skillcard.adapters.check_spool import (
+        CheckSpool,
+        FailOpenLimiter,
+        SpoolingDesk,
+        keep_draining,
+    )
+
+    spool = CheckSpool(app.state.settings.check_spool)
+    app.state.check_desk = SpoolingDesk(app.state.check_desk, spool)
+    app.state.async_limiter = FailOpenLimiter(app.state.async_limiter)
+    app.state.spool_stopping = asyncio.Event()
+    app.state.spool_draining = asyncio.get_running_loop().create_task(
+        keep_draining(spool, app.state.engine, app.state.spool_stopping)
+    )
 
 
 async def close_check_desk(app) -> None:
     if app.state.async_pool is None:
         return
+    if getattr(app.state, "spool_draining", None) is not None:
+        app.state.spool_stopping.set()
+        await app.state.spool_draining
+        app.state.spool_draining = None
     if hasattr(app.state.async_limiter, "close"):
         await app.state.async_limiter.close()  # Redis's
     await app.state.async_pool.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from skillcard.adapters.db.replica import replica_first
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.rate_limits import budget_counter
 from skillcard.config import Settings
@@ -20,18 +22,25 @@ from skillcard.services.business_budget import Budget
 from skillcard.services.rate_limits import DatabaseRateLimiter, RateLimiter
 
 SESSION_COOKIE = "skillcard_session"
+T = TypeVar("T")
 
 
 class UnitOfWorkFactory:
     """Makes a fresh unit of work per use; read-only ones keep SQLite's reads lock-free. One
     per app (``app.state.uows``), made by create_app from its own settings: the secret that
-    opens the signing keys travels with the units of work, not through a global."""
+    opens the signing keys travels with the units of work, not through a global. Every unit
+    of work is on the primary, but for :meth:`replica_first`'s."""
 
-    def __init__(self, engine: Engine, secret_key: str) -> None:
-        self.engine, self.secret_key = engine, secret_key
+    def __init__(self, engine: Engine, secret_key: str, read_engine: Engine | None = None) -> None:
+        self.engine, self.secret_key, self.read_engine = engine, secret_key, read_engine
 
     def __call__(self, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine, read_only=read_only, secret_key=self.secret_key)
+
+    def replica_first(self, work: Callable[[SqlAlchemyUnitOfWork], T]) -> T:
+        """``work(uow)`` on the read replica (``SKILLCARD_READ_DATABASE_URL``) if there is
+        one, else (or if it cannot) on the primary: for reads that may be a moment behind."""
+        return replica_first(self.engine, self.read_engine, work, secret_key=self.secret_key)
 
 
 # The dependencies that do no I/O are async: FastAPI then runs them on the event loop rather

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
-from skillcard.errors import NotAuthenticated, SkillcardError
+from skillcard.errors import NotAuthenticated, SkillcardError, Unavailable
 
 
 def wants_json(request: Request) -> bool:
@@ -25,6 +26,11 @@ def page(request: Request, status: int, title: str, message: str) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(sa_exc.OperationalError)
+    async def _database_down(request: Request, error: sa_exc.OperationalError) -> Response:
+        # A lost or refused connection (the primary stopped, say): the page says so plainly.
+        return await _skillcard(request, Unavailable())
+
     @app.exception_handler(SkillcardError)
     async def _skillcard(request: Request, error: SkillcardError) -> Response:
         if wants_json(request):

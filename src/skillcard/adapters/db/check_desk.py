@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.async_pool import AsyncPool, compiled
 from skillcard.adapters.db.check_repositories import card_facts_query, card_on_record
+from skillcard.adapters.db.replica import ReadWritePool
 from skillcard.domain.checks import CardOnRecord, Check
 from skillcard.domain.scheme_directory import EMPTY, SchemeDirectory, resolve_or_reread
 from skillcard.domain.schemes import Scheme
@@ -82,7 +83,7 @@ Line = tuple[tuple, asyncio.Future[None]]
 class PostgresCheckDesk:
     """A :class:`skillcard.services.online_checks.CheckDesk`; one per server process."""
 
-    def __init__(self, pool: AsyncPool) -> None:
+    def __init__(self, pool: AsyncPool | ReadWritePool) -> None:
         self._pool = pool
         self._directory = EMPTY
         self._card_types: dict[int, str] = {}

@@ -136,6 +136,52 @@ class AttemptRepository(_Repository):
             query = query.where(a.scheme_id == scheme_id)
         return list(self.session.scalars(query))
 
+    def pictures_past_keeping(self, decided_before: dt.datetime) -> dict[int, set[str]]:
+        """The pictures (identity photos, webcam snapshots) of attempts decided before the
+        moment and not purged yet, by attempt: the one query across schemes the purge makes."""
+        a, e = t.hse_attempts.c, t.hse_events.c
+        due = sa.and_(a.decided_at.is_not(None), a.decided_at < decided_before)
+        due = sa.and_(due, a.pictures_purged_at.is_(None))
+        found: dict[int, set[str]] = {}
+        for row in self.session.execute(
+            sa.select(a.id, a.face_photo_sha256, a.id_photo_sha256).where(due)
+        ):
+            found[row.id] = {d for d in (row.face_photo_sha256, row.id_photo_sha256) if d}
+        if found:
+            query = sa.select(e.attempt_id, e.snapshot_sha256).where(
+                e.attempt_id.in_(list(found)), e.snapshot_sha256.is_not(None)
+            )
+            for snap in self.session.execute(query):
+                found[snap.attempt_id].add(snap.snapshot_sha256)
+        return found
+
+    def pictures_still_kept(self, digests: set[str], decided_before: dt.datetime) -> set[str]:
+        """Which of ``digests`` an attempt still within its keeping also has (the same file,
+        named by its content): those stay."""
+        if not digests:
+            return set()
+        a, e = t.hse_attempts.c, t.hse_events.c
+        kept = sa.or_(a.decided_at.is_(None), a.decided_at >= decided_before)
+        listed = list(digests)
+        found: set[str] = set()
+        for column in (a.face_photo_sha256, a.id_photo_sha256):
+            query = sa.select(column).where(kept, column.in_(listed))
+            found |= set(self.session.scalars(query))
+        query = (
+            sa.select(e.snapshot_sha256)
+            .join(t.hse_attempts, t.hse_attempts.c.id == e.attempt_id)
+            .where(kept, e.snapshot_sha256.in_(listed))
+        )
+        return found | set(self.session.scalars(query))
+
+    def mark_pictures_purged(self, attempt_ids: list[int], now: dt.datetime) -> None:
+        if attempt_ids:
+            self.session.execute(
+                sa.update(t.hse_attempts)
+                .where(t.hse_attempts.c.id.in_(attempt_ids))
+                .values(pictures_purged_at=now)
+            )
+
     def answers(self, attempt_id: int) -> dict[int, int]:
         """item id -> the place chosen on screen, for the questions answered."""
         s = t.hse_answers.c

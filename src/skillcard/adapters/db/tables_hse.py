@@ -71,6 +71,8 @@ hse_attempts = sa.Table(
     sa.Column("decided_by", sa.String(254)),
     sa.Column("decided_at", AwareDateTime()),
     sa.Column("decision_reason", sa.Text, nullable=False, default=""),
+    # When its pictures were deleted, the appeal window after the decision having passed.
+    sa.Column("pictures_purged_at", AwareDateTime()),
     sa.Index("ix_hse_attempts_scheme_id_state", "scheme_id", "state"),
 )
 

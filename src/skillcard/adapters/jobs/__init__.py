@@ -30,8 +30,9 @@ def job_queue_for(session) -> JobQueue:
     return TableJobs(session)
 
 
-def context_from(settings, uow_factory) -> jobs.JobContext:
-    """The jobs' context from the settings: built once, at a runner's entry point."""
+def context_from(settings, uow_factory, files) -> jobs.JobContext:
+    """The jobs' context from the settings and the file store (the one the serving processes
+    keep uploads in): built once, at a runner's entry point."""
     from skillcard.adapters.rate_limits import budget_counter
     from skillcard.services import webhooks
     from skillcard.services.business_budget import Budget
@@ -39,8 +40,8 @@ def context_from(settings, uow_factory) -> jobs.JobContext:
     return jobs.JobContext(
         uow_factory=uow_factory,
         public_url=settings.public_url,
-        bulk_folder=settings.files_dir / "bulk",
-        bulk_result_days=settings.bulk_result_days,
+        files=files,
+        retention=settings.retention(),
         alerts_hour_utc=settings.alerts_hour_utc,
         alerts_daily=settings.alerts_daily,
         checkpoint_minutes=settings.audit_checkpoint_minutes,
@@ -51,10 +52,10 @@ def context_from(settings, uow_factory) -> jobs.JobContext:
     )
 
 
-def start_runner(settings, engine, uow_factory, *, concurrency: int = 2) -> Runner:
+def start_runner(settings, engine, uow_factory, files, *, concurrency: int = 2) -> Runner:
     """A runner inside this process, started; ``.stop()`` ends it. On SQLite the table
     poller; on PostgreSQL a Procrastinate worker thread."""
-    context = context_from(settings, uow_factory)
+    context = context_from(settings, uow_factory, files)
     if is_postgresql(engine):
         from skillcard.adapters.jobs import procrastinate_queue as pq
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Protocol
 
 
@@ -23,7 +22,9 @@ class PhotoFiles(Protocol):
     def keep(self, digest: str, jpeg: bytes) -> None: ...
     def remove(self, sha256: str) -> None: ...
     def stored(self, *, before: dt.datetime | None = None) -> Iterator[str]: ...
-    def leftovers(self, *, before: dt.datetime) -> list[Path]: ...
+    def leftovers(self, *, before: dt.datetime, remove: bool = False) -> int:
+        """How many temporary files of cut-short writes there are (deleted if ``remove``)."""
+        ...
 
 
 class EvidenceFiles(Protocol):

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Query, Request, Response, UploadFile
-from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from skillcard.services import (
@@ -24,7 +23,7 @@ from skillcard.services import (
 from skillcard.services.clock import card_today
 from skillcard.web.abuse import limit_registrations
 from skillcard.web.api.schemas import ERRORS
-from skillcard.web.business_uploads import bulk_dir, start_upload
+from skillcard.web.business_uploads import result_download, start_upload
 from skillcard.web.checking import limit_checks, public_answer, with_photo_url
 from skillcard.web.deps import AnonymousClient, ApiWho, BudgetDep, Limiter, SettingsDep, Uows
 from skillcard.web.reporting import build as build_report
@@ -370,10 +369,10 @@ def bulk_status(job_id: str, who: ApiWho, uows: Uows):
 @router.get("/bulk/{job_id}/result")
 def bulk_result(job_id: str, request: Request, who: ApiWho, uows: Uows):
     """The result CSV: every row with its outcome or its error (410 once deleted)."""
-    path = bulk_results.result_to_download(
-        uow=uows(), who=who, job_id=job_id, folder=bulk_dir(request)
+    parts = bulk_results.result_to_download(
+        uow=uows(), who=who, job_id=job_id, files=request.app.state.files
     )
-    return FileResponse(path, media_type="text/csv", filename=f"bulk-check-{job_id}.csv")
+    return result_download(parts, job_id)
 
 
 @router.get("/reports")

@@ -22,7 +22,9 @@ def search(
     scheme: SchemeQuery = None,
 ):
     """Cards whose number starts with ``q``, or whose holder's surname is ``q``."""
-    return cards.search_cards(uow=uows(read_only=True), who=who, query=q, scheme_code=scheme)
+    return uows.replica_first(
+        lambda uow: cards.search_cards(uow=uow, who=who, query=q, scheme_code=scheme)
+    )
 
 
 @router.post("", response_model=CardPublic, status_code=201)

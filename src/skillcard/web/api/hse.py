@@ -27,7 +27,7 @@ router = APIRouter(prefix="/hse", tags=["hse"], responses=ERRORS)
 
 
 def _store(request: Request) -> InvigilationFileStore:
-    return InvigilationFileStore(request.app.state.settings.files_dir)
+    return InvigilationFileStore(request.app.state.files)
 
 
 class QuestionOut(BaseModel):

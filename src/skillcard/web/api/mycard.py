@@ -162,7 +162,7 @@ def record_cpd(cardholder_id: int, body: CpdIn, who: ApiWho, uows: Uows, request
     record_id = cpd.record_cpd(
         uow=uows(),
         who=who,
-        store=EvidenceStore(request.app.state.settings.files_dir),
+        store=EvidenceStore(request.app.state.files),
         cardholder_id=cardholder_id,
         **body.model_dump(),
     )
@@ -174,7 +174,7 @@ def evidence(evidence_id: int, who: ApiWho, uows: Uows, request: Request):
     found, data = cpd.evidence_bytes(
         uow=uows(read_only=True),
         who=who,
-        store=EvidenceStore(request.app.state.settings.files_dir),
+        store=EvidenceStore(request.app.state.files),
         evidence_id=evidence_id,
     )
     return Response(

@@ -48,7 +48,7 @@ class AnswerIn(BaseModel):
 
 
 def _store(request: Request) -> EvidenceStore:
-    return EvidenceStore(request.app.state.settings.files_dir)
+    return EvidenceStore(request.app.state.files)
 
 
 @router.post("/qualification-claims", status_code=201)

@@ -40,19 +40,20 @@ def _cached_json(request: Request, document: dict) -> Response:
 @router.get("/trust-list", response_class=Response)
 def trust_list(request: Request, uows: Uows):
     """The hub-signed list of every scheme's current and retired keys."""
-    return _cached_json(request, trust.trust_list(uow=uows()))
+    return _cached_json(request, uows.replica_first(lambda uow: trust.trust_list(uow=uow)))
 
 
 @router.get("/status-lists/{scheme}", response_class=Response)
 def status_list(scheme: str, request: Request, uows: Uows):
     """A scheme's signed status list (gzip bitstrings of revoked and suspended entries)."""
-    return _cached_json(request, trust.status_list(uow=uows(), scheme_code=scheme[:20]))
+    document = uows.replica_first(lambda uow: trust.status_list(uow=uow, scheme_code=scheme[:20]))
+    return _cached_json(request, document)
 
 
 @router.get("/bundle", response_class=Response)
 def bundle(request: Request, uows: Uows):
     """The verifier bundle: the trust list and every scheme's status list, for offline use."""
-    return _cached_json(request, trust.verifier_bundle(uow=uows()))
+    return _cached_json(request, uows.replica_first(lambda uow: trust.verifier_bundle(uow=uow)))
 
 
 class VerifyRequest(BaseModel):

@@ -42,7 +42,9 @@ def search(request: Request, session: PageSession, uows: Uows, q: str = ""):
     results, error = [], ""
     if q.strip():
         try:
-            results = cards.search_cards(uow=uows(read_only=True), who=who, query=q[:100])
+            results = uows.replica_first(
+                lambda uow: cards.search_cards(uow=uow, who=who, query=q[:100])
+            )
         except SkillcardError as problem:
             error = problem.message
     context = {"who": who, "csrf_token": csrf, "q": q, "results": results, "error": error}

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from skillcard.errors import InvalidInput
 from skillcard.services import bulk_check, bulk_results, business, reports
 from skillcard.services.clock import card_today
-from skillcard.web.business_uploads import bulk_dir, result_path, start_upload
+from skillcard.web.business_uploads import result_download, start_upload
 from skillcard.web.deps import BudgetDep, PageSession, Uows
 from skillcard.web.pages.business_common import FIXABLE, status_of
 from skillcard.web.pages.business_common import page as _page
@@ -60,21 +60,22 @@ def bulk_job(request: Request, job_id: str, uows: Uows, session: PageSession, pa
     valid, or with an error), a page of them at a time."""
     job = bulk_check.job_status(uow=uows(read_only=True), who=session[0], job_id=job_id[:36])
     template = "_business_job.html" if request.headers.get("hx-request") else "business_job.html"
-    path = result_path(request, job.id)
     look = None
-    if job.status == "done" and path.is_file():
+    if job.status == "done":
         number = int(page) if page.isdigit() and len(page) < 7 else 1
-        look = bulk_results.rows_to_look_at(path, page=number, per_page=ROWS_PER_PAGE)
+        look = bulk_results.rows_to_look_at(
+            request.app.state.files, job.id, page=number, per_page=ROWS_PER_PAGE
+        )
     return _page(request, template, session, job=job, look=look, per_page=ROWS_PER_PAGE)
 
 
 @router.get("/bulk/{job_id}/result.csv")
 def bulk_result(request: Request, job_id: str, uows: Uows, session: PageSession):
     job_id = job_id[:36]
-    path = bulk_results.result_to_download(
-        uow=uows(), who=session[0], job_id=job_id, folder=bulk_dir(request)
+    parts = bulk_results.result_to_download(
+        uow=uows(), who=session[0], job_id=job_id, files=request.app.state.files
     )
-    return FileResponse(path, media_type="text/csv", filename=f"bulk-check-{job_id}.csv")
+    return result_download(parts, job_id)
 
 
 # --- reports ----------------------------------------------------------------------------------

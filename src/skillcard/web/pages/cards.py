@@ -30,7 +30,7 @@ REFRESH_SECONDS = 60
 
 
 def photo_store(request: Request) -> PhotoStore:
-    return PhotoStore(request.app.state.settings.files_dir)
+    return PhotoStore(request.app.state.files)
 
 
 @router.post("/admin/cardholders/{cardholder_id}/photo")

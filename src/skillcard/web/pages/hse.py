@@ -43,7 +43,7 @@ PAGE_OF_STATE = {
 
 
 def file_store(request: Request) -> InvigilationFileStore:
-    return InvigilationFileStore(request.app.state.settings.files_dir)
+    return InvigilationFileStore(request.app.state.files)
 
 
 def _json(call):

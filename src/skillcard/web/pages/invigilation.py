@@ -153,7 +153,7 @@ def conflicts(
 def attempt_file(request: Request, attempt_id: int, sha256: str, session: PageSession, uows: Uows):
     who, _ = session
     hse_review.attempt_file(uow=uows(read_only=True), who=who, attempt_id=attempt_id, sha256=sha256)
-    data = InvigilationFileStore(request.app.state.settings.files_dir).get(sha256)
+    data = InvigilationFileStore(request.app.state.files).get(sha256)
     if data is None:
         raise NotFound("no such photo")
     return Response(

@@ -19,7 +19,7 @@ Files = Annotated[list[UploadFile] | None, File()]
 
 
 def evidence_store(request: Request) -> EvidenceStore:
-    return EvidenceStore(request.app.state.settings.files_dir)
+    return EvidenceStore(request.app.state.files)
 
 
 def read_files(uploads: list[UploadFile] | None) -> list[tuple[str, bytes]]:
