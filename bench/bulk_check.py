@@ -39,8 +39,8 @@ from skillcard.adapters.rate_limits import DatabaseBudgetCounter
 from skillcard.config import Settings
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.business import Business
-from skillcard.services.bulk_check import run_bulk
-from skillcard.services.business_budget import Budget
+from skillcard.services.business.bulk_check import run_bulk
+from skillcard.services.business.business_budget import Budget
 
 DEFAULT_URL = "postgresql+psycopg://postgres@/skillcard_bench_bulk?host=/var/run/postgresql"
 

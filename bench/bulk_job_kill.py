@@ -40,7 +40,7 @@ from skillcard.adapters.db.tables_business import business_checks
 from skillcard.adapters.db.tables_jobs import bulk_result_rows
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.file_stores import DatabaseFileStore
-from skillcard.services import bulk_check, bulk_results
+from skillcard.services.business import bulk_check, bulk_results
 
 DEFAULT_URL = "postgresql+psycopg://postgres@/skillcard_bench_jobs?host=/var/run/postgresql"
 STALLED = 3

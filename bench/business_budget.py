@@ -39,8 +39,8 @@ from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.rate_limits import DatabaseBudgetCounter, RedisBudgetCounter
 from skillcard.config import Settings
-from skillcard.services import business_budget, business_checks
-from skillcard.services.business_budget import Budget
+from skillcard.services.business import business_budget, business_checks
+from skillcard.services.business.business_budget import Budget
 
 DEFAULT_URL = "postgresql+psycopg://postgres@/skillcard_bench_budget?host=/var/run/postgresql"
 # Allowances the bench never reaches, with checks taken ahead as many at a time as with the

@@ -76,8 +76,11 @@ def prepare_database(url: str, cards: int, reuse: bool) -> str:
     from skillcard.adapters.db.engine import make_engine
     from skillcard.adapters.db.migrate import upgrade
     from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-    from skillcard.services.reference_data import install_reference_data, read_reference_data
-    from skillcard.services.seed import seed_registry
+    from skillcard.services.demo.seed import seed_registry
+    from skillcard.services.registry.reference_data import (
+        install_reference_data,
+        read_reference_data,
+    )
 
     target = sa.make_url(url)
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")

@@ -29,11 +29,11 @@ from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.domain.accounts import Principal
 from skillcard.domain.cpd import CpdRecord, EvidenceFile
 from skillcard.domain.eligibility import Context, HeldFact, HolderFacts
-from skillcard.services.cpd import CpdEntry, CpdLog
-from skillcard.services.cpd_export import cpd_pdf
-from skillcard.services.eligibility import shipped_rule_book
-from skillcard.services.eligibility_bulk import reevaluate_scheme
-from skillcard.services.reference_data import install_reference_data, read_reference_data
+from skillcard.services.mycard.cpd import CpdEntry, CpdLog
+from skillcard.services.mycard.cpd_export import cpd_pdf
+from skillcard.services.registry.eligibility import shipped_rule_book
+from skillcard.services.registry.eligibility_bulk import reevaluate_scheme
+from skillcard.services.registry.reference_data import install_reference_data, read_reference_data
 
 QUALS = [
     "NVQ3_ELECTROTECHNICAL",

@@ -53,7 +53,9 @@ from skillcard.adapters.passwords import Argon2Passwords
 from skillcard.adapters.photos import drawn_portrait
 from skillcard.domain.accounts import Principal
 from skillcard.domain.schemes import Scheme
-from skillcard.services import accounts, cardholders, hse_attempts, hse_bank
+from skillcard.services.accounts import accounts
+from skillcard.services.hse import hse_attempts, hse_bank
+from skillcard.services.registry import cardholders
 
 DEFAULT_URL = "postgresql+psycopg://postgres@/skillcard_bench_hse?host=/var/run/postgresql"
 OPERATOR = Principal.operator()

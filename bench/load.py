@@ -29,14 +29,14 @@ from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.domain.accounts import Principal
 from skillcard.domain.schemes import CardCategory, CardType, Scheme
-from skillcard.services.cards import show_card
-from skillcard.services.seed import (
+from skillcard.services.demo.seed import (
     CARD_COLUMNS,
     ENTRY_COLUMNS,
     HOLDER_COLUMNS,
     SeedSummary,
     seed_registry,
 )
+from skillcard.services.registry.cards import show_card
 
 DEFAULT_URL = "postgresql+psycopg://postgres@/skillcard_bench?host=/var/run/postgresql"
 TODAY = dt.date(2026, 1, 15)  # fixed, so that every run makes the same rows
@@ -98,7 +98,10 @@ def _fresh_postgres(url: str) -> sa.Engine:
 def _install_reference(engine: sa.Engine) -> str:
     """The real reference data if its loader is there, else 38 sample schemes."""
     try:
-        from skillcard.services.reference_data import install_reference_data, read_reference_data
+        from skillcard.services.registry.reference_data import (
+            install_reference_data,
+            read_reference_data,
+        )
     except ImportError:
         install_reference_data = None
     with SqlAlchemyUnitOfWork(engine) as uow:

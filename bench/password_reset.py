@@ -35,7 +35,7 @@ from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.config import Settings
 from skillcard.domain.accounts import Principal
-from skillcard.services import accounts, passwords
+from skillcard.services.accounts import accounts, passwords
 from skillcard.web import create_app
 
 

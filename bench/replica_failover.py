@@ -35,11 +35,11 @@ from tests.replica_support import _free_port, build_pair  # noqa: E402
 from skillcard.adapters.db.engine import make_engine  # noqa: E402
 from skillcard.adapters.db.migrate import upgrade  # noqa: E402
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork  # noqa: E402
-from skillcard.services.reference_data import (  # noqa: E402
+from skillcard.services.demo.seed import seed_registry  # noqa: E402
+from skillcard.services.registry.reference_data import (  # noqa: E402
     install_reference_data,
     read_reference_data,
 )
-from skillcard.services.seed import seed_registry  # noqa: E402
 
 
 def prepare(url: str, cards: int) -> list[str]:

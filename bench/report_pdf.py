@@ -13,7 +13,7 @@ import datetime as dt
 import time
 
 from skillcard.domain.business import BusinessCheck
-from skillcard.services import reports
+from skillcard.services.business import reports
 
 
 def _report(rows: int) -> reports.Report:

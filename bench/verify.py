@@ -35,7 +35,7 @@ from skillcard.domain.trust import (
     StatusList,
     TrustedKey,
 )
-from skillcard.services.verification import (
+from skillcard.services.credentials.verification import (
     PREFIX,
     VerifierBundle,
     cose_from_text,

@@ -39,7 +39,7 @@ def child(side: str, runs: int) -> None:
     from skillcard.adapters import cose, keys
     from skillcard.domain.credentials import claims_from_map, decide
     from skillcard.domain.trust import StatusList, TrustedKey
-    from skillcard.services.verification import (
+    from skillcard.services.credentials.verification import (
         VerifierBundle,
         cose_from_text,
         issue_credential,

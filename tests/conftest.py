@@ -20,7 +20,7 @@ from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.passwords import Argon2Passwords
 from skillcard.config import Settings
-from skillcard.services import accounts
+from skillcard.services.accounts import accounts
 from tests import mycard_support
 from tests.factories import build_registry
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.schemes import CardCategory, CardType, Scheme
-from skillcard.services import accounts, cardholders, cards
+from skillcard.services.accounts import accounts
 from skillcard.services.clock import card_today
+from skillcard.services.registry import cardholders, cards
 
 OPERATOR = Principal.operator()
 PASSWORD = "correct horse battery"
@@ -110,7 +111,7 @@ def business_budget(**settings):
     given, e.g. ``unapproved_checks_per_day=3``), counted in the database."""
     from skillcard.adapters.rate_limits import DatabaseBudgetCounter
     from skillcard.config import Settings
-    from skillcard.services.business_budget import Budget
+    from skillcard.services.business.business_budget import Budget
 
     return Budget(Settings(**settings).budget_rules(), DatabaseBudgetCounter())
 
@@ -118,6 +119,6 @@ def business_budget(**settings):
 def approve_business(uow_factory, business_id: int) -> None:
     """The hub admin approves a business (issue 14): a test that checks more than the small
     allowance of a newly registered business approves it first, saying so."""
-    from skillcard.services.business_budget import approve_business as approve
+    from skillcard.services.business.business_budget import approve_business as approve
 
     approve(uow=uow_factory(), who=OPERATOR, business_id=business_id)

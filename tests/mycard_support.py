@@ -12,8 +12,9 @@ import pytest
 
 from skillcard.adapters.evidence_store import EvidenceStore
 from skillcard.domain.people import HseRecord
-from skillcard.services import cardholders, cpd_audit
-from skillcard.services.reference_data import install_reference_data, read_reference_data
+from skillcard.services.mycard import cpd_audit
+from skillcard.services.registry import cardholders
+from skillcard.services.registry.reference_data import install_reference_data, read_reference_data
 from tests.factories import OPERATOR
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     # Web security (security headers, cookies): cookies are sent over HTTPS only, unless set
     # false; by default false in development and test only (see _cookies_secure_outside_dev).
     cookie_secure: bool = True
-    # Accounts: API tokens and sign-in throttling (services/api_tokens.py, sign_in_throttle.py).
+    # Accounts: API tokens and sign-in throttling (services/accounts/api_tokens.py,
+    # sign_in_throttle.py).
     # A new token lasts this many days unless asked otherwise; never more than a year.
     api_token_days: int = Field(90, ge=1, le=365)
     # Sign-in attempts (pages and POST /api/v1/tokens) per account per client address: past the

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from skillcard.cli import common as cli_common
 from skillcard.cli import run
 from skillcard.config import Settings, get_settings
-from skillcard.services import accounts
+from skillcard.services.accounts import accounts
 from skillcard.web import create_app
 from tests.e2e import browser_support
 from tests.factories import OPERATOR, PASSWORD

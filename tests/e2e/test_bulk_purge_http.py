@@ -11,8 +11,8 @@ import os
 from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.domain.retention import Retention
-from skillcard.services import bulk_results
-from skillcard.services.audit import utcnow
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.business import bulk_results
 from tests.e2e import test_business_http as business_http
 from tests.e2e.conftest import bearer, sign_in
 from tests.factories import OPERATOR

@@ -89,7 +89,7 @@ def test_a_business_registers_adds_a_worker_bulk_checks_and_reads_its_report(
 def test_a_check_made_without_signal_is_kept_and_sent_when_back_online(
     live_server, page, registry, uow_factory
 ):
-    from skillcard.services import business_checks
+    from skillcard.services.business import business_checks
     from tests.integration.test_business import register
 
     _, admin = register(uow_factory)
@@ -123,7 +123,7 @@ def test_the_webhook_page_refuses_a_private_address_and_shows_a_failed_delivery(
     delivery went; both states pass axe-core."""
     import datetime as dt
 
-    from skillcard.services import webhooks
+    from skillcard.services.business import webhooks
     from tests.integration.test_business import register
     from tests.webhook_receiver import Receiver
 

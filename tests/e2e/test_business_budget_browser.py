@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skillcard.services import business_checks
+from skillcard.services.business import business_checks
 from tests.e2e.browser_support import axe_violations, sign_in, sqlite_database_url
 from tests.factories import business_budget
 from tests.integration.test_business import register

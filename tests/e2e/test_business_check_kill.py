@@ -21,7 +21,8 @@ import pytest
 import sqlalchemy as sa
 
 from skillcard.adapters.db import tables, tables_business
-from skillcard.services import accounts, business
+from skillcard.services.accounts import accounts
+from skillcard.services.business import business
 from tests.factories import OPERATOR, PASSWORD, approve_business
 
 SKILLCARD = [sys.executable, "-m", "skillcard.cli"]

@@ -11,8 +11,10 @@ from aiosmtpd.controller import Controller
 
 from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.adapters.jobs.table_queue import InProcessRunner
-from skillcard.services import cards, jobs, workforce
+from skillcard.services import jobs
+from skillcard.services.business import workforce
 from skillcard.services.clock import FixedClock
+from skillcard.services.registry import cards
 from tests.factories import OPERATOR, approve_business, business_budget
 from tests.integration.test_business import register
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
-from skillcard.services import photos
+from skillcard.services.registry import photos
 from tests.e2e.browser_support import axe_violations, sign_in, sqlite_database_url
 from tests.factories import OPERATOR
 

@@ -11,9 +11,11 @@ from PIL import Image
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.adapters.qr import qr_png, read_qr
 from skillcard.domain.credentials import MAX_PORTRAIT_BYTES
-from skillcard.services import audit, credentials, photos
-from skillcard.services.audit import utcnow
-from skillcard.services.verification import verify
+from skillcard.services.audit import audit
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.credentials import credentials
+from skillcard.services.credentials.verification import verify
+from skillcard.services.registry import photos
 from tests.e2e.conftest import page_csrf, sign_in
 from tests.factories import OPERATOR
 

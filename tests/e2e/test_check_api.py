@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from skillcard.config import Settings
 from skillcard.domain.checks import client_key
-from skillcard.services import cards
+from skillcard.services.registry import cards
 from skillcard.web import create_app
 from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.factories import OPERATOR

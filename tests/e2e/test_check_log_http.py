@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from skillcard.adapters.db import tables
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.adapters.qr import qr_png
-from skillcard.services import credentials, photos
-from skillcard.services.audit import utcnow
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.credentials import credentials
+from skillcard.services.registry import photos
 from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.factories import OPERATOR
 
@@ -136,7 +137,7 @@ def test_the_check_answer_links_the_holders_photo_for_anyone_for_a_while(
     for bad in (f"/photos/{digest}?t={tampered}", f"/photos/{other}?t={token}"):
         assert client.get(bad, follow_redirects=False).status_code == 404, bad
     later = utcnow() + dt.timedelta(minutes=11)
-    monkeypatch.setattr("skillcard.services.photos.utcnow", lambda: later)
+    monkeypatch.setattr("skillcard.services.registry.photos.utcnow", lambda: later)
     assert client.get(url, follow_redirects=False).status_code == 404
     # no photo, no link
     bob = client.get("/api/v1/check", params={"number": registry.cards["cy"], "surname": "jones"})

@@ -10,7 +10,8 @@ import os
 from PIL import Image
 
 from skillcard.adapters import qr
-from skillcard.services import cards, credentials
+from skillcard.services.credentials import credentials
+from skillcard.services.registry import cards
 from skillcard.web.pages.check_qr import MAX_UPLOAD_BYTES
 from tests.e2e.conftest import page_csrf, sign_in
 from tests.factories import OPERATOR

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from skillcard.adapters import qr
-from skillcard.services import cards, credentials
+from skillcard.services.credentials import credentials
+from skillcard.services.registry import cards
 from tests.e2e.browser_support import PHONE, axe_violations, chromium, sqlite_database_url
 from tests.factories import OPERATOR
 
@@ -126,14 +127,14 @@ def _texts(uow_factory, registry) -> dict[str, str]:
 
     from skillcard.adapters import base45, cose
     from skillcard.domain.credentials import claims_from_map
-    from skillcard.services.cards import scheme_for_number
-    from skillcard.services.signing import current_signer
-    from skillcard.services.verification import (
+    from skillcard.services.credentials.signing import current_signer
+    from skillcard.services.credentials.verification import (
         PREFIX,
         cose_from_text,
         issue_credential,
         text_from_cose,
     )
+    from skillcard.services.registry.cards import scheme_for_number
 
     good = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])
     revoked = credentials.printed_credential(uow=uow_factory(), number=registry.cards["bob"])
@@ -185,8 +186,8 @@ def test_offline_verification_in_the_browser_matches_the_python_verifier(
     import datetime as dt
     import json
 
-    from skillcard.services import trust
-    from skillcard.services.verification import verify
+    from skillcard.services.credentials import trust
+    from skillcard.services.credentials.verification import verify
 
     texts = _texts(uow_factory, registry)
     document = trust.verifier_bundle(uow=uow_factory())

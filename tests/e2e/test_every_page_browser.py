@@ -25,9 +25,11 @@ from skillcard.adapters.invigilation_files import InvigilationFileStore
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.config import Settings
 from skillcard.domain.accounts import Principal, Role
-from skillcard.services import accounts, hse_attempts, share_links
-from skillcard.services.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
-from skillcard.services.reference_data import install_reference_data, read_reference_data
+from skillcard.services.accounts import accounts
+from skillcard.services.demo.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from skillcard.services.hse import hse_attempts
+from skillcard.services.mycard import share_links
+from skillcard.services.registry.reference_data import install_reference_data, read_reference_data
 from skillcard.web import create_app
 from tests.e2e.browser_support import axe_violations, chromium, fill_sign_in, serving
 

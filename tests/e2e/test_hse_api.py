@@ -7,7 +7,7 @@ import time
 
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.adapters.photos import drawn_portrait
-from skillcard.services import hse_bank
+from skillcard.services.hse import hse_bank
 from skillcard.web.api import hse as hse_api
 from tests.e2e.conftest import bearer
 from tests.factories import OPERATOR

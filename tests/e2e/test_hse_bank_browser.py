@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from skillcard.adapters.item_bank_csv import demo_items
-from skillcard.services import hse_bank
+from skillcard.services.hse import hse_bank
 from tests.e2e.browser_support import axe_violations, sign_in, sqlite_database_url
 from tests.factories import OPERATOR
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from skillcard.adapters.item_bank_csv import demo_items
-from skillcard.services import hse_attempts, hse_bank
+from skillcard.services.hse import hse_attempts, hse_bank
 from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.factories import OPERATOR
 

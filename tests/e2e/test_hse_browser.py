@@ -11,7 +11,7 @@ import pytest
 
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.adapters.photos import drawn_portrait
-from skillcard.services import hse_bank
+from skillcard.services.hse import hse_bank
 from tests.e2e.browser_support import (
     PHONE,
     axe_violations,

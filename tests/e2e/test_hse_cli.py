@@ -6,7 +6,7 @@ import io
 import json
 import zipfile
 
-from skillcard.services import hse_bank
+from skillcard.services.hse import hse_bank
 from tests.factories import OPERATOR
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.adapters.photos import drawn_portrait
-from skillcard.services import hse_bank
+from skillcard.services.hse import hse_bank
 from tests.e2e.conftest import page_csrf, sign_in
 from tests.factories import OPERATOR
 

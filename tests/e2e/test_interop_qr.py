@@ -18,7 +18,7 @@ from pycose.keys.curves import P256
 from pycose.messages import Sign1Message
 
 from skillcard.adapters.qr import qr_png
-from skillcard.services.credentials import printed_credential
+from skillcard.services.credentials.credentials import printed_credential
 
 
 def test_a_printed_qr_is_verified_by_other_peoples_code(client, registry, uow_factory):

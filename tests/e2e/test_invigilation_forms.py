@@ -10,7 +10,7 @@ import pytest
 from skillcard.adapters.invigilation_files import InvigilationFileStore
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.adapters.photos import drawn_portrait
-from skillcard.services import hse_attempts, hse_bank
+from skillcard.services.hse import hse_attempts, hse_bank
 from tests.e2e.conftest import sign_in
 from tests.factories import OPERATOR
 

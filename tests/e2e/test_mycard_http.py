@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import json
 
-from skillcard.services import cardholders
+from skillcard.services.registry import cardholders
 from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.mycard_support import EXE, PDF, add_hse_pass
 

@@ -12,7 +12,8 @@ import json
 import pytest
 from openbadgeslib.ob3 import OB3VerificationError, OB3Verifier
 
-from skillcard.services import cpd, qualifications
+from skillcard.services.mycard import cpd
+from skillcard.services.registry import qualifications
 from tests.e2e.conftest import bearer
 from tests.mycard_support import qualify_ann
 

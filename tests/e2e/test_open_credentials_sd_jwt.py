@@ -12,7 +12,7 @@ from jwcrypto.jwk import JWK
 from sd_jwt.holder import SDJWTHolder
 from sd_jwt.verifier import SDJWTVerifier
 
-from skillcard.services import cards
+from skillcard.services.registry import cards
 from tests.e2e.conftest import bearer
 
 ISSUER = "http://localhost:8000/schemes/ECS"  # the test settings' public_url

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from skillcard.config import Settings
-from skillcard.services import outbox
+from skillcard.services.outbox import outbox
 from skillcard.web import create_app
 from tests.e2e.conftest import sign_in
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from skillcard.services import cards
+from skillcard.services.registry import cards
 from tests.e2e.conftest import page_csrf, sign_in
 from tests.factories import OPERATOR
 

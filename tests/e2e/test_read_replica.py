@@ -18,7 +18,8 @@ from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.db.replica import replica_first
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.config import Settings
-from skillcard.services import accounts, cards
+from skillcard.services.accounts import accounts
+from skillcard.services.registry import cards
 from skillcard.web import create_app
 from tests.e2e.conftest import bearer, sign_in
 from tests.factories import OPERATOR, build_registry

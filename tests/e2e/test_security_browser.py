@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.adapters.photos import drawn_portrait
-from skillcard.services import hse_bank
+from skillcard.services.hse import hse_bank
 from tests.e2e.browser_support import PHONE, chromium, serving, sign_in, sqlite_database_url
 from tests.factories import OPERATOR
 

@@ -11,7 +11,7 @@ from jwcrypto.jwk import JWK
 from openbadgeslib.ob3 import OB3Verifier
 from sd_jwt.verifier import SDJWTVerifier
 
-from skillcard.services import cards
+from skillcard.services.registry import cards
 from tests.e2e.conftest import page_csrf, sign_in
 from tests.mycard_support import qualify_ann
 

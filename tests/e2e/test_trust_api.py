@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from skillcard.services import credentials, trust
-from skillcard.services.audit import utcnow
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.credentials import credentials, trust
 
 
 def test_downloads_are_public_signed_and_cacheable(client, registry, uow_factory):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from skillcard.errors import NotFound, PermissionDenied
-from skillcard.services import accounts, audit, cardholders, cards
+from skillcard.services.accounts import accounts
+from skillcard.services.audit import audit
+from skillcard.services.registry import cardholders, cards
 
 
 def test_scheme_admin_cannot_see_or_change_another_schemes_cards(registry, uow_factory):

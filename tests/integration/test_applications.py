@@ -10,8 +10,9 @@ import pytest
 from skillcard.domain.applications import draw_sample
 from skillcard.domain.cards import add_months
 from skillcard.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
-from skillcard.services import applications as apps
-from skillcard.services import cardholders, cards, cpd, cpd_audit, qualifications
+from skillcard.services.mycard import cpd, cpd_audit
+from skillcard.services.registry import applications as apps
+from skillcard.services.registry import cardholders, cards, qualifications
 from tests.factories import OPERATOR
 from tests.mycard_support import PDF, add_hse_pass, qualify_ann
 

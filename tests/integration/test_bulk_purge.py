@@ -11,8 +11,9 @@ import pytest
 from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.domain.retention import Retention
 from skillcard.errors import Gone, PermissionDenied
-from skillcard.services import bulk_check, bulk_results, jobs
-from skillcard.services.audit import history, utcnow
+from skillcard.services import jobs
+from skillcard.services.audit.audit import history, utcnow
+from skillcard.services.business import bulk_check, bulk_results
 from tests.factories import business_budget
 from tests.integration.test_business import register
 

@@ -12,7 +12,9 @@ from skillcard.adapters.db import tables
 from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.business import WorkforceState
 from skillcard.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from skillcard.services import accounts, business, business_checks, cards, workforce
+from skillcard.services.accounts import accounts
+from skillcard.services.business import business, business_checks, workforce
+from skillcard.services.registry import cards
 from tests.factories import OPERATOR, PASSWORD, business_budget
 
 URL = "https://skillcard.example"

@@ -10,7 +10,7 @@ import pytest
 
 from skillcard.adapters import bulk_csv
 from skillcard.errors import InvalidInput
-from skillcard.services import bulk_check, business_checks
+from skillcard.services.business import bulk_check, business_checks
 from tests.factories import business_budget
 from tests.integration.test_business import register
 

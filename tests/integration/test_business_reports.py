@@ -11,15 +11,9 @@ from pypdf import PdfReader
 
 from skillcard.domain.business import webhook_signature
 from skillcard.errors import InvalidInput
-from skillcard.services import (
-    alerts,
-    audit,
-    business_checks,
-    cards,
-    reports,
-    webhooks,
-    workforce,
-)
+from skillcard.services.audit import audit
+from skillcard.services.business import alerts, business_checks, reports, webhooks, workforce
+from skillcard.services.registry import cards
 from tests.factories import OPERATOR, business_budget
 from tests.integration.test_business import URL, register
 from tests.webhook_receiver import Receiver

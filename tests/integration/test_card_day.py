@@ -14,8 +14,11 @@ from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import RENEWAL_WINDOW_DAYS
 from skillcard.domain.checks import EXPIRING_SOON, CheckOutcome
 from skillcard.errors import InvalidInput
-from skillcard.services import alerts, applications, cardholders, cards, checks, cpd, workforce
+from skillcard.services.business import alerts, workforce
+from skillcard.services.checks import checks
 from skillcard.services.clock import FixedClock, card_today
+from skillcard.services.mycard import cpd
+from skillcard.services.registry import applications, cardholders, cards
 from tests.factories import OPERATOR, business_budget
 from tests.integration.test_business import URL, register
 

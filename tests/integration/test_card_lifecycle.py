@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from skillcard.errors import Conflict, IllegalTransition, InvalidCardNumber, InvalidInput, NotFound
-from skillcard.services import audit, cards
+from skillcard.services.audit import audit
+from skillcard.services.registry import cards
 from tests.factories import OPERATOR
 
 

@@ -25,18 +25,12 @@ from skillcard.domain.checks import NO_MATCH_REASON, CheckOutcome, PublicCardVie
 from skillcard.domain.people import HeldQualification
 from skillcard.domain.schemes import CardCategory, CardType, Occupation, Qualification, Scheme
 from skillcard.errors import NotFound, SkillcardError
-from skillcard.services import (
-    bulk_check,
-    business_checks,
-    cardholders,
-    cards,
-    checks,
-    online_checks,
-    workforce,
-)
-from skillcard.services.audit import utcnow
-from skillcard.services.reference_data import install_reference_data, read_reference_data
-from skillcard.services.seed import seed_registry
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.business import bulk_check, business_checks, workforce
+from skillcard.services.checks import checks, online_checks
+from skillcard.services.demo.seed import seed_registry
+from skillcard.services.registry import cardholders, cards
+from skillcard.services.registry.reference_data import install_reference_data, read_reference_data
 from tests.factories import OPERATOR, approve_business, business_budget
 from tests.integration.test_business import register
 

@@ -17,7 +17,8 @@ from skillcard.adapters.db.check_desk import PostgresCheckDesk
 from skillcard.adapters.db.rate_counters import PostgresRateLimiter, lease_size
 from skillcard.domain.checks import Check, CheckMethod, CheckOutcome, RateLimit, client_key
 from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound, RateLimited
-from skillcard.services import cards, checks, online_checks
+from skillcard.services.checks import checks, online_checks
+from skillcard.services.registry import cards
 from tests.factories import OPERATOR, add_scheme
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

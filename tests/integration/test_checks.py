@@ -19,8 +19,9 @@ from skillcard.adapters.rate_limits import AsyncLimitsRateLimiter, LimitsRateLim
 from skillcard.domain.checks import NO_MATCH_REASON, CheckMethod, CheckOutcome, client_key
 from skillcard.domain.schemes import Qualification
 from skillcard.errors import InvalidCardNumber, InvalidInput, LimitsUnavailable, NotFound
-from skillcard.services import cardholders, cards, checks
-from skillcard.services.rate_limits import DatabaseRateLimiter
+from skillcard.services.checks import checks
+from skillcard.services.checks.rate_limits import DatabaseRateLimiter
+from skillcard.services.registry import cardholders, cards
 from tests.factories import OPERATOR
 
 CLIENT = client_key("203.0.113.7", "test secret")

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from skillcard.adapters.db import tables_mycard
 from skillcard.adapters.evidence_store import MAX_EVIDENCE_BYTES
 from skillcard.errors import InvalidInput, NotFound, PermissionDenied
-from skillcard.services import cpd
-from skillcard.services.cpd_export import cpd_csv, cpd_pdf
+from skillcard.services.mycard import cpd
+from skillcard.services.mycard.cpd_export import cpd_csv, cpd_pdf
 from tests.mycard_support import EXE, PDF, png_bytes, sample_all_of_ecs, stored_files
 
 TODAY = dt.date.today()

@@ -9,8 +9,8 @@ import pytest
 
 from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.errors import PermissionDenied
-from skillcard.services import eligibility
-from skillcard.services.eligibility_bulk import reevaluate_scheme
+from skillcard.services.registry import eligibility
+from skillcard.services.registry.eligibility_bulk import reevaluate_scheme
 from tests.mycard_support import qualify_ann
 
 
@@ -46,7 +46,7 @@ def test_whole_scheme_matches_the_single_decisions(mycard, uow_factory):
 def test_a_queued_reevaluation_runs_as_a_job_and_audits_its_counts(mycard, uow_factory, tmp_path):
     from skillcard.errors import NotFound
     from skillcard.services import jobs
-    from skillcard.services.eligibility_bulk import queue_reevaluation
+    from skillcard.services.registry.eligibility_bulk import queue_reevaluation
 
     admin = mycard.principals["ecs_admin"]
     qualify_ann(uow_factory, mycard, ("NVQ3_ELECTROTECHNICAL",), dt.date(2018, 1, 1))

@@ -16,8 +16,9 @@ from skillcard.adapters.invigilation_files import InvigilationFileStore
 from skillcard.adapters.photos import drawn_portrait
 from skillcard.domain.retention import Retention
 from skillcard.errors import PermissionDenied
-from skillcard.services import file_retention, hse_attempts, hse_review, invigilation
-from skillcard.services.audit import history
+from skillcard.services.audit.audit import history
+from skillcard.services.files import file_retention
+from skillcard.services.hse import hse_attempts, hse_review, invigilation
 from tests.factories import OPERATOR
 from tests.integration.test_hse_attempts import T0, started
 from tests.integration.test_hse_attempts import bank as bank  # the fixture

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from skillcard.adapters.db import tables_trust
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus
-from skillcard.services import signing
-from skillcard.services.audit import record, verify_audit_chain
+from skillcard.services.audit.audit import record, verify_audit_chain
+from skillcard.services.credentials import signing
 from tests.factories import OPERATOR, add_scheme
 
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)

@@ -12,7 +12,7 @@ from skillcard.adapters.photos import PhotoRefused, drawn_portrait
 from skillcard.domain.assessment import AssessmentSettings
 from skillcard.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from skillcard.errors import PermissionDenied as Forbidden
-from skillcard.services import hse_attempts, hse_bank, hse_review, invigilation
+from skillcard.services.hse import hse_attempts, hse_bank, hse_review, invigilation
 from tests.factories import OPERATOR
 
 T0 = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)

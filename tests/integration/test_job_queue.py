@@ -24,7 +24,8 @@ from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.file_stores import DatabaseFileStore, LocalFileStore
 from skillcard.adapters.jobs.table_queue import InProcessRunner, requeue_abandoned
 from skillcard.domain.business import BulkStatus
-from skillcard.services import bulk_check, bulk_results, business_checks, jobs
+from skillcard.services import jobs
+from skillcard.services.business import bulk_check, bulk_results, business_checks
 from tests.conftest import _drop_postgres, _fresh_postgres
 from tests.factories import approve_business, build_registry, business_budget
 from tests.integration.test_business import register

@@ -12,7 +12,7 @@ from aiosmtpd.handlers import Message
 from skillcard.adapters.mail import SmtpMailer
 from skillcard.domain.accounts import Principal, Role
 from skillcard.errors import InvalidInput, PermissionDenied
-from skillcard.services import outbox
+from skillcard.services.outbox import outbox
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 

@@ -9,8 +9,8 @@ import pytest
 
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
 from skillcard.errors import PermissionDenied
-from skillcard.services import photo_files, photos
-from skillcard.services.audit import history, utcnow
+from skillcard.services.audit.audit import history, utcnow
+from skillcard.services.registry import photo_files, photos
 
 
 def _give(uow_factory, store, who, holder_id, name) -> str:

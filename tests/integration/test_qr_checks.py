@@ -14,8 +14,10 @@ from skillcard.adapters.db import tables
 from skillcard.adapters.photos import PhotoStore
 from skillcard.domain.checks import CheckMethod, client_key
 from skillcard.errors import InvalidInput, NotFound, PermissionDenied
-from skillcard.services import cards, checks, credentials, photos
-from skillcard.services.audit import utcnow
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.checks import checks
+from skillcard.services.credentials import credentials
+from skillcard.services.registry import cards, photos
 
 CLIENT = client_key("203.0.113.9", "test secret")
 

@@ -15,7 +15,7 @@ from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.domain.cards import Card
 from skillcard.domain.people import Cardholder
 from skillcard.errors import Conflict
-from skillcard.services.reference_data import install_reference_data, read_reference_data
+from skillcard.services.registry.reference_data import install_reference_data, read_reference_data
 
 
 @pytest.fixture

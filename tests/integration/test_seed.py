@@ -22,8 +22,9 @@ from skillcard.domain.cards import add_months
 from skillcard.domain.names import surname_key
 from skillcard.domain.schemes import CardCategory, CardType, Scheme
 from skillcard.errors import InvalidInput
-from skillcard.services import audit, cardholders, cards
-from skillcard.services.seed import SeedSummary, scheme_weights, seed_registry
+from skillcard.services.audit import audit
+from skillcard.services.demo.seed import SeedSummary, scheme_weights, seed_registry
+from skillcard.services.registry import cardholders, cards
 
 DATABASES = os.environ.get("SKILLCARD_TEST_DATABASES", "sqlite,postgresql").split(",")
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -288,7 +289,7 @@ def test_a_failure_part_way_leaves_nothing_loaded(seed_db_maker):
 
 def test_the_seeders_fast_numbers_are_the_schemes_own():
     from skillcard.domain.card_numbers import CardNumberFormat
-    from skillcard.services.seed import _numberer
+    from skillcard.services.demo.seed import _numberer
 
     for digits in (4, 8, 12):
         number_format = CardNumberFormat("ECS", digits)

@@ -16,8 +16,9 @@ from skillcard.domain.credentials import Outcome
 from skillcard.domain.people import HeldQualification
 from skillcard.domain.trust import ListedState
 from skillcard.errors import InvalidInput, PermissionDenied
-from skillcard.services import cardholders, cards, credentials, signing, status_lists, trust
-from skillcard.services.verification import cose_from_text, verify
+from skillcard.services.credentials import credentials, signing, status_lists, trust
+from skillcard.services.credentials.verification import cose_from_text, verify
+from skillcard.services.registry import cardholders, cards
 from tests.factories import OPERATOR
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

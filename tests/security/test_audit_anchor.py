@@ -17,8 +17,9 @@ from skillcard.adapters.db import tables
 from skillcard.adapters.signed_json import b64, sign_document
 from skillcard.domain.audit import AuditEvent
 from skillcard.domain.audit_checkpoints import statement
-from skillcard.services import audit, audit_checkpoints, jobs
-from skillcard.services.trust import hub_public_key
+from skillcard.services import jobs
+from skillcard.services.audit import audit, audit_checkpoints
+from skillcard.services.credentials.trust import hub_public_key
 from tests.e2e import conftest as e2e
 from tests.factories import OPERATOR
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from skillcard.adapters.db import tables, tables_business, tables_hse
 from skillcard.domain.names import INVISIBLE, clean_name, surname_key
-from skillcard.services import cardholders
+from skillcard.services.registry import cardholders
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import bearer, sign_in
 from tests.factories import OPERATOR

@@ -15,7 +15,8 @@ from skillcard.adapters import bulk_csv
 from skillcard.adapters.file_stores import LocalFileStore
 from skillcard.domain.business import BulkStatus
 from skillcard.errors import InvalidInput
-from skillcard.services import bulk_check, bulk_results, business_checks, jobs
+from skillcard.services import jobs
+from skillcard.services.business import bulk_check, bulk_results, business_checks
 from skillcard.web import create_app
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import bearer

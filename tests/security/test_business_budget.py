@@ -16,8 +16,8 @@ from skillcard.adapters.db.migrate import downgrade, upgrade
 from skillcard.adapters.rate_limits import RedisBudgetCounter
 from skillcard.config import Settings
 from skillcard.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
-from skillcard.services import bulk_check, business_checks, workforce
-from skillcard.services.business_budget import Budget, approve_business
+from skillcard.services.business import bulk_check, business_checks, workforce
+from skillcard.services.business.business_budget import Budget, approve_business
 from skillcard.web import create_app
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import bearer, page_csrf, sign_in

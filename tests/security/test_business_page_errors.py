@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from skillcard.services import business
+from skillcard.services.business import business
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import page_csrf, sign_in
 from tests.factories import PASSWORD

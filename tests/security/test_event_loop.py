@@ -21,7 +21,8 @@ from sqlalchemy.engine import Engine
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.adapters.photos import drawn_portrait
 from skillcard.adapters.qr import qr_png
-from skillcard.services import credentials, hse_bank
+from skillcard.services.credentials import credentials
+from skillcard.services.hse import hse_bank
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.e2e.test_business_http import _business

@@ -17,7 +17,8 @@ from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.adapters.photos import drawn_portrait
 from skillcard.domain.accounts import Principal, Role
 from skillcard.errors import NotFound, PermissionDenied
-from skillcard.services import accounts, hse_attempts, hse_bank, hse_review
+from skillcard.services.accounts import accounts
+from skillcard.services.hse import hse_attempts, hse_bank, hse_review
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.factories import OPERATOR, PASSWORD

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings
 from skillcard.domain.accounts import Role
-from skillcard.services import accounts, audit
+from skillcard.services.accounts import accounts
+from skillcard.services.audit import audit
 from skillcard.web import create_app
 from tests.factories import OPERATOR, PASSWORD
 
@@ -26,7 +27,7 @@ FROZEN = dt.datetime(2026, 5, 1, 12, 30, 10, tzinfo=dt.UTC)
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
-    monkeypatch.setattr("skillcard.services.sign_in_throttle.utcnow", lambda: FROZEN)
+    monkeypatch.setattr("skillcard.services.accounts.sign_in_throttle.utcnow", lambda: FROZEN)
 
 
 @pytest.fixture

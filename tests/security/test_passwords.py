@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from skillcard.adapters.passwords import common_passwords
 from skillcard.domain.passwords import check_new_password
 from skillcard.errors import Conflict, InvalidInput, NotFound
-from skillcard.services import passwords
-from skillcard.services.audit import utcnow
+from skillcard.services.accounts import passwords
+from skillcard.services.audit.audit import utcnow
 from tests.e2e.conftest import app, bearer, cli, client, files_dir, page_csrf, sign_in, tokens
 from tests.factories import PASSWORD
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from skillcard.adapters.db.report_slots import LOCK_CLASS
 from skillcard.config import Settings
 from skillcard.errors import RateLimited
-from skillcard.services import business_checks, reports
+from skillcard.services.business import business_checks, reports
 from skillcard.web import create_app
 from tests.e2e.conftest import bearer, sign_in
 from tests.factories import PASSWORD, business_budget

@@ -23,10 +23,11 @@ from skillcard.adapters.db.migrate import downgrade, upgrade
 from skillcard.domain.credentials import claims_from_map
 from skillcard.domain.status_indexes import IndexSpace, entries_for
 from skillcard.domain.trust import MIN_STATUS_ENTRIES, ListedState
-from skillcard.services import cards, credentials, signing, status_lists, trust
-from skillcard.services.audit import utcnow
-from skillcard.services.seed import seed_registry
-from skillcard.services.verification import cose_from_text, issue_credential
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.credentials import credentials, signing, status_lists, trust
+from skillcard.services.credentials.verification import cose_from_text, issue_credential
+from skillcard.services.demo.seed import seed_registry
+from skillcard.services.registry import cards
 from tests.e2e.conftest import cli, files_dir  # noqa: F401 (fixtures)
 from tests.factories import OPERATOR
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from skillcard.adapters.db.engine import make_engine
 from skillcard.config import Settings
 from skillcard.domain.accounts import Role
-from skillcard.services import accounts
+from skillcard.services.accounts import accounts
 from skillcard.web import create_app
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import bearer, page_csrf, sign_in

@@ -23,8 +23,8 @@ from skillcard.adapters import cose, keys
 from skillcard.adapters.signed_json import sign_document, signature_ok, unb64
 from skillcard.config import get_settings
 from skillcard.domain.credentials import Outcome, claims_to_map
-from skillcard.services import credentials, signing
-from skillcard.services.verification import cose_from_text, text_from_cose, verify
+from skillcard.services.credentials import credentials, signing
+from skillcard.services.credentials.verification import cose_from_text, text_from_cose, verify
 from tests.e2e.browser_support import sqlite_database_url
 from tests.e2e.conftest import cli, files_dir, live_server, page  # noqa: F401 (fixtures)
 from tests.e2e.test_cli import issued  # noqa: F401 (a fixture)

@@ -29,7 +29,7 @@ from skillcard.config import Settings
 from skillcard.domain.business import webhook_signature
 from skillcard.domain.webhooks import DELIVERED, FAILED, PENDING, is_public_address
 from skillcard.errors import InvalidInput
-from skillcard.services import webhooks
+from skillcard.services.business import webhooks
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import bearer, page_csrf, sign_in
 from tests.factories import PASSWORD
@@ -320,7 +320,7 @@ def test_the_api_refuses_private_addresses_and_shows_the_last_delivery(
 
 
 def _admin_sets_receiver(uow_factory, receiver):
-    from skillcard.services import accounts
+    from skillcard.services.accounts import accounts
 
     admin = accounts.authenticate(uow=uow_factory(), email="boss@acme.test", password=PASSWORD)
     webhooks.set_webhook(uow=uow_factory(), who=admin, url=receiver.url(), vet=receiver.vetter())

@@ -17,7 +17,7 @@ from pycose.messages import Sign1Message
 
 from skillcard.adapters import cose, keys
 from skillcard.domain.credentials import claims_to_map
-from skillcard.services.verification import (
+from skillcard.services.credentials.verification import (
     cose_from_text,
     text_from_cose,
     verify,

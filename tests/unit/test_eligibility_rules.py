@@ -10,8 +10,8 @@ import pytest
 from skillcard.domain.eligibility import Context, HeldFact, HolderFacts, MembershipFact
 from skillcard.domain.eligibility_rules import Known, parse_rules
 from skillcard.errors import ReferenceDataError
-from skillcard.services.eligibility import known_codes, shipped_rule_book
-from skillcard.services.reference_data import read_reference_data
+from skillcard.services.registry.eligibility import known_codes, shipped_rule_book
+from skillcard.services.registry.reference_data import read_reference_data
 
 TODAY = dt.date(2026, 11, 26)
 HSE_OK = ((dt.date(2025, 6, 1), dt.date(2027, 6, 1)),)

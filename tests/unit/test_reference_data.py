@@ -9,7 +9,7 @@ import pytest
 
 from skillcard.domain.schemes import CardCategory
 from skillcard.errors import ReferenceDataError
-from skillcard.services.reference_data import DATA_DIRECTORY, read_reference_data
+from skillcard.services.registry.reference_data import DATA_DIRECTORY, read_reference_data
 
 
 @pytest.fixture(scope="module")

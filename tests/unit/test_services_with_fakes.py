@@ -14,8 +14,8 @@ from skillcard.domain.eligibility import CpdHours, HasQualification, HeldFact, H
 from skillcard.domain.eligibility_rules import RuleBook
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import NotAuthenticated, PermissionDenied, SessionExpired
-from skillcard.services.accounts import session_principal
-from skillcard.services.eligibility_bulk import reevaluate_scheme
+from skillcard.services.accounts.accounts import session_principal
+from skillcard.services.registry.eligibility_bulk import reevaluate_scheme
 from tests.fake_uow import FakeUnitOfWork
 
 TODAY = dt.date(2026, 6, 1)

@@ -25,7 +25,7 @@ from skillcard.domain.trust import (
     TrustedKey,
 )
 from skillcard.errors import InvalidInput
-from skillcard.services.verification import (
+from skillcard.services.credentials.verification import (
     PREFIX,
     VerifierBundle,
     cose_from_text,
@@ -215,7 +215,7 @@ def test_a_key_rotation_never_breaks_a_valid_card(world):
 
 def test_a_printed_credential_is_qr_alphanumeric_text_read_back_at_q(world):
     # Untrimmed, these long claims need more than version 15: fitting version 15 is the
-    # issuer's trimming (services/credentials.py), asserted in
+    # issuer's trimming (services/credentials/credentials.py), asserted in
     # tests/integration/test_trust.py::test_a_long_accented_name_still_fits_version_15.
     text = world.issue()
     print(f"\nprinted credential: {len(text)} characters")
@@ -238,7 +238,7 @@ def test_a_programming_error_answers_malformed_and_is_logged(world, caplog):
     # A status list of the wrong type is our fault, not the card's: the checker still gets an
     # answer, and the log says what broke.
     world.bundle.status_lists["ECS"] = object()
-    with caplog.at_level(logging.ERROR, logger="skillcard.services.verification"):
+    with caplog.at_level(logging.ERROR, logger="skillcard.services.credentials.verification"):
         result = verify(world.issue(), world.bundle, NOW)
     assert result.outcome is Outcome.MALFORMED
     assert "AttributeError" in caplog.text
@@ -246,7 +246,7 @@ def test_a_programming_error_answers_malformed_and_is_logged(world, caplog):
 
 
 def test_an_unreadable_card_is_malformed_without_an_error_in_the_log(world, caplog):
-    with caplog.at_level(logging.ERROR, logger="skillcard.services.verification"):
+    with caplog.at_level(logging.ERROR, logger="skillcard.services.credentials.verification"):
         result = verify(PREFIX + "not base45 at all!", world.bundle, NOW)
     assert result.outcome is Outcome.MALFORMED
     assert caplog.records == []

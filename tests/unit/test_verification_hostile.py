@@ -27,7 +27,7 @@ from skillcard.domain.trust import (
     StatusList,
     TrustedKey,
 )
-from skillcard.services.verification import (
+from skillcard.services.credentials.verification import (
     MAX_INFLATED,
     PREFIX,
     VerifierBundle,

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.aware_datetime import AwareDateTime
 from skillcard.domain.checks import Check
-from skillcard.services.rate_limits import aligned_retry_after
+from skillcard.services.checks.rate_limits import aligned_retry_after
 
 log = logging.getLogger(__name__)
 MAX_SPOOLED = 1_000_000

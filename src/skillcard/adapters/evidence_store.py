@@ -16,7 +16,7 @@ from pathlib import Path
 from skillcard.adapters.file_stores import FOLDERS, LocalFileStore
 from skillcard.adapters.photos import is_sha256
 from skillcard.errors import InvalidInput
-from skillcard.services.file_store import FileKind, FileStore
+from skillcard.services.files.file_store import FileKind, FileStore
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}

@@ -1,4 +1,4 @@
-"""The two file stores behind :class:`skillcard.services.file_store.FileStore`.
+"""The two file stores behind :class:`skillcard.services.files.file_store.FileStore`.
 
 - :class:`LocalFileStore`: a directory on this host, one folder per kind (the layout earlier
   versions wrote, so an existing ``files/`` directory is read as it is).
@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from skillcard.adapters.db.tables_files import stored_files
 from skillcard.errors import InvalidInput
-from skillcard.services.file_store import FileKind, FileStore, StoredFile, require_key
+from skillcard.services.files.file_store import FileKind, FileStore, StoredFile, require_key
 
 # Where each kind lives under the files directory: the folders earlier versions used, but for
 # uploads (they shared ``bulk`` with the results; a folder of its own lets each kind be listed).

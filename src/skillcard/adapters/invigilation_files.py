@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 
 from skillcard.adapters.photos import PhotoRefused, PhotoStore, normalise_photo
-from skillcard.services.file_store import FileKind
+from skillcard.services.files.file_store import FileKind
 
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024  # a webcam frame as JPEG is far smaller
 MAX_ID_PHOTO_BYTES = 5 * 1024 * 1024

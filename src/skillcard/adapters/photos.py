@@ -23,7 +23,7 @@ from pathlib import Path
 
 from skillcard.adapters.file_stores import FOLDERS, LocalFileStore
 from skillcard.errors import InvalidInput
-from skillcard.services.file_store import FileKind, FileStore
+from skillcard.services.files.file_store import FileKind, FileStore
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 30_000_000  # a 30-megapixel camera; anything larger is refused unread

@@ -47,7 +47,7 @@ def _seconds_left(expires_at: float, window_seconds: int) -> int:
 
 
 class LimitsRateLimiter:
-    """A :class:`skillcard.services.rate_limits.RateLimiter` on a ``limits`` storage."""
+    """A :class:`skillcard.services.checks.rate_limits.RateLimiter` on a ``limits`` storage."""
 
     def __init__(self, storage, *, fail_closed: bool = False) -> None:
         self.storage = storage
@@ -136,7 +136,7 @@ class AsyncLimitsRateLimiter:
 
 
 class RedisBudgetCounter:
-    """A :class:`skillcard.services.business_budget.BudgetCounter` on Redis: INCRBY and
+    """A :class:`skillcard.services.business.business_budget.BudgetCounter` on Redis: INCRBY and
     EXPIRE of every counter in one transaction (MULTI/EXEC), so a draw on a business's minute
     and day is counted at once. If Redis cannot be reached, nothing is counted (0 is returned:
     the check is answered, as the rate limiter allows it) and the failure logged."""

@@ -11,7 +11,7 @@ import typer
 
 from skillcard.cli.common import OPERATOR, console, err_console, print_json, uow
 from skillcard.errors import InvalidInput
-from skillcard.services import audit_checkpoints as anchoring
+from skillcard.services.audit import audit_checkpoints as anchoring
 
 app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
 checkpoints_app = typer.Typer(help="The hub's signed checkpoints of the chain.")

@@ -81,7 +81,7 @@ def bulk_check(
     """Check every card in a CSV file (up to 50,000 rows) and write each row's outcome. With
     --business, its rows draw on that business's check budget for the day (exit 2 if the file
     has more rows than are left)."""
-    from skillcard.services import bulk_check as service
+    from skillcard.services.business import bulk_check as service
 
     if not source.is_file():
         raise InvalidInput(f"there is no file {str(source)!r}")
@@ -134,7 +134,7 @@ def purge(
     import dataclasses
 
     from skillcard.cli.common import files
-    from skillcard.services.bulk_results import purge_results
+    from skillcard.services.business.bulk_results import purge_results
 
     retention = get_settings().retention()
     if days:
@@ -186,7 +186,7 @@ def list_businesses(as_json: Json = False) -> None:
 
 def _budget():
     from skillcard.adapters.rate_limits import budget_counter
-    from skillcard.services.business_budget import Budget
+    from skillcard.services.business.business_budget import Budget
 
     settings = get_settings()
     return Budget(settings.budget_rules(), budget_counter(settings.redis_url))
@@ -199,7 +199,7 @@ def approve(
 ) -> None:
     """Approve a registered business: its full check allowance applies at once (until then,
     SKILLCARD_UNAPPROVED_CHECKS_PER_DAY and _PER_MINUTE)."""
-    from skillcard.services.business_budget import approve_business
+    from skillcard.services.business.business_budget import approve_business
 
     business_id = _business_id(business)
     name = approve_business(uow=uow(), who=OPERATOR, business_id=business_id)
@@ -218,7 +218,7 @@ def run_alerts(
 ) -> None:
     """Queue each business admin's digest of cards expiring within 90, 60 or 30 days, or
     newly suspended or revoked, and post signed webhooks. Running twice sends nothing twice."""
-    from skillcard.services import alerts, webhooks
+    from skillcard.services.business import alerts, webhooks
 
     try:
         today = dt.date.fromisoformat(day) if day else None

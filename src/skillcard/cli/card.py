@@ -12,8 +12,9 @@ from rich.table import Table
 from skillcard.adapters.qr import make_qr, qr_png
 from skillcard.cli.common import OPERATOR, console, print_json, uow
 from skillcard.errors import InvalidInput
-from skillcard.services import cards, credentials
-from skillcard.services.cards import CardView
+from skillcard.services.credentials import credentials
+from skillcard.services.registry import cards
+from skillcard.services.registry.cards import CardView
 
 app = typer.Typer(
     help="Show, issue, renew, replace, suspend, reinstate or revoke a card.", no_args_is_help=True

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from skillcard.cli.common import OPERATOR, console, files, print_json, uow
-from skillcard.services import cardholders
+from skillcard.services.registry import cardholders
 
 app = typer.Typer(help="Register a cardholder or show their record.", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
@@ -78,7 +78,7 @@ def photo(
 ) -> None:
     """Give a cardholder a photo (checked, re-encoded and stored by its SHA-256)."""
     from skillcard.adapters.photos import MAX_UPLOAD_BYTES, PhotoStore
-    from skillcard.services import photos
+    from skillcard.services.registry import photos
 
     with file.open("rb") as handle:
         data = handle.read(MAX_UPLOAD_BYTES + 1)

@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 
 from skillcard.cli.common import OPERATOR, console, print_json, uow
-from skillcard.services import checks
-from skillcard.services.checks import PublicCheckResult
+from skillcard.services.checks import checks
+from skillcard.services.checks.checks import PublicCheckResult
 
 STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red"}
 

@@ -10,8 +10,8 @@ import typer
 from skillcard.cli.common import OPERATOR, console, print_json, uow
 from skillcard.config import get_settings
 from skillcard.errors import InvalidInput
-from skillcard.services import cpd, cpd_audit
-from skillcard.services.cpd_export import cpd_csv, cpd_pdf
+from skillcard.services.mycard import cpd, cpd_audit
+from skillcard.services.mycard.cpd_export import cpd_csv, cpd_pdf
 
 app = typer.Typer(help="CPD records and audits.", no_args_is_help=True)
 audit_app = typer.Typer(help="The yearly CPD audit of a scheme.", no_args_is_help=True)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from skillcard.adapters.db.migrate import current_revision, upgrade
 from skillcard.cli.common import OPERATOR, cannot_open, console, database_name, engine, uow
 from skillcard.errors import InvalidInput
-from skillcard.services.reference_data import install_reference_data, read_reference_data
+from skillcard.services.registry.reference_data import install_reference_data, read_reference_data
 
 app = typer.Typer(help="The database: create, upgrade, load reference data.", no_args_is_help=True)
 

@@ -25,7 +25,7 @@ def purge(
     decided more than SKILLCARD_SNAPSHOT_APPEAL_DAYS ago. The daily periodic job `files.purge`
     does this."""
     from skillcard.config import get_settings
-    from skillcard.services.file_retention import purge_files
+    from skillcard.services.files.file_retention import purge_files
 
     retention = get_settings().retention()
     done = purge_files(
@@ -58,7 +58,7 @@ def copy(
     switching a deployment to SKILLCARD_FILE_STORE=database). Safe to run again."""
     from skillcard.adapters.file_stores import LocalFileStore
     from skillcard.errors import InvalidInput
-    from skillcard.services.file_store import copy_files
+    from skillcard.services.files.file_store import copy_files
 
     if not source.is_dir():
         raise InvalidInput(f"{source} is not a directory")

@@ -10,7 +10,7 @@ import typer
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.cli.common import OPERATOR, console, print_json, uow
 from skillcard.errors import InvalidInput
-from skillcard.services import hse_bank, hse_review
+from skillcard.services.hse import hse_bank, hse_review
 
 app = typer.Typer(help="The HSE assessment: item bank and attempts.", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object")]

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from skillcard.cli.common import OPERATOR, console, print_json, uow
-from skillcard.services import signing
+from skillcard.services.credentials import signing
 
 app = typer.Typer(help="Signing keys: list them, rotate one.", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ import typer
 from skillcard.cli.common import console, print_json, uow
 from skillcard.config import get_settings
 from skillcard.errors import InvalidInput
-from skillcard.services import outbox
+from skillcard.services.outbox import outbox
 
 app = typer.Typer(help="The e-mail outbox.", no_args_is_help=True)
 

@@ -23,7 +23,7 @@ def sweep(
     replacing deleted them), and temporary files of interrupted uploads. Files written in the
     last hour are left alone: their upload may not have finished."""
     from skillcard.adapters.photos import PhotoStore
-    from skillcard.services.photo_files import sweep_photos
+    from skillcard.services.registry.photo_files import sweep_photos
 
     store = PhotoStore(files())
     done = sweep_photos(uow_factory=uow, store=store, who=OPERATOR, dry_run=dry_run)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from skillcard.cli.common import OPERATOR, console, print_json, uow
 from skillcard.errors import InvalidInput
-from skillcard.services import eligibility
+from skillcard.services.registry import eligibility
 
 app = typer.Typer(help="Eligibility rules for card types.", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
@@ -103,7 +103,7 @@ def reevaluate(
     as_json: Json = False,
 ) -> None:
     """Every holder of the scheme's active cards against one rule: run it after a rule change."""
-    from skillcard.services.eligibility_bulk import queue_reevaluation, reevaluate_scheme
+    from skillcard.services.registry.eligibility_bulk import queue_reevaluation, reevaluate_scheme
 
     if queue:
         if rules_dir:
@@ -142,7 +142,7 @@ def hse_pass(
 ) -> None:
     """Record a test-centre HSE pass (valid 2 years), until the online assessment records its
     own."""
-    from skillcard.services.eligibility_hse import record_hse_pass
+    from skillcard.services.registry.eligibility_hse import record_hse_pass
 
     record_hse_pass(uow=uow(), who=OPERATOR, cardholder_id=holder, passed_on=passed_on.date())
     console.print(f"Recorded an HSE pass of {passed_on.date().isoformat()} for holder {holder}.")

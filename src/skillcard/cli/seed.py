@@ -21,7 +21,7 @@ def seed(
 ) -> None:
     """Create N synthetic cards with realistic names and spread-out expiry dates."""
     from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-    from skillcard.services.seed import seed_registry
+    from skillcard.services.demo.seed import seed_registry
 
     if not 1 <= cards <= 10_000_000:
         raise InvalidInput("--cards must be between 1 and 10,000,000")

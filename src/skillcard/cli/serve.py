@@ -152,7 +152,7 @@ def _demo(host: str, port: int, no_serve: bool) -> None:
     from skillcard.adapters.photos import PhotoStore
     from skillcard.cli.common import engine, files, uow
     from skillcard.cli.db import prepare_database
-    from skillcard.services.demo import DEMO_LOGINS, load_demo
+    from skillcard.services.demo.demo import DEMO_LOGINS, load_demo
 
     settings = get_settings()
     if not settings.is_development:
@@ -166,7 +166,7 @@ def _demo(host: str, port: int, no_serve: bool) -> None:
         settings = _generate_demo_secret(settings)
     prepare_database()
     if load_demo(uow_factory=uow, store=PhotoStore(files()), public_url=settings.public_url):
-        from skillcard.services.seed import seed_registry
+        from skillcard.services.demo.seed import seed_registry
 
         crowd = seed_registry(
             uow=SqlAlchemyUnitOfWork(engine(), secret_key=settings.secret_key),

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from skillcard.cli.common import console, uow
-from skillcard.services import trust
+from skillcard.services.credentials import trust
 
 app = typer.Typer(help="The trust list and the verifier bundle.", no_args_is_help=True)
 
@@ -35,9 +35,9 @@ def rebuild_status(
     ] = None,
 ) -> None:
     """Rebuild and re-sign the status lists from the cards, after cards changed in bulk."""
-    from skillcard.services.audit import utcnow
-    from skillcard.services.registry import scheme_named
-    from skillcard.services.status_lists import rebuild_status_lists
+    from skillcard.services.audit.audit import utcnow
+    from skillcard.services.credentials.status_lists import rebuild_status_lists
+    from skillcard.services.registry.registry import scheme_named
 
     ids = None
     if scheme:

@@ -11,8 +11,8 @@ from rich.table import Table
 from skillcard.cli.common import OPERATOR, console, print_json, uow
 from skillcard.config import get_settings
 from skillcard.domain.accounts import MAX_API_TOKEN_DAYS, ApiToken, Role
-from skillcard.services import accounts, api_tokens, passwords
-from skillcard.services.audit import utcnow
+from skillcard.services.accounts import accounts, api_tokens, passwords
+from skillcard.services.audit.audit import utcnow
 
 app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object")]

@@ -30,10 +30,10 @@ from skillcard.adapters.qr import read_qr
 from skillcard.cli.common import console, err_console, print_json, uow
 from skillcard.config import get_settings
 from skillcard.errors import InvalidInput
-from skillcard.services import credentials, open_badges, trust
-from skillcard.services.audit import utcnow
-from skillcard.services.verification import PREFIX
-from skillcard.services.verification import verify as verify_offline
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.credentials import credentials, open_badges, trust
+from skillcard.services.credentials.verification import PREFIX
+from skillcard.services.credentials.verification import verify as verify_offline
 
 
 def verify(

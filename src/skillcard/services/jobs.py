@@ -24,7 +24,7 @@ from skillcard.domain.accounts import Principal, Role
 from skillcard.domain.retention import Retention
 from skillcard.errors import Conflict
 from skillcard.services.clock import SYSTEM_CLOCK, Clock
-from skillcard.services.file_store import FileStore
+from skillcard.services.files.file_store import FileStore
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def run_job(context: JobContext, name: str, args: dict[str, Any]) -> None:
 
 def _bulk_check(context: JobContext, args: dict[str, Any]) -> None:
     from skillcard.errors import SkillcardError
-    from skillcard.services import bulk_results
+    from skillcard.services.business import bulk_results
 
     try:
         bulk_results.run_from_store(
@@ -123,7 +123,7 @@ def _bulk_check(context: JobContext, args: dict[str, Any]) -> None:
 
 
 def _alerts(context: JobContext, _args: dict[str, Any]) -> None:
-    from skillcard.services import alerts
+    from skillcard.services.business import alerts
 
     run = alerts.run_alerts(
         uow_factory=context.uow_factory,
@@ -137,7 +137,7 @@ def _alerts(context: JobContext, _args: dict[str, Any]) -> None:
 
 
 def _purge(context: JobContext, _args: dict[str, Any]) -> None:
-    from skillcard.services import file_retention
+    from skillcard.services.files import file_retention
 
     done = file_retention.purge_files(
         uow_factory=context.uow_factory,
@@ -152,14 +152,14 @@ def _purge(context: JobContext, _args: dict[str, Any]) -> None:
 
 
 def _outbox(context: JobContext, _args: dict[str, Any]) -> None:
-    from skillcard.services import outbox
+    from skillcard.services.outbox import outbox
 
     if context.mailer is not None:
         outbox.deliver_pending(context.uow_factory, context.mailer, now=context.clock.now())
 
 
 def _webhooks(context: JobContext, _args: dict[str, Any]) -> None:
-    from skillcard.services import webhooks
+    from skillcard.services.business import webhooks
 
     if context.post is not None:
         webhooks.deliver_due(
@@ -168,7 +168,7 @@ def _webhooks(context: JobContext, _args: dict[str, Any]) -> None:
 
 
 def _checkpoint(context: JobContext, _args: dict[str, Any]) -> None:
-    from skillcard.services import audit_checkpoints
+    from skillcard.services.audit import audit_checkpoints
 
     try:
         made, new = audit_checkpoints.make_checkpoint(
@@ -181,7 +181,7 @@ def _checkpoint(context: JobContext, _args: dict[str, Any]) -> None:
 
 
 def _eligibility(context: JobContext, args: dict[str, Any]) -> None:
-    from skillcard.services import eligibility_bulk
+    from skillcard.services.registry import eligibility_bulk
 
     eligibility_bulk.reevaluate_and_record(
         uow_factory=context.uow_factory,

@@ -19,9 +19,10 @@ from fastapi import Request
 from skillcard.config import Settings
 from skillcard.domain.checks import RateLimit, client_key
 from skillcard.domain.sign_in_throttle import SignInLimits
-from skillcard.services import rate_limits, sign_in_throttle
-from skillcard.services.audit import utcnow
-from skillcard.services.rate_limits import RateLimiter
+from skillcard.services.accounts import sign_in_throttle
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.checks import rate_limits
+from skillcard.services.checks.rate_limits import RateLimiter
 
 T = TypeVar("T")
 SIGN_IN_COUNTING_THREADS = 8

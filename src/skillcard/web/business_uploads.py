@@ -18,9 +18,9 @@ from skillcard.adapters.bulk_csv import MAX_ROWS
 from skillcard.domain.accounts import Principal
 from skillcard.domain.business import BulkJob
 from skillcard.errors import InvalidInput
-from skillcard.services import bulk_check, bulk_results
-from skillcard.services.business_budget import Budget
-from skillcard.services.file_store import FileStore
+from skillcard.services.business import bulk_check, bulk_results
+from skillcard.services.business.business_budget import Budget
+from skillcard.services.files.file_store import FileStore
 
 MAX_BYTES = 25 * 1024 * 1024  # 50,000 rows of number, surname, scheme, label fit in far less
 CHUNK = 64 * 1024

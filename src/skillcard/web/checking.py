@@ -9,10 +9,11 @@ from fastapi import Request
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.checks import RateLimit
-from skillcard.services import photos, rate_limits
-from skillcard.services.audit import utcnow
-from skillcard.services.checks import PublicCheckResult
-from skillcard.services.rate_limits import RateLimiter
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.checks import rate_limits
+from skillcard.services.checks.checks import PublicCheckResult
+from skillcard.services.checks.rate_limits import RateLimiter
+from skillcard.services.registry import photos
 
 
 def limit_checks(
@@ -45,7 +46,7 @@ def check_allowance(request: Request, who: Principal | None, client: str) -> tup
 
 async def open_check_desk(app) -> None:
     """Open the API's Smart Check desk and its rate limiter on the serving process's event
-    loop: PostgreSQL only (see services/online_checks.py); the rate counters in Redis when
+    loop: PostgreSQL only (see services/checks/online_checks.py); the rate counters in Redis when
     ``SKILLCARD_REDIS_URL`` is set, as the threaded limiter's are."""
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None
     engine, settings = app.state.engine, app.state.settings

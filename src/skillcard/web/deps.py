@@ -16,10 +16,10 @@ from skillcard.config import Settings
 from skillcard.domain.accounts import Principal
 from skillcard.domain.checks import client_key
 from skillcard.errors import NotAuthenticated
-from skillcard.services import accounts
-from skillcard.services.accounts import Passwords
-from skillcard.services.business_budget import Budget
-from skillcard.services.rate_limits import DatabaseRateLimiter, RateLimiter
+from skillcard.services.accounts import accounts
+from skillcard.services.accounts.accounts import Passwords
+from skillcard.services.business.business_budget import Budget
+from skillcard.services.checks.rate_limits import DatabaseRateLimiter, RateLimiter
 
 SESSION_COOKIE = "skillcard_session"
 T = TypeVar("T")

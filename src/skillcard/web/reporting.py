@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from skillcard.adapters.db.report_slots import DatabaseBuildSlots
-from skillcard.services import reports
+from skillcard.services.business import reports
 
 _CREATING = threading.Lock()
 

@@ -81,7 +81,7 @@ Line = tuple[tuple, asyncio.Future[None]]
 
 
 class PostgresCheckDesk:
-    """A :class:`skillcard.services.online_checks.CheckDesk`; one per server process."""
+    """A :class:`skillcard.services.checks.online_checks.CheckDesk`; one per server process."""
 
     def __init__(self, pool: AsyncPool | ReadWritePool) -> None:
         self._pool = pool
@@ -96,7 +96,7 @@ class PostgresCheckDesk:
     # Schemes, card types and occupations
 
     async def scheme_for_number(self, number: str, scheme_code: str | None) -> tuple[Scheme, str]:
-        """As :func:`skillcard.services.cards.scheme_for_number`, from the desk's
+        """As :func:`skillcard.services.registry.cards.scheme_for_number`, from the desk's
         :class:`SchemeDirectory`, by its rule: a stale one is read again in the background
         (checks go on with the copy they have meanwhile), a miss reads it again at once."""
         now = time.monotonic()

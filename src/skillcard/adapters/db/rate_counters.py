@@ -1,5 +1,5 @@
 """Rate counters in PostgreSQL for code on the event loop (the API's Smart Check): the same
-``rate_limit_counters`` rows as :class:`skillcard.services.rate_limits.DatabaseRateLimiter`,
+``rate_limit_counters`` rows as :class:`skillcard.services.checks.rate_limits.DatabaseRateLimiter`,
 so every process, threaded or not, shares one count per client per window.
 
 Two things keep a busy client's row from becoming a queue:
@@ -58,7 +58,7 @@ def lease_size(rule: RateLimit) -> int:
 
 
 class PostgresRateLimiter:
-    """An :class:`skillcard.services.rate_limits.AsyncRateLimiter`; one per process."""
+    """An :class:`skillcard.services.checks.rate_limits.AsyncRateLimiter`; one per process."""
 
     def __init__(self, pool: AsyncPool) -> None:
         self._pool = pool

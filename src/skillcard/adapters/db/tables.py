@@ -300,7 +300,7 @@ rate_limit_counters = sa.Table(
     sa.Column("count", sa.Integer, nullable=False),
 )
 
-# E-mail waits here until it is sent (see services/outbox.py): written in the transaction of
+# E-mail waits here until it is sent (see services/outbox/outbox.py): written in the transaction of
 # the change it announces, so an e-mail is never sent about something that rolled back. A
 # dedupe key makes "send this digest once" hold however often the sender runs.
 outbox_messages = sa.Table(

@@ -14,7 +14,7 @@ from skillcard.adapters.db.tables import _id, metadata
 # An achievement a holder exported as an Open Badge (a verified qualification, an HSE pass, a
 # year's verified CPD) keeps one entry, drawn at random, for as long as it exists: re-exports
 # carry the same entry and the same public id. Its status is derived from the record it stands
-# for when the list is published (services/open_badges.py), never stored twice.
+# for when the list is published (services/credentials/open_badges.py), never stored twice.
 badge_entries = sa.Table(
     "badge_entries",
     metadata,

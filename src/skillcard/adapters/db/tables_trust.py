@@ -47,7 +47,7 @@ sa.Index(
 )
 
 # One signed status list per scheme: the raw bit-planes (flipped in the lifecycle's own
-# transaction) and the signed JSON document as published (see services/status_lists.py).
+# transaction) and the signed JSON document as published (see services/credentials/status_lists.py).
 status_lists = sa.Table(
     "status_lists",
     metadata,

@@ -34,8 +34,8 @@ def context_from(settings, uow_factory, files) -> jobs.JobContext:
     """The jobs' context from the settings and the file store (the one the serving processes
     keep uploads in): built once, at a runner's entry point."""
     from skillcard.adapters.rate_limits import budget_counter
-    from skillcard.services import webhooks
-    from skillcard.services.business_budget import Budget
+    from skillcard.services.business import webhooks
+    from skillcard.services.business.business_budget import Budget
 
     return jobs.JobContext(
         uow_factory=uow_factory,

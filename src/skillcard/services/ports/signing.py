@@ -1,6 +1,6 @@
 """Ports of signing: the keys (P-256) and the signed JSON documents made with them (status
 lists, the trust list, the audit log's checkpoints). The printed and phone credentials are
-COSE, signed in :mod:`skillcard.services.credentials` through the same keys."""
+COSE, signed in :mod:`skillcard.services.credentials.credentials` through the same keys."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from skillcard.domain.accounts import ApiToken
-from skillcard.services import accounts, api_tokens
-from skillcard.services.audit import utcnow
+from skillcard.services.accounts import accounts, api_tokens
+from skillcard.services.audit.audit import utcnow
 from skillcard.web.abuse import throttle_sign_in
 from skillcard.web.api.schemas import (
     ERRORS,

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from skillcard.domain.audit_checkpoints import CHECKPOINTS_TYPE
-from skillcard.services import audit_checkpoints
+from skillcard.services.audit import audit_checkpoints
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import Uows
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from skillcard.services import (
+from skillcard.services.business import (
     bulk_check,
     bulk_results,
     business,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from skillcard.services import cardholders
+from skillcard.services.registry import cardholders
 from skillcard.web.api.schemas import (
     ERRORS,
     CardholderCreate,

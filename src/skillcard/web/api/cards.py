@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from skillcard.services import cards
+from skillcard.services.registry import cards
 from skillcard.web.api.schemas import ERRORS, CardIssue, CardPublic, Reason
 from skillcard.web.deps import ApiWho, Uows
 

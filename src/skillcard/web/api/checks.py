@@ -12,8 +12,8 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from skillcard.adapters import metrics
-from skillcard.services import checks, online_checks
-from skillcard.services.verification import MAX_TEXT
+from skillcard.services.checks import checks, online_checks
+from skillcard.services.credentials.verification import MAX_TEXT
 from skillcard.web import checking
 from skillcard.web.api.schemas import ERRORS, ErrorBody, parse_query, query_parameters
 from skillcard.web.checking import (

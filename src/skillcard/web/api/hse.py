@@ -18,7 +18,7 @@ from skillcard.adapters.invigilation_files import (
     InvigilationFileStore,
 )
 from skillcard.adapters.qti import MAX_PACKAGE_BYTES
-from skillcard.services import hse_attempts, hse_bank, hse_review, invigilation
+from skillcard.services.hse import hse_attempts, hse_bank, hse_review, invigilation
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import ApiWho, BearerToken, SettingsDep, Uows, api_principal
 from skillcard.web.snapshot_threads import in_snapshot_thread

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from skillcard.adapters.evidence_store import EvidenceStore
-from skillcard.services import applications, cpd, cpd_audit, eligibility
-from skillcard.services.applications import ApplicationView
+from skillcard.services.mycard import cpd, cpd_audit
+from skillcard.services.registry import applications, eligibility
+from skillcard.services.registry.applications import ApplicationView
 from skillcard.web.api import mycard_review
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import ApiWho, Uows

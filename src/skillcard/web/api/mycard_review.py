@@ -10,7 +10,8 @@ from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from skillcard.adapters.evidence_store import MAX_EVIDENCE_BYTES, EvidenceStore
-from skillcard.services import cpd, cpd_audit, qualifications
+from skillcard.services.mycard import cpd, cpd_audit
+from skillcard.services.registry import qualifications
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import ApiWho, Uows
 

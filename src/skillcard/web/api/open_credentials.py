@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from skillcard.adapters.jose import MAX_TOKEN
-from skillcard.services import card_sd_jwt, open_badges
+from skillcard.services.credentials import card_sd_jwt, open_badges
 from skillcard.web.api.schemas import ERRORS, ErrorBody
 from skillcard.web.checking import limit_checks
 from skillcard.web.deps import AnonymousClient, ApiWho, Limiter, OptionalApiWho, Uows

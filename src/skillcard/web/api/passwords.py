@@ -12,7 +12,7 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response
 from pydantic import BaseModel, Field
 
 from skillcard.config import Settings
-from skillcard.services import passwords
+from skillcard.services.accounts import passwords
 from skillcard.web.abuse import limit_password_changes, limit_password_resets
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from skillcard.services import registry
+from skillcard.services.registry import registry
 from skillcard.web.api.schemas import (
     ERRORS,
     CardTypePublic,

@@ -17,8 +17,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 
 from skillcard.errors import InvalidInput
-from skillcard.services import checks, credentials, trust
-from skillcard.services.verification import MAX_TEXT
+from skillcard.services.checks import checks
+from skillcard.services.credentials import credentials, trust
+from skillcard.services.credentials.verification import MAX_TEXT
 from skillcard.web.api.schemas import ERRORS, ErrorBody
 from skillcard.web.checking import limit_checks
 from skillcard.web.deps import AnonymousClient, Limiter, OptionalApiWho, Uows

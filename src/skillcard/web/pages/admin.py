@@ -10,8 +10,9 @@ from fastapi.responses import RedirectResponse
 
 from skillcard.domain.accounts import Role, require
 from skillcard.errors import SkillcardError
-from skillcard.services import audit, cards, photos
-from skillcard.services.cards import CardView
+from skillcard.services.audit import audit
+from skillcard.services.registry import cards, photos
+from skillcard.services.registry.cards import CardView
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render

@@ -10,8 +10,9 @@ from fastapi.responses import RedirectResponse
 
 from skillcard.domain.accounts import Role, require
 from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
-from skillcard.services import applications, cpd, cpd_audit, qualifications
-from skillcard.services.eligibility_hse import record_hse_pass
+from skillcard.services.mycard import cpd, cpd_audit
+from skillcard.services.registry import applications, qualifications
+from skillcard.services.registry.eligibility_hse import record_hse_pass
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.mycard_common import Csrf, form_date, form_page, raise_for_error_page

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from skillcard.errors import NotAuthenticated, RateLimited
-from skillcard.services import accounts
+from skillcard.services.accounts import accounts
 from skillcard.web.abuse import throttle_sign_in
 from skillcard.web.deps import (
     SESSION_COOKIE,

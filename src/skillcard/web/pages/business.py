@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from skillcard.domain.business import STATE_LABELS, WorkforceState
 from skillcard.errors import InvalidInput, NotFound, PermissionDenied
-from skillcard.services import business, business_checks, workforce
+from skillcard.services.business import business, business_checks, workforce
 from skillcard.web.checking import limit_checks, with_photo_url
 from skillcard.web.deps import (
     AnonymousClient,

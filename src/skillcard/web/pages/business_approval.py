@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from skillcard.services import business_budget
+from skillcard.services.business import business_budget
 from skillcard.web.deps import PageSession, SettingsDep, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render

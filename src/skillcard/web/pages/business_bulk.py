@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from skillcard.errors import InvalidInput
-from skillcard.services import bulk_check, bulk_results, business, reports
+from skillcard.services.business import bulk_check, bulk_results, business, reports
 from skillcard.services.clock import card_today
 from skillcard.web.business_uploads import result_download, start_upload
 from skillcard.web.deps import BudgetDep, PageSession, Uows

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 
-from skillcard.services import business
+from skillcard.services.business import business
 from skillcard.web.abuse import limit_registrations
 from skillcard.web.deps import AnonymousClient, Limiter, SettingsDep, Uows
 from skillcard.web.pages.business_common import FIXABLE, Text

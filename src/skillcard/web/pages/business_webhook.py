@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 
 from skillcard.errors import PermissionDenied
-from skillcard.services import webhooks
+from skillcard.services.business import webhooks
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.business_common import FIXABLE
 from skillcard.web.pages.business_common import page as _page

@@ -19,7 +19,8 @@ from fastapi.responses import RedirectResponse, Response
 from skillcard.adapters.photos import MAX_UPLOAD_BYTES, PhotoRefused, PhotoStore
 from skillcard.adapters.qr import PRINTED_MAX_VERSION, qr_svg
 from skillcard.errors import SkillcardError
-from skillcard.services import audit, cards, photos
+from skillcard.services.audit import audit
+from skillcard.services.registry import cards, photos
 from skillcard.web.deps import PageSession, Uows, page_session
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render

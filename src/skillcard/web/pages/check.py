@@ -14,7 +14,8 @@ from fastapi import APIRouter, Form, Request
 
 from skillcard.adapters import metrics
 from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound, RateLimited
-from skillcard.services import checks, registry
+from skillcard.services.checks import checks
+from skillcard.services.registry import registry
 from skillcard.web.checking import limit_checks, with_photo_url
 from skillcard.web.deps import AnonymousClient, Limiter, OptionalPageSession, Uows
 from skillcard.web.pages.forms import check_csrf

@@ -20,8 +20,8 @@ from starlette.datastructures import UploadFile
 
 from skillcard.adapters import qr
 from skillcard.errors import InvalidInput, RateLimited
-from skillcard.services import checks
-from skillcard.services.verification import MAX_TEXT
+from skillcard.services.checks import checks
+from skillcard.services.credentials.verification import MAX_TEXT
 from skillcard.web.api.checks import OfflineCheckIn, offline_answer
 from skillcard.web.checking import limit_checks, with_photo_url
 from skillcard.web.deps import AnonymousClient, Limiter, OptionalPageSession, PageSession, Uows

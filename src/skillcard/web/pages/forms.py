@@ -7,7 +7,7 @@ import secrets
 from fastapi import Request
 
 from skillcard.errors import CsrfFailure
-from skillcard.services.accounts import csrf_matches
+from skillcard.services.accounts.accounts import csrf_matches
 
 
 def check_csrf(expected: str, given: str | None) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from skillcard.domain.accounts import Role, require, tied
-from skillcard.services import applications, cardholders, checks, cpd, share_links
-from skillcard.services.audit import utcnow
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.checks import checks
+from skillcard.services.mycard import cpd, share_links
+from skillcard.services.registry import applications, cardholders
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.rendering import render
 

@@ -24,7 +24,7 @@ from skillcard.adapters.invigilation_files import (
     InvigilationFileStore,
 )
 from skillcard.errors import SkillcardError
-from skillcard.services import hse_attempts, hse_review, invigilation
+from skillcard.services.hse import hse_attempts, hse_review, invigilation
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.errors import error_body
 from skillcard.web.pages import invigilation as invigilation_pages

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 
 from skillcard.domain.assessment import OPTION_LETTERS, ItemStatus, can_edit_item_bank
 from skillcard.errors import SkillcardError
-from skillcard.services import hse_bank
+from skillcard.services.hse import hse_bank
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from skillcard.adapters.invigilation_files import InvigilationFileStore
 from skillcard.errors import NotFound, SkillcardError
-from skillcard.services import hse_review, invigilation
+from skillcard.services.hse import hse_review, invigilation
 from skillcard.web.deps import PageSession, SettingsDep, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render

@@ -14,10 +14,11 @@ from fastapi.responses import RedirectResponse, Response
 from skillcard.adapters.evidence_store import SUFFIX
 from skillcard.domain.cpd import TYPE_LABELS
 from skillcard.errors import InvalidInput, SkillcardError
-from skillcard.services import applications, cardholders, cpd, cpd_audit, eligibility
-from skillcard.services import registry as registry_service
 from skillcard.services.clock import card_today
-from skillcard.services.cpd_export import cpd_csv, cpd_pdf
+from skillcard.services.mycard import cpd, cpd_audit
+from skillcard.services.mycard.cpd_export import cpd_csv, cpd_pdf
+from skillcard.services.registry import applications, cardholders, eligibility
+from skillcard.services.registry import registry as registry_service
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages import application_admin, qualification_pages
 from skillcard.web.pages.forms import check_csrf

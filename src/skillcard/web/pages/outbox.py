@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from skillcard.errors import NotFound
-from skillcard.services import outbox
+from skillcard.services.outbox import outbox
 from skillcard.web.deps import OptionalPageSession, SettingsDep, Uows
 from skillcard.web.pages.rendering import render
 

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from skillcard.domain.accounts import require
 from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
-from skillcard.services import passwords
+from skillcard.services.accounts import passwords
 from skillcard.web.abuse import limit_password_changes, limit_password_resets
 from skillcard.web.api.passwords import ask_after_answering
 from skillcard.web.deps import (

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from skillcard.errors import SkillcardError
-from skillcard.services import qualifications
-from skillcard.services import registry as registry_service
+from skillcard.services.registry import qualifications
+from skillcard.services.registry import registry as registry_service
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.mycard_common import (

@@ -1,4 +1,4 @@
-"""Share links (:mod:`skillcard.services.share_links`): the holder's page to make and revoke
+"""Share links (:mod:`skillcard.services.mycard.share_links`): the holder's page to make and revoke
 them (``/my/shares``), and the public page of each (``/shared/{token}``) with its credential.
 The same page lets the holder download their card as an SD-JWT VC showing only the claims they
 tick, and each achievement as an Open Badge, for a wallet or a CV.
@@ -16,8 +16,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from skillcard.adapters.qr import qr_svg
 from skillcard.errors import InvalidInput, SkillcardError
-from skillcard.services import card_sd_jwt, cardholders, open_badges, share_links
-from skillcard.services.audit import utcnow
+from skillcard.services.audit.audit import utcnow
+from skillcard.services.credentials import card_sd_jwt, open_badges
+from skillcard.services.mycard import share_links
+from skillcard.services.registry import cardholders
 from skillcard.web.deps import OptionalPageSession, PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.mycard_common import (

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
 
-from skillcard.services import api_tokens
-from skillcard.services.audit import utcnow
+from skillcard.services.accounts import api_tokens
+from skillcard.services.audit.audit import utcnow
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render

@@ -1,4 +1,5 @@
-"""Where any verifier finds the issuers' keys (see :mod:`skillcard.services.open_credentials`):
+"""Where any verifier finds the issuers' keys (see
+:mod:`skillcard.services.credentials.open_credentials`):
 the JWKS, the ``did:web`` documents and the SD-JWT VC issuer metadata. Public and cacheable."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from skillcard.services import open_credentials
+from skillcard.services.credentials import open_credentials
 from skillcard.web.api.trust import _cached_json
 from skillcard.web.deps import Uows
 

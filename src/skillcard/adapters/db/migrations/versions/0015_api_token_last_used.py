@@ -5,7 +5,8 @@ Revises: 0014
 Create Date: 2026-12-06 14:30:00.000000
 
 A user listing their tokens needs to tell a token in use from a forgotten one before revoking
-it. ``last_used_at`` is written at most once a minute per token (services/api_tokens.py), so a
+it. ``last_used_at`` is written at most once a minute per token (services/accounts/api_tokens.py),
+so a
 busy client does not turn every request into a write. Tokens made before this have none.
 """
 

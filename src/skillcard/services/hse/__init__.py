@@ -1,0 +1,1 @@
+"""The HSE assessment: the item bank, attempts, remote invigilation and review."""

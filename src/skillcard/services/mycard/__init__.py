@@ -1,0 +1,3 @@
+"""MyCard: a holder's CPD record, its yearly audit and its export, their achievements and
+what they share.
+"""
