@@ -152,6 +152,11 @@ def _run(uows, who, business_id, source: Path, result: Path):
 
 def _business(engine) -> tuple[int, Principal]:
     with SqlAlchemyUnitOfWork(engine) as uow:
+        found = uow.businesses.by_company_number("01234567")  # a reused database's
+        if found is not None:
+            return found.id, Principal(
+                label="bench", role=Role.BUSINESS_ADMIN, business_id=found.id
+            )
         found = Business(
             name="Bench Builders",
             company_number="01234567",
