@@ -143,20 +143,21 @@ def test_expiry_near_is_announced_once_per_threshold_however_often_the_job_runs(
     assert {c.kind for c in seen} == {"expiry_near"}
 
 
-def test_holder_photo_changes_are_published_for_each_of_their_cards(registry, uow_factory):
+def test_a_new_photo_is_published_for_each_of_the_holders_cards(registry, uow_factory, tmp_path):
+    from skillcard.adapters.photos import PhotoStore, drawn_portrait
     from skillcard.services.registry import photos
 
     start = _all(uow_factory, OPERATOR).next
-    with uow_factory() as uow:
-        change_feed.publish_holder_changed(
-            uow, registry.holders["ann"], dt.datetime.now(dt.UTC), ["photo"]
-        )
-        uow.commit()
+    store, ann = PhotoStore(tmp_path), registry.holders["ann"]
+    for _ in range(2):  # the same photo twice: one change
+        photos.set_photo(
+            uow=uow_factory(), store=store, who=OPERATOR, cardholder_id=ann,
+            data=drawn_portrait("Ann"),
+        )  # fmt: skip
     seen = _all(uow_factory, OPERATOR, after=start).changes
     assert [(c.card_number, c.kind, c.detail) for c in seen] == [
         (registry.cards["ann"], "holder", {"changed": ["photo"]})
     ]
-    assert photos.set_photo  # the photo service publishes through this same function
 
 
 # --- webhooks -------------------------------------------------------------------------------
