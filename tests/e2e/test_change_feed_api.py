@@ -47,3 +47,6 @@ def test_a_scheme_webhook_must_be_public_https(client, registry, tokens):
     assert cleared.status_code == 200 and cleared.json() == {"secret": None}
     other = client.put("/api/v1/changes/webhook", json={"scheme": "CPCS"}, headers=ecs)
     assert other.status_code == 403
+    shown = client.get("/api/v1/changes/webhook?scheme=ECS", headers=ecs)
+    assert shown.json() == {"url": None, "last_delivery": None}
+    assert client.get("/api/v1/changes/webhook?scheme=CPCS", headers=ecs).status_code == 403

@@ -224,3 +224,9 @@ def test_a_scheme_webhook_gets_its_own_cards_changes_only(registry, uow_factory,
     assert [(c["scheme"], c["card_number"]) for c in body["changes"]] == [
         ("ECS", registry.cards["bob"])
     ]
+    status = scheme_webhooks.scheme_webhook_status(uow=uow_factory(), who=ecs, scheme_code="ECS")
+    assert (status.url, status.last.state, status.last.event) == (
+        receiver.url(),
+        "delivered",
+        "card.changes",
+    )

@@ -278,3 +278,13 @@ class WebhookDeliveryRepository(_Repository):
             .limit(1)
         )
         return self.session.scalars(query).first()
+
+    def latest_for_scheme(self, scheme_id: int) -> WebhookDelivery | None:
+        d = tb.webhook_deliveries.c
+        query = (
+            sa.select(WebhookDelivery)
+            .where(d.scheme_id == scheme_id)
+            .order_by(d.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()

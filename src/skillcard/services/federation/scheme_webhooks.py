@@ -10,7 +10,7 @@ import secrets
 from skillcard.domain.accounts import Principal, can_manage_scheme, require
 from skillcard.errors import NotFound
 from skillcard.services.audit.audit import record, utcnow
-from skillcard.services.business.webhooks import Vetter, default_vetter
+from skillcard.services.business.webhooks import Vetter, WebhookStatus, default_vetter
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 
@@ -42,3 +42,17 @@ def set_scheme_webhook(
         record(uow, who, "scheme.webhook", "scheme", scheme.code, detail={"url": url})
         uow.commit()
         return secret
+
+
+def scheme_webhook_status(
+    *, uow: AbstractUnitOfWork, who: Principal, scheme_code: str
+) -> WebhookStatus:
+    """The scheme's change webhook address and its latest delivery (how it went, what next)."""
+    with uow:
+        scheme = uow.schemes.by_code(scheme_code)
+        if scheme is None:
+            raise NotFound(f"there is no scheme with the code {scheme_code!r}")
+        require(can_manage_scheme(who, scheme.id), f"see {scheme.code}'s webhook")
+        hook = uow.scheme_webhooks.get(scheme.id)
+        last = uow.webhook_deliveries.latest_for_scheme(scheme.id)
+    return WebhookStatus(url=hook.url if hook else None, last=last)

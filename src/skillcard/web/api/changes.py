@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from skillcard.domain.card_changes import MAX_PAGE
 from skillcard.services.federation import change_feed, scheme_webhooks
+from skillcard.web.api.business import delivery_json
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import ApiWho, Uows
 
@@ -68,3 +69,15 @@ def set_webhook(body: SchemeWebhook, who: ApiWho, uows: Uows):
         uow=uows(), who=who, scheme_code=body.scheme, url=body.url
     )
     return {"secret": secret}
+
+
+@router.get("/webhook")
+def webhook_status(
+    who: ApiWho, uows: Uows, scheme: Annotated[str, Query(min_length=1, max_length=20)]
+):
+    """The scheme's change webhook and its latest delivery: state (pending, delivered,
+    failed: given up), attempts, the last HTTP status or error, and when it is tried next."""
+    status = scheme_webhooks.scheme_webhook_status(
+        uow=uows(read_only=True), who=who, scheme_code=scheme
+    )
+    return {"url": status.url, "last_delivery": delivery_json(status.last)}
