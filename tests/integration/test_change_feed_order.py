@@ -13,6 +13,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from skillcard.adapters.db.feed_repositories import APPEND_TURN_KEY
 from skillcard.domain.card_changes import decode_cursor
 from skillcard.services.federation import change_feed
 from tests.factories import OPERATOR
@@ -34,9 +35,15 @@ def _card_ids(uow_factory, registry) -> list[int]:
 
 
 def _waiting_for_the_turn(engine) -> bool:
-    query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    """A transaction of this database waits for the feed's turn (pg_locks is the cluster's:
+    the key and the database keep other tests' locks out of it)."""
+    query = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND objsubid = 1 AND classid = 0 AND objid = :key"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
     with engine.connect() as connection:
-        return connection.scalar(sa.text(query)) > 0
+        return connection.scalar(sa.text(query), {"key": APPEND_TURN_KEY}) > 0
 
 
 def test_a_later_transaction_waits_for_the_earlier_one_to_commit(postgres, registry, uow_factory):

@@ -20,6 +20,7 @@ C = card_changes.c
 W = scheme_webhooks.c
 # The feed's one append turn on PostgreSQL: a transaction-level advisory lock on this key
 # ("feed" in ASCII), released by PostgreSQL itself when the transaction commits or rolls back.
+# One bigint key: the report slots' two-int keys (report_slots.py) are another key space.
 APPEND_TURN_KEY = 0x66656564
 _CHUNK = 500
 
