@@ -38,6 +38,7 @@ from skillcard.services.credentials.verification import (
     issue_credential,
     phone_claims,
 )
+from skillcard.services.federation.change_feed import publish_holder_changed
 from skillcard.services.ports.files import PhotoFiles
 from skillcard.services.registry import photo_files
 from skillcard.services.registry.cards import CardView, _load_card, describe
@@ -87,6 +88,8 @@ def set_photo(
             now=now,
             detail={"sha256": digest, "previous": previous},
         )
+        if previous != digest:  # last: it holds the feed's turn
+            publish_holder_changed(uow, holder.id, now, ["photo"])
         uow.commit()
     if not store.has(digest):
         # Another request discarded this very file (its last user moved on) before our

@@ -8,6 +8,7 @@ from skillcard.web.api import (
     business,
     cardholders,
     cards,
+    changes,
     checks,
     hse,
     mycard,
@@ -35,6 +36,7 @@ ROUTERS = (
     open_credentials.router,
     trust_api.router,
     audit.router,
+    changes.router,
 )
 
 router = APIRouter(prefix=PREFIX)
