@@ -30,7 +30,7 @@ from skillcard.domain.signing import SigningKeyRecord, can_register_key, check_s
 from skillcard.domain.trust import KeyHolder, KeyStatus
 from skillcard.errors import Conflict, InvalidInput, NotFound
 from skillcard.services.audit.audit import record, utcnow
-from skillcard.services.credentials import credentials, status_lists
+from skillcard.services.credentials import credentials, signing, status_lists
 from skillcard.services.credentials.verification import issue_credential
 from skillcard.services.crypto import keys
 from skillcard.services.registry.cards import scheme_for_number
@@ -205,9 +205,14 @@ def claims_json(claims: CardClaims) -> dict[str, Any]:
     return out
 
 
-def scheme_holds_own_keys(*, uow: AbstractUnitOfWork, scheme_code: str) -> bool:
+def scheme_keys(
+    *, uow: AbstractUnitOfWork, who: Principal, scheme_code: str
+) -> list[signing.KeyView]:
+    """A scheme's keys, hub-held and its own, current and retired, oldest first."""
     with uow:
-        return uow.signing_keys.holds_own_keys(scheme_named(uow, scheme_code).id)
+        scheme = scheme_named(uow, scheme_code)
+        require(can_manage_scheme(who, scheme.id), f"see the signing keys of {scheme.code}")
+    return [v for v in signing.list_keys(uow=uow) if v.scheme == scheme.code]
 
 
-__all__ = ["CLAIM_KEYS", "card_claims", "register_key", "retire_key", "scheme_holds_own_keys"]
+__all__ = ["CLAIM_KEYS", "card_claims", "register_key", "retire_key", "scheme_keys"]

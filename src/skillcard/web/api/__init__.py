@@ -14,6 +14,7 @@ from skillcard.web.api import (
     open_credentials,
     passwords,
     registry,
+    scheme_keys,
 )
 from skillcard.web.api import trust as trust_api
 
@@ -34,6 +35,7 @@ ROUTERS = (
     mycard.router,
     open_credentials.router,
     trust_api.router,
+    scheme_keys.router,
     audit.router,
 )
 
