@@ -73,9 +73,9 @@ def check_scheme_key_window(
     """Refuse a registered key's signing window that cannot be right."""
     if valid_from.tzinfo is None or valid_until.tzinfo is None:
         raise InvalidInput("a key's window needs times with a time zone (UTC: end with Z)")
-    if valid_until <= valid_from:
-        raise InvalidInput("the key's window ends before it starts")
     if valid_until <= now:
         raise InvalidInput("the key's window has already ended")
+    if valid_until <= valid_from:
+        raise InvalidInput("the key's window ends before it starts")
     if valid_until - valid_from > MAX_SCHEME_KEY_WINDOW:
         raise InvalidInput("a key's window is at most five years: register a new key then")
