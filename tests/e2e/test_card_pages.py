@@ -309,9 +309,7 @@ def test_phone_page_is_for_the_holder_only(client, registry, user, status):
     assert client.get(f"/my/cards/{number}/phone/qr").status_code == status
 
 
-def test_a_scheme_that_signs_its_own_cards_gets_no_code_from_the_hub(
-    client, registry, uow_factory
-):
+def test_a_scheme_that_signs_its_own_cards_gets_no_code_from_the_hub(client, registry, uow_factory):
     """Issue 17 item 3: the print and phone pages say so plainly, with no hub-signed code."""
     import json
 

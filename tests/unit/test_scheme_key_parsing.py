@@ -18,6 +18,7 @@ from skillcard.errors import InvalidInput
 
 NOW = dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC)
 P256 = ec.generate_private_key(ec.SECP256R1())
+JWK = keys.public_key_jwk(P256)
 
 
 def pem(key, private: bool = False) -> str:
@@ -85,7 +86,7 @@ def test_a_private_pem_is_refused_without_repeating_it(key):
         (json.dumps(keys.public_key_jwk(P256) | {"use": "enc"}), "use must be"),
         (json.dumps(keys.public_key_jwk(P256) | {"kid": 7}), "kid must be text"),
         (json.dumps(keys.public_key_jwk(P256) | {"x": "AAAA"}), "32 bytes"),
-        (json.dumps(keys.public_key_jwk(P256) | {"y": keys.public_key_jwk(P256)["x"]}), "not a point"),
+        (json.dumps(keys.public_key_jwk(P256) | {"y": JWK["x"]}), "not a point"),
         ('{"kty": "EC",', "not JSON"),
         ("[1, 2]", "neither"),
         ("-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----", "cannot be read"),
