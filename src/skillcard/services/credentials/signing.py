@@ -113,7 +113,8 @@ def status_list_signer(
     """What signs a scheme's status list: its hub-held key, or, for a scheme that holds its
     own keys, the hub's key. The hub keeps every card's status, and its key already vouches
     for every key in the trust list, so a verifier trusting it for the list trusts no one new."""
-    if uow.signing_keys.holds_own_keys(scheme_id):
+    # asked in this order so that the common case (a hub-held key) costs one query
+    if uow.signing_keys.current(scheme_id) is None and uow.signing_keys.holds_own_keys(scheme_id):
         return current_signer(uow, None, now=now)
     return current_signer(uow, scheme_id, now=now)
 

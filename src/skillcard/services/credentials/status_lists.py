@@ -158,8 +158,9 @@ def published_status_list(
 
 def _needs_signing(uow: AbstractUnitOfWork, stored: StoredStatusList, now: dt.datetime) -> bool:
     half_life = dt.timedelta(seconds=stored.ttl / 2)
-    owner = None if uow.signing_keys.holds_own_keys(stored.scheme_id) else stored.scheme_id
-    current = uow.signing_keys.current(owner)
+    current = uow.signing_keys.current(stored.scheme_id)
+    if current is None and uow.signing_keys.holds_own_keys(stored.scheme_id):
+        current = uow.signing_keys.current(None)  # the hub signs this scheme's list
     return now - stored.issued > half_life or current is None or current.kid != stored.kid
 
 
