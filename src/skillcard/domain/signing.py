@@ -63,7 +63,9 @@ def can_rotate_key(who: Principal, scheme_id: int | None) -> bool:
 
 
 def can_register_key(who: Principal, scheme_id: int) -> bool:
-    """Who may register or retire a key a scheme holds: its admins (and hub admins)."""
+    """Who may register, list or retire the keys a scheme holds, and read the claims it signs:
+    its admins (and hub admins). The one rule for the scheme's own signing: a connector token
+    bound to the scheme belongs here too once that role exists."""
     return can_manage_scheme(who, scheme_id)
 
 

@@ -22,7 +22,7 @@ import datetime as dt
 from typing import Any
 
 from skillcard.adapters import cose  # CBOR written as the credentials write it
-from skillcard.domain.accounts import Principal, can_manage_scheme, require
+from skillcard.domain.accounts import Principal, require
 from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.credentials import CardClaims, claims_to_map
@@ -168,7 +168,7 @@ def card_claims(
     now = (now or utcnow()).replace(microsecond=0)
     with uow:
         scheme, normalised = scheme_for_number(uow, number, scheme_code)
-        require(can_manage_scheme(who, scheme.id), f"read the claims of {scheme.code}'s cards")
+        require(can_register_key(who, scheme.id), f"read the claims of {scheme.code}'s cards")
         card = uow.cards.by_number(scheme.id, normalised)
         if card is None:
             raise NotFound(f"no card {normalised}")
@@ -211,7 +211,7 @@ def scheme_keys(
     """A scheme's keys, hub-held and its own, current and retired, oldest first."""
     with uow:
         scheme = scheme_named(uow, scheme_code)
-        require(can_manage_scheme(who, scheme.id), f"see the signing keys of {scheme.code}")
+        require(can_register_key(who, scheme.id), f"see the signing keys of {scheme.code}")
     return [v for v in signing.list_keys(uow=uow) if v.scheme == scheme.code]
 
 
