@@ -103,7 +103,7 @@ def test_a_retired_scheme_key_signs_nothing_new(cli, issued, tmp_path):  # noqa:
     assert cli("keys", "register", "ECS", str(jwk), "--until", NEXT_YEAR)[0] == 0
     claims = signed_claims(cli, tmp_path, number)
     before = script("sign", "--key", str(key), "--claims", str(claims))
-    code, _, err = cli("keys", "retire", "ECS", kid, "--reason", "moved to a new HSM")
+    code, _, err = cli("keys", "retire", "ECS", "--kid", kid, "--reason", "moved to a new HSM")
     assert code == 0, err
     later = int(dt.datetime.now(dt.UTC).timestamp()) + 3600  # past the clock skew allowed
     after = script("sign", "--key", str(key), "--claims", str(claims), "--signed-at", str(later))
@@ -111,7 +111,10 @@ def test_a_retired_scheme_key_signs_nothing_new(cli, issued, tmp_path):  # noqa:
     assert cli("trust", "export", "-o", str(bundle))[0] == 0
     assert verify(cli, before, bundle)[1]["outcome"] == "valid"
     assert verify(cli, after, bundle)[1]["outcome"] == "unknown_issuer"
-    assert cli("keys", "retire", "ECS", kid, "--reason", "again")[0] == 2
+    assert cli("keys", "retire", "ECS", "--kid", kid, "--reason", "again")[0] == 2
+    # a key id may start with "-" (base64url): it is read as the option's value all the same
+    code, _, err = cli("keys", "retire", "ECS", "--kid", "-Wnotakey12", "--reason", "x")
+    assert code == 2 and "no key -Wnotakey12" in err
 
 
 def test_private_keys_and_bad_windows_are_refused_and_nothing_is_stored(cli, issued, tmp_path):  # noqa: F811

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -126,7 +126,7 @@ def parse_public_key(text: str) -> tuple[bytes, str | None]:
         raise InvalidPublicKey("the key is neither a JWK nor a PEM public key")
     try:
         public = serialization.load_pem_public_key(text.encode())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise InvalidPublicKey("the PEM public key cannot be read") from None
     if not isinstance(public, ec.EllipticCurvePublicKey):
         raise InvalidPublicKey(f"only P-256 (ES256) keys are accepted, not {_kind(public)}")

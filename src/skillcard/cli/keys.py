@@ -116,7 +116,9 @@ def register(
 @app.command("retire")
 def retire(
     scheme: Annotated[str, typer.Argument(help="Scheme code")],
-    kid: Annotated[str, typer.Argument(help="The key id")],
+    kid: Annotated[
+        str, typer.Option("--kid", help="The key id (an option: a key id may start with -)")
+    ],
     reason: Annotated[str, typer.Option("--reason", help="Why: it goes into the audit log")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
