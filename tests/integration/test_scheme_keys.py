@@ -56,6 +56,7 @@ def test_a_registered_key_is_listed_as_the_schemes_and_its_cards_verify(registry
     listed = {k["kid"]: k for k in raw["trust_list"]["keys"]}
     assert listed[stored.kid]["holder"] == "scheme" and listed[stored.kid]["scheme"] == "ECS"
     assert listed[stored.kid]["valid_until"] == (NOW + YEAR).isoformat()
+    assert raw["trust_list"]["issued"] == NOW.isoformat()  # not the window's end, a year out
     ecs = [k for k in listed.values() if k["scheme"] == "ECS" and k["holder"] == "hub"]
     assert [k["status"] for k in ecs] == ["retired"]  # the hub signs ECS's cards no more
     ecs_list = next(s for s in raw["status_lists"] if s["scheme"] == "ECS")

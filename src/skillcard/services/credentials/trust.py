@@ -128,7 +128,10 @@ def _trust_list(uow: AbstractUnitOfWork, now: dt.datetime) -> dict[str, Any]:
     listed = [_entry(k, codes[k.scheme_id]) for k in stored if k.scheme_id in codes]
     hub_kid, hub_key = current_signer(uow, None, now=now)
     # "issued" is the last change to the keys, so an unchanged list keeps its bytes (and ETag)
-    changes = [k.valid_from for k in stored] + [k.valid_until for k in stored if k.valid_until]
+    # (a scheme's key is registered with its window's end, and may be with a later start: a
+    # moment still to come is no change yet, or "issued" would lie in the future)
+    moments = [k.valid_from for k in stored] + [k.valid_until for k in stored if k.valid_until]
+    changes = [m for m in moments if m <= now] or [now]
     document = {
         "type": TRUST_LIST_TYPE,
         "version": 1,
