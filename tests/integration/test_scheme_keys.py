@@ -142,3 +142,12 @@ def test_the_claims_a_scheme_signs_are_the_printed_cards_and_only_its_admin_read
     with pytest.raises(PermissionDenied):
         scheme_keys.card_claims(uow=uow_factory(), who=registry.principals["cpcs_admin"],
                                 scheme_code="ECS", number=number)  # fmt: skip
+
+
+def test_a_scheme_cannot_crowd_the_trust_list(registry, uow_factory, monkeypatch):
+    monkeypatch.setattr(scheme_keys, "MAX_LISTED_KEYS", 2)
+    register(uow_factory)
+    register(uow_factory)
+    with pytest.raises(Conflict, match="at most 2 keys"):
+        register(uow_factory)
+    register(uow_factory, scheme="CPCS")  # another scheme's room is its own

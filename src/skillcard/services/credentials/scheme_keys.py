@@ -37,6 +37,8 @@ from skillcard.services.registry.cards import scheme_for_number
 from skillcard.services.registry.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
+MAX_LISTED_KEYS = 12  # a scheme's own keys in the trust list at once
+
 # The claims' CBOR keys by name (domain/credentials.py has the table and the rules).
 CLAIM_KEYS = {
     "scheme": 1,
@@ -81,6 +83,7 @@ def register_key(
         require(can_register_key(who, scheme.id), f"register a signing key of {scheme.code}")
         if uow.signing_keys.by_kid(kid) is not None:
             raise Conflict(f"key {kid} is already registered")
+        _room_for_one_more(uow, scheme.id, now)
         retired = _retire_hub_held(uow, scheme.id, now)
         new = SigningKeyRecord(
             kid=kid,
@@ -107,6 +110,21 @@ def register_key(
             status_lists.rebuild_status_list(uow, scheme.id, now)
         uow.commit()
         return new
+
+
+def _room_for_one_more(uow: AbstractUnitOfWork, scheme_id: int, now: dt.datetime) -> None:
+    # Every listed key goes into every verifier's bundle, which holds a bounded number
+    # (trust.MAX_KEYS): one scheme must not be able to crowd the others out.
+    listed = [
+        k
+        for k in uow.signing_keys.all()
+        if k.scheme_id == scheme_id and k.holder == KeyHolder.SCHEME and k.listed_on(now.date())
+    ]
+    if len(listed) >= MAX_LISTED_KEYS:
+        raise Conflict(
+            f"a scheme has at most {MAX_LISTED_KEYS} keys of its own in the trust list: "
+            "retired keys leave it when the scheme's last card they may have signed expires"
+        )
 
 
 def _retire_hub_held(uow: AbstractUnitOfWork, scheme_id: int, now: dt.datetime) -> str | None:
