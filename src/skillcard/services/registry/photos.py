@@ -32,7 +32,7 @@ from skillcard.domain.credentials import phone_code_accepted_until
 from skillcard.errors import Conflict, NotFound
 from skillcard.services.audit.audit import record, utcnow
 from skillcard.services.credentials.credentials import printed_claims_for, printed_credential
-from skillcard.services.credentials.signing import current_signer
+from skillcard.services.credentials.signing import SchemeHoldsOwnKeys, current_signer
 from skillcard.services.credentials.verification import (
     PHONE_LIFETIME,
     issue_credential,
@@ -257,7 +257,10 @@ def phone_card(
         thumb = store.thumbnail(photo) if photo else None
         claims = dataclasses.replace(claims, portrait_sha256=photo if thumb else None)
         claims = phone_claims(claims, portrait=thumb, now=now, lifetime=lifetime)
-        kid, private = current_signer(uow, scheme.id, now=now)
+        try:
+            kid, private = current_signer(uow, scheme.id, now=now)
+        except SchemeHoldsOwnKeys as refused:  # the scheme's own system makes its codes
+            return PhoneCard(view, photo, None, None, False, refused.message)
         text = issue_credential(claims, private, kid)
         uow.commit()  # a key made on first use is kept
     return PhoneCard(view, photo, text, claims.valid_until, thumb is not None)

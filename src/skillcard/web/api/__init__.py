@@ -15,6 +15,7 @@ from skillcard.web.api import (
     open_credentials,
     passwords,
     registry,
+    scheme_keys,
 )
 from skillcard.web.api import trust as trust_api
 
@@ -35,6 +36,7 @@ ROUTERS = (
     mycard.router,
     open_credentials.router,
     trust_api.router,
+    scheme_keys.router,
     audit.router,
     changes.router,
 )
