@@ -1,7 +1,7 @@
 """Signing keys a scheme holds itself
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-06 21:00:00.000000
 
 A scheme may keep its private key in its own system and register only the public half: such a
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0023"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
