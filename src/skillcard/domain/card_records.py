@@ -180,9 +180,7 @@ def parse_record(
     try:
         status = CardStatus(_text(values, "status").lower())
     except ValueError:
-        raise InvalidInput(
-            "status: one of " + ", ".join(s.value for s in CardStatus)
-        ) from None
+        raise InvalidInput("status: one of " + ", ".join(s.value for s in CardStatus)) from None
     reason = _text(values, "status_reason")
     if status in (CardStatus.SUSPENDED, CardStatus.REVOKED) and not reason:
         raise InvalidInput(f"status_reason is required for a {status.value} card")
@@ -203,7 +201,9 @@ def judge(record: CardRecord, stored: StoredCard | None) -> Judgement:
         return Judgement(Outcome.CREATED)
     if stored.version is not None:
         if stored.version[0] != record.version[0]:
-            return _refused("version: this scheme's cards are versioned by " + _KIND[stored.version[0]])
+            return _refused(
+                "version: this scheme's cards are versioned by " + _KIND[stored.version[0]]
+            )
         if record.version < stored.version:
             return _refused(
                 f"version {shown_version(record.version)} is older than the version on "
@@ -218,9 +218,7 @@ def judge(record: CardRecord, stored: StoredCard | None) -> Judgement:
         record.surname,
         record.date_of_birth,
     )
-    card_changed = (
-        stored.card_type, stored.issued_on, stored.expires_on, stored.status, stored.status_reason
-    ) != (record.card_type, record.issued_on, record.expires_on, record.status, record.status_reason)  # fmt: skip
+    card_changed = _card_fields(stored) != _card_fields(record)
     if not (holder_changed or card_changed):
         return Judgement(Outcome.UNCHANGED, version_only=record.version != stored.version)
     if record.version == stored.version:
@@ -238,6 +236,10 @@ def judge(record: CardRecord, stored: StoredCard | None) -> Judgement:
         holder_changed=holder_changed,
         renewed=(record.issued_on, record.expires_on) != (stored.issued_on, stored.expires_on),
     )
+
+
+def _card_fields(card: CardRecord | StoredCard) -> tuple[object, ...]:
+    return (card.card_type, card.issued_on, card.expires_on, card.status, card.status_reason)
 
 
 _KIND = {"n": "whole numbers, not times", "t": "updated_at times, not whole numbers"}

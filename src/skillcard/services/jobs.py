@@ -36,6 +36,7 @@ OUTBOX = "outbox.deliver"
 WEBHOOKS = "webhooks.deliver"
 CHECKPOINT = "audit.checkpoint"
 ELIGIBILITY = "eligibility.reevaluate"
+CARD_IMPORT = "cards.import"  # services/registry/card_imports.py (same name there)
 
 SCHEDULER = Principal(label="alerts scheduler", role=Role.HUB_ADMIN)
 RETENTION = Principal(label="retention scheduler", role=Role.HUB_ADMIN)
@@ -122,6 +123,18 @@ def _bulk_check(context: JobContext, args: dict[str, Any]) -> None:
         return  # the job says why it failed; retrying would fail the same way
 
 
+def _card_import(context: JobContext, args: dict[str, Any]) -> None:
+    from skillcard.services.registry import import_files
+
+    import_files.run_from_store(
+        uow_factory=context.uow_factory,
+        files=context.files,
+        who=principal_of(args["who"]),
+        import_id=args["import_id"],
+        now=context.clock.now(),
+    )
+
+
 def _alerts(context: JobContext, _args: dict[str, Any]) -> None:
     from skillcard.services.business import alerts
 
@@ -199,5 +212,6 @@ _HANDLERS: dict[str, Callable[[JobContext, dict[str, Any]], None]] = {
     WEBHOOKS: _webhooks,
     CHECKPOINT: _checkpoint,
     ELIGIBILITY: _eligibility,
+    CARD_IMPORT: _card_import,
 }
 JOB_NAMES = tuple(_HANDLERS)
