@@ -23,11 +23,13 @@ from pathlib import Path
 
 from skillcard.adapters import card_files
 from skillcard.domain.accounts import Principal, can_send_cards, require
+from skillcard.domain.card_records import Outcome, parse_record
 from skillcard.domain.schemes import Scheme
-from skillcard.errors import NotFound, SkillcardError
+from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
 from skillcard.services.audit.audit import record as audit
 from skillcard.services.audit.audit import utcnow
-from skillcard.services.ports.connector import CardImport
+from skillcard.services.ports.connector import CardImport, ImportRow
+from skillcard.services.registry.card_records import apply_records
 from skillcard.services.registry.import_run import ImportRun, Progress, UowFactory
 from skillcard.services.registry.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
@@ -164,3 +166,30 @@ def run_import(
         run.finish("failed", message="the import failed unexpectedly: it can be sent again")
         raise
     return run.current
+
+
+def put_card(
+    *,
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    scheme_code: str,
+    number: str,
+    values: dict[str, object],
+    now: dt.datetime | None = None,
+) -> ImportRow:
+    """One card with its holder, upserted by the record rule (the PUT door): its outcome.
+    A record refused for its version or a card revoked for good is a 409, saying why."""
+    now = now or utcnow()
+    with uow:
+        scheme = scheme_for(uow, who, scheme_code)
+        types = card_type_ids(uow, scheme)
+        record = parse_record({"scheme": scheme.code, **values}, scheme=scheme, card_types=types)
+        if record.number != scheme.number_format.parse(number):
+            raise InvalidInput(f"the record's number {record.number} is not the card {number}")
+        applied = apply_records(uow, who, scheme, [(1, record)], types, now)
+        (row,) = applied.rows
+        if row.outcome == Outcome.REFUSED:
+            raise Conflict(row.reason)
+        # The change feed's pairs of this transaction: applied.feed (common_feed.md).
+        uow.commit()
+    return row

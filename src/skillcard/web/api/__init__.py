@@ -9,6 +9,7 @@ from skillcard.web.api import (
     cardholders,
     cards,
     checks,
+    connector,
     hse,
     mycard,
     open_credentials,
@@ -35,6 +36,7 @@ ROUTERS = (
     open_credentials.router,
     trust_api.router,
     audit.router,
+    connector.router,
 )
 
 router = APIRouter(prefix=PREFIX)
