@@ -55,22 +55,37 @@ def test_a_connector_puts_a_card_and_an_older_version_is_409(client, registry, t
     assert card["holder_name"] == "Eve Adeyemi"
 
 
-def test_a_connector_may_do_nothing_else_nor_for_another_scheme(client, registry, tokens, uow_factory):
+def test_a_connector_may_do_nothing_else_nor_for_another_scheme(
+    client, registry, tokens, uow_factory
+):
     auth = _connector(client, tokens)
     cpcs = _number(uow_factory, 1)
-    assert client.put(
-        f"/api/v1/schemes/CPCS/cards/{cpcs}", json=_record(cpcs), headers=auth
-    ).status_code == 403
-    assert client.get(f"/api/v1/cards/{registry.cards['ann']}", headers=auth).status_code in (403, 404)
-    assert client.post(
-        "/api/v1/schemes/CPCS/imports?filename=x.ndjson", content=b"{}\n", headers=auth
-    ).status_code == 403
+    assert (
+        client.put(
+            f"/api/v1/schemes/CPCS/cards/{cpcs}", json=_record(cpcs), headers=auth
+        ).status_code
+        == 403
+    )
+    assert client.get(f"/api/v1/cards/{registry.cards['ann']}", headers=auth).status_code in (
+        403,
+        404,
+    )
+    assert (
+        client.post(
+            "/api/v1/schemes/CPCS/imports?filename=x.ndjson", content=b"{}\n", headers=auth
+        ).status_code
+        == 403
+    )
     business = bearer(tokens["biz_admin"])
     number = _number(uow_factory, 800_002)
-    answer = client.put(f"/api/v1/schemes/ECS/cards/{number}", json=_record(number), headers=business)
+    answer = client.put(
+        f"/api/v1/schemes/ECS/cards/{number}", json=_record(number), headers=business
+    )
     assert answer.status_code == 403
     refused = client.post(
-        "/api/v1/schemes/ECS/connectors", json={"name": "mine"}, headers=bearer(tokens["cpcs_admin"])
+        "/api/v1/schemes/ECS/connectors",
+        json={"name": "mine"},
+        headers=bearer(tokens["cpcs_admin"]),
     )
     assert refused.status_code == 403
 
@@ -85,12 +100,19 @@ def test_a_file_import_with_progress_and_results(client, registry, tokens, uow_f
     )
     assert started.status_code == 202, started.text
     done = _wait(client, auth, f"/api/v1/schemes/ECS/imports/{started.json()['id']}")
-    assert (done["status"], done["created"], done["refused"], done["done_rows"]) == ("done", 29, 1, 30)
+    assert (done["status"], done["created"], done["refused"], done["done_rows"]) == (
+        "done",
+        29,
+        1,
+        30,
+    )
     results = client.get(done["results_url"], headers=auth)
     lines = results.text.splitlines()
     assert lines[0] == "line,number,outcome,reason,card_id" and len(lines) == 31
     assert "no card type 'NOPE'" in lines[8]
-    again = client.post("/api/v1/schemes/ECS/imports?filename=cards.ndjson", content=body, headers=auth)
+    again = client.post(
+        "/api/v1/schemes/ECS/imports?filename=cards.ndjson", content=body, headers=auth
+    )
     done = _wait(client, auth, f"/api/v1/schemes/ECS/imports/{again.json()['id']}")
     assert (done["created"], done["unchanged"]) == (0, 29)
 
@@ -106,7 +128,9 @@ def test_a_csv_snapshot_dry_run_and_bad_files(client, registry, tokens, uow_fact
     done = _wait(client, auth, f"/api/v1/schemes/ECS/imports/{dry.json()['id']}")
     assert (done["status"], done["missing"], done["created"]) == ("done", 2, 0)  # ann's, bob's
     cut = client.post(
-        "/api/v1/schemes/ECS/imports?filename=c.csv", content=(header + row[:-10]).encode(), headers=auth
+        "/api/v1/schemes/ECS/imports?filename=c.csv",
+        content=(header + row[:-10]).encode(),
+        headers=auth,
     )
     assert cut.status_code == 422 and "cut short" in cut.text
     wrong = client.post(

@@ -66,7 +66,11 @@ def test_the_newer_version_wins_and_an_older_one_is_refused(registry, uow_factor
     done, _ = run(uow_factory, tmp_path, [record(a, 6, status="suspended", status_reason="audit")])
     assert counts(done) == ("done", 0, 1, 0, 0)
     view = show(uow_factory, a)
-    assert (view.status, view.status_reason, view.holder_name) == ("suspended", "audit", "Dee Okafor")
+    assert (view.status, view.status_reason, view.holder_name) == (
+        "suspended",
+        "audit",
+        "Dee Okafor",
+    )
 
 
 def test_times_as_versions_compare_across_zones(registry, uow_factory, tmp_path):
@@ -107,7 +111,9 @@ def test_a_status_change_reaches_the_signed_status_list(registry, uow_factory, t
         (entry,) = [i for c, i in uow.status_lists.entries_of([uow.cards.get(card_id)], NOW.date())]
         stored = uow.status_lists.get(scheme_id)
     assert listed[entry] == "revoked"
-    assert stored.bits[entry // 8] & (0x80 >> (entry % 8)) or stored.bits[entry // 8] & (1 << (entry % 8))
+    assert stored.bits[entry // 8] & (0x80 >> (entry % 8)) or stored.bits[entry // 8] & (
+        1 << (entry % 8)
+    )
 
 
 def test_a_snapshot_marks_the_missing_cards_after_a_dry_run(registry, uow_factory, tmp_path):

@@ -59,10 +59,12 @@ def open_import(
     source: Path,
     snapshot: bool = False,
     dry_run: bool = False,
+    queue: bool = True,
     now: dt.datetime | None = None,
 ) -> CardImport:
     """Open an import of ``source`` (kept by the caller under ``import_id``) and queue its job
-    in the same transaction. A file that cannot be read whole is refused here, 422."""
+    in the same transaction (unless the caller runs it itself: the command line). A file
+    that cannot be read whole is refused here, 422."""
     now = now or utcnow()
     with source.open("rb") as raw:
         fmt = card_files.format_of(filename, raw.read(64))
@@ -78,7 +80,8 @@ def open_import(
         uow.card_imports.add(card_import)
         audit(uow, who, "import.start", "card_import", import_id, now=now,
               detail={"scheme": scheme.code, "snapshot": snapshot, "dry_run": dry_run})  # fmt: skip
-        uow.jobs.enqueue(CARD_IMPORT, {"import_id": import_id, "who": _who_args(who)})
+        if queue:
+            uow.jobs.enqueue(CARD_IMPORT, {"import_id": import_id, "who": _who_args(who)})
         uow.commit()
     return card_import
 
