@@ -119,7 +119,10 @@ def test_a_file_import_with_progress_and_results(client, registry, tokens, uow_f
 
 def test_a_csv_snapshot_dry_run_and_bad_files(client, registry, tokens, uow_factory):
     auth = _connector(client, tokens)
-    header = "scheme,number,version,holder_ref,given_names,surname,card_type,issued_on,expires_on,status\n"
+    header = (
+        "scheme,number,version,holder_ref,given_names,surname,card_type,issued_on,"
+        "expires_on,status\n"
+    )
     row = f"ECS,{_number(uow_factory, 800_200)},1,H1,Al,Khan,GOLD,2026-01-01,2029-01-01,active\n"
     dry = client.post(
         "/api/v1/schemes/ECS/imports?snapshot=true&dry_run=true",
