@@ -23,7 +23,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from skillcard.domain.cards import CardStatus
-from skillcard.domain.names import surname_key
+from skillcard.domain.names import clean_name, surname_key
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput
 
@@ -184,12 +184,13 @@ def parse_record(
     reason = _text(values, "status_reason")
     if status in (CardStatus.SUSPENDED, CardStatus.REVOKED) and not reason:
         raise InvalidInput(f"status_reason is required for a {status.value} card")
-    holder = _text(values, "surname")
+    holder = clean_name(_text(values, "surname"))
     if not surname_key(holder):
         raise InvalidInput("surname: it has no letters")
     return CardRecord(
         scheme=scheme.code, number=number, version=version,
-        holder_ref=_text(values, "holder_ref"), given_names=_text(values, "given_names"),
+        holder_ref=_text(values, "holder_ref"),
+        given_names=clean_name(_text(values, "given_names")),
         surname=holder, date_of_birth=born, card_type=card_type, issued_on=issued,
         expires_on=expires, status=status, status_reason=reason,
     )  # fmt: skip
