@@ -10,17 +10,45 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables, tables_connector
+from skillcard.adapters.db.bulk import bulk_writer
+from skillcard.adapters.db.dialect import is_postgresql, one_of
 from skillcard.domain.card_records import StoredCard
 from skillcard.domain.cards import CardStatus
 from skillcard.services.ports.connector import CardImport, HolderOnRecord, ImportRow
 
 _IMPORT_FIELDS = tuple(c.name for c in tables_connector.card_imports.c)
+_ROW_COLUMNS = ("import_id", "line", "number", "outcome", "reason", "card_id")
 _CHUNK = 5_000  # ids in one IN (...): well under SQLite's limit on bound values
 
 
 class CardRecordRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _bind(self) -> sa.Connection:
+        return self.session.connection()
+
+    def _append(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert ``rows`` and give their ids, in order: on PostgreSQL ids are taken from the
+        table's sequence in one statement and the rows go in by COPY; elsewhere one INSERT
+        with RETURNING."""
+        connection = self._bind()
+        target = tables.metadata.tables[table]
+        if not is_postgresql(connection):
+            insert = target.insert().returning(target.c.id, sort_by_parameter_order=True)
+            return list(self.session.execute(insert, rows).scalars())
+        ids = list(
+            connection.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                "FROM generate_series(1, %(n)s)",
+                {"n": len(rows)},
+            ).scalars()
+        )
+        columns = ["id", *rows[0]]
+        bulk_writer(connection).append(
+            table, columns, ((i, *row.values()) for i, row in zip(ids, rows, strict=True))
+        )
+        return ids
 
     def stored(self, scheme_id: int, numbers: list[str]) -> dict[str, StoredCard]:
         if not numbers:
@@ -45,7 +73,7 @@ class CardRecordRepository:
             )
             .join(tables.cardholders, h.id == c.cardholder_id)
             .join(tables.card_types, t.id == c.card_type_id)
-            .where(c.scheme_id == scheme_id, c.number.in_(numbers))
+            .where(c.scheme_id == scheme_id, one_of(self._bind(), c.number, numbers))
         )
         return {
             row.number: StoredCard(
@@ -70,7 +98,7 @@ class CardRecordRepository:
             return {}
         h = tables.cardholders.c
         query = sa.select(h.id, h.scheme_ref, h.given_names, h.surname, h.date_of_birth).where(
-            h.ref_scheme_id == scheme_id, h.scheme_ref.in_(refs)
+            h.ref_scheme_id == scheme_id, one_of(self._bind(), h.scheme_ref, refs)
         )
         return {
             row.scheme_ref: HolderOnRecord(row.id, row.given_names, row.surname, row.date_of_birth)
@@ -80,11 +108,7 @@ class CardRecordRepository:
     def add_holders(self, scheme_id: int, rows: list[dict[str, Any]]) -> list[int]:
         if not rows:
             return []
-        values = [{**row, "ref_scheme_id": scheme_id} for row in rows]
-        insert = tables.cardholders.insert().returning(
-            tables.cardholders.c.id, sort_by_parameter_order=True
-        )
-        return list(self.session.execute(insert, values).scalars())
+        return self._append("cardholders", [{**row, "ref_scheme_id": scheme_id} for row in rows])
 
     def update_holders(self, scheme_id: int, rows: list[dict[str, Any]]) -> None:
         """Each row: ``holder_id`` and the holder's names, date of birth and the scheme's
@@ -109,8 +133,7 @@ class CardRecordRepository:
     def add_cards(self, rows: list[dict[str, Any]]) -> list[int]:
         if not rows:
             return []
-        insert = tables.cards.insert().returning(tables.cards.c.id, sort_by_parameter_order=True)
-        return list(self.session.execute(insert, rows).scalars())
+        return self._append("cards", rows)
 
     def update_cards(self, rows: list[dict[str, Any]]) -> None:
         """Each row: ``card_id`` and the card's new fields. The stored version is checked
@@ -193,12 +216,10 @@ class CardImportRepository:
     def add_rows(self, import_id: str, rows: list[ImportRow]) -> None:
         if not rows:
             return
-        values = [
-            {"import_id": import_id, "line": r.line, "number": r.number[:40],
-             "outcome": r.outcome, "reason": r.reason[:500], "card_id": r.card_id}
-            for r in rows
-        ]  # fmt: skip
-        self.session.connection().execute(tables_connector.card_import_rows.insert(), values)
+        values = (
+            (import_id, r.line, r.number[:40], r.outcome, r.reason[:500], r.card_id) for r in rows
+        )
+        bulk_writer(self.session.connection()).append("card_import_rows", _ROW_COLUMNS, values)
 
     def drop_rows(self, import_id: str) -> None:
         r = tables_connector.card_import_rows.c

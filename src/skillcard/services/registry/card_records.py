@@ -24,7 +24,7 @@ from skillcard.domain.accounts import Principal
 from skillcard.domain.card_records import CardRecord, Judgement, Outcome, StoredCard, judge
 from skillcard.domain.cards import CardStatus
 from skillcard.domain.schemes import Scheme
-from skillcard.domain.status_indexes import IndexSpace
+from skillcard.domain.status_indexes import entries_for
 from skillcard.domain.trust import MIN_STATUS_ENTRIES
 from skillcard.services.audit.audit import record as audit
 from skillcard.services.credentials import status_lists
@@ -195,18 +195,28 @@ def _card_update(r: CardRecord, s: StoredCard, card_types: dict[str, int]) -> di
 
 
 def _draw_entries(uow: AbstractUnitOfWork, scheme: Scheme, card_ids: list[int]) -> bool:
-    """Status list entries for the new cards, at random among the unused ones (as
-    ``status_lists.entries_for_many`` does for a seed), written in one statement; whether
-    the list grew."""
+    """Status list entries for the new cards, each uniformly at random among the unused ones
+    (as every card's: domain/status_indexes.py), written in one statement; whether the list
+    grew. Candidates are drawn over the whole list and those taken already (one query)
+    dropped: what is left is uniform over the unused entries, without reading every entry of
+    a scheme of hundreds of thousands of cards."""
     if not card_ids:
         return False
-    entries, _allocated = uow.status_lists.space(scheme.id) or (MIN_STATUS_ENTRIES, 0)
-    space = IndexSpace(entries, uow.status_lists.taken(scheme.id), os.urandom)
-    space.reserve(len(card_ids))
-    rows = [(scheme.id, space.draw(), card_id) for card_id in card_ids]
+    entries, allocated = uow.status_lists.space(scheme.id) or (MIN_STATUS_ENTRIES, 0)
+    size = entries_for(allocated + len(card_ids), entries)
+    chosen: dict[int, None] = {}  # drawn order kept: a card's entry says nothing of its id
+    while len(chosen) < len(card_ids):
+        wanted = 2 * (len(card_ids) - len(chosen)) + 16
+        words = memoryview(os.urandom(4 * wanted)).cast("I")
+        candidates = [w & (size - 1) for w in words if (w & (size - 1)) not in chosen]
+        taken = uow.status_lists.taken_among(scheme.id, candidates)
+        for index in candidates:
+            if index not in taken and len(chosen) < len(card_ids):
+                chosen[index] = None
+    rows = [(scheme.id, index, card_id) for index, card_id in zip(chosen, card_ids, strict=True)]
     uow.bulk_rows().append("status_entries", ENTRY_COLUMNS, rows)
-    uow.status_lists.save_space(scheme.id, space.entries, len(space.taken))
-    return space.entries != entries
+    uow.status_lists.save_space(scheme.id, size, allocated + len(card_ids))
+    return size != entries
 
 
 def _audit_change(
