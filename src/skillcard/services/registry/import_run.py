@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from skillcard.adapters import card_files
+from skillcard.adapters.db.bulk import MadeAhead
 from skillcard.domain.accounts import Principal
 from skillcard.domain.card_records import (
     SNAPSHOT_REASON,
@@ -177,27 +178,32 @@ class ImportRun:
     def apply(self) -> None:
         """The apply pass, after the last batch a run before this one committed."""
         done = self.current.done_rows
-        for batch in _batches(self._rows()):
-            if done >= len(batch):
-                done -= len(batch)
-                continue
-            batch, done = batch[done:], 0
-            records = [(p.line, p.record) for p in batch if p.record is not None]
-            with self.uow_factory() as uow:
-                applied = apply_records(uow, self.who, self.scheme, records, self.types, self.now)
-                uow.card_imports.add_rows(self.current.id, applied.rows)
-                c = self.current
-                self._save(
-                    uow,
-                    done_rows=c.done_rows + len(batch),
-                    created=c.created + applied.count(Outcome.CREATED),
-                    updated=c.updated + applied.count(Outcome.UPDATED),
-                    unchanged=c.unchanged + applied.count(Outcome.UNCHANGED),
-                    refused=c.refused + applied.count(Outcome.REFUSED),
-                )
-                # The change feed's pairs of this transaction: applied.feed (common_feed.md).
-                uow.commit()
-            self._told()
+        # The next batch is read and parsed in a thread while the database takes this one.
+        with MadeAhead(_batches(self._rows())) as batches:
+            for batch in batches:
+                if done >= len(batch):
+                    done -= len(batch)
+                    continue
+                batch, done = batch[done:], 0
+                self._apply(batch)
+
+    def _apply(self, batch: list[Parsed]) -> None:
+        records = [(p.line, p.record) for p in batch if p.record is not None]
+        with self.uow_factory() as uow:
+            applied = apply_records(uow, self.who, self.scheme, records, self.types, self.now)
+            uow.card_imports.add_rows(self.current.id, applied.rows)
+            c = self.current
+            self._save(
+                uow,
+                done_rows=c.done_rows + len(batch),
+                created=c.created + applied.count(Outcome.CREATED),
+                updated=c.updated + applied.count(Outcome.UPDATED),
+                unchanged=c.unchanged + applied.count(Outcome.UNCHANGED),
+                refused=c.refused + applied.count(Outcome.REFUSED),
+            )
+            # The change feed's pairs of this transaction: applied.feed (common_feed.md).
+            uow.commit()
+        self._told()
 
     def _missing(self, uow: AbstractUnitOfWork) -> list[int]:
         """Ids of the scheme's active or suspended cards whose number is not in the file."""
