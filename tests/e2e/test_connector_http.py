@@ -145,3 +145,21 @@ def test_a_csv_snapshot_dry_run_and_bad_files(client, registry, tokens, uow_fact
         content=b"x", headers={**auth, "content-length": str(2 * 1024**3)},
     )  # fmt: skip
     assert huge.status_code == 413 and "larger than 1 GB" in huge.json()["error"]["message"]
+
+
+def test_a_scheme_admin_makes_a_connector_on_the_page(client, registry, tokens):
+    from tests.e2e.conftest import page_csrf, sign_in
+
+    sign_in(client, registry.emails["ecs_admin"])
+    page = client.get("/schemes/ECS/connectors")
+    assert page.status_code == 200 and "Make a connector" in page.text
+    bad = client.post(
+        "/schemes/ECS/connectors", data={"name": "No Spaces", "csrf_token": page_csrf(page.text)}
+    )
+    assert bad.status_code == 422 and "lower-case letters" in bad.text
+    made = client.post(
+        "/schemes/ECS/connectors", data={"name": "cardsys", "csrf_token": page_csrf(page.text)}
+    )
+    token = made.text.split('class="token-secret">')[1].split("<")[0]
+    assert client.get("/api/v1/schemes/ECS/imports/nope", headers=bearer(token)).status_code == 404
+    assert client.get("/schemes/CPCS/connectors").status_code == 403

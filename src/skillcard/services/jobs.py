@@ -36,7 +36,7 @@ OUTBOX = "outbox.deliver"
 WEBHOOKS = "webhooks.deliver"
 CHECKPOINT = "audit.checkpoint"
 ELIGIBILITY = "eligibility.reevaluate"
-CARD_IMPORT = "cards.import"  # services/registry/card_imports.py (same name there)
+CARD_IMPORT = "cards.import"
 
 SCHEDULER = Principal(label="alerts scheduler", role=Role.HUB_ADMIN)
 RETENTION = Principal(label="retention scheduler", role=Role.HUB_ADMIN)

@@ -28,13 +28,12 @@ from skillcard.domain.schemes import Scheme
 from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
 from skillcard.services.audit.audit import record as audit
 from skillcard.services.audit.audit import utcnow
+from skillcard.services.jobs import CARD_IMPORT, principal_args
 from skillcard.services.ports.connector import CardImport, ImportRow
 from skillcard.services.registry.card_records import apply_records
 from skillcard.services.registry.import_run import ImportRun, Progress, UowFactory
 from skillcard.services.registry.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
-
-CARD_IMPORT = "cards.import"
 
 
 def scheme_for(uow: AbstractUnitOfWork, who: Principal, scheme_code: str) -> Scheme:
@@ -81,15 +80,9 @@ def open_import(
         audit(uow, who, "import.start", "card_import", import_id, now=now,
               detail={"scheme": scheme.code, "snapshot": snapshot, "dry_run": dry_run})  # fmt: skip
         if queue:
-            uow.jobs.enqueue(CARD_IMPORT, {"import_id": import_id, "who": _who_args(who)})
+            uow.jobs.enqueue(CARD_IMPORT, {"import_id": import_id, "who": principal_args(who)})
         uow.commit()
     return card_import
-
-
-def _who_args(who: Principal) -> dict[str, object]:
-    from skillcard.services.jobs import principal_args
-
-    return principal_args(who)
 
 
 def _lines(path: Path, fmt: str) -> int:
@@ -196,3 +189,12 @@ def put_card(
         # The change feed's pairs of this transaction: applied.feed (common_feed.md).
         uow.commit()
     return row
+
+
+def recent_imports(
+    *, uow: AbstractUnitOfWork, who: Principal, scheme_code: str
+) -> tuple[Scheme, list[CardImport]]:
+    """The scheme's latest imports, newest first (for its admins' page)."""
+    with uow:
+        scheme = scheme_for(uow, who, scheme_code)
+        return scheme, uow.card_imports.recent(scheme.id)
