@@ -107,32 +107,41 @@ class ImportRun:
         if self.progress is not None:
             self.progress(self.current)
 
+    def _light(self) -> Iterator[tuple[int, str, bool]]:
+        """(line, card number normalised or "", of another scheme) of every row: what decides
+        whether the file is refused whole, read without the rest of the record rule."""
+        code, parse = self.scheme.code.upper(), self.scheme.number_format.parse
+        for raw in card_files.read_rows(self.source, self.current.format):
+            if raw.error:
+                yield raw.line, "", False
+                continue
+            given = str(raw.values.get("scheme") or "").strip().upper()
+            try:
+                number = parse(str(raw.values.get("number") or ""))
+            except SkillcardError:
+                number = ""
+            yield raw.line, number, bool(given) and given != code
+
     def check(self) -> bool:
-        """The check pass: every row parsed, refused rows kept with why; the file refused
-        whole (False) for a row of another scheme or a number given twice."""
+        """The check pass: the file refused whole (False) for a row of another scheme or a
+        number given twice, every refused row then kept with why. (A row refused on its own
+        is kept by the apply pass.)"""
         with self.uow_factory() as uow:
             uow.card_imports.drop_rows(self.current.id)  # a check cut short starts again
             self._save(uow, status="checking", checked_rows=0, refused=0)
             uow.commit()
-        keys, rows, refused, other = array.array("Q"), 0, 0, 0
-        for batch in _batches(self._rows()):
-            bad = [
-                ImportRow(p.line, p.raw_number, "refused", p.error, None) for p in batch if p.error
-            ]
-            keys.extend(number_key(p.record.number) for p in batch if p.record is not None)
-            rows, refused = rows + len(batch), refused + len(bad)
-            other += sum(1 for p in batch if p.other_scheme)
-            with self.uow_factory() as uow:
-                uow.card_imports.add_rows(self.current.id, bad)
-                self._save(
-                    uow,
-                    checked_rows=rows,
-                    refused=refused,
-                    total_rows=max(rows, self.current.total_rows),
-                )
-                uow.commit()
-            self._told()
-        twice = self._given_twice(keys)
+        keys: array.array[int] = array.array("Q")
+        rows = other = 0
+        for _line, number, is_other in self._light():
+            rows, other = rows + 1, other + is_other
+            if number:
+                keys.append(number_key(number))
+            if rows % BATCH == 0:
+                self._checked(rows)
+        self._checked(rows)
+        ordered = sorted(keys)
+        doubled = {a for a, b in itertools.pairwise(ordered) if a == b}
+        twice = self._refuse_rows(doubled) if other or doubled else 0
         reasons = []
         if other:
             reasons.append(f"{other:,} rows are of another scheme than {self.scheme.code}")
@@ -140,40 +149,48 @@ class ImportRun:
             reasons.append(f"{twice:,} rows give a card number another row gives too")
         with self.uow_factory() as uow:
             if reasons:
-                self._save(
-                    uow,
-                    status="refused",
-                    message=_refusal(reasons),
-                    finished_at=utcnow(),
-                    total_rows=rows,
-                )
+                message, ended = _refusal(reasons), utcnow()
+                self._save(uow, status="refused", message=message, finished_at=ended)
             else:
-                self._save(uow, status="applying", total_rows=rows)
+                self._save(uow, status="applying")
             uow.commit()
         self._told()
         return not reasons
 
-    def _given_twice(self, keys: array.array[int]) -> int:
-        """Refuse (as rows) every row whose number another row gives too; how many."""
-        ordered = sorted(keys)
-        doubled = {a for a, b in itertools.pairwise(ordered) if a == b}
-        if not doubled:
-            return 0
-        lines: dict[str, list[int]] = {}
-        for p in self._rows():
-            if p.record is not None and number_key(p.record.number) in doubled:
-                lines.setdefault(p.record.number, []).append(p.line)
-        twice = {n: ls for n, ls in lines.items() if len(ls) > 1}
-        rows = [
-            ImportRow(line, number, "refused", _twice(number, ls), None)
-            for number, ls in twice.items()
-            for line in ls
-        ]
+    def _checked(self, rows: int) -> None:
         with self.uow_factory() as uow:
-            uow.card_imports.add_rows(self.current.id, rows)
-            self._save(uow, refused=self.current.refused + len(rows))
+            total = max(rows, self.current.total_rows)
+            self._save(uow, checked_rows=rows, total_rows=total)
             uow.commit()
-        return len(rows)
+        self._told()
+
+    def _refuse_rows(self, doubled: set[int]) -> int:
+        """A file refused whole: every row at fault kept with why (a number given twice, of
+        another scheme, a bad field); how many rows give a number twice."""
+        lines: dict[str, list[int]] = {}
+        if doubled:
+            for line, number, _other in self._light():
+                if number and number_key(number) in doubled:
+                    lines.setdefault(number, []).append(line)
+        twice = {
+            line: _twice(number, found)
+            for number, found in lines.items()
+            if len(found) > 1
+            for line in found
+        }
+        refused = 0
+        for batch in _batches(self._rows()):
+            rows = [
+                ImportRow(p.line, p.raw_number, "refused", twice.get(p.line) or p.error, None)
+                for p in batch
+                if p.line in twice or p.error
+            ]
+            refused += len(rows)
+            with self.uow_factory() as uow:
+                uow.card_imports.add_rows(self.current.id, rows)
+                self._save(uow, refused=refused)
+                uow.commit()
+        return len(twice)
 
     def apply(self) -> None:
         """The apply pass, after the last batch a run before this one committed."""
@@ -189,9 +206,10 @@ class ImportRun:
 
     def _apply(self, batch: list[Parsed]) -> None:
         records = [(p.line, p.record) for p in batch if p.record is not None]
+        bad = [ImportRow(p.line, p.raw_number, "refused", p.error, None) for p in batch if p.error]
         with self.uow_factory() as uow:
             applied = apply_records(uow, self.who, self.scheme, records, self.types, self.now)
-            uow.card_imports.add_rows(self.current.id, applied.rows)
+            uow.card_imports.add_rows(self.current.id, [*applied.rows, *bad])
             c = self.current
             self._save(
                 uow,
@@ -199,7 +217,7 @@ class ImportRun:
                 created=c.created + applied.count(Outcome.CREATED),
                 updated=c.updated + applied.count(Outcome.UPDATED),
                 unchanged=c.unchanged + applied.count(Outcome.UNCHANGED),
-                refused=c.refused + applied.count(Outcome.REFUSED),
+                refused=c.refused + applied.count(Outcome.REFUSED) + len(bad),
             )
             # The change feed's pairs of this transaction: applied.feed (common_feed.md).
             uow.commit()
