@@ -174,3 +174,44 @@ def test_a_truncated_file_is_refused_before_anything(registry, uow_factory, tmp_
     text = json.dumps(record(number(uow_factory, 900_500))) + "\n" + '{"scheme": "ECS", "num'
     with pytest.raises(InvalidInput, match="cut short"):
         run(uow_factory, tmp_path, None, text=text)
+
+
+class _Killed(BaseException):
+    """A worker killed mid-import: not an error the run could catch and record."""
+
+
+def test_an_import_killed_mid_way_goes_on_without_applying_a_row_twice(
+    registry, uow_factory, tmp_path, monkeypatch
+):
+    from skillcard.services.registry import import_run
+
+    monkeypatch.setattr(import_run, "BATCH", 3)
+    rows = [record(number(uow_factory, 900_600 + i)) for i in range(10)]
+    source = tmp_path / "cards.ndjson"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    import_id = uuid.uuid4().hex
+    card_imports.open_import(
+        uow=uow_factory(), who=OPERATOR, scheme_code="ECS", import_id=import_id,
+        filename=source.name, source=source, now=NOW,
+    )  # fmt: skip
+
+    def kill_after_two_batches(now):
+        if now.done_rows >= 6:
+            raise _Killed
+
+    with pytest.raises(_Killed):
+        card_imports.run_import(
+            uow_factory=uow_factory, who=OPERATOR, import_id=import_id, source=source,
+            progress=kill_after_two_batches, now=NOW,
+        )  # fmt: skip
+    with uow_factory() as uow:
+        cut = uow.card_imports.get(import_id)
+    assert (cut.status, cut.done_rows, cut.created) == ("applying", 6, 6)
+    done = card_imports.run_import(
+        uow_factory=uow_factory, who=OPERATOR, import_id=import_id, source=source, now=NOW
+    )
+    assert counts(done) == ("done", 10, 0, 0, 0) and done.done_rows == 10
+    with uow_factory() as uow:
+        results = list(uow.card_imports.rows(import_id))
+        assert len(uow.card_imports.changed_cards(import_id)) == 10
+    assert [r.line for r in results] == list(range(1, 11))
