@@ -179,7 +179,8 @@ def put_card(
     with uow:
         scheme = scheme_for(uow, who, scheme_code)
         types = card_type_ids(uow, scheme)
-        record = parse_record({"scheme": scheme.code, **values}, scheme=scheme, card_types=types)
+        given = {"scheme": scheme.code, "number": number, **values}
+        record = parse_record(given, scheme=scheme, card_types=types)
         if record.number != scheme.number_format.parse(number):
             raise InvalidInput(f"the record's number {record.number} is not the card {number}")
         applied = apply_records(uow, who, scheme, [(1, record)], types, now)
