@@ -73,6 +73,16 @@ def test_the_newer_version_wins_and_an_older_one_is_refused(registry, uow_factor
     )
 
 
+def test_the_hub_never_issues_a_number_the_scheme_gave(registry, uow_factory, tmp_path):
+    a = number(uow_factory, 900_009)
+    run(uow_factory, tmp_path, [record(a)])
+    view = cards.issue_card(
+        uow=uow_factory(), who=OPERATOR, cardholder_id=registry.holders["ann"],
+        scheme_code="ECS", card_type_code="GOLD",
+    )  # fmt: skip
+    assert view.number == number(uow_factory, 900_010)
+
+
 def test_times_as_versions_compare_across_zones(registry, uow_factory, tmp_path):
     a = number(uow_factory, 900_002)
     run(uow_factory, tmp_path, [record(a, "2026-12-01T10:00:00+01:00")])

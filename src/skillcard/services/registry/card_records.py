@@ -76,6 +76,7 @@ def apply_records(
     )
     changed: list[_Changed] = []
     grown = _draw_entries(uow, scheme, new_ids)
+    _serials_past(uow, scheme, [r.number for _, r in created])
     new_by_line = dict(zip((line for line, _ in created), new_ids, strict=True))
     updates = []
     for line, r, s, j in judged:
@@ -217,6 +218,17 @@ def _draw_entries(uow: AbstractUnitOfWork, scheme: Scheme, card_ids: list[int]) 
     uow.bulk_rows().append("status_entries", ENTRY_COLUMNS, rows)
     uow.status_lists.save_space(scheme.id, size, allocated + len(card_ids))
     return size != entries
+
+
+def _serials_past(uow: AbstractUnitOfWork, scheme: Scheme, numbers: list[str]) -> None:
+    """Move the scheme's next serial past the numbers the scheme gave, so that a card the hub
+    issues later never takes one of them."""
+    if not numbers:
+        return
+    highest = max(scheme.number_format.serial_of(n) for n in numbers)
+    first = uow.schemes.next_serial(scheme.id, 0)  # locks the scheme's serial row
+    if first <= highest:
+        uow.schemes.next_serial(scheme.id, highest + 1 - first)
 
 
 def _audit_change(
