@@ -4,7 +4,8 @@
      ├── InvalidInput                   invalid_input     422   2
      │    ├── InvalidCardNumber         invalid_card_number
      │    ├── BadCursor                 bad_cursor        400   (a feed cursor never given)
-     │    └── ReferenceDataError        reference_data    (file, line, reason)
+     │    ├── ReferenceDataError        reference_data    (file, line, reason)
+     │    └── TooLarge                  too_large         413       (an upload past its cap)
      ├── NotFound                       not_found         404   2
      ├── Gone                           gone              410   2   (kept for a time, now deleted)
      ├── Conflict                       conflict          409   2
@@ -61,6 +62,11 @@ class ReferenceDataError(InvalidInput):
     def __init__(self, file: str, line: int, reason: str) -> None:
         super().__init__(f"{file}, line {line}: {reason}")
         self.file, self.line, self.reason = file, line, reason
+
+
+class TooLarge(InvalidInput):
+    code = "too_large"
+    http_status = 413
 
 
 class NotFound(SkillcardError):

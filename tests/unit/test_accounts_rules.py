@@ -62,8 +62,23 @@ def test_a_scheme_scoped_role_must_belong_to_a_scheme(role):
     assert a_user(role=role, scheme_id=SCHEME).scheme_id == SCHEME
 
 
-def test_the_scheme_scoped_roles_are_scheme_admin_invigilator_and_assessor():
-    assert {Role.SCHEME_ADMIN, Role.INVIGILATOR, Role.ASSESSOR} == SCHEME_SCOPED
+def test_the_scheme_scoped_roles_are_scheme_admin_connector_invigilator_and_assessor():
+    assert {
+        Role.SCHEME_ADMIN,
+        Role.SCHEME_CONNECTOR,
+        Role.INVIGILATOR,
+        Role.ASSESSOR,
+    } == SCHEME_SCOPED
+
+
+def test_a_connector_may_send_its_schemes_cards_and_manage_nothing():
+    from skillcard.domain.accounts import Principal, can_manage_scheme, can_send_cards
+
+    connector = Principal("c", Role.SCHEME_CONNECTOR, user_id=1, scheme_id=SCHEME)
+    assert can_send_cards(connector, SCHEME) and not can_send_cards(connector, SCHEME + 1)
+    assert not can_manage_scheme(connector, SCHEME)
+    business = Principal("b", Role.BUSINESS_ADMIN, user_id=2, business_id=1)
+    assert not can_send_cards(business, SCHEME)
 
 
 def test_a_cardholder_account_must_be_linked_to_a_cardholder():
@@ -104,6 +119,7 @@ PRINCIPALS = {
     "business_checker": Principal("bc", Role.BUSINESS_CHECKER, business_id=5),
     "invigilator": Principal("i", Role.INVIGILATOR, scheme_id=SCHEME),
     "assessor": Principal("a", Role.ASSESSOR, scheme_id=SCHEME),
+    "connector": Principal("sc", Role.SCHEME_CONNECTOR, scheme_id=SCHEME),
     # Scope fields alone grant nothing: only the role says what they mean.
     "checker_with_holder_id": Principal(
         "c", Role.BUSINESS_CHECKER, scheme_id=SCHEME, cardholder_id=HOLDER
@@ -126,6 +142,7 @@ ACCESS = {
     "business_checker": (False, False, False, False),
     "invigilator": (False, False, False, False),
     "assessor": (False, False, False, False),
+    "connector": (False, False, False, False),  # sends its scheme's cards, sees nothing
     "checker_with_holder_id": (False, False, False, False),
     "assessor_with_holder_id": (False, False, False, False),
 }

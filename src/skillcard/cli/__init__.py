@@ -20,6 +20,7 @@ from skillcard.cli import (
     card,
     cardholder,
     check,
+    connector,
     cpd,
     db,
     files,
@@ -91,6 +92,8 @@ app.add_typer(cpd.app, name="cpd")
 app.add_typer(rules.app, name="rules")
 app.add_typer(photos.app, name="photos")
 app.add_typer(files.app, name="files")
+app.command("import")(connector.import_cards)
+app.add_typer(connector.app, name="connector")
 
 
 @lru_cache

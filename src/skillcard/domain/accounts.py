@@ -23,11 +23,12 @@ class Role(enum.StrEnum):
     INVIGILATOR = "invigilator"
     ASSESSOR = "assessor"
     SCHEME_ADMIN = "scheme_admin"
+    SCHEME_CONNECTOR = "scheme_connector"  # a scheme's own system: sends its cards, no more
     HUB_ADMIN = "hub_admin"
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SCHEME_SCOPED = {Role.SCHEME_ADMIN, Role.INVIGILATOR, Role.ASSESSOR}
+SCHEME_SCOPED = {Role.SCHEME_ADMIN, Role.SCHEME_CONNECTOR, Role.INVIGILATOR, Role.ASSESSOR}
 BUSINESS_SCOPED = {Role.BUSINESS_ADMIN, Role.BUSINESS_CHECKER}
 
 
@@ -105,6 +106,14 @@ class Principal:
 
 def can_manage_scheme(who: Principal, scheme_id: int) -> bool:
     return who.is_hub_admin or (who.role == Role.SCHEME_ADMIN and who.scheme_id == scheme_id)
+
+
+def can_send_cards(who: Principal, scheme_id: int) -> bool:
+    """Who may send a scheme's card records: its connector, its admins, a hub admin. A
+    connector may do nothing else (every other rule asks for another role)."""
+    return can_manage_scheme(who, scheme_id) or (
+        who.role == Role.SCHEME_CONNECTOR and who.scheme_id == scheme_id
+    )
 
 
 def can_view_cardholder(who: Principal, cardholder_id: int, card_scheme_ids: set[int]) -> bool:

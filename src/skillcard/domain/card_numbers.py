@@ -62,6 +62,10 @@ class CardNumberFormat:
         body = str(serial).zfill(self.digits - 1)
         return f"{self.prefix}{body}{luhn_check_digit(body)}"
 
+    def serial_of(self, number: str) -> int:
+        """The serial of a number of this format (already parsed)."""
+        return int(number[len(self.prefix) : -1])
+
     def matches(self, number: str) -> bool:
         """True when ``number`` (already normalised) has this format, whatever its check digit."""
         body = number[len(self.prefix) :]

@@ -37,6 +37,7 @@ WEBHOOKS = "webhooks.deliver"
 CHECKPOINT = "audit.checkpoint"
 ELIGIBILITY = "eligibility.reevaluate"
 EXPIRY_NEAR = "changes.expiry_near"  # the card change feed's expiry announcements
+CARD_IMPORT = "cards.import"
 
 SCHEDULER = Principal(label="alerts scheduler", role=Role.HUB_ADMIN)
 RETENTION = Principal(label="retention scheduler", role=Role.HUB_ADMIN)
@@ -122,6 +123,18 @@ def _bulk_check(context: JobContext, args: dict[str, Any]) -> None:
         )
     except SkillcardError:
         return  # the job says why it failed; retrying would fail the same way
+
+
+def _card_import(context: JobContext, args: dict[str, Any]) -> None:
+    from skillcard.services.registry import import_files
+
+    import_files.run_from_store(
+        uow_factory=context.uow_factory,
+        files=context.files,
+        who=principal_of(args["who"]),
+        import_id=args["import_id"],
+        now=context.clock.now(),
+    )
 
 
 def _alerts(context: JobContext, _args: dict[str, Any]) -> None:
@@ -211,5 +224,6 @@ _HANDLERS: dict[str, Callable[[JobContext, dict[str, Any]], None]] = {
     CHECKPOINT: _checkpoint,
     ELIGIBILITY: _eligibility,
     EXPIRY_NEAR: _expiry_near,
+    CARD_IMPORT: _card_import,
 }
 JOB_NAMES = tuple(_HANDLERS)

@@ -22,6 +22,7 @@ from skillcard.services.ports import accounts as acc
 from skillcard.services.ports import business as biz
 from skillcard.services.ports import checks as chk
 from skillcard.services.ports import federation as fed
+from skillcard.services.ports import connector as con
 from skillcard.services.ports import hse, keys
 from skillcard.services.ports import mycard as my
 from skillcard.services.ports import open_credentials as oc
@@ -41,6 +42,9 @@ class AbstractUnitOfWork(abc.ABC):
     cardholders: reg.Cardholders
     cards: reg.Cards
     audit: reg.Audit
+    # scheme connectors
+    card_records: con.CardRecords
+    card_imports: con.CardImports
     # accounts
     users: acc.Users
     credentials: acc.Credentials

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from skillcard.adapters.db.dialect import is_postgresql
 
 # Only these tables are ever bulk-written; their names go into SQL text, so they are checked.
-_TABLES = frozenset({"cardholders", "cards", "status_entries"})
+_TABLES = frozenset({"cardholders", "cards", "status_entries", "card_import_rows"})
 
 
 def bulk_writer(connection: sa.Connection) -> BulkWriter:

@@ -22,3 +22,14 @@ def inserted_id(result: sa.Result[Any]) -> int:
     key = written(result).inserted_primary_key
     assert key is not None  # an INSERT's result has one
     return int(key[0])
+
+
+def one_of(bind: sa.Engine | sa.Connection, column: Any, values: list[Any]) -> Any:
+    """``column IN (values)`` for a batch of thousands: one array parameter on PostgreSQL
+    (``= ANY(...)``: one bound value, not thousands for the driver to splice and the server
+    to parse), a plain IN elsewhere."""
+    if is_postgresql(bind):
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)

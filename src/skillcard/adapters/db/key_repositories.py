@@ -11,7 +11,7 @@ from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables, tables_trust
-from skillcard.adapters.db.dialect import inserted_id, written
+from skillcard.adapters.db.dialect import inserted_id, one_of, written
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyHolder, KeyStatus
 from skillcard.services.ports.keys import StoredStatusList
@@ -185,6 +185,17 @@ class StatusListRepository:
     def taken(self, scheme_id: int) -> set[int]:
         e = tables_trust.status_entries.c
         return set(self.session.scalars(sa.select(e.status_index).where(e.scheme_id == scheme_id)))
+
+    def taken_among(self, scheme_id: int, indexes: list[int]) -> set[int]:
+        """Which of ``indexes`` the scheme's cards hold already (a batch's draws checked in
+        one query, rather than reading every entry of a large scheme)."""
+        if not indexes:
+            return set()
+        e = tables_trust.status_entries.c
+        found = sa.select(e.status_index).where(
+            e.scheme_id == scheme_id, one_of(self.session.connection(), e.status_index, indexes)
+        )
+        return set(self.session.scalars(found))
 
     def add_entry(self, card, index: int) -> bool:
         """Give the card (just added, maybe) the entry; False if another transaction took it

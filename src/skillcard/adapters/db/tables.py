@@ -113,6 +113,11 @@ cardholders = sa.Table(
     sa.Column("date_of_birth", sa.Date),
     sa.Column("email", sa.String(254)),
     sa.Column("photo_sha256", sa.String(64)),
+    # A holder sent by a scheme's connector: the scheme and its own reference for the person
+    # (migration 0024), how its next record finds them. Both empty for the hub's own holders.
+    sa.Column("ref_scheme_id", sa.ForeignKey("schemes.id")),
+    sa.Column("scheme_ref", sa.String(64)),
+    sa.UniqueConstraint("ref_scheme_id", "scheme_ref"),
     # text_pattern_ops lets PostgreSQL use the index for "starts with" as well as equality;
     # SQLite does the same with case_sensitive_like (see engine.py).
     sa.Index(
@@ -162,6 +167,9 @@ cards = sa.Table(
     sa.Column("status", _enum(CardStatus), nullable=False),
     sa.Column("status_reason", sa.String(500), nullable=False, default=""),
     sa.Column("replaces_card_id", sa.ForeignKey("cards.id")),
+    # The scheme's own version of a card sent by its connector (domain/card_records.py),
+    # normalised so that text order is version order; empty for the hub's own cards.
+    sa.Column("source_version", sa.String(32)),
     sa.UniqueConstraint("scheme_id", "number"),
     # A scheme's cards by status: what a status list is built from.
     sa.Index("ix_cards_scheme_id_status", "scheme_id", "status"),
@@ -342,6 +350,7 @@ hse_records = sa.Table(
 from skillcard.adapters.db import (  # noqa: E402,F401
     tables_business,
     tables_feed,
+    tables_connector,
     tables_files,
     tables_hse,
     tables_jobs,

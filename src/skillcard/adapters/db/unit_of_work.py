@@ -15,6 +15,7 @@ from skillcard.adapters.db import (
     business_repositories,
     check_repositories,
     feed_repositories,
+    connector_repositories,
     hse_repositories,
     key_repositories,
     mycard_repositories,
@@ -100,6 +101,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         for area in (
             business_repositories,
             feed_repositories,
+            connector_repositories,
             hse_repositories,
             mycard_repositories,
             open_credential_repositories,

@@ -26,7 +26,8 @@ import datetime as dt
 import json
 import os
 import secrets
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from skillcard.adapters.signed_json import gzip_b64
 from skillcard.domain.calendar import card_day
@@ -107,16 +108,36 @@ def card_changed(
 ) -> None:
     """Flip the entries of a card whose status changed (and of its successor, if replaced)
     and re-sign the list, in the caller's transaction."""
-    stored = uow.status_lists.get(card.scheme_id, lock=True)
-    scheme = uow.schemes.get(card.scheme_id)
-    changed = [c for c in (card, successor) if c is not None]
-    entries = uow.status_lists.entries_of(changed, card_day(now))
-    size = (uow.status_lists.space(card.scheme_id) or (MIN_STATUS_ENTRIES, 0))[0]
-    if stored is None or len(stored.bits) * 8 < size:
-        rebuild_status_list(uow, card.scheme_id, now)  # none yet, or it must grow
+    cards_changed(uow, [c for c in (card, successor) if c is not None], now)
+
+
+class ChangedCard(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def scheme_id(self) -> int: ...
+    @property
+    def status(self) -> CardStatus: ...
+
+
+def cards_changed(uow: AbstractUnitOfWork, cards: Sequence[ChangedCard], now: dt.datetime) -> None:
+    """Flip the entries of cards whose status changed (or that were just issued not active),
+    all of one scheme, and re-sign its list once, in the caller's transaction: the batch form
+    of :func:`card_changed` (a connector's import changes thousands at a time)."""
+    if not cards:
         return
+    scheme_id = cards[0].scheme_id
+    if any(c.scheme_id != scheme_id for c in cards):
+        raise ValueError("cards_changed takes the cards of one scheme")
+    stored = uow.status_lists.get(scheme_id, lock=True)
+    scheme = uow.schemes.get(scheme_id)
+    size = (uow.status_lists.space(scheme_id) or (MIN_STATUS_ENTRIES, 0))[0]
+    if stored is None or len(stored.bits) * 8 < size:
+        rebuild_status_list(uow, scheme_id, now)  # none yet, or it must grow
+        return
+    entries = uow.status_lists.entries_of(list(cards), card_day(now))  # type: ignore[arg-type]
     bits, plane = bytearray(stored.bits), bytearray(stored.suspended)
-    status = {c.id: c.status for c in changed}
+    status = {c.id: c.status for c in cards}
     for card_id, index in entries:
         _set(bits, plane, index, CardStatus(status[card_id]))
     _store(uow, on_record(scheme, "the card's scheme"), bytes(bits), bytes(plane), now, stored.ttl)

@@ -10,6 +10,7 @@ from skillcard.web.api import (
     cards,
     changes,
     checks,
+    connector,
     hse,
     mycard,
     open_credentials,
@@ -39,6 +40,7 @@ ROUTERS = (
     scheme_keys.router,
     audit.router,
     changes.router,
+    connector.router,
 )
 
 router = APIRouter(prefix=PREFIX)

@@ -9,6 +9,7 @@ from skillcard.web.pages import (
     cards,
     check,
     check_qr,
+    connectors,
     holder,
     home,
     hse,
@@ -39,6 +40,7 @@ ROUTERS = (
     mycard.router,
     share_pages.router,
     tokens.router,
+    connectors.router,
     hub.router,
     well_known.router,
 )

@@ -1,7 +1,7 @@
 """The card change feed: its entries, schemes' webhooks, deliveries to a scheme
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-06 21:00:00.000000
 
 Every change to a card is an entry of an append-only feed, read by cursor (issue 17 item 2)
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
