@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from skillcard.services.federation import change_feed
 from skillcard.services.registry import card_imports, cards
 from tests.factories import OPERATOR
 
@@ -225,3 +226,29 @@ def test_an_import_killed_mid_way_goes_on_without_applying_a_row_twice(
         results = list(uow.card_imports.rows(import_id))
         assert len(uow.card_imports.changed_cards(import_id)) == 10
     assert [r.line for r in results] == list(range(1, 11))
+
+
+def _feed(uow_factory, after=None):
+    page = change_feed.read_changes(uow=uow_factory(), who=OPERATOR, after=after, limit=1000)
+    return [(c.card_number, c.kind, c.status) for c in page.changes], page.next
+
+
+def test_what_an_import_changes_is_on_the_change_feed_once(registry, uow_factory, tmp_path):
+    a, b = number(uow_factory, 900_021), number(uow_factory, 900_022)
+    _, start = _feed(uow_factory)
+    run(uow_factory, tmp_path, [record(a), record(b)])
+    seen, cursor = _feed(uow_factory, start)
+    assert seen == [(a, "issued", "active"), (b, "issued", "active")]
+    run(uow_factory, tmp_path, [record(a), record(b)])  # the same file: nothing to tell
+    assert _feed(uow_factory, cursor)[0] == []
+    card_imports.put_card(
+        uow=uow_factory(), who=OPERATOR, scheme_code="ECS", number=a,
+        values=record(a, 2, status="suspended", status_reason="audit"), now=NOW,
+    )  # fmt: skip
+    seen, cursor = _feed(uow_factory, cursor)
+    assert seen == [(a, "status", "suspended")]
+    run(uow_factory, tmp_path, [record(a, 3, status="suspended", status_reason="audit")],
+        snapshot=True)  # fmt: skip
+    told = _feed(uow_factory, cursor)[0]  # every ECS card missing from it, b among them
+    assert (b, "status", "revoked") in told and {kind for _, kind, _ in told} == {"status"}
+    assert a not in {n for n, _, _ in told} and len(told) == len(set(told))

@@ -202,3 +202,13 @@ def test_require_refuses_with_permission_denied():
         require(False, "revoke this card")
     assert refused.value.message == "you do not have permission to revoke this card"
     assert (refused.value.code, refused.value.http_status) == ("forbidden", 403)
+
+
+def test_a_schemes_own_system_may_register_the_keys_it_signs_with_for_its_scheme_only():
+    from skillcard.domain.signing import can_register_key
+
+    connector = Principal("c", Role.SCHEME_CONNECTOR, user_id=1, scheme_id=SCHEME)
+    assert can_register_key(connector, SCHEME)
+    assert not can_register_key(connector, SCHEME + 1)
+    checker = Principal("k", Role.BUSINESS_CHECKER, user_id=2, business_id=3)
+    assert not can_register_key(checker, SCHEME)

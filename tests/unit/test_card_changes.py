@@ -76,3 +76,10 @@ def test_pages_and_kinds_are_checked():
             kind="nope", scheme="ECS", card_number="1", card_type="G", status="active",
             issued_on=dt.date.today(), expires_on=dt.date.today(), holder_name="A B",
         )  # fmt: skip
+
+
+def test_a_schemes_connector_reads_its_own_schemes_changes_only():
+    connector = Principal(label="ecs system", role=Role.SCHEME_CONNECTOR, scheme_id=1)
+    assert feed_scope(connector, None) == feed_scope(connector, 1) == FeedScope(scheme_id=1)
+    with pytest.raises(PermissionDenied):
+        feed_scope(connector, 2)

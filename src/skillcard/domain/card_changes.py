@@ -135,12 +135,12 @@ class FeedScope:
 
 
 def feed_scope(who: Principal, scheme_id: int | None) -> FeedScope:
-    """Whose changes ``who`` may read, narrowed to ``scheme_id`` if asked. A scheme reads its
-    own cards (asking for another scheme's is refused, never answered empty), a business the
-    cards on its workforce, the hub every card."""
+    """Whose changes ``who`` may read, narrowed to ``scheme_id`` if asked. A scheme (its
+    admins, its connector) reads its own cards (asking for another scheme's is refused, never
+    answered empty), a business the cards on its workforce, the hub every card."""
     if who.is_hub_admin:
         return FeedScope(scheme_id=scheme_id)
-    if who.role == Role.SCHEME_ADMIN and who.scheme_id is not None:
+    if who.role in (Role.SCHEME_ADMIN, Role.SCHEME_CONNECTOR) and who.scheme_id is not None:
         if scheme_id not in (None, who.scheme_id):
             raise PermissionDenied("you may read the changes of your own scheme's cards only")
         return FeedScope(scheme_id=who.scheme_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from skillcard.domain.accounts import Principal, can_manage_scheme
+from skillcard.domain.accounts import Principal, can_manage_scheme, can_send_cards
 from skillcard.domain.stored import UNSAVED
 from skillcard.domain.trust import KeyHolder, KeyStatus
 from skillcard.errors import InvalidInput
@@ -64,9 +64,9 @@ def can_rotate_key(who: Principal, scheme_id: int | None) -> bool:
 
 def can_register_key(who: Principal, scheme_id: int) -> bool:
     """Who may register, list or retire the keys a scheme holds, and read the claims it signs:
-    its admins (and hub admins). The one rule for the scheme's own signing: a connector token
-    bound to the scheme belongs here too once that role exists."""
-    return can_manage_scheme(who, scheme_id)
+    whoever may send the scheme's cards (its connector, its admins, a hub admin): the scheme's
+    own system signs what it sends."""
+    return can_send_cards(who, scheme_id)
 
 
 def check_scheme_key_window(

@@ -28,6 +28,7 @@ from skillcard.domain.schemes import Scheme
 from skillcard.errors import Conflict, InvalidInput, NotFound, SkillcardError
 from skillcard.services.audit.audit import record as audit
 from skillcard.services.audit.audit import utcnow
+from skillcard.services.federation.change_feed import publish_card_changes
 from skillcard.services.jobs import CARD_IMPORT, principal_args
 from skillcard.services.ports.connector import CardImport, ImportRow
 from skillcard.services.registry.card_records import apply_records
@@ -187,7 +188,7 @@ def put_card(
         (row,) = applied.rows
         if row.outcome == Outcome.REFUSED:
             raise Conflict(row.reason)
-        # The change feed's pairs of this transaction: applied.feed (common_feed.md).
+        publish_card_changes(uow, applied.feed, now)  # last: it holds the feed's turn
         uow.commit()
     return row
 

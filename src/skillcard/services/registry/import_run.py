@@ -35,6 +35,7 @@ from skillcard.errors import SkillcardError
 from skillcard.services.audit.audit import record as audit
 from skillcard.services.audit.audit import utcnow
 from skillcard.services.credentials import status_lists
+from skillcard.services.federation.change_feed import publish_card_changes
 from skillcard.services.ports.connector import CardImport, ImportRow
 from skillcard.services.registry.card_records import apply_records
 from skillcard.services.unit_of_work import AbstractUnitOfWork
@@ -219,7 +220,7 @@ class ImportRun:
                 unchanged=c.unchanged + applied.count(Outcome.UNCHANGED),
                 refused=c.refused + applied.count(Outcome.REFUSED) + len(bad),
             )
-            # The change feed's pairs of this transaction: applied.feed (common_feed.md).
+            publish_card_changes(uow, applied.feed, utcnow())  # last: it holds the feed's turn
             uow.commit()
         self._told()
 
@@ -264,7 +265,12 @@ class ImportRun:
                 status_lists.cards_changed(uow, changed, self.now)
                 audit(uow, self.who, "card.import_missing", "card_import", self.current.id,
                       reason=reason, now=self.now, detail={"revoked": len(ids)})  # fmt: skip
-                # The change feed's pairs: [(i, "status") for i in ids].
+                publish_card_changes(
+                    uow,
+                    [(i, "status") for i in ids],
+                    utcnow(),
+                    details={i: {"action": "revoke", "reason": reason} for i in ids},
+                )  # last: it holds the feed's turn
                 uow.commit()
         return len(missing)
 
