@@ -13,6 +13,7 @@ from skillcard.web.api import (
     mycard,
     open_credentials,
     passwords,
+    provenance,
     registry,
 )
 from skillcard.web.api import trust as trust_api
@@ -35,6 +36,7 @@ ROUTERS = (
     open_credentials.router,
     trust_api.router,
     audit.router,
+    provenance.router,
 )
 
 router = APIRouter(prefix=PREFIX)

@@ -17,6 +17,7 @@ from skillcard.web.pages import (
     mycard,
     outbox,
     passwords,
+    revocations,
     share_pages,
     tokens,
     well_known,
@@ -40,6 +41,7 @@ ROUTERS = (
     share_pages.router,
     tokens.router,
     hub.router,
+    revocations.router,
     well_known.router,
 )
 

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from skillcard.domain.accounts import Role, require
 from skillcard.errors import SkillcardError
 from skillcard.services.audit import audit
-from skillcard.services.registry import cards, photos
+from skillcard.services.registry import cards, photos, provenance
 from skillcard.services.registry.cards import CardView
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
@@ -70,6 +70,7 @@ def card_page(request: Request, number: str, session: PageSession, uows: Uows, d
             "done": DONE.get(done, ""),
             "error": "",
             "photo_sha256": photos.card_photo(uow=uows(read_only=True), who=who, number=number),
+            "sources": provenance.card_sources(uow=uows(read_only=True), who=who, number=number),
         },
     )
 
