@@ -15,6 +15,7 @@ from skillcard.web.api import (
     passwords,
     provenance,
     registry,
+    suspect_reports,
 )
 from skillcard.web.api import trust as trust_api
 
@@ -37,6 +38,7 @@ ROUTERS = (
     trust_api.router,
     audit.router,
     provenance.router,
+    suspect_reports.router,
 )
 
 router = APIRouter(prefix=PREFIX)
