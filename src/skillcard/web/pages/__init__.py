@@ -19,6 +19,7 @@ from skillcard.web.pages import (
     passwords,
     revocations,
     share_pages,
+    suspect_reports,
     tokens,
     well_known,
 )
@@ -42,6 +43,7 @@ ROUTERS = (
     tokens.router,
     hub.router,
     revocations.router,
+    suspect_reports.router,
     well_known.router,
 )
 
