@@ -12,7 +12,7 @@ from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables, tables_trust
-from skillcard.adapters.db.dialect import inserted_id, written
+from skillcard.adapters.db.dialect import among, inserted_id, written
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyStatus
 from skillcard.services.ports.keys import StoredStatusList
@@ -195,16 +195,15 @@ class StatusListRepository:
         )
 
     def entries_of_ids(self, card_ids: Sequence[int], today: dt.date) -> list[tuple[int, int]]:
-        """(card id, entry) of the cards' entries still listed on ``today``, a chunk of ids
-        per query (a mass revocation has 50,000)."""
+        """(card id, entry) of the cards' entries still listed on ``today`` (a mass
+        revocation asks for 50,000)."""
         self.session.flush()  # a successor just added
         e = tables_trust.status_entries.c
         found: list[tuple[int, int]] = []
-        for start in range(0, len(card_ids), 5000):
+        for among_ids in among(self.session.connection(), e.card_id, list(card_ids)):
             rows = self.session.execute(
                 sa.select(e.card_id, e.status_index).where(
-                    e.card_id.in_(card_ids[start : start + 5000]),
-                    sa.or_(e.until.is_(None), e.until >= today),
+                    among_ids, sa.or_(e.until.is_(None), e.until >= today)
                 )
             )
             found += [(row.card_id, row.status_index) for row in rows]

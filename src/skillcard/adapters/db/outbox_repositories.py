@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from skillcard.adapters.db import tables
 from skillcard.adapters.db.check_repositories import insert_many
 from skillcard.adapters.db.repositories import _Repository
-from skillcard.domain.outbox import MAX_ATTEMPTS, OutboxMessage
+from skillcard.domain.outbox import MAX_ATTEMPTS, Mail, OutboxMessage
 from skillcard.domain.people import HseRecord
 
 
@@ -16,7 +16,7 @@ class OutboxRepository(_Repository):
         self.session.add(message)
         self.session.flush()
 
-    def add_many(self, messages: list[OutboxMessage]) -> None:
+    def add_many(self, mails: list[Mail]) -> None:
         """Many messages in one write (COPY on PostgreSQL), for a change that tells thousands
         of holders at once; none of them carries a dedupe key."""
         rows = [
@@ -29,7 +29,7 @@ class OutboxRepository(_Repository):
                 "attempts": 0,
                 "last_error": "",
             }
-            for m in messages
+            for m in mails
         ]
         if rows:
             insert_many(self.session, tables.outbox_messages, rows)

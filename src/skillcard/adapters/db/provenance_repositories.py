@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, registry
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, registry
 from skillcard.adapters.db import tables
 from skillcard.adapters.db import tables_business as tb
 from skillcard.adapters.db.check_repositories import insert_many
-from skillcard.adapters.db.dialect import written
+from skillcard.adapters.db.dialect import among, written
 from skillcard.adapters.db.repositories import _Repository
 from skillcard.adapters.db.tables_provenance import card_provenance, suspect_reports
 from skillcard.domain.cards import Card, CardStatus
@@ -27,8 +27,6 @@ from skillcard.services.ports.provenance import HoldingBusiness, SourcedCard
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 P = card_provenance.c
-# Ids per statement: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
-CHUNK = 5000
 
 
 def map_classes(mapper_registry: registry) -> None:
@@ -38,11 +36,6 @@ def map_classes(mapper_registry: registry) -> None:
 def attach(uow: AbstractUnitOfWork, session: Session) -> None:
     uow.card_sources = CardSourceRepository(session)
     uow.suspect_reports = SuspectReportRepository(session)
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 class CardSourceRepository(_Repository):
@@ -132,10 +125,10 @@ class CardSourceRepository(_Repository):
         """Move the cards still in one of ``only_from`` to ``status``, set-based; how many."""
         c = tables.cards.c
         changed = 0
-        for chunk in _chunks(list(card_ids)):
+        for among_ids in among(self.session.connection(), c.id, list(card_ids)):
             result = self.session.execute(
                 tables.cards.update()
-                .where(c.id.in_(chunk), c.status.in_([CardStatus(s) for s in only_from]))
+                .where(among_ids, c.status.in_([CardStatus(s) for s in only_from]))
                 .values(status=status, status_reason=reason)
                 .execution_options(synchronize_session=False)
             )
@@ -150,11 +143,11 @@ class CardSourceRepository(_Repository):
     def businesses_holding(self, card_ids: Sequence[int]) -> list[HoldingBusiness]:
         w, b = tb.workforce_entries.c, tb.businesses.c
         held: dict[tuple[int, str], list[int]] = defaultdict(list)
-        for chunk in _chunks(list(card_ids)):
+        for among_ids in among(self.session.connection(), w.card_id, list(card_ids)):
             rows = self.session.execute(
                 sa.select(b.id, b.name, w.card_id)
                 .join(tb.businesses, b.id == w.business_id)
-                .where(w.card_id.in_(chunk))
+                .where(among_ids)
             )
             for row in rows:
                 held[(row.id, row.name)].append(row.card_id)

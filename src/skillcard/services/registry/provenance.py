@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from skillcard.domain.accounts import Principal, Role, can_manage_scheme, require
 from skillcard.domain.cards import Action, CardStatus, revocation_reason, statuses_allowing
-from skillcard.domain.outbox import OutboxMessage
+from skillcard.domain.outbox import Mail
 from skillcard.domain.provenance import SAMPLE_SIZE, Source, numbers_digest
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import Conflict
@@ -142,7 +142,7 @@ def _tell_holders(
     now: dt.datetime,
 ) -> int:
     messages = [
-        OutboxMessage(
+        Mail(
             to_address=card.holder_email,
             subject=f"Your {scheme.code} card {card.number} has been revoked",
             body=(
