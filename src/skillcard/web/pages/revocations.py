@@ -31,7 +31,7 @@ def _schemes(uows: Uows, who) -> list:
     return [s for s in schemes if who.is_hub_admin or s.id == who.scheme_id]
 
 
-def _page(request: Request, session, uows: Uows, status: int = 200, **context):
+def _page(request: Request, session, uows: Uows, context: dict, status: int = 200):
     who, csrf = session
     require(who.role in (Role.SCHEME_ADMIN, Role.HUB_ADMIN), "revoke cards by their source")
     base = {
@@ -53,7 +53,7 @@ def _page(request: Request, session, uows: Uows, status: int = 200, **context):
 
 @router.get("")
 def form(request: Request, session: PageSession, uows: Uows):
-    return _page(request, session, uows)
+    return _page(request, session, uows, {})
 
 
 @router.get("/preview")
@@ -78,16 +78,9 @@ def preview(
     except SkillcardError as problem:
         if problem.http_status in (401, 403):
             raise
-        return _page(
-            request,
-            session,
-            uows,
-            status=problem.http_status,
-            error=problem.message,
-            error_field=problem.field or "ref",
-            **asked,
-        )
-    return _page(request, session, uows, preview=seen, **asked)
+        wrong = {"error": problem.message, "error_field": problem.field or "ref"}
+        return _page(request, session, uows, {**asked, **wrong}, problem.http_status)
+    return _page(request, session, uows, {**asked, "preview": seen})
 
 
 @router.post("")
@@ -123,14 +116,10 @@ def revoke(
             seen = provenance.preview(
                 uow=uows(read_only=True), who=who, scheme_code=scheme, kind=kind, reference=ref
             )
-        return _page(
-            request,
-            session,
-            uows,
-            status=problem.http_status,
-            error=problem.message,
-            error_field=problem.field or ("reason" if seen else "ref"),
-            preview=seen,
-            **asked,
-        )
-    return _page(request, session, uows, done=done, **asked)
+        wrong = {
+            "error": problem.message,
+            "error_field": problem.field or ("reason" if seen else "ref"),
+            "preview": seen,
+        }
+        return _page(request, session, uows, {**asked, **wrong}, problem.http_status)
+    return _page(request, session, uows, {**asked, "done": done})
