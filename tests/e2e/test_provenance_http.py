@@ -109,3 +109,22 @@ def test_the_cli_dry_run_changes_nothing_then_revokes(cli, centre_cards):
         "card", "revoke-by-source", "ECS", "--kind", "exam_hall", "--ref", "X", "--reason", "x"
     )
     assert code == 2 and "test_centre" in err
+
+
+def test_the_cli_issues_a_card_with_its_test_centre_and_shows_it(cli, registry):
+    code, out, _ = cli(
+        "card", "issue", "--cardholder", str(registry.holders["bob"]), "--scheme", "ECS",
+        "--card-type", "TRAINEE", "--test-centre", "tc-0042", "--json",
+    )  # fmt: skip
+    assert code == 0
+    number = json.loads(out)["number"]
+    code, out, _ = cli("card", "sources", number, "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "sources": [{"kind": "test_centre", "reference": "TC-0042", "name": ""}]
+    }
+    code, _, err = cli(
+        "card", "issue", "--cardholder", str(registry.holders["bob"]), "--scheme", "ECS",
+        "--card-type", "TRAINEE", "--test-centre", "TC<0042>",
+    )  # fmt: skip
+    assert code == 2 and "reference" in err

@@ -205,7 +205,7 @@ def sources(number: Number, scheme: Scheme = None, as_json: Json = False) -> Non
         )
         return
     for source in found or []:
-        console.print(source.label)
+        console.print(source.label, markup=False)  # names come from outside
     if not found:
         console.print("No source recorded for this card.")
 
@@ -245,7 +245,7 @@ def revoke_by_source(
             f"{seen.source.label} and would be revoked. The first few:"
         )
         for card in seen.sample:
-            console.print(f"  {card.number}  {card.holder_name}  ({card.status})")
+            console.print(f"  {card.number}  {card.holder_name}  ({card.status})", markup=False)
         return
     done = provenance.revoke_by_provenance(
         uow=uow(),
