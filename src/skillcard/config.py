@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     alerts_hour_utc: int = Field(6, ge=0, le=23)
     # Business registrations per client per hour (each one e-mails the address it was given).
     registration_rate_limit: int = Field(5, ge=1)
+    # Reports of suspect cards per hour: from one anonymous client, and from one signed-in user.
+    suspect_report_rate_limit: int = Field(5, ge=1)
+    suspect_report_signed_in_rate_limit: int = Field(60, ge=1)
     # How long each kind of file is kept (domain/retention.py; purged by the daily periodic
     # job `files.purge`, or `skillcard files purge`). A bulk check's upload goes when its job
     # ends. Its result file (names of card holders) goes this many days after it finished:

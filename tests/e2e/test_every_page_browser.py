@@ -22,10 +22,11 @@ from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.invigilation_files import InvigilationFileStore
-from skillcard.adapters.photos import PhotoStore, drawn_portrait
+from skillcard.adapters.photos import PhotoStore, ReportPhotoStore, drawn_portrait
 from skillcard.config import Settings
 from skillcard.domain.accounts import Principal, Role
 from skillcard.services.accounts import accounts
+from skillcard.services.checks import suspect_reports
 from skillcard.services.demo.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from skillcard.services.hse import hse_attempts
 from skillcard.services.mycard import share_links
@@ -62,6 +63,7 @@ PAGES = [
     ("anonymous", "/business/register"),
     ("anonymous", "/outbox"),
     ("anonymous", "/shared/{shared_card}"),
+    ("anonymous", "/check/report?number={ann_card}&scheme=ECS"),
     ("hub admin", "/hub"),
     ("hub admin", "/admin/cards"),
     ("hub admin", "/admin/cards?q=Smith"),
@@ -83,6 +85,10 @@ PAGES = [
     ("scheme admin", "/admin/hse/items/{item}"),
     ("scheme admin", "/assessor"),
     ("scheme admin", "/cards/{ann_card}/print"),
+    ("scheme admin", "/admin/revocations"),
+    ("scheme admin", "/admin/revocations/preview?scheme=ECS&kind=test_centre&ref=TC-0042"),
+    ("scheme admin", "/admin/suspect-reports"),
+    ("scheme admin", "/admin/suspect-reports/{suspect_report}"),
     ("cardholder", "/my"),
     ("cardholder", "/my/cpd"),
     ("cardholder", "/my/qualifications"),
@@ -258,6 +264,16 @@ def site(tmp_path_factory):
     ids["shared_card"] = share_links.create_share(
         uow=uow_factory(), who=ann, kind="card", subject=ids["ann_card"]
     )
+    ids["suspect_report"] = suspect_reports.report_suspect_card(
+        uow=uow_factory(),
+        photos=ReportPhotoStore(files),
+        who=None,
+        number=ids["ann_card"],
+        scheme_code=None,
+        reason="photo_mismatch",
+        details="The face did not match.",
+        photo=drawn_portrait("Someone Else"),
+    ).receipt
     for given, email, key in (("Bob", BOB, "running_attempt"), ("Dan", DAN, "review_attempt")):
         ids[key] = str(
             _sit(uow_factory, store, _candidate(engine, uow_factory, given, email), hand_in=False)
@@ -362,6 +378,7 @@ def test_the_list_names_every_page_the_routers_serve():
     left_out = {
         "/sw.js": "a script",
         "/photos/{sha256}": "a file",
+        "/admin/suspect-reports/{receipt}/photo": "a file",
         "/evidence/{evidence_id}": "a file",
         "/invigilation/files/{attempt_id}/{sha256}": "a file",
         "/my/cpd/export.csv": "a download",

@@ -132,6 +132,10 @@ def test_refer_needs_a_message_and_the_holder_resubmits(mycard, uow_factory):
     add_hse_pass(uow_factory, mycard.holders["ann"])
     done = _decide(uow_factory, admin, app_id, "approve")
     assert done.application.state == "card_issued"
+    # Issue 17 item 4: the card records the HSE pass that qualified its holder.
+    with uow_factory() as uow:
+        (source,) = uow.card_sources.of_card(done.application.card_id)
+    assert source.kind == "assessment" and source.reference.startswith("HSE-ENTRY-")
 
 
 def test_declared_qualification_is_verified_or_rejected_with_a_reason(

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from skillcard.services.federation import change_feed
-from skillcard.services.registry import card_imports, cards
+from skillcard.services.registry import card_imports, cards, provenance
 from tests.factories import OPERATOR
 
 NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
@@ -119,7 +119,7 @@ def test_a_status_change_reaches_the_signed_status_list(registry, uow_factory, t
     with uow_factory() as uow:
         listed = dict(uow.status_lists.listed_entries(scheme_id, NOW.date()))
         card_id = uow.cards.by_number(scheme_id, a).id
-        (entry,) = [i for c, i in uow.status_lists.entries_of([uow.cards.get(card_id)], NOW.date())]
+        ((_, entry),) = uow.status_lists.entries_of_ids([card_id], NOW.date())
         stored = uow.status_lists.get(scheme_id)
     assert listed[entry] == "revoked"
     assert stored.bits[entry // 8] & (0x80 >> (entry % 8)) or stored.bits[entry // 8] & (
@@ -252,3 +252,23 @@ def test_what_an_import_changes_is_on_the_change_feed_once(registry, uow_factory
     told = _feed(uow_factory, cursor)[0]  # every ECS card missing from it, b among them
     assert (b, "status", "revoked") in told and {kind for _, kind, _ in told} == {"status"}
     assert a not in {n for n, _, _ in told} and len(told) == len(set(told))
+
+
+def test_an_imports_cards_are_revoked_by_it_in_one_step_and_told_on_the_feed(
+    registry, uow_factory, tmp_path
+):
+    a, b = number(uow_factory, 900_031), number(uow_factory, 900_032)
+    done, _ = run(uow_factory, tmp_path, [record(a), record(b)])
+    _, cursor = _feed(uow_factory)
+    ref = f"IMPORT-{done.id}"
+    shown = provenance.preview(
+        uow=uow_factory(), who=OPERATOR, scheme_code="ECS", kind="import", reference=ref
+    )
+    assert shown.count == 2
+    provenance.revoke_by_provenance(
+        uow=uow_factory(), who=OPERATOR, scheme_code="ECS", kind="import", reference=ref,
+        reason="the scheme's system sent them in error", now=NOW,
+    )  # fmt: skip
+    assert {show(uow_factory, n).status for n in (a, b)} == {"revoked"}
+    told, _ = _feed(uow_factory, cursor)
+    assert sorted(told) == [(a, "status", "revoked"), (b, "status", "revoked")]

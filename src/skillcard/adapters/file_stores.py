@@ -34,6 +34,7 @@ FOLDERS: dict[str, str] = {
     "snapshots": "hse",
     "uploads": "uploads",
     "results": "bulk",
+    "reports": "reports",
 }
 PART_BYTES = 1024 * 1024
 _TEMPORARY = ".upload-"

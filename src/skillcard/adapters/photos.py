@@ -181,6 +181,14 @@ class PhotoStore:
         return self.files.leftovers(self.kind, before=before, remove=remove)
 
 
+class ReportPhotoStore(PhotoStore):
+    """Photos a checker sends with a report of a suspect card: checked as a holder's photo
+    is, kept apart from holders' photos (kind ``reports``), shown only to the scheme's
+    admins working the report."""
+
+    kind: FileKind = "reports"
+
+
 def write_atomically(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` whole or not at all: into a temporary file beside it, then
     renamed over it (what the content-addressed stores keep by SHA-256)."""

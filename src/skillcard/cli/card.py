@@ -10,10 +10,11 @@ import typer
 from rich.table import Table
 
 from skillcard.adapters.qr import make_qr, qr_png
-from skillcard.cli.common import OPERATOR, console, print_json, uow
+from skillcard.cli.common import OPERATOR, console, get_settings, print_json, uow
+from skillcard.domain.provenance import Source
 from skillcard.errors import InvalidInput
 from skillcard.services.credentials import credentials
-from skillcard.services.registry import cards
+from skillcard.services.registry import cards, provenance
 from skillcard.services.registry.cards import CardView
 
 app = typer.Typer(
@@ -80,9 +81,20 @@ def issue(
     issued_on: Annotated[
         dt.datetime | None, typer.Option("--issued-on", formats=["%Y-%m-%d"])
     ] = None,
+    test_centre: Annotated[
+        str | None, typer.Option("--test-centre", help="The test centre's code, e.g. TC-0042")
+    ] = None,
+    training_provider: Annotated[
+        str | None, typer.Option("--training-provider", help="The training provider's code")
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """Issue a new card to a cardholder."""
+    """Issue a new card to a cardholder, with where it came from if given."""
+    sources = [
+        Source.of(kind, ref)
+        for kind, ref in (("test_centre", test_centre), ("training_provider", training_provider))
+        if ref is not None
+    ]
     view = cards.issue_card(
         uow=uow(),
         who=OPERATOR,
@@ -91,6 +103,7 @@ def issue(
         card_type_code=card_type,
         occupation_code=occupation,
         issued_on=issued_on.date() if issued_on else None,
+        sources=sources,
     )
     show_view(view, as_json)
 
@@ -174,3 +187,88 @@ def qr(
     assert out is not None  # -o was given, --text was not
     out.write_bytes(qr_png(content))
     console.print(f"Wrote {out} ({len(content)} characters, version {make_qr(content).version})")
+
+
+@app.command("sources")
+def sources(number: Number, scheme: Scheme = None, as_json: Json = False) -> None:
+    """Where a card came from: assessment, test centre, training provider, import."""
+    found = provenance.card_sources(
+        uow=uow(read_only=True), who=OPERATOR, number=number, scheme_code=scheme
+    )
+    if as_json:
+        print_json(
+            {
+                "sources": [
+                    {"kind": s.kind.value, "reference": s.reference, "name": s.name} for s in found
+                ]
+            }
+        )
+        return
+    for source in found or []:
+        console.print(source.label, markup=False)  # names come from outside
+    if not found:
+        console.print("No source recorded for this card.")
+
+
+@app.command("revoke-by-source")
+def revoke_by_source(
+    scheme: Annotated[str, typer.Argument(help="Scheme code, e.g. ECS")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="assessment, test_centre, training_provider or import")
+    ],
+    ref: Annotated[str, typer.Option("--ref", help="The source's reference, e.g. TC-0042")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: audited, and told to holders")] = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say how many cards, and whose")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Revoke every active or suspended card of SCHEME that came through one source."""
+    if dry_run:
+        seen = provenance.preview(
+            uow=uow(read_only=True), who=OPERATOR, scheme_code=scheme, kind=kind, reference=ref
+        )
+        if as_json:
+            print_json(
+                {
+                    "scheme": seen.scheme_code,
+                    "source": seen.source.label,
+                    "count": seen.count,
+                    "sample": [
+                        {"number": c.number, "holder_name": c.holder_name} for c in seen.sample
+                    ],
+                }
+            )
+            return
+        console.print(
+            f"{seen.count} card(s) of {seen.scheme_code} came through "
+            f"{seen.source.label} and would be revoked. The first few:"
+        )
+        for card in seen.sample:
+            console.print(f"  {card.number}  {card.holder_name}  ({card.status})", markup=False)
+        return
+    done = provenance.revoke_by_provenance(
+        uow=uow(),
+        who=OPERATOR,
+        scheme_code=scheme,
+        kind=kind,
+        reference=ref,
+        reason=reason,
+        public_url=get_settings().public_url,
+    )
+    if as_json:
+        print_json(
+            {
+                "scheme": done.scheme_code,
+                "source": done.source.label,
+                "revoked": done.count,
+                "card_numbers_sha256": done.digest,
+                "holders_told": done.holders_told,
+                "businesses_told": done.businesses_told,
+            }
+        )
+        return
+    console.print(
+        f"Revoked {done.count} card(s) of {done.scheme_code} from {done.source.label}; "
+        f"{done.holders_told} holder(s) and {done.businesses_told} business(es) will be e-mailed."
+    )

@@ -185,6 +185,17 @@ _PAST = {
 }
 
 
+def statuses_allowing(action: Action) -> tuple[CardStatus, ...]:
+    """The statuses from which ``action`` is allowed: what a change of many cards at once
+    selects, by the same table a change of one card obeys."""
+    return tuple(status for (status, act) in TRANSITIONS if act == action)
+
+
+def revocation_reason(reason: str) -> str:
+    """The reason a revocation records, refused if empty or too long (one card or many)."""
+    return _required(reason, "revoking")
+
+
 def _optional(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) > 500:

@@ -88,6 +88,28 @@ CARD_ACTIONS = {
     "upsert": "Updated by import",
 }
 
+# Where a card came from (domain/provenance.py).
+SOURCE_KINDS = {
+    "assessment": "HSE assessment",
+    "test_centre": "Test centre",
+    "training_provider": "Training provider",
+    "import": "Import from the scheme's system",
+}
+
+# Why a checker reported a card, and what became of the report (domain/suspect_reports.py).
+SUSPECT_REASONS = {
+    "photo_mismatch": "The photo does not match the person",
+    "looks_forged": "The card looks forged",
+    "details_differ": "The details differ from what I was told",
+    "other": "Something else",
+}
+REPORT_STATES = {
+    "open": "Waiting",
+    "dismissed": "Dismissed",
+    "suspended": "Card suspended",
+    "revoked": "Card revoked",
+}
+
 BULK_STATUSES = {
     "queued": "waiting to start",
     "running": "checking",
@@ -124,6 +146,9 @@ KINDS: dict[str, dict[Any, str]] = {
     "workforce_state": STATE_LABELS,
     "actor": ACTORS,
     "card_action": CARD_ACTIONS,
+    "source_kind": SOURCE_KINDS,
+    "suspect_reason": SUSPECT_REASONS,
+    "report_state": REPORT_STATES,
     "code": {},  # occupation and card type codes: readable when no title is at hand
 }
 

@@ -18,6 +18,37 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_ATTEMPTS = 10
 
 
+def mail_address(text: str) -> str:
+    address = text.strip().lower()
+    if len(address) > 254 or not _EMAIL.match(address):
+        raise InvalidInput(f"{address!r} is not an e-mail address")
+    return address
+
+
+def mail_subject(text: str) -> str:
+    # A header line must stay one line: a newline in a subject is a header injection.
+    subject = " ".join(text.split())[:200]
+    if not subject:
+        raise InvalidInput("an e-mail needs a subject")
+    return subject
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A message to store among many at once (a mass revocation tells 50,000 holders): the
+    same checks as :class:`OutboxMessage`, without the cost of a mapped object each."""
+
+    to_address: str
+    subject: str
+    body: str
+    kind: str
+    created_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "to_address", mail_address(self.to_address))
+        object.__setattr__(self, "subject", mail_subject(self.subject))
+
+
 @dataclass(eq=False)
 class OutboxMessage:
     to_address: str
@@ -32,13 +63,8 @@ class OutboxMessage:
     id: int = UNSAVED
 
     def __post_init__(self) -> None:
-        self.to_address = self.to_address.strip().lower()
-        if len(self.to_address) > 254 or not _EMAIL.match(self.to_address):
-            raise InvalidInput(f"{self.to_address!r} is not an e-mail address")
-        # A header line must stay one line: a newline in a subject is a header injection.
-        self.subject = " ".join(self.subject.split())[:200]
-        if not self.subject:
-            raise InvalidInput("an e-mail needs a subject")
+        self.to_address = mail_address(self.to_address)
+        self.subject = mail_subject(self.subject)
 
     def mark_sent(self, now: dt.datetime) -> None:
         self.sent_at = now

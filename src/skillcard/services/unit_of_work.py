@@ -27,6 +27,7 @@ from skillcard.services.ports import hse, keys
 from skillcard.services.ports import mycard as my
 from skillcard.services.ports import open_credentials as oc
 from skillcard.services.ports import outbox as out
+from skillcard.services.ports import provenance as prov
 from skillcard.services.ports import registry as reg
 from skillcard.services.ports.jobs import JobQueue
 
@@ -41,6 +42,7 @@ class AbstractUnitOfWork(abc.ABC):
     reference: reg.Reference
     cardholders: reg.Cardholders
     cards: reg.Cards
+    card_sources: prov.CardSources  # where each card came from
     audit: reg.Audit
     # scheme connectors
     card_records: con.CardRecords
@@ -84,6 +86,8 @@ class AbstractUnitOfWork(abc.ABC):
     cpd_audits: my.CpdAudits
     pqp_memberships: my.PqpMemberships
     scheme_facts: my.SchemeFacts
+    # suspect card reports
+    suspect_reports: prov.SuspectReports
     # open credentials
     badge_entries: oc.BadgeEntries
     share_links: oc.ShareLinks

@@ -113,3 +113,22 @@ def _sign_in_threads(state) -> tuple[CapacityLimiter, CapacityLimiter]:
             CapacityLimiter(max(2, os.cpu_count() or 2)),
         )
     return state.sign_in_threads
+
+
+def limit_suspect_reports(
+    request: Request, limiter: RateLimiter, client: str, user_id: int | None
+) -> None:
+    """Count one report of a suspect card (429 once the hour's allowance is used): a report
+    lands in a scheme's queue, so without a limit the form would be a way to flood it."""
+    settings = request.app.state.settings
+    if user_id is None:
+        key, limit = f"report:anon:{client}", settings.suspect_report_rate_limit
+    else:
+        key, limit = f"report:user:{user_id}", settings.suspect_report_signed_in_rate_limit
+    rate_limits.enforce(
+        limiter.guarded(),
+        key=key,
+        rule=RateLimit(limit, REGISTRATION_WINDOW_SECONDS),
+        now=utcnow(),
+        doing="reports",
+    )

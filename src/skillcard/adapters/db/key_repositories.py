@@ -5,13 +5,14 @@ Their moments come back aware in UTC on either database (see aware_datetime.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from skillcard.adapters.db import tables, tables_trust
-from skillcard.adapters.db.dialect import inserted_id, one_of, written
+from skillcard.adapters.db.dialect import among, inserted_id, one_of, written
 from skillcard.domain.signing import SigningKeyRecord
 from skillcard.domain.trust import KeyHolder, KeyStatus
 from skillcard.services.ports.keys import StoredStatusList
@@ -224,17 +225,20 @@ class StatusListRepository:
             .values(until=until)
         )
 
-    def entries_of(self, cards: list, today: dt.date) -> list[tuple[int, int]]:
-        """(card id, entry) of the cards' entries still listed on ``today``."""
+    def entries_of_ids(self, card_ids: Sequence[int], today: dt.date) -> list[tuple[int, int]]:
+        """(card id, entry) of the cards' entries still listed on ``today`` (a mass
+        revocation asks for 50,000)."""
         self.session.flush()  # a successor just added
-        card_ids = [card.id for card in cards]
         e = tables_trust.status_entries.c
-        rows = self.session.execute(
-            sa.select(e.card_id, e.status_index).where(
-                e.card_id.in_(card_ids), sa.or_(e.until.is_(None), e.until >= today)
+        found: list[tuple[int, int]] = []
+        for among_ids in among(self.session.connection(), e.card_id, list(card_ids)):
+            rows = self.session.execute(
+                sa.select(e.card_id, e.status_index).where(
+                    among_ids, sa.or_(e.until.is_(None), e.until >= today)
+                )
             )
-        )
-        return [(row.card_id, row.status_index) for row in rows]
+            found += [(row.card_id, row.status_index) for row in rows]
+        return found
 
     def listed_entries(self, scheme_id: int, today: dt.date) -> list[tuple[int, str]]:
         """(entry, card status) of the scheme's cards that are not active, for every entry

@@ -8,6 +8,7 @@ from skillcard.adapters.db import (
     business_repositories,
     hse_repositories,
     mycard_repositories,
+    provenance_repositories,
     tables,
 )
 from skillcard.domain.accounts import User
@@ -40,7 +41,12 @@ def start_mappers() -> None:
         (HseRecord, tables.hse_records),
     ):
         mapper_registry.map_imperatively(cls, table)
-    for area in (business_repositories, hse_repositories, mycard_repositories):
+    for area in (
+        business_repositories,
+        hse_repositories,
+        mycard_repositories,
+        provenance_repositories,
+    ):
         area.map_classes(mapper_registry)
     # Configure now, not at the first query: instruments the classes before any object exists.
     configure_mappers()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from skillcard.adapters.db import tables
+from skillcard.adapters.db.check_repositories import insert_many
 from skillcard.adapters.db.repositories import _Repository
-from skillcard.domain.outbox import MAX_ATTEMPTS, OutboxMessage
+from skillcard.domain.outbox import MAX_ATTEMPTS, Mail, OutboxMessage
 from skillcard.domain.people import HseRecord
 
 
@@ -14,6 +15,24 @@ class OutboxRepository(_Repository):
     def add(self, message: OutboxMessage) -> None:
         self.session.add(message)
         self.session.flush()
+
+    def add_many(self, mails: list[Mail]) -> None:
+        """Many messages in one write (COPY on PostgreSQL), for a change that tells thousands
+        of holders at once; none of them carries a dedupe key."""
+        rows = [
+            {
+                "created_at": m.created_at,
+                "kind": m.kind,
+                "to_address": m.to_address,
+                "subject": m.subject,
+                "body": m.body,
+                "attempts": 0,
+                "last_error": "",
+            }
+            for m in mails
+        ]
+        if rows:
+            insert_many(self.session, tables.outbox_messages, rows)
 
     def has_dedupe_key(self, key: str) -> bool:
         m = tables.outbox_messages.c

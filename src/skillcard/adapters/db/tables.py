@@ -356,5 +356,6 @@ from skillcard.adapters.db import (  # noqa: E402,F401
     tables_jobs,
     tables_mycard,
     tables_open_credentials,
+    tables_provenance,
     tables_trust,
 )

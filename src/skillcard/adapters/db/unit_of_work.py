@@ -22,6 +22,7 @@ from skillcard.adapters.db import (
     open_credential_repositories,
     outbox_repositories,
     password_repositories,
+    provenance_repositories,
 )
 from skillcard.adapters.db import repositories as repos
 from skillcard.adapters.db.bulk import bulk_writer
@@ -106,6 +107,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             mycard_repositories,
             open_credential_repositories,
             password_repositories,
+            provenance_repositories,
         ):
             area.attach(self, s)
         return super().__enter__()

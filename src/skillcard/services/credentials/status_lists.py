@@ -27,7 +27,7 @@ import json
 import os
 import secrets
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from skillcard.adapters.signed_json import gzip_b64
 from skillcard.domain.calendar import card_day
@@ -108,39 +108,30 @@ def card_changed(
 ) -> None:
     """Flip the entries of a card whose status changed (and of its successor, if replaced)
     and re-sign the list, in the caller's transaction."""
-    cards_changed(uow, [c for c in (card, successor) if c is not None], now)
+    changed = [(c.id, c.status) for c in (card, successor) if c is not None]
+    cards_changed(uow, card.scheme_id, changed, now)
 
 
-class ChangedCard(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def scheme_id(self) -> int: ...
-    @property
-    def status(self) -> CardStatus: ...
-
-
-def cards_changed(uow: AbstractUnitOfWork, cards: Sequence[ChangedCard], now: dt.datetime) -> None:
-    """Flip the entries of cards whose status changed (or that were just issued not active),
-    all of one scheme, and re-sign its list once, in the caller's transaction: the batch form
-    of :func:`card_changed` (a connector's import changes thousands at a time)."""
-    if not cards:
-        return
-    scheme_id = cards[0].scheme_id
-    if any(c.scheme_id != scheme_id for c in cards):
-        raise ValueError("cards_changed takes the cards of one scheme")
+def cards_changed(
+    uow: AbstractUnitOfWork,
+    scheme_id: int,
+    cards: Sequence[tuple[int, CardStatus]],
+    now: dt.datetime,
+) -> None:
+    """Flip the entries of the scheme's ``cards`` (id, new status) whose status changed, one
+    or 50,000 at once, and re-sign the list once, in the caller's transaction."""
     stored = uow.status_lists.get(scheme_id, lock=True)
     scheme = uow.schemes.get(scheme_id)
     size = (uow.status_lists.space(scheme_id) or (MIN_STATUS_ENTRIES, 0))[0]
     if stored is None or len(stored.bits) * 8 < size:
         rebuild_status_list(uow, scheme_id, now)  # none yet, or it must grow
         return
-    entries = uow.status_lists.entries_of(list(cards), card_day(now))  # type: ignore[arg-type]
+    status = dict(cards)
+    entries = uow.status_lists.entries_of_ids(list(status), card_day(now))
     bits, plane = bytearray(stored.bits), bytearray(stored.suspended)
-    status = {c.id: c.status for c in cards}
     for card_id, index in entries:
         _set(bits, plane, index, CardStatus(status[card_id]))
-    _store(uow, on_record(scheme, "the card's scheme"), bytes(bits), bytes(plane), now, stored.ttl)
+    _store(uow, on_record(scheme, "the cards' scheme"), bytes(bits), bytes(plane), now, stored.ttl)
 
 
 def rebuild_status_lists(

@@ -18,8 +18,15 @@ from typing import Literal, Protocol
 
 from skillcard.errors import InvalidInput
 
-FileKind = Literal["photos", "evidence", "snapshots", "uploads", "results"]
-KINDS: tuple[FileKind, ...] = ("photos", "evidence", "snapshots", "uploads", "results")
+FileKind = Literal["photos", "evidence", "snapshots", "uploads", "results", "reports"]
+KINDS: tuple[FileKind, ...] = (
+    "photos",
+    "evidence",
+    "snapshots",
+    "uploads",
+    "results",
+    "reports",  # photos sent with reports of suspect cards
+)
 _KEY = re.compile(r"^[0-9A-Za-z_-][0-9A-Za-z._-]{0,99}(/[0-9A-Za-z_-][0-9A-Za-z._-]{0,99})?$")
 
 

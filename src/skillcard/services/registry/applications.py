@@ -16,6 +16,7 @@ from skillcard.domain.cards import RENEWAL_WINDOW_DAYS
 from skillcard.domain.cpd import EvidenceFile
 from skillcard.domain.eligibility import Decision
 from skillcard.domain.eligibility_rules import RuleBook
+from skillcard.domain.provenance import Source, hse_source
 from skillcard.errors import Conflict, InvalidInput, NotFound
 from skillcard.services.audit.audit import record, utcnow
 from skillcard.services.clock import card_today
@@ -316,6 +317,15 @@ def decide_application(
     return show_application(uow=uow, who=who, application_id=application_id, book=book)
 
 
+def _qualifying_hse(uow: AbstractUnitOfWork, cardholder_id: int, today: dt.date) -> list[Source]:
+    """The holder's HSE pass in force today, as the card's provenance (none: no source)."""
+    for entry in uow.hse_records.of_cardholder(cardholder_id):  # latest first
+        if entry.passed_on <= today <= entry.valid_until:
+            passed = entry.passed_on.isoformat()
+            return [hse_source(attempt_id=entry.attempt_id, record_id=entry.id, passed_on=passed)]
+    return []
+
+
 def _issue(
     uow: AbstractUnitOfWork,
     who: Principal,
@@ -333,6 +343,7 @@ def _issue(
         with uow:
             card_type = on_record(uow.card_types.get(app.card_type_id), "the card type")
             occupation = uow.occupations.by_code(app.scheme_id, app.occupation_code)
+            sources = _qualifying_hse(uow, app.cardholder_id, card_day(now))
         view = card_service.issue_card(
             uow=uow,
             who=who,
@@ -340,6 +351,7 @@ def _issue(
             scheme_code=scheme_code,
             card_type_code=card_type.code,
             occupation_code=occupation.code if occupation else None,
+            sources=sources,
             now=now,
         )
     with uow:

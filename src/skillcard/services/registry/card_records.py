@@ -34,13 +34,6 @@ from skillcard.services.unit_of_work import AbstractUnitOfWork
 ENTRY_COLUMNS = ("scheme_id", "status_index", "card_id")
 
 
-@dataclass(frozen=True)
-class _Changed:
-    id: int
-    scheme_id: int
-    status: CardStatus
-
-
 @dataclass
 class Applied:
     """What a batch did: a row per record, and the change feed's pairs."""
@@ -74,7 +67,7 @@ def apply_records(
     new_ids = uow.card_records.add_cards(
         [_card_values(scheme, r, card_types, holder_ids[r.holder_ref]) for _, r in created]
     )
-    changed: list[_Changed] = []
+    changed: list[tuple[int, CardStatus]] = []  # card id, its new status
     grown = _draw_entries(uow, scheme, new_ids)
     _serials_past(uow, scheme, [r.number for _, r in created])
     new_by_line = dict(zip((line for line, _ in created), new_ids, strict=True))
@@ -85,15 +78,15 @@ def apply_records(
         if card_id is not None:
             applied.feed.extend((card_id, kind) for kind in j.feed_kinds())
         if j.outcome == Outcome.CREATED and r.status != CardStatus.ACTIVE:
-            changed.append(_Changed(new_by_line[line], scheme.id, r.status))
+            changed.append((new_by_line[line], r.status))
         if s is not None and (j.outcome == Outcome.UPDATED or j.version_only):
             updates.append(_card_update(r, s, card_types))
             if j.status_changed:
-                changed.append(_Changed(s.id, scheme.id, r.status))
+                changed.append((s.id, r.status))
                 _audit_change(uow, who, r, s, now)
     uow.card_records.update_cards(updates)
     if changed:
-        status_lists.cards_changed(uow, changed, now)  # rebuilt whole if the list grew
+        status_lists.cards_changed(uow, scheme.id, changed, now)  # rebuilt if the list grew
     elif grown and uow.status_lists.get(scheme.id, lock=True) is not None:
         status_lists.rebuild_status_list(uow, scheme.id, now)  # it must cover the new entries
     if new_ids:

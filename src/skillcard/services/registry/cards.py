@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ from skillcard.domain.calendar import card_day
 from skillcard.domain.card_numbers import normalise_card_number
 from skillcard.domain.cards import Card, CardChange, CardStatus, ReplacementReason
 from skillcard.domain.names import surname_key
+from skillcard.domain.provenance import Source
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit.audit import record, utcnow
@@ -94,6 +95,14 @@ def _load_card(
     return card
 
 
+def visible_card(
+    uow: AbstractUnitOfWork, who: Principal, number: str, scheme_code: str | None = None
+) -> Card:
+    """The card with this number if ``who`` may see it, else NotFound (inside the caller's
+    unit of work)."""
+    return _load_card(uow, who, number, scheme_code)
+
+
 def show_card(
     *,
     uow: AbstractUnitOfWork,
@@ -150,8 +159,11 @@ def issue_card(
     card_type_code: str,
     occupation_code: str | None = None,
     issued_on: dt.date | None = None,
+    sources: Sequence[Source] = (),
     now: dt.datetime | None = None,
 ) -> CardView:
+    """Issue a card, recording where it came from (``sources``: the assessment, test centre,
+    training provider) with it."""
     now = now or utcnow()
     with uow:
         scheme = scheme_named(uow, scheme_code)
@@ -178,6 +190,8 @@ def issue_card(
         )
         uow.cards.add(card)
         status_lists.allocate_entry(uow, card, now)  # at random, never its serial
+        if sources:
+            uow.card_sources.add_many([(card.id, source) for source in sources], now)
         record(
             uow,
             who,
@@ -190,6 +204,7 @@ def issue_card(
                 "card_type": card_type.code,
                 "cardholder_id": holder.id,
                 "expires_on": card.expires_on.isoformat(),
+                **({"sources": [s.label for s in sources]} if sources else {}),
             },
         )
         view = describe(uow, card, card_day(now))

@@ -30,6 +30,7 @@ from skillcard.domain.card_records import (
     parse_record,
 )
 from skillcard.domain.cards import CardStatus
+from skillcard.domain.provenance import import_source
 from skillcard.domain.schemes import Scheme
 from skillcard.errors import SkillcardError
 from skillcard.services.audit.audit import record as audit
@@ -220,6 +221,10 @@ class ImportRun:
                 unchanged=c.unchanged + applied.count(Outcome.UNCHANGED),
                 refused=c.refused + applied.count(Outcome.REFUSED) + len(bad),
             )
+            created = [card_id for card_id, kind in applied.feed if kind == "issued"]
+            if created:  # where these cards came from: this import, revocable by it
+                source = import_source(self.current.id, self.current.filename)
+                uow.card_sources.add_many([(i, source) for i in created], utcnow())
             publish_card_changes(uow, applied.feed, utcnow())  # last: it holds the feed's turn
             uow.commit()
         self._told()
@@ -261,8 +266,8 @@ class ImportRun:
             with self.uow_factory() as uow:
                 uow.status_lists.space(self.scheme.id, lock=True)
                 uow.card_records.revoke(ids, reason)
-                changed = [_Revoked(i, self.scheme.id) for i in ids]
-                status_lists.cards_changed(uow, changed, self.now)
+                revoked = [(i, CardStatus.REVOKED) for i in ids]
+                status_lists.cards_changed(uow, self.scheme.id, revoked, self.now)
                 audit(uow, self.who, "card.import_missing", "card_import", self.current.id,
                       reason=reason, now=self.now, detail={"revoked": len(ids)})  # fmt: skip
                 publish_card_changes(
@@ -286,13 +291,6 @@ class ImportRun:
             audit(uow, self.who, f"import.{status}", "card_import", self.current.id, detail=counts)
             uow.commit()
         self._told()
-
-
-@dataclass(frozen=True)
-class _Revoked:
-    id: int
-    scheme_id: int
-    status: CardStatus = CardStatus.REVOKED
 
 
 _COUNTS = ("created", "updated", "unchanged", "refused", "missing")

@@ -15,8 +15,10 @@ from skillcard.web.api import (
     mycard,
     open_credentials,
     passwords,
+    provenance,
     registry,
     scheme_keys,
+    suspect_reports,
 )
 from skillcard.web.api import trust as trust_api
 
@@ -41,6 +43,8 @@ ROUTERS = (
     audit.router,
     changes.router,
     connector.router,
+    provenance.router,
+    suspect_reports.router,
 )
 
 router = APIRouter(prefix=PREFIX)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from skillcard.domain.provenance import Source
 from skillcard.services.registry import cards
 from skillcard.web.api.schemas import ERRORS, CardIssue, CardPublic, Reason
 from skillcard.web.deps import ApiWho, Uows
@@ -37,6 +38,7 @@ def issue(body: CardIssue, who: ApiWho, uows: Uows):
         card_type_code=body.card_type,
         occupation_code=body.occupation,
         issued_on=body.issued_on,
+        sources=[Source.of(s.kind, s.reference, s.name) for s in body.sources],
     )
 
 

@@ -118,12 +118,21 @@ class CardPublic(_FromDomain):
     status_reason: str
 
 
+class CardSource(BaseModel):
+    kind: str = Field(max_length=40, description="test_centre, training_provider, ...")
+    reference: str = Field(max_length=100, description="e.g. a test centre's code, TC-0042")
+    name: str = Field("", max_length=200)
+
+
 class CardIssue(BaseModel):
     cardholder_id: int
     scheme: str = Field(max_length=20)
     card_type: str = Field(max_length=60)
     occupation: str | None = Field(None, max_length=60)
     issued_on: dt.date | None = None
+    sources: list[CardSource] = Field(
+        [], max_length=5, description="where the card came from: test centre, training provider"
+    )
 
 
 class Reason(BaseModel):

@@ -18,7 +18,9 @@ from skillcard.web.pages import (
     mycard,
     outbox,
     passwords,
+    revocations,
     share_pages,
+    suspect_reports,
     tokens,
     well_known,
 )
@@ -42,6 +44,8 @@ ROUTERS = (
     tokens.router,
     connectors.router,
     hub.router,
+    revocations.router,
+    suspect_reports.router,
     well_known.router,
 )
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from skillcard.domain.accounts import Role, require
-from skillcard.errors import SkillcardError
+from skillcard.errors import PermissionDenied, SkillcardError
 from skillcard.services.audit import audit
-from skillcard.services.registry import cards, photos
+from skillcard.services.registry import cards, photos, provenance
 from skillcard.services.registry.cards import CardView
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.pages.forms import check_csrf
@@ -70,8 +70,17 @@ def card_page(request: Request, number: str, session: PageSession, uows: Uows, d
             "done": DONE.get(done, ""),
             "error": "",
             "photo_sha256": photos.card_photo(uow=uows(read_only=True), who=who, number=number),
+            "sources": _sources(uows, who, number),
         },
     )
+
+
+def _sources(uows: Uows, who, number: str) -> list | None:
+    """Where the card came from, for those who manage its scheme (None: not theirs to see)."""
+    try:
+        return provenance.card_sources(uow=uows(read_only=True), who=who, number=number)
+    except PermissionDenied:
+        return None
 
 
 @router.post("/cards/{number}/{action}")
