@@ -20,8 +20,8 @@ from typing import Self, TypeVar
 from skillcard.errors import NotFound
 from skillcard.services.ports import accounts as acc
 from skillcard.services.ports import business as biz
-from skillcard.services.ports import devices as dev
 from skillcard.services.ports import checks as chk
+from skillcard.services.ports import devices as dev
 from skillcard.services.ports import hse, keys
 from skillcard.services.ports import mycard as my
 from skillcard.services.ports import open_credentials as oc

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from skillcard.domain.accounts import BUSINESS_SCOPED, Principal, Role, require
 from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import Card, CardFacts, as_it_stood
-from skillcard.domain.holder_binding import PRESENTATION_WINDOW
 from skillcard.domain.check_judgement import judge, log_line, surname_key_of
 from skillcard.domain.checks import (
     CheckMethod,
@@ -38,6 +37,7 @@ from skillcard.domain.checks import (
     clean_site,
 )
 from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
+from skillcard.domain.holder_binding import PRESENTATION_WINDOW
 from skillcard.domain.trust import listed_state
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit.audit import utcnow

@@ -9,6 +9,7 @@ from skillcard.web.api import (
     cardholders,
     cards,
     checks,
+    devices,
     hse,
     mycard,
     open_credentials,
@@ -33,6 +34,7 @@ ROUTERS = (
     business.router,
     mycard.router,
     open_credentials.router,
+    devices.router,
     trust_api.router,
     audit.router,
 )

@@ -116,6 +116,10 @@
     section.appendChild(verdict);
     var body = el("div", { "class": "check-body" });
     if (claims) {
+      if (claims.portrait) {  /* a phone's code carries the holder's thumbnail: see who it is */
+        var b64 = btoa(String.fromCharCode.apply(null, claims.portrait));
+        body.appendChild(el("img", { "class": "check-photo", src: "data:image/jpeg;base64," + b64, alt: "Photo of " + claims.holder_name }));
+      }
       body.appendChild(el("p", { "class": "check-holder" }, claims.holder_name));
       var type = el("p", { "class": "check-type" }, claims.card_type_title);
       if (claims.occupation) { type.appendChild(el("br")); type.appendChild(el("span", {}, claims.occupation)); }
