@@ -33,7 +33,12 @@ class Phone:
     @property
     def jwk(self) -> dict:
         n = self.key.public_key().public_numbers()
-        return {"kty": "EC", "crv": "P-256", "x": _b64(n.x.to_bytes(32)), "y": _b64(n.y.to_bytes(32))}
+        return {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": _b64(n.x.to_bytes(32)),
+            "y": _b64(n.y.to_bytes(32)),
+        }
 
     def show(self, at: dt.datetime) -> str:
         return presentation_text(presentation.sign(self.credential, int(at.timestamp()), self.key))
@@ -57,7 +62,9 @@ def store(tmp_path):
     return PhotoStore(tmp_path)
 
 
-def test_an_enrolled_phone_presents_its_card_offline_with_its_portrait(registry, uow_factory, store):
+def test_an_enrolled_phone_presents_its_card_offline_with_its_portrait(
+    registry, uow_factory, store
+):
     photos.set_photo(
         uow=uow_factory(), store=store, who=registry.principals["hub"],
         cardholder_id=registry.holders["ann"], data=drawn_portrait("Ann"),
@@ -77,7 +84,9 @@ def test_an_enrolled_phone_presents_its_card_offline_with_its_portrait(registry,
 
 def test_the_period_never_runs_past_the_cards_expiry(registry, uow_factory, store):
     with uow_factory() as uow:
-        expires = uow.cards.by_number(uow.schemes.by_code("ECS").id, registry.cards["ann"]).expires_on
+        expires = uow.cards.by_number(
+            uow.schemes.by_code("ECS").id, registry.cards["ann"]
+        ).expires_on
     done = enrol(uow_factory, store, registry, Phone(), days=366 * 10)
     assert done.valid_until.date() == expires
 
@@ -162,9 +171,12 @@ def test_a_bad_key_is_refused_and_nothing_is_stored(registry, uow_factory, store
             uow=uow_factory(), store=store, who=registry.principals["ann"],
             number=registry.cards["ann"], jwk=jwk,
         )  # fmt: skip
-    assert devices.card_devices(
-        uow=uow_factory(), who=registry.principals["ann"], number=registry.cards["ann"]
-    ) == []
+    assert (
+        devices.card_devices(
+            uow=uow_factory(), who=registry.principals["ann"], number=registry.cards["ann"]
+        )
+        == []
+    )
 
 
 def test_only_the_holder_enrols_and_only_an_active_card(registry, uow_factory, store):
