@@ -144,6 +144,17 @@ def test_the_phone_shows_a_renewing_code_offline_that_only_its_key_makes(
         )
         assert found == ["valid", "expired", "bad_signature"]
 
+        # Back online, the holder revokes this phone's card from the card's page.
+        phone.set_offline(False)
+        page.goto(f"{live_server}/my/cards/{number}/phone")
+        assert "Phone key" in page.locator(".device-list").inner_text()
+        _shoot(page, "phone-devices.png")
+        page.get_by_role("button", name="Revoke this phone's card").click()
+        page.wait_for_url(f"**/my/cards/{number}/phone?done=revoked")
+        assert "revoked" in page.locator(".device-list").inner_text()
+        code, out, _ = cli("verify", "--text", fresh, "--json")
+        assert (code, json.loads(out)["outcome"]) == (1, "revoked")
+
 
 def _ms(seconds_on: int) -> float:
     return (dt.datetime.now(dt.UTC).timestamp() + seconds_on) * 1000

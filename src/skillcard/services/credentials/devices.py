@@ -50,6 +50,7 @@ class Enrolment:
     card_type_title: str
     occupation: str
     expires: dt.date
+    colour: str  # the card type's, for the band of the card's face
     portrait: bytes | None  # the thumbnail the credential carries
 
 
@@ -92,6 +93,8 @@ def enrol_device(
             status_index=index,
             valid_until=until,
         )
+        card_type = uow.card_types.get(card.card_type_id)
+        colour = card_type.colour if card_type else ""
         kid, private = current_signer(uow, scheme.id, now=now)
         credential = issue_device_credential(DeviceCredential(claims, point), private, kid)
         thumbprint = presentation.key_thumbprint(point)
@@ -104,7 +107,7 @@ def enrol_device(
         uow.commit()
     return Enrolment(
         device_id, credential, until, thumbprint, scheme.code, card.number, claims.holder_name,
-        claims.card_type_title, claims.occupation, card.expires_on, thumb,
+        claims.card_type_title, claims.occupation, card.expires_on, colour, thumb,
     )  # fmt: skip
 
 

@@ -68,6 +68,7 @@ async def enrol(request: Request, number: str, session: PageSession, uows: Uows)
                 "card_type_title": done.card_type_title,
                 "occupation": done.occupation,
                 "expires": done.expires.isoformat(),
+                "colour": done.colour.lower(),
                 "portrait": base64.b64encode(done.portrait).decode() if done.portrait else None,
             },
         },

@@ -154,7 +154,7 @@
   function showFace(record) {
     var card = record.card, face = $("holder-face");
     face.replaceChildren();
-    var band = el("div", { "class": "band" });
+    var band = el("div", { "class": "band", "data-colour": card.colour || "" });
     band.appendChild(el("span", { "class": "scheme" }, card.scheme));
     band.appendChild(el("span", { "class": "type" }, card.card_type_title));
     face.appendChild(band);
