@@ -125,7 +125,8 @@ def browser_figure(port: int, codes: int) -> None:
     uows = UnitOfWorkFactory(engine, settings.secret_key)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with uows() as uow:
-        uow.schemes.add(Scheme(code="ECS", name="ECS (bench)", operator="bench", number_prefix="ECS"))
+        scheme = Scheme(code="ECS", name="ECS (bench)", operator="bench", number_prefix="ECS")
+        uow.schemes.add(scheme)
         uow.commit()
     with uows() as uow:
         ensure_keys(uow, now - dt.timedelta(minutes=1))
@@ -161,14 +162,14 @@ def browser_figure(port: int, codes: int) -> None:
 
 
 def _p95(ms: list[float]) -> float:
-    return ms[max(0, int(round(0.95 * len(ms))) - 1)]
+    return ms[max(0, round(0.95 * len(ms)) - 1)]
 
 
 def _in_chromium(base: str, document: dict, texts: list[str]) -> tuple[list, list, list]:
     from playwright.sync_api import sync_playwright
 
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+            "--disable-component-update", "--disable-sync", "--disable-quic"]  # fmt: skip
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
         context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -179,7 +180,8 @@ def _in_chromium(base: str, document: dict, texts: list[str]) -> tuple[list, lis
         context.set_offline(True)
         found = page.evaluate(
             """async ([doc, texts]) => {
-                localStorage.setItem("skillcard-bundle", JSON.stringify({ fetched: Date.now(), bundle: doc }));
+                const kept = { fetched: Date.now(), bundle: doc };
+                localStorage.setItem("skillcard-bundle", JSON.stringify(kept));
                 localStorage.removeItem("skillcard-hub-key");
                 const frame = () => new Promise(r => requestAnimationFrame(() => r()));
                 const times = [], inDom = [], outcomes = [];
