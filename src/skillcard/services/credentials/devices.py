@@ -4,9 +4,10 @@ for one card and gets a device credential; the holder or an admin revokes a lost
 - :func:`enrol_device`: only the card's holder, for an active card. The phone's key comes as
   a JWK (public part only, P-256). The credential's period is ``days`` (a setting), never past
   the card's expiry. A phone enrolling again, or a new phone, replaces the card's earlier
-  device credentials: they are revoked in the same transaction. Audited ``device.enrol``.
+  device credentials: they are revoked in the same transaction. Audited
+  ``device.phone_set_up`` on the card (its history shows it).
 - :func:`revoke_device`: the holder, or an admin of the card's scheme (or the hub). Its entry
-  in the scheme's status list is set at once. Audited ``device.revoke``.
+  in the scheme's status list is set at once. Audited ``device.phone_revoked`` on the card.
 - :func:`card_devices`: the card's device credentials, for the holder or an admin.
 """
 
@@ -80,7 +81,7 @@ def enrol_device(
             raise Conflict(f"card {card.number} has expired: it cannot go on a phone")
         for old in uow.device_credentials.of_card(card.id):
             if not old.revoked:
-                _revoke(uow, who, old, "replaced by a newly set up phone", now)
+                _revoke(uow, who, old, card.number, "replaced by a newly set up phone", now)
         scheme = on_record(uow.schemes.get(card.scheme_id), "the scheme")
         holder = on_record(uow.cardholders.get(card.cardholder_id), "the cardholder")
         claims = printed_claims_for(uow, card, scheme.code, scheme.number_prefix, now)
@@ -103,7 +104,7 @@ def enrol_device(
             thumbprint=thumbprint, issued_at=now, valid_until=until,
         )  # fmt: skip
         detail = {"device_id": device_id, "key": thumbprint, "until": until.isoformat()}
-        record(uow, who, "device.enrol", "card", card.number, detail=detail, now=now)
+        record(uow, who, "device.phone_set_up", "card", card.number, detail=detail, now=now)
         uow.commit()
     return Enrolment(
         device_id, credential, until, thumbprint, scheme.code, card.number, claims.holder_name,
@@ -131,7 +132,7 @@ def revoke_device(
             raise NotFound(f"no phone card {device_id} that you can see")
         if device.revoked:
             raise Conflict("that phone's card is already revoked")
-        _revoke(uow, who, device, reason, now)
+        _revoke(uow, who, device, card.number, reason, now)
         uow.commit()
         return on_record(uow.device_credentials.get(device_id), "the device credential")
 
@@ -148,10 +149,15 @@ def _may_see(who: Principal, card: Card) -> bool:
 
 
 def _revoke(
-    uow: AbstractUnitOfWork, who: Principal, device: DeviceRecord, reason: str, now: dt.datetime
+    uow: AbstractUnitOfWork,
+    who: Principal,
+    device: DeviceRecord,
+    number: str,
+    reason: str,
+    now: dt.datetime,
 ) -> None:
     if not uow.device_credentials.revoke(device.id, now=now, by=who.label, reason=reason):
         raise Conflict("that phone's card was revoked by someone else just now")
     status_lists.device_revoked(uow, device.scheme_id, device.status_index, now)
     detail = {"device_id": device.id, "key": device.thumbprint}
-    record(uow, who, "device.revoke", "device", device.id, reason=reason, detail=detail, now=now)
+    record(uow, who, "device.phone_revoked", "card", number, reason=reason, detail=detail, now=now)

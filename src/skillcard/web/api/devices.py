@@ -5,8 +5,9 @@ one (a lost phone). The holder does the same from their card's page (web/pages/p
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from skillcard.services.credentials import devices
@@ -15,6 +16,7 @@ from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import ApiWho, Uows
 
 router = APIRouter(tags=["phone cards"], responses=ERRORS)
+DeviceId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class DevicePublic(BaseModel):
@@ -44,7 +46,7 @@ def card_devices(number: str, who: ApiWho, uows: Uows):
 
 
 @router.post("/devices/{device_id}/revoke", response_model=DevicePublic)
-def revoke_device(device_id: int, body: RevokeDevice, who: ApiWho, uows: Uows):
+def revoke_device(device_id: DeviceId, body: RevokeDevice, who: ApiWho, uows: Uows):
     """Revoke a phone's device credential: its entry in the scheme's status list is set at
     once, so its codes are refused (``revoked``)."""
     done = devices.revoke_device(uow=uows(), who=who, device_id=device_id, reason=body.reason)

@@ -3,6 +3,7 @@
 - ``POST /my/cards/{number}/device``: the phone's public key (JSON ``{"jwk": {...}}``, the
   CSRF token in ``X-CSRF-Token``) in, its device credential out (JSON; errors as JSON too);
 - ``POST /my/cards/{number}/devices/{id}/revoke``: the holder revokes a phone's card (a form);
+  ``POST /admin/cards/{number}/devices/{id}/revoke``: an admin does, with a reason;
 - ``GET /my/phone``: the offline card, an app shell with nothing personal in it: the card, the
   key and the credential live in the phone's IndexedDB (static/holder-card.js), so the
   service worker keeps the page and it opens with no signal.
@@ -14,7 +15,7 @@ import base64
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse
 
@@ -79,7 +80,7 @@ async def enrol(request: Request, number: str, session: PageSession, uows: Uows)
 @router.post("/my/cards/{number}/devices/{device_id}/revoke")
 def revoke(
     number: str,
-    device_id: int,
+    device_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: PageSession,
     uows: Uows,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
@@ -91,6 +92,22 @@ def revoke(
         uow=uows(), who=who, device_id=device_id, reason=reason or "revoked by the holder"
     )
     return RedirectResponse(f"/my/cards/{number}/phone?done=revoked", status_code=303)
+
+
+@router.post("/admin/cards/{number}/devices/{device_id}/revoke")
+def admin_revoke(
+    number: str,
+    device_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: PageSession,
+    uows: Uows,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[str, Form(max_length=300)] = "",
+):
+    """An admin revokes a phone's copy of a card from the card's admin page."""
+    who, csrf = session
+    check_csrf(csrf, csrf_token)
+    devices.revoke_device(uow=uows(), who=who, device_id=device_id, reason=reason)
+    return RedirectResponse(f"/admin/cards/{number}?done=device", status_code=303)
 
 
 @router.get("/my/phone")
