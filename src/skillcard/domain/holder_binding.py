@@ -13,6 +13,8 @@ the presentation the phone makes from it, with no network, every 30 seconds.
     presentation       "SC2:" + Base45( CBOR [ device credential (bstr), time (uint, seconds
                        since 1970 UTC), the phone's ES256 signature (bstr, r || s) ] )
     the phone signs    CBOR [ "SkillcardPresentation", time, SHA-256(device credential) ]
+    QR code            alphanumeric mode, error correction L (a screen is not scuffed): version
+                       24 with a typical 640-byte thumbnail, 29 at most (1 KB, longest texts)
 
 A checker accepts a presentation only if the scheme signed the device credential, the key in
 it signed the time and the credential's hash, and that time is within the presentation window

@@ -4,7 +4,9 @@ The pipeline is the EU Digital COVID Certificate's:
 
     claims -> CBOR -> COSE_Sign1 (ES256) -> zlib, only if smaller -> Base45 -> "SC1:" + text
 
-and :func:`verify` runs it backwards. It never raises: whatever is wrong with the text, the
+and :func:`verify` runs it backwards. It also reads a phone's holder-bound presentation,
+``"SC2:"`` + Base45 of [device credential, time, the phone's signature]
+(domain/holder_binding.py). It never raises: whatever is wrong with the text, the
 person checking a card gets an outcome and a reason. A deflated payload starts with the zlib
 header byte 0x78, a bare COSE message with 0xD2 (tag 18; the untagged array the issuer never
 writes is malformed), so the decoder needs no flag; it inflates at most 16 KiB and refuses

@@ -6,8 +6,9 @@
    Showing (/my/phone, with or without signal): every 30 seconds the phone signs
    CBOR ["SkillcardPresentation", now in seconds, SHA-256(device credential)] and shows
      "SC2:" + Base45(CBOR [device credential, now, signature])
-   as a QR code, alphanumeric mode, error correction L (a screen is not scuffed; L keeps a code
-   with a 1 KB portrait near version 25). A checker accepts it for about a minute. */
+   as a QR code, alphanumeric mode, error correction L (a screen is not scuffed, and L keeps
+   the code at version 24 with a typical 640-byte thumbnail, 29 at most with a 1 KB one and
+   the longest texts; M would be 27 to 32). A checker accepts it for about a minute. */
 (function () {
   "use strict";
 
