@@ -6,7 +6,8 @@
 var CACHE = "skillcard-check-v2";
 var SHELL = [
   "/check", "/static/skillcard.css", "/static/htmx.min.js", "/static/check.js",
-  "/static/offline-verify.js", "/static/vendor/jsQR.js", "/static/manifest.webmanifest",
+  "/static/offline-verify.js", "/static/offline-presentation.js", "/static/vendor/jsQR.js",
+  "/static/manifest.webmanifest",
   "/static/icon-192.png", "/api/v1/bundle",
   /* the holder's phone card (holder-card.js): a shell with nothing personal in it */
   "/my/phone", "/static/holder-card.js", "/static/vendor/qrcode-generator.js",
