@@ -188,8 +188,7 @@ def _payload(text: str, prefix: str, first_byte: int) -> bytes:
     data = base45.decode(text[len(prefix) :])
     first = data[0] if data else None
     if first == _ZLIB:
-        data = inflate(data)
-        first = data[0] if data else None
+        return inflate(data)  # its parser says what is wrong with what it holds
     if first == first_byte:
         return data
     raise EncodingError("the code holds neither a signed card nor a compressed one")
