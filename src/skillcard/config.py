@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     # SEC1, as `skillcard trust export` prints it) that `skillcard verify --bundle` pins when
     # no --hub-key is given. Outside development a bundle is never checked against its own key.
     hub_key: str = ""
+    # Holder-bound phone cards (domain/holder_binding.py): how many days a phone's device
+    # credential lasts (never past the card's expiry; the phone renews it whenever it is
+    # online), and how far, each way, a presentation's time may be from a checker's clock.
+    phone_device_days: int = Field(30, ge=1, le=366)
+    phone_presentation_window_seconds: int = Field(60, ge=10, le=600)
     # Business Check budget (issue 14): one allowance per business of checks by number and
     # surname, whatever the door (single, spot, offline sync, workforce additions, bulk rows).
     # A business not yet approved by the hub admin gets the small one. A burst of answers of
@@ -124,6 +129,12 @@ class Settings(BaseSettings):
     unapproved_checks_per_day: int = Field(50, ge=1)
     no_match_burst: int = Field(100, ge=1)
     no_match_burst_minutes: int = Field(10, ge=1, le=1440)
+
+    def presentation_window(self):
+        """How far a phone's presentation time may be from a checker's clock."""
+        import datetime as dt
+
+        return dt.timedelta(seconds=self.phone_presentation_window_seconds)
 
     def retention(self):
         from skillcard.domain.retention import Retention

@@ -10,6 +10,9 @@ unreadable file, a damaged or wrongly signed bundle, neither or both of --qr and
 An open credential is checked against the local database's keys and status lists (a bundle
 carries neither the hub's badge list nor a format for them): --credential FILE, or its text.
 
+--at checks as at another moment (ISO 8601 with its zone): a phone's presentation (SC2:) read
+now and checked --at two minutes on is refused, as a screenshot shown then would be.
+
 Without --bundle the local database's keys and status lists are used; with it, the bundle's
 signatures are checked first, against the pinned hub key: --hub-key, else the setting
 SKILLCARD_HUB_KEY. A bundle's own key proves only that it is whole, not who made it, so with
@@ -20,6 +23,7 @@ development, trusts the bundle's key with a loud warning on stderr.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +54,10 @@ def verify(
         str | None, typer.Option("--hub-key", help="Pinned hub public key (base64url SEC1)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Check as at this moment (ISO 8601 with zone), not now"),
+    ] = None,
 ) -> None:
     """Check a card's QR code or an open credential: valid (exit 0) or not (exit 1), and why."""
     if sum(x is not None for x in (qr, text, credential)) != 1:
@@ -64,13 +72,15 @@ def verify(
     ):
         _verify_open(text, as_json)
         return
-    now = utcnow()
+    now = _moment(at) if at else utcnow()
+    window = get_settings().presentation_window()
     if bundle is None:
-        result = credentials.verify_text(uow=uow(), text=text, now=now)
+        result = credentials.verify_text(uow=uow(), text=text, now=now, window=window)
     else:
         pinned = _pinned(hub_key)
         data = _read(bundle)
-        result = verify_offline(text, trust.bundle_from_json(data, now, pinned_hub_key=pinned), now)
+        loaded = trust.bundle_from_json(data, now, pinned_hub_key=pinned)
+        result = verify_offline(text, loaded, now, window)
     answer = credentials.result_json(result)
     if as_json:
         print_json(answer)
@@ -78,6 +88,17 @@ def verify(
         _show(answer)
     if not result.valid:
         raise typer.Exit(1)
+
+
+def _moment(text: str) -> dt.datetime:
+    """--at: a moment with its zone (a check "two minutes later", or as it stood then)."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"--at must be an ISO 8601 moment, not {text!r}") from None
+    if moment.tzinfo is None:
+        raise InvalidInput("--at must give its time zone (e.g. 2026-12-06T21:00:00Z)")
+    return moment
 
 
 def _verify_open(text: str, as_json: bool) -> None:

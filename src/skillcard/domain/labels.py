@@ -86,6 +86,8 @@ CARD_ACTIONS = {
     "revoke": "Revoked",
     "import": "Imported",
     "upsert": "Updated by import",
+    "phone_set_up": "Set up on the holder's phone",  # device.phone_set_up (holder-bound card)
+    "phone_revoked": "A phone's copy revoked",
 }
 
 # Where a card came from (domain/provenance.py).

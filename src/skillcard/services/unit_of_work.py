@@ -22,6 +22,7 @@ from skillcard.services.ports import accounts as acc
 from skillcard.services.ports import business as biz
 from skillcard.services.ports import checks as chk
 from skillcard.services.ports import connector as con
+from skillcard.services.ports import devices as dev
 from skillcard.services.ports import federation as fed
 from skillcard.services.ports import hse, keys
 from skillcard.services.ports import mycard as my
@@ -91,6 +92,8 @@ class AbstractUnitOfWork(abc.ABC):
     # open credentials
     badge_entries: oc.BadgeEntries
     share_links: oc.ShareLinks
+    # holder-bound phone cards
+    device_credentials: dev.DeviceCredentials
     # The master secret that seals the signing keys (adapters/keys.py), given by whoever made
     # this unit of work from their settings (web/app.py, cli/common.py), never read globally.
     secret_key: str

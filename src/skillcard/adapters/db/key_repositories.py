@@ -198,11 +198,17 @@ class StatusListRepository:
         )
         return set(self.session.scalars(found))
 
-    def add_entry(self, card, index: int) -> bool:
-        """Give the card (just added, maybe) the entry; False if another transaction took it
-        first."""
+    def add_entry(self, card, index: int, until: dt.date | None = None) -> bool:
+        """Give the card (just added, maybe) the entry (its current one, or with ``until`` one
+        listed until then: a phone's device credential); False if another transaction took
+        it first."""
         self.session.flush()  # the card's id
-        values = {"scheme_id": card.scheme_id, "status_index": index, "card_id": card.id}
+        values = {
+            "scheme_id": card.scheme_id,
+            "status_index": index,
+            "card_id": card.id,
+            "until": until,
+        }
         try:
             with self.session.begin_nested():  # a savepoint: the collision alone rolls back
                 self.session.execute(tables_trust.status_entries.insert().values(values))

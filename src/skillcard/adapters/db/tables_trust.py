@@ -92,3 +92,25 @@ status_index_spaces = sa.Table(
     sa.Column("entries", sa.Integer, nullable=False),
     sa.Column("allocated", sa.Integer, nullable=False),
 )
+
+# Holder-bound phone cards (migration 0028, domain/holder_binding.py): a device credential the
+# scheme signed for one phone's public key. Its own entry in the scheme's status list is a
+# ``status_entries`` row of the card, listed until the credential's period ends, so the
+# card's revocation or suspension reaches it; a device revoked on its own is marked here and
+# its entry set when the list is built (services/credentials/status_lists.py).
+device_credentials = sa.Table(
+    "device_credentials",
+    metadata,
+    _id(),
+    sa.Column("card_id", sa.ForeignKey("cards.id"), nullable=False, index=True),
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id"), nullable=False),
+    sa.Column("status_index", sa.Integer, nullable=False),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),  # SEC1, 65 bytes
+    sa.Column("thumbprint", sa.String(16), nullable=False),
+    sa.Column("issued_at", AwareDateTime(), nullable=False),
+    sa.Column("valid_until", AwareDateTime(), nullable=False),
+    sa.Column("revoked_at", AwareDateTime()),
+    sa.Column("revoked_by", sa.String(254)),
+    sa.Column("revoke_reason", sa.String(300)),
+    sa.Index("ix_device_credentials_scheme_id_revoked", "scheme_id", "revoked_at"),
+)

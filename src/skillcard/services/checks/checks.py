@@ -37,6 +37,7 @@ from skillcard.domain.checks import (
     clean_site,
 )
 from skillcard.domain.credentials import EXPIRING_SOON, VerificationResult
+from skillcard.domain.holder_binding import PRESENTATION_WINDOW
 from skillcard.domain.trust import listed_state
 from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit.audit import utcnow
@@ -188,12 +189,13 @@ def _verify_and_log(
     site: str | None,
     synced_at: dt.datetime | None = None,
     as_it_was: bool = False,
+    window: dt.timedelta = PRESENTATION_WINDOW,
 ) -> tuple[VerificationResult, PublicCardView]:
     """Verify QR text at ``at`` and add its check (inside the caller's transaction). The
     card is named only when a trusted key vouched for the claims: a forged code's claims
     are not believed, so its check is logged against no card. ``as_it_was``: judge the card
     by its status at ``at`` (a check made offline), not by the status list of now."""
-    result = verify(text, bundle, at)
+    result = verify(text, bundle, at, window)
     scheme_id = photo = found = None
     if result.claims is not None:
         scheme = uow.schemes.by_code(result.claims.scheme)
@@ -245,9 +247,11 @@ def check_qr(
     client: str | None = None,
     site: str | None = None,
     now: dt.datetime | None = None,
+    window: dt.timedelta = PRESENTATION_WINDOW,
 ) -> QrCheckResult:
     """Verify QR text online against the registry's keys and status lists, and log the
     check as ``qr_online`` in the same transaction (who and site as :func:`check_card`).
+    ``window``: how far a phone's presentation time may be from now (a setting).
     Never raises for bad text: that is the ``malformed`` outcome, logged too."""
     now = now or utcnow()
     site = clean_site(site)
@@ -262,6 +266,7 @@ def check_qr(
             who=who,
             client=client,
             site=site,
+            window=window,
         )
         uow.commit()
     return QrCheckResult(result=result, view=view, checked_at=now)

@@ -19,6 +19,7 @@ from typing import Any
 from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import Card, CardStatus
 from skillcard.domain.credentials import CardClaims, VerificationResult
+from skillcard.domain.holder_binding import PRESENTATION_WINDOW
 from skillcard.domain.trust import StatusList, TrustedKey
 from skillcard.errors import Conflict, NotFound
 from skillcard.services.audit.audit import utcnow
@@ -122,15 +123,20 @@ def local_bundle(uow: AbstractUnitOfWork, now: dt.datetime) -> VerifierBundle:
 
 
 def verify_text(
-    *, uow: AbstractUnitOfWork, text: str, now: dt.datetime | None = None
+    *,
+    uow: AbstractUnitOfWork,
+    text: str,
+    now: dt.datetime | None = None,
+    window: dt.timedelta = PRESENTATION_WINDOW,
 ) -> VerificationResult:
-    """Check QR text against the local registry's keys and status lists. Never raises for
-    bad text: that is the ``malformed`` outcome."""
+    """Check QR text against the local registry's keys and status lists (a phone's
+    presentation within ``window`` of ``now``). Never raises for bad text: that is the
+    ``malformed`` outcome."""
     now = now or utcnow()
     with uow:
         bundle = local_bundle(uow, now)
         uow.commit()
-    return verify(text, bundle, now)
+    return verify(text, bundle, now, window)
 
 
 def result_json(result: VerificationResult) -> dict[str, Any]:

@@ -34,7 +34,13 @@ from skillcard.domain.calendar import card_day
 from skillcard.domain.cards import Card, CardStatus
 from skillcard.domain.schemes import Scheme
 from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, IndexSpace, entries_for
-from skillcard.domain.trust import DEFAULT_STATUS_TTL, MIN_STATUS_ENTRIES, listed_state, set_entry
+from skillcard.domain.trust import (
+    DEFAULT_STATUS_TTL,
+    MIN_STATUS_ENTRIES,
+    ListedState,
+    listed_state,
+    set_entry,
+)
 from skillcard.errors import Conflict
 from skillcard.services.credentials.signing import status_list_signer
 from skillcard.services.crypto import documents
@@ -45,9 +51,13 @@ MAX_ENTRIES = MAX_STATUS_ENTRIES
 _DRAWS = 64  # a list is at most half full: 64 taken draws in a row happen 1 time in 2**64
 
 
-def allocate_entry(uow: AbstractUnitOfWork, card: Card, now: dt.datetime) -> int:
+def allocate_entry(
+    uow: AbstractUnitOfWork, card: Card, now: dt.datetime, until: dt.date | None = None
+) -> int:
     """Give ``card`` (just added) its current entry, drawn at random among the unused ones;
-    the list doubles first if it would be more than half full (caller commits)."""
+    the list doubles first if it would be more than half full (caller commits). With
+    ``until``, the entry is not the card's current one but a phone's device credential's,
+    listed until that day (services/credentials/devices.py)."""
     space = uow.status_lists.space(card.scheme_id, lock=True)  # one drawer per scheme at a time
     entries, allocated = space or (MIN_STATUS_ENTRIES, 0)
     grown = entries_for(allocated + 1, entries)
@@ -55,7 +65,7 @@ def allocate_entry(uow: AbstractUnitOfWork, card: Card, now: dt.datetime) -> int
         index = _random_below(grown)
         if uow.status_lists.is_taken(card.scheme_id, index):
             continue
-        if uow.status_lists.add_entry(card, index):
+        if uow.status_lists.add_entry(card, index, until):
             break
     else:
         raise Conflict("no free entry was found in the status list: try again")
@@ -100,6 +110,7 @@ def rebuild_status_list(
     bits, plane = bytearray(size), bytearray(size)
     for index, status in uow.status_lists.listed_entries(scheme_id, card_day(now)):
         _set(bits, plane, index, CardStatus(status))
+    _mark_revoked_devices(uow, scheme_id, bits, plane, now)
     return _store(uow, scheme, bytes(bits), bytes(plane), now, ttl)
 
 
@@ -131,7 +142,30 @@ def cards_changed(
     bits, plane = bytearray(stored.bits), bytearray(stored.suspended)
     for card_id, index in entries:
         _set(bits, plane, index, CardStatus(status[card_id]))
+    _mark_revoked_devices(uow, scheme_id, bits, plane, now)  # a lifted suspension
     _store(uow, on_record(scheme, "the cards' scheme"), bytes(bits), bytes(plane), now, stored.ttl)
+
+
+def device_revoked(uow: AbstractUnitOfWork, scheme_id: int, index: int, now: dt.datetime) -> None:
+    """Mark a revoked phone's entry in its scheme's list and re-sign it (caller commits)."""
+    stored = uow.status_lists.get(scheme_id, lock=True)
+    size = (uow.status_lists.space(scheme_id) or (MIN_STATUS_ENTRIES, 0))[0]
+    if stored is None or len(stored.bits) * 8 < size:
+        rebuild_status_list(uow, scheme_id, now)
+        return
+    bits, plane = bytearray(stored.bits), bytearray(stored.suspended)
+    set_entry(bits, plane, index, ListedState.REVOKED)
+    scheme = on_record(uow.schemes.get(scheme_id), "the device's scheme")
+    _store(uow, scheme, bytes(bits), bytes(plane), now, stored.ttl)
+
+
+def _mark_revoked_devices(
+    uow: AbstractUnitOfWork, scheme_id: int, bits: bytearray, plane: bytearray, now: dt.datetime
+) -> None:
+    """A phone revoked on its own stays revoked whatever happens to its card."""
+    since = now - dt.timedelta(days=1)  # a day past its period, for checkers' clock skew
+    for index in uow.device_credentials.revoked_entries(scheme_id, since):
+        set_entry(bits, plane, index, ListedState.REVOKED)
 
 
 def rebuild_status_lists(

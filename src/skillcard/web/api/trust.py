@@ -97,8 +97,9 @@ async def verify(
     except ValidationError as error:
         problem = error.errors()[0].get("msg", "invalid") if error.errors() else "invalid"
         raise InvalidInput(f'send {{"qr": "SC1:..."}}: {problem}') from None
+    window = request.app.state.settings.presentation_window()
     checked = await run_in_threadpool(
-        checks.check_qr, uow=uows(), text=body.qr, who=who, client=client
+        checks.check_qr, uow=uows(), text=body.qr, who=who, client=client, window=window
     )
     return credentials.result_json(checked.result)
 

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from skillcard.domain.accounts import Role, require
 from skillcard.errors import PermissionDenied, SkillcardError
 from skillcard.services.audit import audit
+from skillcard.services.credentials import devices
 from skillcard.services.registry import cards, photos, provenance
 from skillcard.services.registry.cards import CardView
 from skillcard.web.deps import PageSession, Uows
@@ -33,6 +34,7 @@ DONE = {
     "reinstate": "reinstated",
     "revoke": "revoked",
     "photo": "given a new photo of its holder",
+    "device": "taken off its holder's lost phone: that phone's codes are refused from now on",
 }
 
 
@@ -71,6 +73,7 @@ def card_page(request: Request, number: str, session: PageSession, uows: Uows, d
             "error": "",
             "photo_sha256": photos.card_photo(uow=uows(read_only=True), who=who, number=number),
             "sources": _sources(uows, who, number),
+            "devices": devices.card_devices(uow=uows(read_only=True), who=who, number=number),
         },
     )
 

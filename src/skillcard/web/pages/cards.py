@@ -20,6 +20,7 @@ from skillcard.adapters.photos import MAX_UPLOAD_BYTES, PhotoRefused, PhotoStore
 from skillcard.adapters.qr import PRINTED_MAX_VERSION, qr_svg
 from skillcard.errors import SkillcardError
 from skillcard.services.audit import audit
+from skillcard.services.credentials import devices
 from skillcard.services.registry import cards, photos
 from skillcard.web.deps import PageSession, Uows, page_session
 from skillcard.web.pages.forms import check_csrf
@@ -158,11 +159,21 @@ def _phone_context(request: Request, session, uows: Uows, number: str, every: in
     }
 
 
+def _devices_context(request: Request, who, uows: Uows, number: str) -> dict:
+    """The phones the card is on (holder-bound phone cards, web/pages/phone_card.py)."""
+    return {
+        "devices": devices.card_devices(uow=uows(read_only=True), who=who, number=number),
+        "device_days": request.app.state.settings.phone_device_days,
+        "done": request.query_params.get("done", ""),
+    }
+
+
 @router.get("/my/cards/{number}/phone")
 def phone_page(
     request: Request, number: str, session: PageSession, uows: Uows, every: int | None = None
 ):
     context = _phone_context(request, session, uows, number, every)
+    context.update(_devices_context(request, context["who"], uows, number))
     return _no_store(render(request, "card_phone.html", context))
 
 

@@ -139,7 +139,10 @@ def _answer(request, uows, limiter, client, session, form):
     elif len(text) > MAX_TEXT:
         message = "That text is longer than any QR code holds"
         return _qr_page(request, uows, session, 422, errors={"qr-text": message})
-    checked = checks.check_qr(uow=uows(), text=text, who=who, client=client, site=site)
+    window = request.app.state.settings.presentation_window()
+    checked = checks.check_qr(
+        uow=uows(), text=text, who=who, client=client, site=site, window=window
+    )
     return _qr_page(request, uows, session, result=with_photo_url(request, checked.public))
 
 

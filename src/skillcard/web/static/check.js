@@ -116,6 +116,10 @@
     section.appendChild(verdict);
     var body = el("div", { "class": "check-body" });
     if (claims) {
+      if (claims.portrait) {  /* a phone's code carries the holder's thumbnail: see who it is */
+        var b64 = btoa(String.fromCharCode.apply(null, claims.portrait));
+        body.appendChild(el("img", { "class": "check-photo", src: "data:image/jpeg;base64," + b64, alt: "Photo of " + claims.holder_name }));
+      }
       body.appendChild(el("p", { "class": "check-holder" }, claims.holder_name));
       var type = el("p", { "class": "check-type" }, claims.card_type_title);
       if (claims.occupation) { type.appendChild(el("br")); type.appendChild(el("span", {}, claims.occupation)); }
@@ -200,13 +204,26 @@
 
   /* --- checking text ----------------------------------------------------------------------- */
 
+  /* The kept card list, its signatures checked and its lists inflated once (not on every
+     check: that was most of a check's time), again when a new list is kept, the pinned hub
+     key changes or the day does (keys past their verify_until drop out by the day). */
+  var ready = { key: null, bundle: null };
+  function loaded(kept) {
+    var key = [kept.fetched, pinned(), new Date().toISOString().slice(0, 10)].join("|");
+    if (ready.key !== key) {
+      ready = { key: key, bundle: window.SkillcardOffline.loadBundle(kept.bundle, new Date(), pinned()) };
+      ready.bundle.catch(function () { ready = { key: null, bundle: null }; });
+    }
+    return ready.bundle;
+  }
+
   function checkOffline(text) {
     var kept = stored();
     if (!kept || !window.SkillcardOffline) {
       showProblem("This device is offline and has no card list yet: connect to the internet once, then it can check cards offline.");
       return Promise.resolve();
     }
-    return window.SkillcardOffline.loadBundle(kept.bundle, new Date(), pinned())
+    return loaded(kept)
       .then(function (bundle) { return window.SkillcardOffline.verify(text, bundle); })
       .then(function (answer) { queueCheck(text, answer); showLocal(answer, kept.fetched); })
       .catch(function (error) { showProblem("The card list on this device cannot be used (" + error.message + "): connect to the internet to download it again."); });

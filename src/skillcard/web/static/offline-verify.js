@@ -6,6 +6,8 @@
      -> COSE_Sign1 (CBOR tag 18; untagged is malformed) -> ES256, low-S only, over
      ["Signature1", protected, h'', payload]
      -> the claims map -> key window, dates, status list bit.
+   A phone's holder-bound presentation ("SC2:") is read by offline-presentation.js, loaded
+   after this file, with the pieces this one lends it (SkillcardOffline.parts).
    Outcomes are the words of docs/contracts.md: valid, expired, not_yet_valid, suspended, revoked,
    unknown_issuer, bad_signature, malformed, stale_status. verify() never throws.
 
@@ -20,6 +22,7 @@
   "use strict";
 
   var PREFIX = "SC1:";
+  var PRESENTATION_PREFIX = "SC2:";  /* a phone's holder-bound presentation (holder-card.js) */
   var MAX_TEXT = PREFIX.length + 4296;
   var MAX_INFLATED = 16384;
   var SKEW_MS = 5 * 60 * 1000;
@@ -226,6 +229,7 @@
       card_type_title: text(raw, 4), holder_name: text(raw, 5), occupation: text(raw, 6, true),
       qualifications: quals, issued: uint(raw, 9), expires: uint(raw, 10),
       status_index: uint(raw, 11), signed: uint(raw, 12), valid_until: uint(raw, 13, true),
+      portrait: raw.get(14) instanceof Uint8Array && raw.get(14).length <= 1024 ? raw.get(14) : null,
     };
     if (claims.status_index >= 2147483648) throw new Malformed("status_index is out of range");
     if (claims.expires < claims.issued) throw new Malformed("the card expires before it was issued");
@@ -370,23 +374,32 @@
     return result("valid", ["The card expires on " + dayText(claims.expires) + "."], claims, ["expiring_soon"], key.kid);
   }
 
-  async function verifyInner(qrText, bundle, nowMs) {
-    var message = coseDecode(await coseFromText(qrText));
+  /* The claims a trusted key signed and that key, or the result that says none did. */
+  async function vouched(message, bundle, parse) {
     var candidates = bundle.keys.filter(function (k) { return k.kid === message.kid; });
     if (!candidates.length) {
-      return result("unknown_issuer", ["The card was signed with a key this checker does not know (" + message.kid.slice(0, 64) + ")."], null, [], message.kid);
+      return { refused: result("unknown_issuer", ["The card was signed with a key this checker does not know (" + message.kid.slice(0, 64) + ")."], null, [], message.kid) };
     }
     var signed = sigStructure(message.protected, message.payload), claims = null, chosen = null;
     for (var i = 0; i < candidates.length; i++) {
       if (!(await es256(candidates[i].key, message.signature, signed))) continue;
-      if (claims === null) claims = claimsFrom(cborDecode(message.payload));
+      if (claims === null) claims = parse(cborDecode(message.payload));
       chosen = chosen || candidates[i];
-      if (candidates.length === 1 || !issuerRefusal(claims, candidates[i])) { chosen = candidates[i]; break; }
+      if (candidates.length === 1 || !issuerRefusal(claims.card || claims, candidates[i])) { chosen = candidates[i]; break; }
     }
     if (claims === null) {
-      return result("bad_signature", ["The signature does not match the card's details: it may have been altered."], null, [], message.kid);
+      return { refused: result("bad_signature", ["The signature does not match the card's details: it may have been altered."], null, [], message.kid) };
     }
-    return decide(claims, chosen, bundle, nowMs);
+    return { claims: claims, key: chosen };
+  }
+
+  async function verifyInner(qrText, bundle, nowMs) {
+    if (String(qrText).trim().indexOf(PRESENTATION_PREFIX) === 0) {
+      if (!global.SkillcardPresentation) throw new Malformed("this checker cannot read a phone's code");
+      return global.SkillcardPresentation.verify(qrText, bundle, nowMs);
+    }
+    var found = await vouched(coseDecode(await coseFromText(qrText)), bundle, claimsFrom);
+    return found.refused || decide(found.claims, found.key, bundle, nowMs);
   }
 
   /* The outcome of checking QR text against a loaded bundle (loadBundle). Never throws. */
@@ -406,5 +419,15 @@
     }
   }
 
-  global.SkillcardOffline = { verify: verify, loadBundle: loadBundle, hubFingerprint: hubFingerprint, canonical: canonical, base45Decode: base45Decode, cborDecode: cborDecode };
+  global.SkillcardOffline = {
+    verify: verify, loadBundle: loadBundle, hubFingerprint: hubFingerprint, canonical: canonical,
+    base45Decode: base45Decode, cborDecode: cborDecode,
+    /* for offline-presentation.js: one pipeline, not two */
+    parts: {
+      Malformed: Malformed, base45Decode: base45Decode, decompress: decompress, cborDecode: cborDecode,
+      coseDecode: coseDecode, claimsFrom: claimsFrom, vouched: vouched, decide: decide,
+      result: result, importKey: importKey, dayText: dayText,
+      MAX_TEXT: MAX_TEXT, MAX_INFLATED: MAX_INFLATED, SKEW_MS: SKEW_MS,
+    },
+  };
 })(window);
