@@ -181,7 +181,9 @@ class Deployment:
                 if len(up) == len(APP_HOSTS) and all(",UP," in line for line in up):
                     return
             time.sleep(0.2)
-        raise SystemExit("the application hosts did not come up behind HAProxy: see " + str(self.state))
+        raise SystemExit(
+            "the application hosts did not come up behind HAProxy: see " + str(self.state)
+        )
 
     # -- faults -----------------------------------------------------------------------------
     def kill(self, name: str) -> None:
