@@ -217,13 +217,15 @@ def account(records: list[tuple], fault_at: float, what: str) -> dict:
             if why != "ok":
                 whys[why] = whys.get(why, 0) + 1
         mark = "  <- " + what if second == int(fault_at) else ""
+        kinds = ", ".join(f"{kind}: {count}" for kind, count in whys.items())
         print(f"   {second:6d}  {len(got):4d}  {len(ok):8d}  {len(got) - len(ok):6d}  "
-              f"{_p99(ok):6.1f}  {', '.join(f'{k}: {v}' for k, v in whys.items())}{mark}")  # fmt: skip
+              f"{_p99(ok):6.1f}  {kinds}{mark}")  # fmt: skip
     failed = sorted(r for r in records if r[2] != "ok")
     for due, latency, why in failed[:SHOWN]:
         took = "" if latency is None else f" after {latency * 1000:.0f} ms"
         print(
-            f"     failed: due at {due:7.3f} s ({due - fault_at:+.3f} s from the fault): {why}{took}"
+            f"     failed: due at {due:7.3f} s ({due - fault_at:+.3f} s from the fault): "
+            f"{why}{took}"
         )
     if len(failed) > SHOWN:
         print(f"     ... and {len(failed) - SHOWN:,} more failures (the table above counts them)")
@@ -270,12 +272,16 @@ def host_killed(deployment, targets, args) -> None:
         deployment, targets, args.rate, args.seconds, fault_at, lambda: deployment.kill("sc-app1")
     )
     figures = account(records, at, "sc-app1 killed (SIGKILL, whole process group)")
-    print(f"\n  {figures['requests']:,} checks sent at {figures['rate']:.0f}/s; p99 before the kill "
+    print(f"\n  {figures['requests']:,} checks sent at {figures['rate']:.0f}/s; p99 before "
+          "the kill "
           f"{figures['p99_before']:.1f} ms; in flight at the kill (on either host): "
-          f"{figures['in_flight']}; failed: {figures['failed']} {figures['failed_kinds']}")  # fmt: skip
+          f"{figures['in_flight']}; failed: {figures['failed']} "
+          f"{figures['failed_kinds']}")  # fmt: skip
     back = figures["recovered_after"]
-    print("  p99 back under 20 ms (every 1-s window after) "
-          + (f"{back:.1f} s after the kill" if back is not None else "NOT within the run"))  # fmt: skip
+    print(
+        "  p99 back under 20 ms (every 1-s window after) "
+        + (f"{back:.1f} s after the kill" if back is not None else "NOT within the run")
+    )
     deployment.start_app("sc-app1")
     deployment.wait_ready()
     print("  sc-app1 started again and up behind HAProxy")
@@ -285,7 +291,8 @@ def worker_killed(deployment, args) -> None:
     import httpx
 
     print(
-        f"\n2. A {args.rows:,}-row bulk check uploaded through HAProxy; its worker killed at half way"
+        f"\n2. A {args.rows:,}-row bulk check uploaded through HAProxy; its worker killed at "
+        "half way"
     )
     token = _business_token(deployment)
     auth = {"Authorization": f"Bearer {token}"}
@@ -314,7 +321,8 @@ def worker_killed(deployment, args) -> None:
         at_kill = status()["done_rows"]
         _until(lambda: status()["done_rows"] > at_kill)
         print(
-            f"  sc-work2 went on {time.monotonic() - killed:.1f} s after the kill, from row {at_kill:,}"
+            f"  sc-work2 went on {time.monotonic() - killed:.1f} s after the kill, "
+            f"from row {at_kill:,}"
         )
         done = _until(lambda: (s := status())["status"] in ("done", "failed") and s, limit=900)
         print(f"  {done['status']} {time.monotonic() - killed:.1f} s after the kill: "
@@ -327,6 +335,23 @@ def worker_killed(deployment, args) -> None:
     once = labels == [f"worker {n}" for n in range(args.rows)]
     print(f"  result through HAProxy: HTTP {result.status_code}, {len(labels):,} rows; "
           f"every row exactly once and in order: {once}")  # fmt: skip
+    logged = _history(deployment, job_id)
+    checked = args.rows - done.get("error_rows", 0)  # a malformed row is answered, not checked
+    print(f"  the business's check history: {logged:,} bulk checks for {checked:,} checked rows "
+          f"(a batch written twice or lost would show): equal: {logged == checked}")  # fmt: skip
+
+
+def _history(deployment, job_id: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(deployment.pair.primary.url)
+    try:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql(
+                "SELECT count(*) FROM business_checks WHERE bulk_job_id = %(job)s", {"job": job_id}
+            ).scalar_one()
+    finally:
+        engine.dispose()
 
 
 def primary_stopped(deployment, targets, args) -> None:
@@ -341,14 +366,22 @@ def primary_stopped(deployment, targets, args) -> None:
     last = figures["last_failure_after"]
     print(f"\n  {figures['requests']:,} checks sent at {figures['rate']:.0f}/s; failed: "
           f"{figures['failed']} {figures['failed_kinds']}")  # fmt: skip
+    around = [lat for due, lat, why in records if why == "ok" and at <= due < at + 2]
+    slowest = max(around, default=float("nan")) * 1000
+    print(
+        f"  the slowest check answered in the 2 s after the stop took {slowest:.0f} ms "
+        "(the switch to the replica: its connections fail over as the primary's refuse)"
+    )
     if last is None:
         print("  switch-over: no check failed at all")
     else:
         print(f"  switch-over took {last:.2f} s (the last failed check was due then); "
               "0 errors after it")  # fmt: skip
     back = figures["recovered_after"]
-    print("  p99 back under 20 ms (every 1-s window after) "
-          + (f"{back:.1f} s after the stop" if back is not None else "NOT within the run"))  # fmt: skip
+    print(
+        "  p99 back under 20 ms (every 1-s window after) "
+        + (f"{back:.1f} s after the stop" if back is not None else "NOT within the run")
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -428,9 +461,8 @@ def main() -> None:
           f"{os.cpu_count()} cores, load average {load[0]:.1f} (a shared machine: "
           "every process of the deployment and the load generator on the same cores)")  # fmt: skip
     deployment = netns.Deployment()
-    if not args.reuse:
-        if deployment.state.exists():
-            raise SystemExit(f"{deployment.state} exists: `deploy/netns.py down` first")
+    if not args.reuse and deployment.state.exists():
+        raise SystemExit(f"{deployment.state} exists: `deploy/netns.py down` first")
     try:
         if not args.reuse:
             deployment.up(cards=args.cards, app_workers=args.app_workers)

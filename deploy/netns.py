@@ -9,7 +9,7 @@ Each host is a network namespace (``sc-...``) with one veth into the bridge ``sc
     sc-lb     10.83.0.2   HAProxy (Debian's package), deploy/haproxy.cfg, :8380 (stats :8381)
     sc-app1   10.83.0.21  skillcard serve :8300        sc-app2  10.83.0.22  the same
     sc-work1  10.83.0.31  skillcard worker             sc-work2 10.83.0.32  a spare worker host
-    sc-db1    10.83.0.11  PostgreSQL primary :55401    sc-db2   10.83.0.12  its streaming replica :55402
+    sc-db1    10.83.0.11  PostgreSQL primary :55401    sc-db2   10.83.0.12  its replica :55402
     sc-redis  10.83.0.13  Redis :8379, no persistence (rate counters only)
 
 The primary and replica are made as the replica tests make theirs (tests/replica_support.py:
@@ -88,9 +88,13 @@ class Deployment:
         self.state = state
         base = state / "pg"
         self.pair = ReplicaPair(
-            Cluster(base / "primary", PRIMARY_PORT, base / "primary.log", HOSTS["sc-db1"], "sc-db1"),
-            Cluster(base / "replica", REPLICA_PORT, base / "replica.log", HOSTS["sc-db2"], "sc-db2"),
-        )  # fmt: skip
+            Cluster(
+                base / "primary", PRIMARY_PORT, base / "primary.log", HOSTS["sc-db1"], "sc-db1"
+            ),
+            Cluster(
+                base / "replica", REPLICA_PORT, base / "replica.log", HOSTS["sc-db2"], "sc-db2"
+            ),
+        )
 
     # -- building ---------------------------------------------------------------------------
     def up(self, *, cards: int = 20_000, app_workers: int = 1) -> None:
@@ -112,7 +116,8 @@ class Deployment:
             "redis",
             "sc-redis",
             [shutil.which("redis-server") or "redis-server", "--bind", HOSTS["sc-redis"],
-             "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+             "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no",
+             "--protected-mode", "no"],
         )  # fmt: skip
         for host in APP_HOSTS:
             self.start_app(host, workers=app_workers)
