@@ -68,7 +68,14 @@ def network_up() -> None:
     for name, address in HOSTS.items():
         outside = f"v{name}"  # at most 15 characters: "vsc-work1"
         _ip("netns", "add", name)
-        _ip("link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", name)
+        for attempt in range(10):  # just after a `down`, the kernel may still be freeing it
+            try:
+                _ip("link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", name)
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 9:
+                    raise
+                time.sleep(0.5)
         _ip("link", "set", outside, "master", BRIDGE, "up")
         _ip("-n", name, "addr", "add", f"{address}/24", "dev", "eth0")
         _ip("-n", name, "link", "set", "eth0", "up")
@@ -77,7 +84,10 @@ def network_up() -> None:
 
 def network_down() -> None:
     for name in HOSTS:
-        _ip("netns", "del", name, check=False)  # takes its veth pair with it
+        # the veth first, from this side: a namespace's deletion frees its devices a moment
+        # later, and a quick `up` again found "vsc-app2" still there
+        _ip("link", "del", f"v{name}", check=False)
+        _ip("netns", "del", name, check=False)
     _ip("link", "del", BRIDGE, check=False)
 
 
