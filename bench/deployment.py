@@ -375,8 +375,9 @@ def primary_stopped(deployment, targets, args) -> None:
     if last is None:
         print("  switch-over: no check failed at all")
     else:
-        print(f"  switch-over took {last:.2f} s (the last failed check was due then); "
-              "0 errors after it")  # fmt: skip
+        print(f"  the last failed check was due {last:.2f} s after the stop, 0 errors after it "
+              "(the switch-over, or, on a machine that cannot carry the rate, its backlog: "
+              "see the p99 before the stop)")  # fmt: skip
     back = figures["recovered_after"]
     print(
         "  p99 back under 20 ms (every 1-s window after) "
