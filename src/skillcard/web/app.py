@@ -62,7 +62,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.read_engine = (
         make_engine(settings.read_database_url) if settings.read_database_url else None
     )
-    app.state.uows = UnitOfWorkFactory(app.state.engine, settings.secret_key, app.state.read_engine)
+    app.state.uows = UnitOfWorkFactory(
+        app.state.engine,
+        settings.secret_key,
+        app.state.read_engine,
+        max_lag=settings.read_max_lag_seconds,
+    )
     if app.state.read_engine is not None:
         _report_the_replica_lag(app.state.read_engine)
     _report_the_job_queue(app.state.engine)
