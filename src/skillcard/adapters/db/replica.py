@@ -16,6 +16,7 @@ spool (``adapters/check_spool.py``) and is written when the primary is back.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -55,8 +56,13 @@ def replica_first(
     """``work`` on a read-only unit of work on the replica, or on the primary if there is no
     replica, it is more than ``max_lag`` seconds behind, or it could not do it.
     ``secret_key`` opens the signing keys either reads."""
-    if replica is None or replica is primary or guard_for(replica, max_lag).behind(replica):
+    if replica is None or replica is primary:
         return work(SqlAlchemyUnitOfWork(primary, secret_key=secret_key))
+    if guard_for(replica, max_lag).behind(replica):
+        try:
+            return work(SqlAlchemyUnitOfWork(primary, secret_key=secret_key))
+        except exc.OperationalError:  # the primary is down: the replica is all there is
+            log.warning("the replica is behind and the primary cannot answer: the replica")
     try:
         return work(SqlAlchemyUnitOfWork(replica, read_only=True, secret_key=secret_key))
     except exc.DBAPIError as error:
@@ -124,6 +130,8 @@ class LagGuard:
 
 
 _guards: dict[int, LagGuard] = {}
+PRIMARY_WITHIN = 0.2  # seconds a read sent to the primary (replica behind) may wait
+PRIMARY_RETRY_SECONDS = 5.0  # a primary that failed such a read is not asked again sooner
 
 
 def guard_for(replica: Engine, max_lag: float) -> LagGuard:
@@ -141,6 +149,10 @@ class ReadWritePool:
     def __init__(self, primary: AsyncPool, replica: AsyncPool, max_lag: float = 5.0) -> None:
         self.primary, self.replica = primary, replica
         self.guard = LagGuard(max_lag)
+        self._primary_failed_at = float("-inf")
+
+    def _primary_may_answer(self) -> bool:
+        return time.monotonic() - self._primary_failed_at >= PRIMARY_RETRY_SECONDS
 
     async def open(self) -> None:
         await self.replica.open()
@@ -151,8 +163,15 @@ class ReadWritePool:
         await self.replica.close()
 
     async def read(self, sql: str, params: dict | None = None) -> list[tuple]:
-        if await self.guard.behind_async(self.replica):
-            return await self.primary.read(sql, params)
+        if await self.guard.behind_async(self.replica) and self._primary_may_answer():
+            try:
+                return await asyncio.wait_for(self.primary.read(sql, params), PRIMARY_WITHIN)
+            except (psycopg.Error, TimeoutError):
+                # A primary stopped at once leaves its replica with WAL it received but can
+                # never replay: "behind" for ever, and the primary gone. The replica is all
+                # there is; the primary is not asked again for a while.
+                self._primary_failed_at = time.monotonic()
+                log.warning("the replica is behind and the primary cannot answer: the replica")
         try:
             return await self.replica.read(sql, params)
         except psycopg.OperationalError:
