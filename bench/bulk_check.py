@@ -1,7 +1,7 @@
 """Bulk check benchmark: a CSV of card numbers and surnames against 2.1 million cards.
 
     .venv/bin/python bench/bulk_check.py [--cards 2100000] [--rows 10000] [--postgres-url URL]
-                                         [--skip-sqlite] [--skip-postgres]
+                                         [--skip-sqlite] [--skip-postgres] [--reuse]
 
 For each database (PostgreSQL, then a SQLite file): seeds N synthetic cards as bench/load.py
 does, registers a business, writes a CSV of ``--rows`` rows (90% real cards with the right
@@ -10,7 +10,10 @@ for that business, as the page and the API run it: lookups in batches of 500, ev
 written to the business's history and the check log, result CSV written. Goal: under 2 s.
 Then the peak Python memory (tracemalloc) of a 5,000-row and a 50,000-row run, after a
 warm-up run: goal flat.
-The PostgreSQL database named in the URL is dropped and created again.
+The PostgreSQL database named in the URL is dropped and created again, and the SQLite file
+made in a temporary folder, unless ``--reuse`` finds them already seeded (the SQLite file is
+then kept at ``--sqlite-path``): seeding takes minutes, the timed runs seconds, so a quiet
+moment on a shared machine can be spent on the runs alone.
 """
 
 from __future__ import annotations
@@ -52,11 +55,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)
         if not args.skip_postgres:
-            engine = load._fresh_postgres(args.postgres_url)
+            if args.reuse and _exists(args.postgres_url):
+                engine = make_engine(args.postgres_url)
+                upgrade(engine)
+            else:
+                engine = load._fresh_postgres(args.postgres_url)
             _bench(engine, "PostgreSQL", args, folder)
             engine.dispose()
         if not args.skip_sqlite:
-            engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
+            path = Path(args.sqlite_path) if args.reuse else folder / "bench.db"
+            engine = make_engine(f"sqlite:///{path}")
             upgrade(engine)
             _bench(engine, "SQLite", args, folder)
             engine.dispose()
@@ -69,13 +77,34 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=DEFAULT_URL)
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep seeded databases")
+    parser.add_argument("--sqlite-path", default="/tmp/skillcard_bench_bulk.db")
     return parser.parse_args()
+
+
+def _exists(url: str) -> bool:
+    target = sa.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"))
+    with admin.connect() as connection:
+        found = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        ).first()
+    admin.dispose()
+    return found is not None
+
+
+def _seeded(engine: sa.Engine, cards: int) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(sa.text("SELECT count(*) FROM cards")).scalar_one() >= cards
 
 
 def _bench(engine: sa.Engine, label: str, args, folder: Path) -> None:
     print(f"\n{label}")
-    load._install_reference(engine)
-    load._seed(engine, args.cards, label)
+    if args.reuse and _seeded(engine, args.cards):
+        print(f"  reusing the {args.cards:,} cards already seeded")
+    else:
+        load._install_reference(engine)
+        load._seed(engine, args.cards, label)
     business_id, who = _business(engine)
     sample = _sample(engine, args.rows)
     uows = lambda: SqlAlchemyUnitOfWork(engine)  # noqa: E731
@@ -123,6 +152,11 @@ def _run(uows, who, business_id, source: Path, result: Path):
 
 def _business(engine) -> tuple[int, Principal]:
     with SqlAlchemyUnitOfWork(engine) as uow:
+        found = uow.businesses.by_company_number("01234567")  # a reused database's
+        if found is not None:
+            return found.id, Principal(
+                label="bench", role=Role.BUSINESS_ADMIN, business_id=found.id
+            )
         found = Business(
             name="Bench Builders",
             company_number="01234567",

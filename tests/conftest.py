@@ -51,7 +51,7 @@ def _postgres_admin():
 
 
 def _fresh_postgres(admin) -> str:
-    name = f"skillcard_test_{uuid.uuid4().hex[:12]}"
+    name = f"{os.environ.get('SKILLCARD_TEST_DB_PREFIX', 'skillcard_test')}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     return admin.url.set(database=name).render_as_string(hide_password=False)

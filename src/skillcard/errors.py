@@ -3,6 +3,7 @@
     SkillcardError                      code             HTTP  CLI exit
      ├── InvalidInput                   invalid_input     422   2
      │    ├── InvalidCardNumber         invalid_card_number
+     │    ├── BadCursor                 bad_cursor        400   (a feed cursor never given)
      │    └── ReferenceDataError        reference_data    (file, line, reason)
      ├── NotFound                       not_found         404   2
      ├── Gone                           gone              410   2   (kept for a time, now deleted)
@@ -45,6 +46,13 @@ class InvalidInput(SkillcardError):
 
 class InvalidCardNumber(InvalidInput):
     code = "invalid_card_number"
+
+
+class BadCursor(InvalidInput):
+    """A change feed cursor this hub never gave: the request itself is malformed."""
+
+    code = "bad_cursor"
+    http_status = 400
 
 
 class ReferenceDataError(InvalidInput):

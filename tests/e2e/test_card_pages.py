@@ -307,3 +307,24 @@ def test_phone_page_is_for_the_holder_only(client, registry, user, status):
     number = registry.cards["ann"]
     assert client.get(f"/my/cards/{number}/phone").status_code == status
     assert client.get(f"/my/cards/{number}/phone/qr").status_code == status
+
+
+def test_a_scheme_that_signs_its_own_cards_gets_no_code_from_the_hub(client, registry, uow_factory):
+    """Issue 17 item 3: the print and phone pages say so plainly, with no hub-signed code."""
+    import json
+
+    from skillcard.adapters import keys
+    from skillcard.services.credentials import scheme_keys
+
+    scheme_keys.register_key(
+        uow=uow_factory(), who=OPERATOR, scheme_code="ECS",
+        public_key=json.dumps(keys.public_key_jwk(keys.generate_private_key())),
+        valid_until=utcnow() + dt.timedelta(days=30),
+    )  # fmt: skip
+    number = registry.cards["ann"]
+    sign_in(client, registry.emails["ann"])
+    phone = client.get(f"/my/cards/{number}/phone")
+    assert phone.status_code == 200 and "signs its own credentials" in phone.text
+    assert "<svg" not in phone.text
+    printed = client.get(f"/cards/{number}/print")
+    assert printed.status_code == 200 and "This card gets no QR code" in printed.text

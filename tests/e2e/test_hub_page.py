@@ -52,3 +52,23 @@ def test_the_header_signed_in_leads_each_role_to_its_checking_and_only_the_hub_a
     header = header_of(client.get("/account/password").text)
     assert f'href="{check}">Check a card</a>' in header and "Sign in" not in header
     assert ('href="/hub"' in header) is hub
+
+
+def test_the_hub_page_says_which_keys_a_scheme_holds_itself(client, registry, uow_factory):
+    """Issue 17 item 3: a scheme's own key is shown as such, with its window."""
+    import datetime as dt
+    import json
+
+    from skillcard.adapters import keys
+    from skillcard.services.credentials import scheme_keys
+
+    until = dt.datetime(2030, 1, 31, tzinfo=dt.UTC)
+    jwk = json.dumps(keys.public_key_jwk(keys.generate_private_key()))
+    registered = scheme_keys.register_key(
+        uow=uow_factory(), who=registry.principals["hub"], scheme_code="CPCS", public_key=jwk,
+        valid_until=until,
+    )  # fmt: skip
+    sign_in(client, registry.emails["hub"])
+    page = client.get("/hub").text
+    mine = page.split(registered.kid)[1].split("</li>")[0]
+    assert "Held by the scheme in its own system" in mine and "31 January 2030" in mine

@@ -119,7 +119,7 @@ def test_the_daily_purge_is_a_periodic_job_even_with_the_alerts_off(
         uow_factory=uow_factory, public_url="http://x", files=LocalFileStore(tmp_path),
         retention=Retention(result_days=7), alerts_daily=False, alerts_hour_utc=6,
     )  # fmt: skip
-    assert [p.name for p in jobs.periodic_jobs(context)] == [jobs.FILES_PURGE]
+    assert [p.name for p in jobs.periodic_jobs(context)] == [jobs.FILES_PURGE, jobs.EXPIRY_NEAR]
     jobs.run_job(context, jobs.FILES_PURGE, {})
     assert not result.exists()
     assert bulk_check.job_status(uow=uow_factory(), who=admin, job_id=job.id).status == "expired"

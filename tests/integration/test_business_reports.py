@@ -93,7 +93,8 @@ def test_alert_digest_is_sent_once_per_step_and_webhooks_are_signed(
         )
 
     first = run(near)
-    assert (first.emails, first.items, first.webhooks) == (1, 3, 1)
+    # two bodies: the suspension's card.changes (the change feed, in order, first) and the digest
+    assert (first.emails, first.items, first.webhooks) == (1, 3, 2)
     with uow_factory() as uow:
         digest = uow.outbox.recent(1, to_address="boss@acme.test")[0]
     assert "Suspended: Bob Smith (bob)" in digest.body
@@ -103,7 +104,8 @@ def test_alert_digest_is_sent_once_per_step_and_webhooks_are_signed(
     later = run(expires - dt.timedelta(days=50))  # the 60-day step is news
     assert later.emails == 1 and later.items == 2
     receiver.close()
-    _path, headers, body = receiver.received[0]
+    assert json.loads(receiver.received[0][2])["event"] == "card.changes"
+    _path, headers, body = receiver.received[1]
     signature = headers["X-Skillcard-Signature"]
     assert signature == webhook_signature(secret, body)
     assert {a["state"] for a in json.loads(body)["alerts"]} == {"expiring_90", "suspended"}

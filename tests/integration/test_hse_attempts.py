@@ -364,3 +364,24 @@ def test_a_snapshot_after_the_attempt_ended_is_refused_and_not_kept(
             now=T0,
         )
     assert set((tmp_path / "files").rglob("*.jpg")) == kept
+
+
+def test_a_strangers_snapshot_is_refused_before_faces_are_counted(bank, uow_factory, store):
+    """The face detector is the costly part of a snapshot: it is spent only on the
+    candidate's own attempt in progress, so nobody can keep it busy with other attempts."""
+    ann, bob = bank.principals["ann"], bank.principals["bob"]
+    attempt_id = started(uow_factory, store, ann)
+    counted = []
+    with pytest.raises((Forbidden, NotFound)):
+        invigilation.add_snapshot(
+            uow=uow_factory(),
+            store=store,
+            count_faces=lambda image: counted.append(image) or 1,
+            who=bob,
+            attempt_id=attempt_id,
+            data=drawn_portrait("Bob"),
+            now=T0,
+        )
+    assert counted == []
+    with uow_factory() as uow:
+        assert not [e for e in uow.hse_events.of_attempt(attempt_id) if e.kind == "snapshot"]

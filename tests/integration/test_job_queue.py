@@ -211,12 +211,12 @@ def test_a_periodic_run_is_enqueued_once_however_many_runners_poll(embedded, tmp
     context = _context(uow_factory, tmp_path, alerts_hour_utc=6, checkpoint_minutes=0)
     one, two = InProcessRunner(engine, context), InProcessRunner(engine, context)
     six = dt.datetime(2026, 12, 7, 6, 0, 30, tzinfo=dt.UTC)
-    assert sorted(one.enqueue_due(six)) == [jobs.ALERTS, jobs.FILES_PURGE]
+    assert sorted(one.enqueue_due(six)) == sorted([jobs.ALERTS, jobs.FILES_PURGE, jobs.EXPIRY_NEAR])
     assert two.enqueue_due(six + dt.timedelta(seconds=5)) == []  # the same run: already queued
     assert one.enqueue_due(six + dt.timedelta(hours=2)) == []  # long missed: skipped
     with engine.connect() as connection:
         names = connection.execute(sa.select(queued_jobs.c.name)).scalars().all()
-    assert sorted(names) == [jobs.ALERTS, jobs.FILES_PURGE]
+    assert sorted(names) == sorted([jobs.ALERTS, jobs.FILES_PURGE, jobs.EXPIRY_NEAR])
 
 
 def test_a_worker_runs_every_job_and_the_periodic_ones_the_settings_ask_for(tmp_path):
@@ -229,6 +229,7 @@ def test_a_worker_runs_every_job_and_the_periodic_ones_the_settings_ask_for(tmp_
     assert periodic == {
         (jobs.ALERTS, "0 6 * * *"),
         (jobs.FILES_PURGE, "0 6 * * *"),
+        (jobs.EXPIRY_NEAR, "0 6 * * *"),
         (jobs.WEBHOOKS, "* * * * * */30"),
         (jobs.CHECKPOINT, "*/15 * * * *"),
         (procrastinate_queue.STALLED_CHECK, "* * * * * */10"),

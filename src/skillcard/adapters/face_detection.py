@@ -10,7 +10,13 @@ import threading
 
 _lock = threading.Lock()
 _cascade = None
-MAX_SIDE = 640  # larger snapshots are scaled down first: faster, and faces are large anyway
+# Larger snapshots are scaled down first. A candidate's face fills a quarter or more of a
+# laptop webcam's frame, so at 320 pixels it is still some 80 across, twice ``minSize``; and
+# the cascade's time goes with the pixels: 25 ms of CPU per 640 x 480 frame at 320, against
+# 125 ms at 640, with the same counts on bench/hse.py's frames and the tests' (bench/README.md).
+# At 500 candidates sending a frame every 30 s, that is the difference between a fifth of a
+# core and more than one of this machine's two.
+MAX_SIDE = 320
 
 
 def _classifier():

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -42,6 +43,10 @@ class SigningKeyError(SkillcardError):
 
 class InvalidPublicKey(InvalidInput):
     code = "invalid_public_key"
+
+
+MAX_KEY_TEXT = 8_192  # a P-256 JWK or PEM is a few hundred characters
+_PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "k")
 
 
 def generate_private_key() -> ec.EllipticCurvePrivateKey:
@@ -97,6 +102,65 @@ def public_key_from_jwk(jwk: dict) -> bytes:
     sec1 = b"\x04" + x + y
     load_public_key(sec1)
     return sec1
+
+
+def parse_public_key(text: str) -> tuple[bytes, str | None]:
+    """The SEC1 point of a P-256 public key given as a JWK (JSON) or a PEM public key, and the
+    ``kid`` the JWK names (None if none). Anything else is refused with
+    :class:`InvalidPublicKey`: a private key of either form (whose text no message repeats),
+    RSA or another curve or algorithm, damaged text."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidPublicKey("send the public key as a JWK or a PEM public key")
+    if len(text) > MAX_KEY_TEXT:
+        raise InvalidPublicKey(f"a public key is not longer than {MAX_KEY_TEXT} characters")
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            jwk = json.loads(text)
+        except ValueError:
+            raise InvalidPublicKey("the key starts like a JWK but is not JSON") from None
+        return _from_jwk(jwk)
+    if "PRIVATE KEY" in text:
+        raise InvalidPublicKey(_PRIVATE_REFUSED)
+    if not text.startswith("-----BEGIN PUBLIC KEY-----"):
+        raise InvalidPublicKey("the key is neither a JWK nor a PEM public key")
+    try:
+        public = serialization.load_pem_public_key(text.encode())
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise InvalidPublicKey("the PEM public key cannot be read") from None
+    if not isinstance(public, ec.EllipticCurvePublicKey):
+        raise InvalidPublicKey(f"only P-256 (ES256) keys are accepted, not {_kind(public)}")
+    if public.curve.name != _CURVE.name:
+        raise InvalidPublicKey(f"only P-256 (ES256) keys are accepted, not {public.curve.name}")
+    return public_key_bytes(public), None
+
+
+_PRIVATE_REFUSED = (
+    "that is a private key: send only the public half, and keep the private key in your own "
+    "system (the hub never takes a scheme's private key)"
+)
+
+
+def _from_jwk(jwk: object) -> tuple[bytes, str | None]:
+    if type(jwk) is not dict:
+        raise InvalidPublicKey("a JWK is a JSON object")
+    if any(member in jwk for member in _PRIVATE_JWK_MEMBERS):
+        raise InvalidPublicKey(_PRIVATE_REFUSED)
+    if jwk.get("kty") == "RSA":
+        raise InvalidPublicKey("only P-256 (ES256) keys are accepted, not RSA")
+    if jwk.get("alg", "ES256") != "ES256":
+        raise InvalidPublicKey("the JWK's alg must be ES256")
+    if jwk.get("use", "sig") != "sig":
+        raise InvalidPublicKey('the JWK\'s use must be "sig"')
+    kid = jwk.get("kid")
+    if kid is not None and (type(kid) is not str or not 0 < len(kid) <= 32):
+        raise InvalidPublicKey("the JWK's kid must be text of 1 to 32 characters")
+    return public_key_from_jwk(jwk), kid
+
+
+def _kind(public: object) -> str:
+    name = type(public).__name__.removeprefix("_")
+    return "RSA" if "RSA" in name else name.removesuffix("PublicKey") or "that kind of key"
 
 
 def encrypt_private_key(key: ec.EllipticCurvePrivateKey, secret: str | bytes) -> bytes:

@@ -24,6 +24,14 @@ class KeyStatus(enum.StrEnum):
     RETIRED = "retired"  # verify-only, for what it signed while current
 
 
+class KeyHolder(enum.StrEnum):
+    """Who keeps a key's private half. The trust list names both kinds alike: a verifier
+    needs only the public half and the window, whoever signs."""
+
+    HUB = "hub"  # made by the hub, sealed in its database, used by the hub to sign
+    SCHEME = "scheme"  # kept in the scheme's own system; the hub was given the public half
+
+
 @dataclass(frozen=True)
 class TrustedKey:
     """A scheme's public key as a trust list names it.

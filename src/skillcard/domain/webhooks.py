@@ -168,10 +168,11 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 @dataclass(eq=False)
 class WebhookDelivery:
-    """One signed body to post to a business's webhook, tried until it is delivered or the
-    attempts run out; what happened last is kept for the business to see."""
+    """One signed body to post to a business's webhook (or, with ``scheme_id`` and no
+    business, to a scheme's), tried until it is delivered or the attempts run out; what
+    happened last is kept for the business to see."""
 
-    business_id: int
+    business_id: int | None
     event: str
     body: str
     created_at: dt.datetime
@@ -182,6 +183,7 @@ class WebhookDelivery:
     last_status: int | None = None
     last_error: str | None = None
     delivered_at: dt.datetime | None = None
+    scheme_id: int | None = None
     id: int = UNSAVED
 
     def delivered(self, now: dt.datetime, status: int) -> None:

@@ -36,6 +36,7 @@ OUTBOX = "outbox.deliver"
 WEBHOOKS = "webhooks.deliver"
 CHECKPOINT = "audit.checkpoint"
 ELIGIBILITY = "eligibility.reevaluate"
+EXPIRY_NEAR = "changes.expiry_near"  # the card change feed's expiry announcements
 
 SCHEDULER = Principal(label="alerts scheduler", role=Role.HUB_ADMIN)
 RETENTION = Principal(label="retention scheduler", role=Role.HUB_ADMIN)
@@ -84,6 +85,7 @@ def periodic_jobs(context: JobContext) -> list[Periodic]:
         if context.alerts_daily:
             jobs.append(Periodic(ALERTS, day))
         jobs.append(Periodic(FILES_PURGE, day))  # not optional: results name people
+        jobs.append(Periodic(EXPIRY_NEAR, day))  # once per card per threshold, however often
     every = f"* * * * * */{max(1, min(context.deliver_seconds, 59))}"
     if context.mailer is not None:
         jobs.append(Periodic(OUTBOX, every))
@@ -191,6 +193,15 @@ def _eligibility(context: JobContext, args: dict[str, Any]) -> None:
     )
 
 
+def _expiry_near(context: JobContext, _args: dict[str, Any]) -> None:
+    from skillcard.services.federation import expiry_near
+
+    done = expiry_near.announce_expiry_near(
+        uow_factory=context.uow_factory, now=context.clock.now()
+    )
+    log.info("change feed: %s expiry_near entries", done)
+
+
 _HANDLERS: dict[str, Callable[[JobContext, dict[str, Any]], None]] = {
     BULK_CHECK: _bulk_check,
     ALERTS: _alerts,
@@ -199,5 +210,6 @@ _HANDLERS: dict[str, Callable[[JobContext, dict[str, Any]], None]] = {
     WEBHOOKS: _webhooks,
     CHECKPOINT: _checkpoint,
     ELIGIBILITY: _eligibility,
+    EXPIRY_NEAR: _expiry_near,
 }
 JOB_NAMES = tuple(_HANDLERS)

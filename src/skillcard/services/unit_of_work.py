@@ -21,6 +21,7 @@ from skillcard.errors import NotFound
 from skillcard.services.ports import accounts as acc
 from skillcard.services.ports import business as biz
 from skillcard.services.ports import checks as chk
+from skillcard.services.ports import federation as fed
 from skillcard.services.ports import hse, keys
 from skillcard.services.ports import mycard as my
 from skillcard.services.ports import open_credentials as oc
@@ -60,6 +61,9 @@ class AbstractUnitOfWork(abc.ABC):
     business_checks: biz.BusinessChecks
     bulk_jobs: biz.BulkJobs
     webhook_deliveries: biz.WebhookDeliveries
+    # federation: the card change feed and the schemes' webhooks
+    card_changes: fed.CardChanges
+    scheme_webhooks: fed.SchemeWebhooks
     # the health, safety and environment test
     hse_records: hse.HseRecords
     hse_assessments: hse.Assessments

@@ -1,16 +1,21 @@
-"""What the check API and the check page share: the rate limit and the answer's public shape."""
+"""What the check API and the check page share: the way a check is made, the rate limit and
+the answer's public shape."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Awaitable
+from typing import Any
 
 from fastapi import Request
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from skillcard.domain.accounts import Principal
 from skillcard.domain.checks import RateLimit
 from skillcard.services.audit.audit import utcnow
-from skillcard.services.checks import rate_limits
+from skillcard.services.checks import checks, online_checks, rate_limits
 from skillcard.services.checks.checks import PublicCheckResult
 from skillcard.services.checks.rate_limits import RateLimiter
 from skillcard.services.registry import photos
@@ -28,6 +33,41 @@ def limit_checks(
     anonymous client's. :class:`RateLimited` (429) once it is used up."""
     key, rule = check_allowance(request, who, client)
     rate_limits.enforce(limiter, key=key, rule=rule, now=now or utcnow(), doing="checks")
+
+
+async def check_a_card(
+    request: Request, asked: dict[str, Any]
+) -> tuple[PublicCheckResult, BackgroundTask | None]:
+    """A public check by number and surname (``asked``: number, surname, scheme_code, who,
+    client, site), made the same way from the API and the page. On PostgreSQL, by the
+    server's check desk on the event loop: answered at once, its log line stored some 25 ms
+    later by the task returned (run it after answering), or kept on this host while the
+    primary is down and only the replica answers. On SQLite, in a worker thread, counted and
+    logged in the check's own transaction (no task)."""
+    state = request.app.state
+    if state.check_desk is None:
+        from skillcard.web.deps import get_rate_limiter  # deps imports this module
+
+        limiter = await get_rate_limiter(request)
+        result = await run_in_threadpool(_check_in_a_thread, request, limiter, asked)
+        return result, None
+    result, stored = await online_checks.check_card(
+        desk=state.check_desk,
+        limiter=state.async_limiter,
+        allowance=check_allowance(request, asked["who"], asked["client"]),
+        now=check_time(),
+        **asked,
+    )
+    return result, BackgroundTask(_stored, stored)
+
+
+def _check_in_a_thread(request: Request, limiter: RateLimiter, asked: dict[str, Any]):
+    limit_checks(request, limiter, who=asked["who"], client=asked["client"])
+    return checks.check_card(uow=request.app.state.uows(), **asked)
+
+
+async def _stored(stored: Awaitable[None]) -> None:
+    await stored
 
 
 def check_time() -> dt.datetime:

@@ -237,12 +237,21 @@ class BulkJobRepository(_Repository):
 
 class WebhookDeliveryRepository(_Repository):
     def due(self, now: dt.datetime, limit: int = 100) -> list[int]:
-        """Ids of the deliveries waiting whose time has come, oldest first."""
+        """Ids of the deliveries waiting whose time has come, oldest first, and each the
+        oldest still waiting for its webhook (a webhook gets its bodies in order)."""
         d = tb.webhook_deliveries.c
+        earlier = tb.webhook_deliveries.alias("earlier")
+        e = earlier.c
+        same_target = sa.or_(
+            sa.and_(d.business_id.is_not(None), e.business_id == d.business_id),
+            sa.and_(d.scheme_id.is_not(None), e.scheme_id == d.scheme_id),
+        )
+        held_back = sa.select(e.id).where(e.state == PENDING, e.id < d.id, same_target).exists()
         query = (
             sa.select(d.id)
             .where(d.state == PENDING)
             .where(sa.or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now))
+            .where(~held_back)
             .order_by(d.id)
             .limit(limit)
         )
@@ -265,6 +274,16 @@ class WebhookDeliveryRepository(_Repository):
         query = (
             sa.select(WebhookDelivery)
             .where(d.business_id == business_id)
+            .order_by(d.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    def latest_for_scheme(self, scheme_id: int) -> WebhookDelivery | None:
+        d = tb.webhook_deliveries.c
+        query = (
+            sa.select(WebhookDelivery)
+            .where(d.scheme_id == scheme_id)
             .order_by(d.id.desc())
             .limit(1)
         )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from skillcard.adapters.db import tables, tables_trust
 from skillcard.adapters.db.dialect import inserted_id, written
 from skillcard.domain.signing import SigningKeyRecord
-from skillcard.domain.trust import KeyStatus
+from skillcard.domain.trust import KeyHolder, KeyStatus
 from skillcard.services.ports.keys import StoredStatusList
 
 
@@ -22,11 +22,14 @@ def _record(row) -> SigningKeyRecord:
         kid=row.kid,
         scheme_id=row.scheme_id,
         public_key=bytes(row.public_key),
-        private_key_encrypted=bytes(row.private_key_encrypted),
+        private_key_encrypted=(
+            None if row.private_key_encrypted is None else bytes(row.private_key_encrypted)
+        ),
         valid_from=row.valid_from,
         status=KeyStatus(row.status),
         valid_until=row.valid_until,
         verify_until=row.verify_until,
+        holder=KeyHolder(row.holder),
         id=row.id,
     )
 
@@ -36,8 +39,9 @@ class SigningKeyRepository:
         self.session = session
 
     def add(self, key: SigningKeyRecord) -> bool:
-        """Store a key; False, with nothing stored, if it would be a second current key of
-        its scheme (another transaction made one first: the caller reads that one). The
+        """Store a key; False, with nothing stored, if it would be a second current hub-held
+        key of its scheme (another transaction made one first: the caller reads that one), or
+        a scheme's key whose kid is already stored. The
         insert runs in a savepoint, so the caller's transaction carries on either way."""
         insert = tables_trust.signing_keys.insert().values(
             kid=key.kid,
@@ -48,11 +52,14 @@ class SigningKeyRepository:
             valid_from=key.valid_from,
             valid_until=key.valid_until,
             verify_until=key.verify_until,
+            holder=str(key.holder),
         )
         try:
             with self.session.begin_nested():
                 key.id = inserted_id(self.session.execute(insert))
         except exc.IntegrityError:
+            if key.holder == KeyHolder.SCHEME:
+                return False  # its kid was registered by another transaction just now
             if key.status != KeyStatus.CURRENT or self.current(key.scheme_id) is None:
                 raise
             return False
@@ -70,13 +77,13 @@ class SigningKeyRepository:
         )
 
     def current(self, scheme_id: int | None, *, lock: bool = False) -> SigningKeyRecord | None:
-        """The key that signs for a scheme (None: the hub) now; the newest if, after a race,
-        there are two."""
+        """The hub-held key that signs for a scheme (None: the hub) now; the newest if, after
+        a race, there are two. None for a scheme that holds its own keys."""
         k = tables_trust.signing_keys.c
         owner = k.scheme_id.is_(None) if scheme_id is None else k.scheme_id == scheme_id
         query = (
             sa.select(tables_trust.signing_keys)
-            .where(owner, k.status == str(KeyStatus.CURRENT))
+            .where(owner, k.status == str(KeyStatus.CURRENT), k.holder == str(KeyHolder.HUB))
             .order_by(k.valid_from.desc(), k.id.desc())
         )
         row = self.session.execute(query.with_for_update() if lock else query).first()
@@ -89,12 +96,25 @@ class SigningKeyRepository:
         return [_record(row) for row in rows]
 
     def scheme_ids_with_current_key(self) -> set[int | None]:
+        """Who needs no hub-held key made: the hub and schemes with a current hub-held key,
+        and every scheme that holds its own keys (current or not)."""
         k = tables_trust.signing_keys.c
-        return set(
-            self.session.scalars(
-                sa.select(k.scheme_id).where(k.status == str(KeyStatus.CURRENT)).distinct()
-            )
-        )
+        hub_held = (k.status == str(KeyStatus.CURRENT)) & (k.holder == str(KeyHolder.HUB))
+        own = k.holder == str(KeyHolder.SCHEME)
+        return set(self.session.scalars(sa.select(k.scheme_id).where(hub_held | own).distinct()))
+
+    def by_kid(self, kid: str, *, lock: bool = False) -> SigningKeyRecord | None:
+        k = tables_trust.signing_keys.c
+        query = sa.select(tables_trust.signing_keys).where(k.kid == kid)
+        row = self.session.execute(query.with_for_update() if lock else query).first()
+        return _record(row) if row else None
+
+    def holds_own_keys(self, scheme_id: int) -> bool:
+        """Whether the scheme has ever registered a key of its own: the hub then signs none
+        of its cards."""
+        k = tables_trust.signing_keys.c
+        found = sa.select(k.id).where(k.scheme_id == scheme_id, k.holder == str(KeyHolder.SCHEME))
+        return self.session.execute(found.limit(1)).first() is not None
 
 
 class StatusListRepository:

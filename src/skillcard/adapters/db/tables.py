@@ -341,6 +341,7 @@ hse_records = sa.Table(
 # whoever reads ``tables.metadata`` (mappers, migrations, their test) sees the whole schema.
 from skillcard.adapters.db import (  # noqa: E402,F401
     tables_business,
+    tables_feed,
     tables_files,
     tables_hse,
     tables_jobs,

@@ -104,7 +104,9 @@ webhook_deliveries = sa.Table(
     "webhook_deliveries",
     metadata,
     _id(),
-    sa.Column("business_id", sa.ForeignKey("businesses.id"), nullable=False),
+    sa.Column("business_id", sa.ForeignKey("businesses.id")),
+    # A scheme's delivery (its cards' changes) has a scheme and no business (migration 0025).
+    sa.Column("scheme_id", sa.ForeignKey("schemes.id")),
     sa.Column("event", sa.String(40), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", AwareDateTime(), nullable=False),
@@ -116,5 +118,6 @@ webhook_deliveries = sa.Table(
     sa.Column("last_error", sa.String(500)),
     sa.Column("delivered_at", AwareDateTime()),
     sa.Index("ix_webhook_deliveries_business_id_id", "business_id", "id"),
+    sa.Index("ix_webhook_deliveries_scheme_id_id", "scheme_id", "id"),
     sa.Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
 )

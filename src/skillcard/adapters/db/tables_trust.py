@@ -19,24 +19,27 @@ signing_keys = sa.Table(
     sa.Column("kid", sa.String(32), nullable=False, unique=True),
     sa.Column("scheme_id", sa.ForeignKey("schemes.id")),
     sa.Column("public_key", sa.LargeBinary, nullable=False),
-    sa.Column("private_key_encrypted", sa.LargeBinary, nullable=False),
+    sa.Column("private_key_encrypted", sa.LargeBinary),  # None: a key the scheme holds
+    sa.Column("holder", sa.String(8), nullable=False, server_default="hub"),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("valid_from", AwareDateTime(), nullable=False),
     sa.Column("valid_until", AwareDateTime()),
     sa.Column("verify_until", sa.Date),
     sa.Index("ix_signing_keys_scheme_id_status", "scheme_id", "status"),
 )
-# One current key per scheme, and one for the hub (scheme_id NULL, which a unique index does
-# not compare), so that two requests making a first key at once cannot both succeed (see
-# SigningKeyRepository.add). Plain columns, not coalesce(): SQLite's indexes on expressions
-# cannot be read back to compare the schema with the migrations.
+# One current hub-held key per scheme, and one for the hub (scheme_id NULL, which a unique
+# index does not compare), so that two requests making a first key at once cannot both succeed
+# (see SigningKeyRepository.add). A scheme that holds its own keys may have several current
+# ones (overlapping windows while it rotates). Plain columns, not coalesce(): SQLite's indexes
+# on expressions cannot be read back to compare the schema with the migrations.
 _CURRENT = signing_keys.c.status == "current"
+_CURRENT_HUB_HELD = _CURRENT & (signing_keys.c.holder == "hub")
 sa.Index(
     "uq_signing_keys_one_current",
     signing_keys.c.scheme_id,
     unique=True,
-    postgresql_where=_CURRENT,
-    sqlite_where=_CURRENT,
+    postgresql_where=_CURRENT_HUB_HELD,
+    sqlite_where=_CURRENT_HUB_HELD,
 )
 sa.Index(
     "uq_signing_keys_one_current_hub",

@@ -14,6 +14,7 @@ from skillcard.adapters.db import (
     account_repositories,
     business_repositories,
     check_repositories,
+    feed_repositories,
     hse_repositories,
     key_repositories,
     mycard_repositories,
@@ -98,6 +99,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.jobs = job_queue_for(s)
         for area in (
             business_repositories,
+            feed_repositories,
             hse_repositories,
             mycard_repositories,
             open_credential_repositories,

@@ -136,29 +136,49 @@ def deliver_due(
     batch: int = 100,
 ) -> DeliveryRun:
     """Post every delivery that is due, each in its own transaction, and record how it went
-    on its row: delivered, or the failure and when it is tried next."""
+    on its row: delivered, or the failure and when it is tried next. A webhook's deliveries
+    go in the order they were queued: one waits while an earlier one to the same webhook is
+    still being tried (given up, it no longer holds the later ones back)."""
     now = now or utcnow()
     run = DeliveryRun()
+    # Round after round: a webhook's next body becomes due once the one before it is done.
+    # A round that claims nothing (all taken by other processes, or none due) is the last.
+    while _deliver_round(uow_factory, post, retries, now, batch, run):
+        pass
+    return run
+
+
+def _deliver_round(
+    uow_factory: Callable[[], AbstractUnitOfWork],
+    post: Poster,
+    retries: Retries,
+    now: dt.datetime,
+    batch: int,
+    run: DeliveryRun,
+) -> int:
     with uow_factory() as uow:
         ids = uow.webhook_deliveries.due(now, batch)
+    claimed = 0
     for delivery_id in ids:
         with uow_factory() as uow:
             delivery = uow.webhook_deliveries.claim(delivery_id, now)
             if delivery is None:
                 continue  # another process has it, or it is no longer due
-            business = uow.businesses.get(delivery.business_id)
-            if not (business and business.webhook_url and business.webhook_secret):
+            claimed += 1
+            target = _target(uow, delivery)
+            if target is None:
                 delivery.failed(
                     now,
-                    "the business has no webhook now",
+                    "there is no webhook now",
                     status=None,
                     max_attempts=1,
                     first_wait=retries.first_wait,
                 )
                 uow.commit()
                 continue
+            name, url, secret = target
             try:
-                status = post(business.webhook_url, business.webhook_secret, delivery.body.encode())
+                status = post(url, secret, delivery.body.encode())
             except Exception as problem:  # any failure is recorded and retried, never lost
                 message = _why(problem)
                 delivery.failed(
@@ -168,12 +188,24 @@ def deliver_due(
                     max_attempts=retries.max_attempts,
                     first_wait=retries.first_wait,
                 )
-                run.failures.append(f"business {business.id}: {message}")
+                run.failures.append(f"{name}: {message}")
             else:
                 delivery.delivered(now, status)
                 run.delivered += 1
             uow.commit()
-    return run
+    return claimed
+
+
+def _target(uow: AbstractUnitOfWork, delivery: WebhookDelivery) -> tuple[str, str, str] | None:
+    """(who, url, secret) of the webhook a delivery goes to: its business's, or its scheme's
+    (the card change feed's, services/federation), as set now; None if it has none now."""
+    if delivery.scheme_id is not None:
+        hook = uow.scheme_webhooks.get(delivery.scheme_id)
+        return (f"scheme {delivery.scheme_id}", hook.url, hook.secret) if hook else None
+    business = uow.businesses.get(delivery.business_id) if delivery.business_id else None
+    if business and business.webhook_url and business.webhook_secret:
+        return f"business {business.id}", business.webhook_url, business.webhook_secret
+    return None
 
 
 def _why(problem: Exception) -> str:

@@ -51,7 +51,7 @@ def printed_credential(
             raise Conflict(f"card {card.number} is {card.status}: it gets no credential")
         claims = printed_claims_for(uow, card, scheme.code, scheme.number_prefix, now)
         kid, private = current_signer(uow, scheme.id, now=now)
-        text = _fitted(claims, lambda c: issue_credential(c, private, kid))
+        text, _ = fitted(claims, lambda c: issue_credential(c, private, kid))
         uow.commit()  # a key made on first use is kept
         return text
 
@@ -82,8 +82,9 @@ def printed_claims_for(
     )
 
 
-def _fitted(claims: CardClaims, issue: Callable[[CardClaims], str]) -> str:
-    """The text of the claims, made to fit a version-15 QR code (see the module's notes)."""
+def fitted(claims: CardClaims, issue: Callable[[CardClaims], str]) -> tuple[str, CardClaims]:
+    """The text of the claims made to fit a version-15 QR code (see the module's notes), and
+    the claims it carries."""
     import dataclasses
 
     text = issue(claims)
@@ -93,8 +94,9 @@ def _fitted(claims: CardClaims, issue: Callable[[CardClaims], str]) -> str:
     title = claims.card_type_title
     while len(text) > PRINTED_MAX_CHARS and len(title) > _SHORTEST_TITLE:
         title = title[: max(_SHORTEST_TITLE, len(title) - 8)].rstrip() + "…"
-        text = issue(dataclasses.replace(claims, card_type_title=title))
-    return text
+        claims = dataclasses.replace(claims, card_type_title=title)
+        text = issue(claims)
+    return text, claims
 
 
 def local_bundle(uow: AbstractUnitOfWork, now: dt.datetime) -> VerifierBundle:

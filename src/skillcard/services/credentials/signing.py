@@ -9,6 +9,10 @@ A rotation never breaks a valid card: the old key is retired, not deleted. Its s
 ends now, and it stays in the trust list, verify-only, until the last expiry date of the
 scheme's cards (``verify_until``), so every credential it signed while current still checks
 out as ``valid``.
+
+A scheme that holds its own keys (:mod:`skillcard.services.credentials.scheme_keys`) gets no
+hub-held key: nothing here signs its cards (:class:`SchemeHoldsOwnKeys`), and its status list
+is signed with the hub's key (:func:`status_list_signer`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,12 @@ HUB = "HUB"  # how the hub's own key is named where a scheme code would be
 SYSTEM = Principal.operator()
 
 
+class SchemeHoldsOwnKeys(Conflict):
+    """The hub was asked to sign for a scheme that signs its own credentials."""
+
+    code = "scheme_holds_own_keys"
+
+
 def _new_key(
     uow: AbstractUnitOfWork, scheme_id: int | None, now: dt.datetime
 ) -> tuple[SigningKeyRecord, ec.EllipticCurvePrivateKey] | tuple[None, None]:
@@ -48,8 +58,11 @@ def _new_key(
 
 
 def ensure_key(uow: AbstractUnitOfWork, scheme_id: int | None, now: dt.datetime) -> bool:
-    """Give a scheme (None: the hub) a current key if it has none; True if one was made."""
+    """Give a scheme (None: the hub) a current key if it has none and does not hold its own;
+    True if one was made."""
     if uow.signing_keys.current(scheme_id) is not None:
+        return False
+    if scheme_id is not None and uow.signing_keys.holds_own_keys(scheme_id):
         return False
     made, _ = _new_key(uow, scheme_id, now)
     if made is None:
@@ -78,15 +91,32 @@ def current_signer(
     now: dt.datetime | None = None,
 ) -> tuple[str, ec.EllipticCurvePrivateKey]:
     """The key id and the opened private key that sign for a scheme (None: the hub) now,
-    made on first use (valid from ``now``)."""
+    made on first use (valid from ``now``). :class:`SchemeHoldsOwnKeys` for a scheme that
+    signs its own credentials: the hub has no key of it to sign with."""
     stored = uow.signing_keys.current(scheme_id)
     if stored is None:
+        if scheme_id is not None and uow.signing_keys.holds_own_keys(scheme_id):
+            raise SchemeHoldsOwnKeys(
+                "this scheme signs its own credentials: the hub holds no key to sign its "
+                "cards with (the scheme's own system makes its QR codes)"
+            )
         ensure_key(uow, scheme_id, now or utcnow())
         stored = on_record(uow.signing_keys.current(scheme_id), "the signing key")
-    private = keys.decrypt_private_key(
-        stored.private_key_encrypted, secret_key or uow.secret_key, stored.kid
-    )
+    sealed = on_record(stored.private_key_encrypted, f"the private key of {stored.kid}")
+    private = keys.decrypt_private_key(sealed, secret_key or uow.secret_key, stored.kid)
     return stored.kid, private
+
+
+def status_list_signer(
+    uow: AbstractUnitOfWork, scheme_id: int, now: dt.datetime
+) -> tuple[str, ec.EllipticCurvePrivateKey]:
+    """What signs a scheme's status list: its hub-held key, or, for a scheme that holds its
+    own keys, the hub's key. The hub keeps every card's status, and its key already vouches
+    for every key in the trust list, so a verifier trusting it for the list trusts no one new."""
+    # asked in this order so that the common case (a hub-held key) costs one query
+    if uow.signing_keys.current(scheme_id) is None and uow.signing_keys.holds_own_keys(scheme_id):
+        return current_signer(uow, None, now=now)
+    return current_signer(uow, scheme_id, now=now)
 
 
 def rotate_key(
@@ -109,6 +139,10 @@ def rotate_key(
         is_hub = scheme_code.strip().upper() == HUB
         scheme_id = None if is_hub else scheme_named(uow, scheme_code).id
         require(can_rotate_key(who, scheme_id), f"rotate the signing key of {scheme_code}")
+        if scheme_id is not None and uow.signing_keys.holds_own_keys(scheme_id):
+            raise SchemeHoldsOwnKeys(
+                f"{scheme_code} holds its own keys: it registers a new one and retires the old"
+            )
         old = uow.signing_keys.current(scheme_id, lock=True)
         if old is not None:
             last = uow.status_lists.latest_expiry(scheme_id) if scheme_id else None
@@ -132,6 +166,7 @@ class KeyView:
     valid_from: dt.datetime
     valid_until: dt.datetime | None
     verify_until: dt.date | None
+    holder: str = "hub"
 
 
 def list_keys(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> list[KeyView]:
@@ -147,6 +182,7 @@ def list_keys(*, uow: AbstractUnitOfWork, now: dt.datetime | None = None) -> lis
                 k.valid_from,
                 k.valid_until,
                 k.verify_until,
+                str(k.holder),
             )
             for k in uow.signing_keys.all()
         ]

@@ -1,5 +1,5 @@
-"""Status lists: one per scheme, signed with the scheme's current key, changed in the same
-transaction as the card whose entry changes.
+"""Status lists: one per scheme, signed with the scheme's current key (the hub's, for a scheme
+that holds its own keys), changed in the same transaction as the card whose entry changes.
 
 A card's entry is drawn at random among the list's unused ones when the card is issued, and
 again when it is renewed (:mod:`skillcard.domain.status_indexes`); its old entry stays listed
@@ -12,7 +12,8 @@ The published form is a signed JSON document (:mod:`skillcard.adapters.signed_js
 
     {"scheme": "ECS", "issued": "2026-11-27T09:00:00+00:00", "ttl": 86400,
      "entries": 131072, "bits": base64(gzip(bits)), "suspended": base64(gzip(suspended)),
-     "kid": "<the scheme key's id>", "signature": "<ES256 over the canonical JSON of the rest>"}
+     "kid": "<the scheme key's id, or the hub's>",
+     "signature": "<ES256 over the canonical JSON of the rest>"}
 
 It is stored as published, beside the raw planes, so a download costs no signing. A stored list
 more than half its ttl old (or signed by a key since rotated) is re-signed when it is asked
@@ -34,7 +35,7 @@ from skillcard.domain.schemes import Scheme
 from skillcard.domain.status_indexes import MAX_STATUS_ENTRIES, IndexSpace, entries_for
 from skillcard.domain.trust import DEFAULT_STATUS_TTL, MIN_STATUS_ENTRIES, listed_state, set_entry
 from skillcard.errors import Conflict
-from skillcard.services.credentials.signing import current_signer
+from skillcard.services.credentials.signing import status_list_signer
 from skillcard.services.crypto import documents
 from skillcard.services.ports.keys import StoredStatusList
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
@@ -158,6 +159,8 @@ def published_status_list(
 def _needs_signing(uow: AbstractUnitOfWork, stored: StoredStatusList, now: dt.datetime) -> bool:
     half_life = dt.timedelta(seconds=stored.ttl / 2)
     current = uow.signing_keys.current(stored.scheme_id)
+    if current is None and uow.signing_keys.holds_own_keys(stored.scheme_id):
+        current = uow.signing_keys.current(None)  # the hub signs this scheme's list
     return now - stored.issued > half_life or current is None or current.kid != stored.kid
 
 
@@ -168,7 +171,7 @@ def _set(bits: bytearray, plane: bytearray, index: int, status: CardStatus) -> N
 def _store(
     uow: AbstractUnitOfWork, scheme: Scheme, bits: bytes, plane: bytes, now: dt.datetime, ttl: int
 ) -> StoredStatusList:
-    kid, private = current_signer(uow, scheme.id, now=now)
+    kid, private = status_list_signer(uow, scheme.id, now)
     issued = now.astimezone(dt.UTC).replace(microsecond=0)
     document = {
         "scheme": scheme.code,

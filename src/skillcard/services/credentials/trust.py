@@ -6,11 +6,19 @@ hub's key, naming every scheme's current and retired keys::
     {"type": "skillcard-trust-list", "version": 1, "issued": "<ISO time>",
      "hub": {"kid": ..., "public_key": base64url(SEC1)},
      "keys": [{"kid", "scheme", "public_key": base64url(SEC1, 65 bytes), "jwk": {...},
-               "status": "current"|"retired", "valid_from", "valid_until", "verify_until"}],
+               "holder": "hub"|"scheme", "status": "current"|"retired",
+               "valid_from", "valid_until", "verify_until"}],
      "kid": <the hub key's id>, "signature": ...}
 
 ``valid_from``/``valid_until`` is the window in which a key may sign; a retired key stays
-listed until ``verify_until`` (the last expiry of the cards it signed) has passed.
+listed until ``verify_until`` (the last expiry of the cards it signed) has passed. ``holder``
+says who keeps the private half: the hub, or the scheme in its own system (see
+:mod:`skillcard.services.credentials.scheme_keys`); a verifier treats both alike. A key
+vouches only for its own scheme's cards.
+
+A status list is signed by a key of its scheme or by the hub's key (the hub signs the lists of
+schemes that hold their own keys: it keeps the cards' statuses, and its key already vouches for
+every key here, so trusting it for a list trusts no one new).
 
 Bundle: ``{"type": "skillcard-verifier-bundle", "version": 1, "trust_list": {...},
 "status_lists": [<signed status list>, ...]}``, everything an offline checker needs.
@@ -120,7 +128,10 @@ def _trust_list(uow: AbstractUnitOfWork, now: dt.datetime) -> dict[str, Any]:
     listed = [_entry(k, codes[k.scheme_id]) for k in stored if k.scheme_id in codes]
     hub_kid, hub_key = current_signer(uow, None, now=now)
     # "issued" is the last change to the keys, so an unchanged list keeps its bytes (and ETag)
-    changes = [k.valid_from for k in stored] + [k.valid_until for k in stored if k.valid_until]
+    # (a scheme's key is registered with its window's end, and may be with a later start: a
+    # moment still to come is no change yet, or "issued" would lie in the future)
+    moments = [k.valid_from for k in stored] + [k.valid_until for k in stored if k.valid_until]
+    changes = [m for m in moments if m <= now] or [now]
     document = {
         "type": TRUST_LIST_TYPE,
         "version": 1,
@@ -138,6 +149,7 @@ def _entry(key: SigningKeyRecord, scheme: str) -> dict[str, Any]:
         "scheme": scheme,
         "public_key": b64(key.public_key),
         "jwk": keys.public_key_jwk(keys.load_public_key(key.public_key)),
+        "holder": str(key.holder),
         "status": str(key.status),
         "valid_from": _iso(key.valid_from),
         "valid_until": _iso(key.valid_until) if key.valid_until else None,
@@ -164,11 +176,20 @@ def bundle_from_json(
     bundle = _parsed(data)
     if type(bundle) is not dict or bundle.get("type") != BUNDLE_TYPE:
         raise BadDocument("not a skillcard verifier bundle")
-    trusted = trusted_keys(bundle.get("trust_list"), now, pinned_hub_key=pinned_hub_key)
+    document = bundle.get("trust_list")
+    trusted = trusted_keys(document, now, pinned_hub_key=pinned_hub_key)
+    hub = _hub_signer(document, pinned_hub_key)  # checked by trusted_keys: it signed the list
     lists = bundle.get("status_lists")
     if type(lists) is not list or len(lists) > MAX_LISTS:
         raise BadDocument("the bundle's status lists are not a list, or too many")
-    return VerifierBundle(trusted, [_status_list(doc, trusted) for doc in lists])
+    return VerifierBundle(trusted, [_status_list(doc, trusted, hub) for doc in lists])
+
+
+def _hub_signer(document: Any, pinned_hub_key: bytes | None) -> TrustedKey:
+    """The hub's key, as a signer of status lists (see the module's notes)."""
+    sec1 = pinned_hub_key or unb64(document["hub"]["public_key"])
+    return TrustedKey(kid=str(document["kid"]), scheme=HUB, public_key=sec1,
+                      valid_from=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))  # fmt: skip
 
 
 def trusted_keys(
@@ -209,13 +230,17 @@ def _trusted(entry: dict[str, Any]) -> tuple[TrustedKey, dt.date | None]:
     return key, dt.date.fromisoformat(verify_until) if verify_until else None
 
 
-def _status_list(document: object, trusted: list[TrustedKey]) -> StatusList:
+def _status_list(document: object, trusted: list[TrustedKey], hub: TrustedKey) -> StatusList:
     if type(document) is not dict:
         raise BadDocument("a status list is not a JSON object")
     scheme, kid = document.get("scheme"), document.get("kid")
     signers = [k for k in trusted if k.kid == kid and k.scheme == scheme]
+    if kid == hub.kid:
+        signers.append(hub)
     if not any(documents.signature_ok(document, _public(k.public_key)) for k in signers):
-        raise BadDocument(f"the status list of {scheme!r} is not signed by a key of its scheme")
+        raise BadDocument(
+            f"the status list of {scheme!r} is not signed by a key of its scheme or the hub's"
+        )
     try:
         entries, ttl = int(document["entries"]), int(document["ttl"])
         if not 0 < entries <= MAX_ENTRIES or entries % 8:

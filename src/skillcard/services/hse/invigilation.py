@@ -84,7 +84,9 @@ def add_snapshot(
     """Store a webcam frame and flag it if it shows no face or several; the face count."""
     now = now or utcnow()
     digest, jpeg = store.check(data, MAX_SNAPSHOT_BYTES, "webcam snapshot")
-    faces = count_faces(jpeg)  # before the transaction: it holds the attempt's row lock
+    with uow:  # a stranger's or a finished attempt is refused before the detector's time
+        _running(uow, who, attempt_id, now)
+    faces = count_faces(jpeg)  # outside the transaction: it would hold the attempt's row lock
     with uow:
         attempt = _running(uow, who, attempt_id, now)
         store.keep(digest, jpeg)

@@ -17,6 +17,7 @@ from skillcard.errors import InvalidInput, NotFound
 from skillcard.services.audit.audit import record, utcnow
 from skillcard.services.clock import card_today
 from skillcard.services.credentials import status_lists
+from skillcard.services.federation.change_feed import publish_card_changes
 from skillcard.services.registry.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
@@ -192,6 +193,7 @@ def issue_card(
             },
         )
         view = describe(uow, card, card_day(now))
+        publish_card_changes(uow, [(card.id, "issued")], now)  # last: it holds the feed's turn
         uow.commit()
         return view
 
@@ -243,8 +245,28 @@ def _change(
             # The status list changes in this transaction: it commits or rolls back with it.
             status_lists.card_changed(uow, card, successor, now)
         view = describe(uow, successor or card, card_day(now))
+        _publish(uow, action, card, successor, reason, now)  # last: it holds the feed's turn
         uow.commit()
         return view
+
+
+def _publish(
+    uow: AbstractUnitOfWork,
+    action: str,
+    card: Card,
+    successor: Card | None,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    # A renewal gives the card new dates; every other action changes its status; a
+    # replacement also issues its successor.
+    detail: dict[int, dict[str, Any]] = {card.id: {"action": action, "reason": reason}}
+    pairs = [(card.id, "renewed" if action == "renew" else "status")]
+    if successor is not None:
+        detail[card.id]["replaced_by"] = successor.number
+        detail[successor.id] = {"replaces": card.number}
+        pairs.append((successor.id, "issued"))
+    publish_card_changes(uow, pairs, now, details=detail)
 
 
 def _standing(card: Card) -> dict[str, Any]:

@@ -32,12 +32,13 @@ from skillcard.domain.credentials import phone_code_accepted_until
 from skillcard.errors import Conflict, NotFound
 from skillcard.services.audit.audit import record, utcnow
 from skillcard.services.credentials.credentials import printed_claims_for, printed_credential
-from skillcard.services.credentials.signing import current_signer
+from skillcard.services.credentials.signing import SchemeHoldsOwnKeys, current_signer
 from skillcard.services.credentials.verification import (
     PHONE_LIFETIME,
     issue_credential,
     phone_claims,
 )
+from skillcard.services.federation.change_feed import publish_holder_changed
 from skillcard.services.ports.files import PhotoFiles
 from skillcard.services.registry import photo_files
 from skillcard.services.registry.cards import CardView, _load_card, describe
@@ -87,6 +88,8 @@ def set_photo(
             now=now,
             detail={"sha256": digest, "previous": previous},
         )
+        if previous != digest:  # last: it holds the feed's turn
+            publish_holder_changed(uow, holder.id, now, ["photo"])
         uow.commit()
     if not store.has(digest):
         # Another request discarded this very file (its last user moved on) before our
@@ -254,7 +257,10 @@ def phone_card(
         thumb = store.thumbnail(photo) if photo else None
         claims = dataclasses.replace(claims, portrait_sha256=photo if thumb else None)
         claims = phone_claims(claims, portrait=thumb, now=now, lifetime=lifetime)
-        kid, private = current_signer(uow, scheme.id, now=now)
+        try:
+            kid, private = current_signer(uow, scheme.id, now=now)
+        except SchemeHoldsOwnKeys as refused:  # the scheme's own system makes its codes
+            return PhoneCard(view, photo, None, None, False, refused.message)
         text = issue_credential(claims, private, kid)
         uow.commit()  # a key made on first use is kept
     return PhoneCard(view, photo, text, claims.valid_until, thumb is not None)

@@ -8,12 +8,14 @@ from skillcard.web.api import (
     business,
     cardholders,
     cards,
+    changes,
     checks,
     hse,
     mycard,
     open_credentials,
     passwords,
     registry,
+    scheme_keys,
 )
 from skillcard.web.api import trust as trust_api
 
@@ -34,7 +36,9 @@ ROUTERS = (
     mycard.router,
     open_credentials.router,
     trust_api.router,
+    scheme_keys.router,
     audit.router,
+    changes.router,
 )
 
 router = APIRouter(prefix=PREFIX)

@@ -136,7 +136,7 @@ def set_webhook(body: Webhook, who: ApiWho, uows: Uows):
     return {"secret": webhooks.set_webhook(uow=uows(), who=who, url=body.url)}
 
 
-def _delivery_json(delivery) -> dict | None:
+def delivery_json(delivery) -> dict | None:
     if delivery is None:
         return None
     return {
@@ -157,7 +157,7 @@ def webhook_status(who: ApiWho, uows: Uows):
     """The webhook's address and its latest delivery: state (pending, delivered, failed:
     given up), attempts, the last HTTP status or error, and when it is tried next."""
     status = webhooks.webhook_status(uow=uows(read_only=True), who=who)
-    return {"url": status.url, "last_delivery": _delivery_json(status.last)}
+    return {"url": status.url, "last_delivery": delivery_json(status.last)}
 
 
 @router.get("/workforce")

@@ -8,17 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 
 from skillcard.adapters import metrics
-from skillcard.services.checks import checks, online_checks
+from skillcard.services.checks import checks
 from skillcard.services.credentials.verification import MAX_TEXT
 from skillcard.web import checking
 from skillcard.web.api.schemas import ERRORS, ErrorBody, parse_query, query_parameters
 from skillcard.web.checking import (
-    check_allowance,
-    limit_checks,
     public_answer,
     with_photo_url,
 )
@@ -27,7 +23,6 @@ from skillcard.web.deps import (
     UnitOfWorkFactory,
     Uows,
     anonymous_client,
-    get_rate_limiter,
     optional_api_principal,
 )
 
@@ -87,41 +82,18 @@ async def check(request: Request):
     ``no_match`` answer.
     """
     query = parse_query(CheckQuery, request)
-    state = request.app.state
-    uows: UnitOfWorkFactory = state.uows
+    uows: UnitOfWorkFactory = request.app.state.uows
     who = await optional_api_principal(request, uows)
     client = await anonymous_client(request)
     asked: dict[str, Any] = {
         "number": query.number, "surname": query.surname, "scheme_code": query.scheme,
         "who": who, "client": client, "site": query.site,
     }  # fmt: skip
-    after = None
-    if state.check_desk is None:  # SQLite: in a worker thread, in one transaction with its line
-        limiter = await get_rate_limiter(request)
-        result = await run_in_threadpool(_check_in_a_thread, request, uows, limiter, asked)
-    else:
-        result, stored = await online_checks.check_card(
-            desk=state.check_desk,
-            limiter=state.async_limiter,
-            allowance=check_allowance(request, who, client),
-            now=checking.check_time(),
-            **asked,
-        )
-        # The checker has the answer at once; the request ends when its line is stored.
-        after = BackgroundTask(_stored, stored)
+    result, after = await checking.check_a_card(request, asked)
     metrics.CHECKS.labels("api", result.view.outcome.value).inc()
     # A Response, not a dict: the dict's second validation against response_model is skipped
     answer = CheckAnswer.model_validate(public_answer(with_photo_url(request, result)))
     return Response(answer.model_dump_json(), media_type="application/json", background=after)
-
-
-async def _stored(stored) -> None:
-    await stored
-
-
-def _check_in_a_thread(request, uows, limiter, asked: dict):
-    limit_checks(request, limiter, who=asked["who"], client=asked["client"])
-    return checks.check_card(uow=uows(), **asked)
 
 
 class OfflineCheckIn(BaseModel):

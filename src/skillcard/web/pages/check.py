@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from starlette.concurrency import run_in_threadpool
 
 from skillcard.adapters import metrics
 from skillcard.errors import InvalidCardNumber, InvalidInput, NotFound, RateLimited
-from skillcard.services.checks import checks
 from skillcard.services.registry import registry
-from skillcard.web.checking import limit_checks, with_photo_url
-from skillcard.web.deps import AnonymousClient, Limiter, OptionalPageSession, Uows
+from skillcard.web.checking import check_a_card, with_photo_url
+from skillcard.web.deps import AnonymousClient, OptionalPageSession, Uows
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
 
@@ -33,7 +33,8 @@ def _page(request: Request, uows: Uows, session, status: int = 200, headers=None
         "errors": {},
         "result": None,
         "problem": "",
-        "schemes": registry.list_schemes(uow=uows(read_only=True)),
+        # from the replica if there is one: the page shows while the primary is down
+        "schemes": uows.replica_first(lambda uow: registry.list_schemes(uow=uow)),
         **context,
     }
     if request.headers.get("hx-request"):
@@ -58,10 +59,9 @@ def _missing(form: dict[str, str]) -> dict[str, str]:
 
 
 @router.post("/check")
-def check(
+async def check(
     request: Request,
     uows: Uows,
-    limiter: Limiter,
     client: AnonymousClient,
     session: OptionalPageSession,
     number: Annotated[str, Form(max_length=40)] = "",
@@ -76,24 +76,24 @@ def check(
     form = {"number": number, "surname": surname, "scheme": scheme, "site": site}
     errors = _missing(form)
     if errors:
-        return _page(request, uows, session, 422, form=form, errors=errors)
+        return await run_in_threadpool(_page, request, uows, session, 422, form=form, errors=errors)
+    asked = {"number": number, "surname": surname, "scheme_code": scheme or None,
+             "who": who, "client": client, "site": site}  # fmt: skip
     try:
-        limit_checks(request, limiter, who=who, client=client)
-        result = checks.check_card(
-            uow=uows(),
-            number=number,
-            surname=surname,
-            scheme_code=scheme or None,
-            who=who,
-            client=client,
-            site=site,
-        )
+        # The API's way: on PostgreSQL the check desk, which answers from the replica too
+        result, after = await check_a_card(request, asked)
     except RateLimited as limited:
-        return _page(
-            request, uows, session, 429, limited.headers, form=form, problem=limited.message
+        return await run_in_threadpool(
+            _page, request, uows, session, 429, limited.headers, form=form, problem=limited.message
         )
     except (InvalidInput, NotFound) as problem:
         field = {InvalidCardNumber: "number", NotFound: "scheme"}.get(type(problem), "surname")
-        return _page(request, uows, session, 422, form=form, errors={field: problem.message})
+        return await run_in_threadpool(
+            _page, request, uows, session, 422, form=form, errors={field: problem.message}
+        )
     metrics.CHECKS.labels("page", result.view.outcome.value).inc()
-    return _page(request, uows, session, form=form, result=with_photo_url(request, result))
+    page = await run_in_threadpool(
+        _page, request, uows, session, form=form, result=with_photo_url(request, result)
+    )
+    page.background = after
+    return page
