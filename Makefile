@@ -29,8 +29,8 @@ test-fast: setup
 	$(BIN)/pytest -m "not browser" tests/unit
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench deploy
+	$(BIN)/ruff format --check src tests bench deploy
 	$(BIN)/mypy
 
 bench: setup

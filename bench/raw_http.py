@@ -57,9 +57,9 @@ class Http(asyncio.Protocol):
         return self.waiting
 
 
-async def connect(port: int, every: list | None = None) -> Http:
+async def connect(port: int, every: list | None = None, host: str = "127.0.0.1") -> Http:
     loop = asyncio.get_running_loop()
-    _transport, protocol = await loop.create_connection(Http, "127.0.0.1", port)
+    _transport, protocol = await loop.create_connection(Http, host, port)
     if every is not None:
         every.append(protocol)
     return protocol

@@ -49,7 +49,9 @@ def prepare(url: str, cards: int) -> list[str]:
         with SqlAlchemyUnitOfWork(engine) as uow:
             install_reference_data(uow, read_reference_data())
             uow.commit()
-        seed_registry(engine=engine, cards=cards, seed=7, today=dt.date(2026, 12, 1))
+        seed_registry(
+            uow=SqlAlchemyUnitOfWork(engine), cards=cards, seed=7, today=dt.date(2026, 12, 1)
+        )
         with engine.connect() as connection:
             rows = connection.exec_driver_sql(
                 "SELECT c.number, h.surname FROM cards c JOIN cardholders h "

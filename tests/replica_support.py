@@ -35,10 +35,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _as_postgres(*args: str, **kwargs) -> subprocess.CompletedProcess:
+def _as_postgres(*args: str, netns: str | None = None, **kwargs) -> subprocess.CompletedProcess:
     command = list(args)
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root
         command = ["runuser", "-u", "postgres", "--", *command]
+    if netns is not None:  # a host of deploy/netns.py: run inside its network namespace
+        command = ["ip", "netns", "exec", netns, *command]
     return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
 
 
@@ -47,16 +49,21 @@ class Cluster:
     data: Path
     port: int
     log: Path
+    host: str = "127.0.0.1"
+    netns: str | None = None  # the network namespace it runs in (deploy/netns.py), or none
 
     @property
     def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/skillcard"
+        return f"postgresql+psycopg://postgres@{self.host}:{self.port}/skillcard"
 
     def start(self) -> None:
-        _as_postgres(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "start")
+        pg_ctl = _bin("pg_ctl")
+        _as_postgres(
+            pg_ctl, "-D", str(self.data), "-l", str(self.log), "-w", "start", netns=self.netns
+        )
 
-    def stop(self) -> None:
-        _as_postgres(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+    def stop(self, mode: str = "fast") -> None:
+        _as_postgres(_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
@@ -89,35 +96,50 @@ class ReplicaPair:
             replica.dispose()
 
 
-def build_pair(base: Path) -> ReplicaPair:
-    """Make, configure and start the primary, then copy it into the replica and start that."""
+def build_pair(
+    base: Path, *, primary: Cluster | None = None, replica: Cluster | None = None, trust: str = ""
+) -> ReplicaPair:
+    """Make, configure and start the primary, then copy it into the replica and start that.
+    By default both on 127.0.0.1 and free ports; deploy/netns.py places them on hosts of its
+    own (``trust``: the network whose clients and replicas are let in without a password)."""
     sockets = base / "sockets"
     sockets.mkdir()
     shutil.chown(base, "postgres", "postgres")
     shutil.chown(sockets, "postgres", "postgres")
     base.chmod(0o700)
-    primary = Cluster(base / "primary", _free_port(), base / "primary.log")
-    replica = Cluster(base / "replica", _free_port(), base / "replica.log")
+    primary = primary or Cluster(base / "primary", _free_port(), base / "primary.log")
+    replica = replica or Cluster(base / "replica", _free_port(), base / "replica.log")
     _as_postgres(
         _bin("initdb"), "-D", str(primary.data), "-U", "postgres", "--auth=trust", "--no-sync"
     )
+    if trust:
+        _append_as_postgres(
+            primary.data / "pg_hba.conf",
+            f"\nhost all all {trust} trust\nhost replication all {trust} trust\n",
+        )
     settings = (
-        f"\nport = {primary.port}\nlisten_addresses = '127.0.0.1'\n"
+        f"\nport = {primary.port}\nlisten_addresses = '{primary.host}'\n"
         f"unix_socket_directories = '{sockets}'\nwal_level = replica\nmax_wal_senders = 4\n"
         "hot_standby = on\nfsync = off\nfull_page_writes = off\nshared_buffers = 32MB\n"
         "max_connections = 60\n"
+        # CREATE DATABASE waits for a checkpoint; spread over the default 4.5 minutes on a
+        # busy machine it took 94 s: done at once here (a throwaway cluster)
+        "checkpoint_completion_target = 0\n"
     )
     _append_as_postgres(primary.data / "postgresql.conf", settings)
     primary.start()
     _as_postgres(
-        _bin("psql"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-        "-c", "CREATE DATABASE skillcard",
+        _bin("psql"), "-h", primary.host, "-p", str(primary.port), "-U", "postgres",
+        "-c", "CREATE DATABASE skillcard", netns=primary.netns,
     )  # fmt: skip
     _as_postgres(
-        _bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-        "-D", str(replica.data), "-R", "-X", "stream",
+        _bin("pg_basebackup"), "-h", primary.host, "-p", str(primary.port), "-U", "postgres",
+        "-D", str(replica.data), "-R", "-X", "stream", "--checkpoint=fast", netns=replica.netns,
     )  # fmt: skip
-    _append_as_postgres(replica.data / "postgresql.conf", f"\nport = {replica.port}\n")
+    _append_as_postgres(
+        replica.data / "postgresql.conf",
+        f"\nport = {replica.port}\nlisten_addresses = '{replica.host}'\n",
+    )
     replica.start()
     return ReplicaPair(primary, replica)
 

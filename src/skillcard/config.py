@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # bundle and searches read from it, and go on answering from it while the primary is down
     # (their check log lines wait in check_spool, on this host, until the primary is back).
     read_database_url: str | None = None
+    # A replica further behind than this is not read: its reads go to the primary until it
+    # catches up (a card just revoked must not be answered from before the revocation).
+    read_max_lag_seconds: float = Field(5.0, gt=0, le=3600)
     check_spool: Path = Path("check-spool.db")
     secret_key: str = DEFAULT_SECRET
     # Where `skillcard demo` keeps the secret it generates, so later commands (and server

@@ -9,15 +9,16 @@ Another part adds its own metric in one of two ways:
 - a value it counts as things happen: a prometheus-client ``Counter``/``Histogram``/``Gauge``
   defined at module level in its own module (name it ``skillcard_...``); a ``Gauge`` needs a
   ``multiprocess_mode`` (``"livesum"``, ``"max"``...) to be added up across workers;
-- a value read when scraped (a queue's depth, a replica's lag): :func:`on_scrape` with a
-  function that returns it, asked once per scrape by the process that answers it.
+- a value read when scraped (a replica's lag): :func:`on_scrape` with a function that
+  returns it, asked once per scrape by the process that answers it; several labelled values
+  read at once (the job queue's depth and failures): :func:`on_scrape_families`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -27,7 +28,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ CHECKS = Counter(
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _probes: dict[str, tuple[str, Callable[[], float | None]]] = {}
+_families: dict[str, Callable[[], Iterable[Metric]]] = {}
 
 
 def on_scrape(name: str, description: str, read: Callable[[], float | None]) -> None:
@@ -58,8 +60,22 @@ def on_scrape(name: str, description: str, read: Callable[[], float | None]) -> 
     _probes[name] = (description, read)
 
 
+def on_scrape_families(key: str, collect: Callable[[], Iterable[Metric]]) -> None:
+    """Report the metric families ``collect()`` yields (prometheus-client's
+    ``GaugeMetricFamily``, ``CounterMetricFamily``: labelled values read together) at every
+    scrape. Registering a key again replaces its function."""
+    _families[key] = collect
+
+
 class _Probes:
     def collect(self):
+        for key, collect in list(_families.items()):
+            try:
+                read = list(collect())
+            except Exception:  # as below: the rest of the figures still go out
+                log.exception("metrics %s could not be read", key)
+                continue
+            yield from read
         for name, (description, read) in list(_probes.items()):
             try:
                 value = read()

@@ -62,9 +62,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.read_engine = (
         make_engine(settings.read_database_url) if settings.read_database_url else None
     )
-    app.state.uows = UnitOfWorkFactory(app.state.engine, settings.secret_key, app.state.read_engine)
+    app.state.uows = UnitOfWorkFactory(
+        app.state.engine,
+        settings.secret_key,
+        app.state.read_engine,
+        max_lag=settings.read_max_lag_seconds,
+    )
     if app.state.read_engine is not None:
         _report_the_replica_lag(app.state.read_engine)
+    _report_the_job_queue(app.state.engine)
     app.state.passwords = settings.passwords()
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
     errors.install(app)
@@ -109,6 +115,15 @@ def _name_the_process(app: FastAPI) -> None:
         response = await call_next(request)
         response.headers["x-served-by"] = pid
         return response
+
+
+def _report_the_job_queue(engine: Engine) -> None:
+    """The job queue's depth and its jobs failed for good, by task, at every scrape: read
+    from the queue (adapters/jobs/queue_metrics.py), which every host shares."""
+    from skillcard.adapters import metrics
+    from skillcard.adapters.jobs.queue_metrics import queue_metrics
+
+    metrics.on_scrape_families("job_queue", lambda: queue_metrics(engine))
 
 
 def _report_the_replica_lag(read_engine: Engine) -> None:

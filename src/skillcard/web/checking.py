@@ -100,7 +100,8 @@ async def open_check_desk(app) -> None:
     primary = AsyncPool.for_url(engine.url)
     pool: AsyncPool | ReadWritePool = primary
     if app.state.read_engine is not None:
-        pool = ReadWritePool(primary, AsyncPool.for_url(app.state.read_engine.url))
+        replica = AsyncPool.for_url(app.state.read_engine.url)
+        pool = ReadWritePool(primary, replica, max_lag=settings.read_max_lag_seconds)
     await pool.open()
     app.state.async_pool = pool
     app.state.check_desk = PostgresCheckDesk(pool)

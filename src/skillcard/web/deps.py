@@ -31,8 +31,16 @@ class UnitOfWorkFactory:
     opens the signing keys travels with the units of work, not through a global. Every unit
     of work is on the primary, but for :meth:`replica_first`'s."""
 
-    def __init__(self, engine: Engine, secret_key: str, read_engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        secret_key: str,
+        read_engine: Engine | None = None,
+        *,
+        max_lag: float = 5.0,
+    ) -> None:
         self.engine, self.secret_key, self.read_engine = engine, secret_key, read_engine
+        self.max_lag = max_lag  # seconds a replica may be behind and still be read
 
     def __call__(self, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine, read_only=read_only, secret_key=self.secret_key)
@@ -40,7 +48,9 @@ class UnitOfWorkFactory:
     def replica_first(self, work: Callable[[SqlAlchemyUnitOfWork], T]) -> T:
         """``work(uow)`` on the read replica (``SKILLCARD_READ_DATABASE_URL``) if there is
         one, else (or if it cannot) on the primary: for reads that may be a moment behind."""
-        return replica_first(self.engine, self.read_engine, work, secret_key=self.secret_key)
+        return replica_first(
+            self.engine, self.read_engine, work, secret_key=self.secret_key, max_lag=self.max_lag
+        )
 
 
 # The dependencies that do no I/O are async: FastAPI then runs them on the event loop rather
