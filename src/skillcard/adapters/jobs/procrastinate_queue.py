@@ -54,6 +54,18 @@ class ProcrastinateJobs:
         raw = self.session.connection().connection.driver_connection
         _deferring_app().configure_task(name, connection=raw, queue=QUEUE).defer(**args)
 
+    def enqueue_unless_waiting(self, name: str, args: dict) -> None:
+        # The queueing lock (a unique index over waiting jobs) is the job's name, as its
+        # periodic run's is: a second waiting one is refused. The refusal is a unique
+        # violation, which would abort the caller's transaction: hence the savepoint. The
+        # lock keeps two runs from going at once, as for the periodic run.
+        with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+            with self.session.begin_nested():  # SAVEPOINT is sent at connection(), not here
+                raw = self.session.connection().connection.driver_connection
+                _deferring_app().configure_task(
+                    name, connection=raw, queue=QUEUE, lock=name, queueing_lock=name
+                ).defer(**args)
+
 
 def build_app(
     context: jobs.JobContext, database_url: str, *, stalled_after: float = 30.0
