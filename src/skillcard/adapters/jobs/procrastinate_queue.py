@@ -59,12 +59,12 @@ class ProcrastinateJobs:
         # periodic run's is: a second waiting one is refused. The refusal is a unique
         # violation, which would abort the caller's transaction: hence the savepoint. The
         # lock keeps two runs from going at once, as for the periodic run.
-        with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
-            with self.session.begin_nested():  # SAVEPOINT is sent at connection(), not here
-                raw = self.session.connection().connection.driver_connection
-                _deferring_app().configure_task(
-                    name, connection=raw, queue=QUEUE, lock=name, queueing_lock=name
-                ).defer(**args)
+        refused = procrastinate.exceptions.AlreadyEnqueued
+        with contextlib.suppress(refused), self.session.begin_nested():
+            raw = self.session.connection().connection.driver_connection  # sends the SAVEPOINT
+            _deferring_app().configure_task(
+                name, connection=raw, queue=QUEUE, lock=name, queueing_lock=name
+            ).defer(**args)
 
 
 def build_app(
