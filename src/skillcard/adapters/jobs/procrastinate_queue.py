@@ -124,6 +124,14 @@ async def retry_stalled(app: procrastinate.App, stalled_after: float) -> int:
     return count
 
 
+# How often an idle worker looks for jobs besides being told (Procrastinate's default is 5 s).
+# A worker clears its "new job" flag after each fetch, so a job committed while a fetch is under
+# way is told and then forgotten, and waits for this look. Before, the next job's notice woke it;
+# but the delivery job waits alone (its queueing lock refuses the next changes' jobs), so a
+# change's webhook waited up to 5 s (bench/change_feed.py --webhook). A query a second is cheap.
+FETCH_POLL_SECONDS = 1.0
+
+
 def worker_options(*, concurrency: int, heartbeat: float, stalled_after: float) -> dict:
     return {
         "queues": [QUEUE],
@@ -131,6 +139,7 @@ def worker_options(*, concurrency: int, heartbeat: float, stalled_after: float) 
         "update_heartbeat_interval": heartbeat,
         "stalled_worker_timeout": stalled_after,
         "delete_jobs": "successful",
+        "fetch_job_polling_interval": FETCH_POLL_SECONDS,
     }
 
 
