@@ -3,6 +3,12 @@
 Integration tests take ``database_url`` (or ``engine``/``uow_factory``) and run once per
 database. PostgreSQL is not optional: CI starts it. Set SKILLCARD_TEST_DATABASES=sqlite to run
 only SQLite on a machine without PostgreSQL (the run then says so in its header).
+
+Every such database is clean and migrated without migrating it again (tests/databases.py): a
+test that needs one more takes ``postgres_database_url`` (PostgreSQL whatever the parameter)
+or ``_sqlite_template.copy_to(path)`` (SQLite), and calls ``upgrade`` only to test migrations.
+``make test`` runs under pytest-xdist: make names (ports, files, databases, Redis keys) unique
+per test, as these fixtures do, never fixed.
 """
 
 from __future__ import annotations
