@@ -114,8 +114,12 @@ class PostgresPool:
         self._free: list[str] = []
         self.template = self._name()
         self._create(f"CREATE DATABASE {_quote(self.template)}")
-        migrate(self.url(self.template))
-        self._learn_the_template()
+        try:
+            migrate(self.url(self.template))
+            self._learn_the_template()
+        except BaseException:  # no template left behind by a session that never started
+            self.drop(self.template)
+            raise
 
     def _name(self) -> str:
         self._count += 1
