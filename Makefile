@@ -1,5 +1,5 @@
 # skillcard: `make demo` serves the demo (`make demo PORT=8017` on another port), `make test`
-# runs every test. Both set up first.
+# runs every test (on two processes: TEST_WORKERS=0 for one). Both set up first.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -22,8 +22,12 @@ demo: setup
 browser:
 	@scripts/ensure-chromium
 
+# The suite on two processes (pytest-xdist): it waits on servers, PostgreSQL and Chromium as
+# much as it computes. `make test TEST_WORKERS=0` runs it in one. loadgroup keeps the tests of
+# one xdist_group (the replica tests: one throwaway cluster pair) on one process.
+TEST_WORKERS ?= 2
 test: setup browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: setup
 	$(BIN)/pytest -m "not browser" tests/unit

@@ -21,8 +21,9 @@ import time
 
 import sqlalchemy as sa
 
-from skillcard.adapters.db.engine import make_engine
-from skillcard.adapters.db.migrate import upgrade
+sys.path.insert(0, os.path.dirname(__file__))  # run as a script: bench/ beside it
+import load
+
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.domain.accounts import Principal
 from skillcard.domain.provenance import Source
@@ -41,7 +42,7 @@ def main() -> None:
     print(f"skillcard revocation by provenance, {dt.date.today()}, {os.cpu_count()} cores, "
           f"Python {sys.version.split()[0]}, {args.cards:,} cards, {args.from_centre:,} from "
           f"{CENTRE.reference}")  # fmt: skip
-    engine = _fresh_postgres(args.postgres_url)
+    engine = load._fresh_postgres(args.postgres_url)
     try:
         _run(engine, args)
     finally:
@@ -122,18 +123,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--from-centre", type=int, default=50_000)
     parser.add_argument("--postgres-url", default=DEFAULT_URL)
     return parser.parse_args()
-
-
-def _fresh_postgres(url: str) -> sa.Engine:
-    target = sa.make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
-    admin.dispose()
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
 
 
 if __name__ == "__main__":

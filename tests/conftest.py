@@ -3,6 +3,12 @@
 Integration tests take ``database_url`` (or ``engine``/``uow_factory``) and run once per
 database. PostgreSQL is not optional: CI starts it. Set SKILLCARD_TEST_DATABASES=sqlite to run
 only SQLite on a machine without PostgreSQL (the run then says so in its header).
+
+Every such database is clean and migrated without migrating it again (tests/databases.py): a
+test that needs one more takes ``postgres_database_url`` (PostgreSQL whatever the parameter)
+or ``_sqlite_template.copy_to(path)`` (SQLite), and calls ``upgrade`` only to test migrations.
+``make test`` runs under pytest-xdist: make names (ports, files, databases, Redis keys) unique
+per test, as these fixtures do, never fixed.
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ import pytest
 import sqlalchemy as sa
 
 from skillcard.adapters.db.engine import make_engine
-from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.passwords import Argon2Passwords
 from skillcard.config import Settings
 from skillcard.services.accounts import accounts
 from tests import mycard_support
+from tests.databases import PostgresPool, SqliteTemplate
+from tests.e2e import browser_support
 from tests.factories import build_registry
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -37,10 +44,22 @@ accounts.use_default_passwords(Argon2Passwords(cheapest=True))
 # The MyCard tests' registry with reference data, and their evidence store.
 mycard = mycard_support.mycard
 evidence_store = mycard_support.evidence_store
+# One Chromium per module for the browser tests' ``page`` (tests/e2e/browser_support.py); here
+# so that a test outside tests/e2e that takes ``page`` finds it too.
+_module_chromium = browser_support._module_chromium
 
 
 def pytest_report_header(config):
     return f"skillcard databases under test: {', '.join(DATABASES)}"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """The replica tests share one throwaway primary and replica for the session: under
+    pytest-xdist (``make test``) they all run on one process, so one pair is built."""
+    for item in items:
+        if item.get_closest_marker("replica"):
+            item.add_marker(pytest.mark.xdist_group("replica"))
 
 
 @pytest.fixture(scope="session")
@@ -63,23 +82,46 @@ def _drop_postgres(admin, url: str) -> None:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """The SQLite schema migrated once for the session (see tests/databases.py)."""
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def _postgres_pool(_postgres_admin):
+    """PostgreSQL databases migrated once for the session, reset between tests."""
+    pool = PostgresPool(_postgres_admin)
+    yield pool
+    pool.close()
+
+
+def migrated_sqlite_url(request, path) -> str:
+    """A fresh migrated SQLite database at ``path``: a copy of the session's template."""
+    return request.getfixturevalue("_sqlite_template").copy_to(path)
+
+
 @pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path):
-    """A fresh, empty, migrated database: a SQLite file, or a new PostgreSQL database."""
+    """A fresh, empty, migrated database: a SQLite file, or a PostgreSQL database no other
+    test has seen (copied from a migrated template, or reset to it: tests/databases.py)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'skillcard.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
+        yield migrated_sqlite_url(request, tmp_path / "skillcard.db")
         return
-    admin = request.getfixturevalue("_postgres_admin")
-    url = _fresh_postgres(admin)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    pool = request.getfixturevalue("_postgres_pool")
+    url = pool.acquire()
     yield url
-    _drop_postgres(admin, url)
+    pool.release(url)
+
+
+@pytest.fixture
+def postgres_database_url(request):
+    """A fresh migrated PostgreSQL database for a test that needs PostgreSQL whatever the
+    ``database_url`` parameter (a queue test, say)."""
+    pool = request.getfixturevalue("_postgres_pool")
+    url = pool.acquire()
+    yield url
+    pool.release(url)
 
 
 @pytest.fixture

@@ -43,16 +43,10 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
 @pytest.fixture(params=["sqlite"])
-def sqlite_database_url(tmp_path):
-    """A fresh, migrated SQLite database (the browser tests' ``database_url``)."""
-    from skillcard.adapters.db.engine import make_engine
-    from skillcard.adapters.db.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
+def sqlite_database_url(request, tmp_path):
+    """A fresh, migrated SQLite database (the browser tests' ``database_url``): a copy of the
+    session's migrated template."""
+    return request.getfixturevalue("_sqlite_template").copy_to(tmp_path / "browser.db")
 
 
 @contextmanager
@@ -82,12 +76,30 @@ def live_server(registry, database_url, engine, files_dir):
         yield base
 
 
+# Playwright's Sync API runs one instance per thread at a time: a browser launched while one
+# is running (a test's own ``chromium(...)`` beside the module's ``page``) uses that one.
+_running_playwright: list = []
+
+
 @contextmanager
-def chromium(*extra_args: str):
-    """Debian's headless Chromium, launched with our arguments and any ``extra_args``."""
+def _playwright():
+    if _running_playwright:
+        yield _running_playwright[-1]
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        _running_playwright.append(playwright)
+        try:
+            yield playwright
+        finally:
+            _running_playwright.pop()
+
+
+@contextmanager
+def chromium(*extra_args: str):
+    """Debian's headless Chromium, launched with our arguments and any ``extra_args``."""
+    with _playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS + list(extra_args)
         )
@@ -97,11 +109,24 @@ def chromium(*extra_args: str):
             browser.close()
 
 
-@pytest.fixture
-def page():
-    """A page in headless Chromium at a phone's size."""
+@pytest.fixture(scope="module")
+def _module_chromium():
+    """One Chromium for a module's ``page``s: launching one takes a second or more, and each
+    test gets a browser context of its own (no cookie, storage or cache shared). Per module,
+    not per session: the Sync API keeps its event loop marked running while it lives, which
+    would refuse ``asyncio.run`` in the tests after it."""
     with chromium() as browser:
-        yield browser.new_context(viewport=PHONE).new_page()
+        yield browser
+
+
+@pytest.fixture
+def page(_module_chromium):
+    """A page in headless Chromium at a phone's size, in a fresh browser context."""
+    context = _module_chromium.new_context(viewport=PHONE)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @functools.cache

@@ -106,6 +106,21 @@ def test_the_same_file_twice_changes_nothing(registry, uow_factory, tmp_path):
     assert {r.outcome for r in results} == {"unchanged"}
 
 
+def test_a_batch_of_thousands_of_new_cards_draws_distinct_status_entries(
+    registry, uow_factory, tmp_path
+):
+    # 3,000 new cards draw over 6,000 candidate entries in one batch: more than one IN list
+    # on SQLite (a full 5,000-row batch failed there before taken_among went by `among`).
+    rows = [record(number(uow_factory, 700_000 + i), holder_ref=f"B{i}") for i in range(3000)]
+    done, _ = run(uow_factory, tmp_path, rows)
+    assert counts(done) == ("done", 3000, 0, 0, 0)
+    with uow_factory() as uow:
+        scheme_id = uow.schemes.by_code("ECS").id
+        ids = [uow.cards.by_number(scheme_id, r["number"]).id for r in rows[::300]]
+        entries = uow.status_lists.entries_of_ids(ids, NOW.date())
+    assert len({entry for _card, entry in entries}) == len(ids)
+
+
 def test_a_status_change_reaches_the_signed_status_list(registry, uow_factory, tmp_path):
     from skillcard.services.credentials import status_lists
 

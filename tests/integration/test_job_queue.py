@@ -18,7 +18,6 @@ import pytest
 import sqlalchemy as sa
 
 from skillcard.adapters.db.engine import make_engine
-from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.tables_jobs import bulk_result_rows, queued_jobs
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.file_stores import DatabaseFileStore, LocalFileStore
@@ -26,7 +25,6 @@ from skillcard.adapters.jobs.table_queue import InProcessRunner, requeue_abandon
 from skillcard.domain.business import BulkStatus
 from skillcard.services import jobs
 from skillcard.services.business import bulk_check, bulk_results, business_checks
-from tests.conftest import _drop_postgres, _fresh_postgres
 from tests.factories import approve_business, build_registry, business_budget
 from tests.integration.test_business import register
 
@@ -34,20 +32,14 @@ BUDGET = business_budget()
 
 
 @pytest.fixture
-def postgres_url(_postgres_admin):
-    url = _fresh_postgres(_postgres_admin)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    _drop_postgres(_postgres_admin, url)
+def postgres_url(postgres_database_url):
+    return postgres_database_url
 
 
 @pytest.fixture
-def embedded(tmp_path):
+def embedded(_sqlite_template, tmp_path):
     """The embedded default's database (its queue is the table; PostgreSQL's is above)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'embedded.db'}")
-    upgrade(engine)
+    engine = make_engine(_sqlite_template.copy_to(tmp_path / "embedded.db"))
     yield engine, lambda read_only=False: SqlAlchemyUnitOfWork(engine, read_only=read_only)
     engine.dispose()
 

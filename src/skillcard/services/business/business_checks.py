@@ -22,7 +22,8 @@ from skillcard.services.audit.audit import utcnow
 from skillcard.services.business.business import business_id_for
 from skillcard.services.business.business_budget import Budget, note_outcomes, spend
 from skillcard.services.checks.checks import PublicCheckResult
-from skillcard.services.registry.cards import card_changes, scheme_for_number
+from skillcard.services.registry.card_history import card_changes
+from skillcard.services.registry.cards import scheme_for_number
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 MAX_OFFLINE = 500

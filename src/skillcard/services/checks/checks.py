@@ -44,7 +44,8 @@ from skillcard.services.audit.audit import utcnow
 from skillcard.services.credentials.credentials import local_bundle
 from skillcard.services.credentials.verification import MAX_TEXT, VerifierBundle, verify
 from skillcard.services.ports.checks import CheckLogRow
-from skillcard.services.registry.cards import card_changes, scheme_for_number
+from skillcard.services.registry.card_history import card_changes
+from skillcard.services.registry.cards import scheme_for_number
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
 ANONYMOUS_CHECKER = "a site checker (not signed in)"

@@ -228,7 +228,7 @@ def _audit_change(
     uow: AbstractUnitOfWork, who: Principal, r: CardRecord, s: StoredCard, now: dt.datetime
 ) -> None:
     """A status change from the scheme, in the card's trail as the hub's own changes are
-    (``cards.card_changes`` reads "before" to judge an offline check as it stood)."""
+    (``card_history.card_changes`` reads "before" to judge an offline check as it stood)."""
     action = {CardStatus.ACTIVE: "reinstate", CardStatus.SUSPENDED: "suspend"}.get(
         r.status, "revoke" if r.status == CardStatus.REVOKED else "replace"
     )

@@ -10,7 +10,7 @@ from typing import Any
 from skillcard.domain.accounts import Principal, can_manage_scheme, can_view_card, require
 from skillcard.domain.calendar import card_day
 from skillcard.domain.card_numbers import normalise_card_number
-from skillcard.domain.cards import Card, CardChange, CardStatus, ReplacementReason
+from skillcard.domain.cards import Card, ReplacementReason
 from skillcard.domain.names import surname_key
 from skillcard.domain.provenance import Source
 from skillcard.domain.schemes import Scheme
@@ -19,6 +19,7 @@ from skillcard.services.audit.audit import record, utcnow
 from skillcard.services.clock import card_today
 from skillcard.services.credentials import status_lists
 from skillcard.services.federation.change_feed import publish_card_changes
+from skillcard.services.registry.card_history import standing
 from skillcard.services.registry.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork, on_record
 
@@ -227,9 +228,9 @@ def _change(
     with uow:
         card = _load_card(uow, who, number, scheme_code)
         require(can_manage_scheme(who, card.scheme_id), f"{action} this card")
-        before = _standing(card)
+        before = standing(card)
         successor = change(card)
-        after = _standing(card)
+        after = standing(card)
         if successor is not None:
             uow.cards.add(successor)
             status_lists.allocate_entry(uow, successor, now)
@@ -282,37 +283,6 @@ def _publish(
         detail[successor.id] = {"replaces": card.number}
         pairs.append((successor.id, "issued"))
     publish_card_changes(uow, pairs, now, details=detail)
-
-
-def _standing(card: Card) -> dict[str, Any]:
-    # What a check of the card at a given moment depends on: see card_changes.
-    return {
-        "status": str(card.status),
-        "issued_on": card.issued_on.isoformat(),
-        "expires_on": card.expires_on.isoformat(),
-    }
-
-
-def card_changes(uow: AbstractUnitOfWork, number: str) -> list[CardChange]:
-    """A card's changes, read from its audit trail, where :func:`_change` records its status,
-    validity and expiry before and after each suspension, reinstatement, revocation,
-    replacement and renewal. (Events written before the start date was recorded give none.)"""
-    changes = []
-    for event in uow.audit.for_entity("card", number):
-        detail = event.detail if isinstance(event.detail, dict) else {}
-        try:
-            before = detail["before"]
-            issued = before.get("issued_on")
-            change = CardChange(
-                event.occurred_at,
-                CardStatus(before["status"]),
-                dt.date.fromisoformat(before["expires_on"]),
-                dt.date.fromisoformat(issued) if issued is not None else None,
-            )  # fmt: skip
-        except (AttributeError, KeyError, TypeError, ValueError):
-            continue  # an issue, which has no "before"
-        changes.append(change)
-    return changes
 
 
 def renew_card(
