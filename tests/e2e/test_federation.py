@@ -152,7 +152,7 @@ def test_a_scheme_system_federates_with_the_hub(
     assert seen[:2] == [(kept[0], "renewed", "active"), (doomed[0], "renewed", "active")]
     assert sorted(seen[2:]) == [(n, "status", "revoked") for n in sorted(doomed[:3])]
     assert all(c["detail"]["reason"] == reason for c in feed[2:])
-    # the webhook got the same entries, posted by the hub's own delivery job (every 30 s):
+    # the webhook got the same entries, posted by the delivery job each change enqueues:
     # same cursors, same order, each once, signed; one body per transaction
     deadline = time.monotonic() + 90
     while len(receiver.received) < 3 and time.monotonic() < deadline:

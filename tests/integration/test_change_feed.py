@@ -11,6 +11,7 @@ import pytest
 
 from skillcard.domain.card_changes import encode_cursor
 from skillcard.errors import BadCursor, PermissionDenied
+from skillcard.services import jobs
 from skillcard.services.business import webhooks, workforce
 from skillcard.services.federation import change_feed, expiry_near, scheme_webhooks
 from skillcard.services.registry import cards
@@ -230,3 +231,36 @@ def test_a_scheme_webhook_gets_its_own_cards_changes_only(registry, uow_factory,
         "delivered",
         "card.changes",
     )
+
+
+def _waiting_deliveries(engine) -> list:
+    """The delivery jobs waiting on this database's queue (Procrastinate's, or the table)."""
+    if engine.dialect.name == "postgresql":
+        sql = "SELECT task_name FROM procrastinate_jobs WHERE status = 'todo'"
+    else:
+        sql = "SELECT name FROM queued_jobs WHERE status = 'todo'"
+    with engine.connect() as connection:
+        return connection.exec_driver_sql(sql).scalars().all()
+
+
+def test_a_change_for_a_webhook_queues_one_delivery_job_at_once(
+    registry, uow_factory, receiver, engine
+):
+    ecs = registry.principals["ecs_admin"]
+    cards.suspend_card(uow=uow_factory(), who=OPERATOR, number=registry.cards["bob"], reason="r")
+    assert _waiting_deliveries(engine) == []  # no webhook to post to: no job
+    scheme_webhooks.set_scheme_webhook(
+        uow=uow_factory(), who=ecs, scheme_code="ECS", url=receiver.url(), vet=receiver.vetter()
+    )
+    with uow_factory() as uow:  # rolled back: no delivery, and no job for it
+        card = uow.cards.by_number(uow.schemes.by_code("ECS").id, registry.cards["bob"])
+        card.reinstate()
+        change_feed.publish_card_changes(uow, [(card.id, "status")], dt.datetime.now(dt.UTC))
+    assert _waiting_deliveries(engine) == []
+    number = registry.cards["bob"]
+    for _ in range(3):  # however many in a row: one job waits, and it posts them all
+        cards.reinstate_card(uow=uow_factory(), who=OPERATOR, number=number)
+        cards.suspend_card(uow=uow_factory(), who=OPERATOR, number=number, reason="again")
+    assert _waiting_deliveries(engine) == [jobs.WEBHOOKS]
+    run = webhooks.deliver_due(uow_factory, receiver.poster(), now=dt.datetime.now(dt.UTC))
+    assert run.delivered == 6

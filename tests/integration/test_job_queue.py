@@ -229,3 +229,41 @@ def test_a_worker_runs_every_job_and_the_periodic_ones_the_settings_ask_for(tmp_
     tasks = [t.task for t in app.periodic_registry.periodic_tasks.values()]
     assert None not in [t.queueing_lock for t in tasks]  # no pile-up behind a slow run
     assert None not in [t.lock for t in tasks]  # and never two runs of one at once
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_at_most_one_job_waits_when_asked_unless_waiting(database, request):
+    """``enqueue_unless_waiting``: one job waits however often it is asked, in one transaction
+    or many; one already started does not count; a rolled-back ask leaves nothing."""
+    if database == "sqlite":
+        engine, _ = request.getfixturevalue("embedded")
+        count = "SELECT status FROM queued_jobs WHERE name = 'webhooks.deliver'"
+        start = "UPDATE queued_jobs SET status = 'doing'"
+    else:
+        engine = make_engine(request.getfixturevalue("postgres_url"))
+        count = "SELECT status FROM procrastinate_jobs WHERE task_name = 'webhooks.deliver'"
+        start = "UPDATE procrastinate_jobs SET status = 'doing'"
+
+    def statuses() -> list:
+        with engine.connect() as connection:
+            return sorted(connection.exec_driver_sql(count).scalars().all())
+
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        uow.jobs.enqueue_unless_waiting(jobs.WEBHOOKS, {})
+        uow.rollback()
+    assert statuses() == []
+    for _ in range(2):
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            uow.jobs.enqueue_unless_waiting(jobs.WEBHOOKS, {})
+            uow.jobs.enqueue_unless_waiting(jobs.WEBHOOKS, {})
+            uow.jobs.enqueue(jobs.OUTBOX, {})  # the transaction goes on after a refusal
+            uow.commit()
+    assert statuses() == ["todo"]
+    with engine.begin() as connection:
+        connection.exec_driver_sql(start)  # a worker has it: it may have looked already
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        uow.jobs.enqueue_unless_waiting(jobs.WEBHOOKS, {})
+        uow.commit()
+    assert statuses() == ["doing", "todo"]
+    if database == "postgresql":
+        engine.dispose()

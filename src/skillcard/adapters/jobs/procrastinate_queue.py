@@ -54,6 +54,18 @@ class ProcrastinateJobs:
         raw = self.session.connection().connection.driver_connection
         _deferring_app().configure_task(name, connection=raw, queue=QUEUE).defer(**args)
 
+    def enqueue_unless_waiting(self, name: str, args: dict) -> None:
+        # The queueing lock (a unique index over waiting jobs) is the job's name, as its
+        # periodic run's is: a second waiting one is refused. The refusal is a unique
+        # violation, which would abort the caller's transaction: hence the savepoint. The
+        # lock keeps two runs from going at once, as for the periodic run.
+        refused = procrastinate.exceptions.AlreadyEnqueued
+        with contextlib.suppress(refused), self.session.begin_nested():
+            raw = self.session.connection().connection.driver_connection  # sends the SAVEPOINT
+            _deferring_app().configure_task(
+                name, connection=raw, queue=QUEUE, lock=name, queueing_lock=name
+            ).defer(**args)
+
 
 def build_app(
     context: jobs.JobContext, database_url: str, *, stalled_after: float = 30.0
@@ -112,6 +124,14 @@ async def retry_stalled(app: procrastinate.App, stalled_after: float) -> int:
     return count
 
 
+# How often an idle worker looks for jobs besides being told (Procrastinate's default is 5 s).
+# A worker clears its "new job" flag after each fetch, so a job committed while a fetch is under
+# way is told and then forgotten, and waits for this look. Before, the next job's notice woke it;
+# but the delivery job waits alone (its queueing lock refuses the next changes' jobs), so a
+# change's webhook waited up to 5 s (bench/change_feed.py --webhook). A query a second is cheap.
+FETCH_POLL_SECONDS = 1.0
+
+
 def worker_options(*, concurrency: int, heartbeat: float, stalled_after: float) -> dict:
     return {
         "queues": [QUEUE],
@@ -119,6 +139,7 @@ def worker_options(*, concurrency: int, heartbeat: float, stalled_after: float) 
         "update_heartbeat_interval": heartbeat,
         "stalled_worker_timeout": stalled_after,
         "delete_jobs": "successful",
+        "fetch_job_polling_interval": FETCH_POLL_SECONDS,
     }
 
 

@@ -51,6 +51,14 @@ class TableJobs:
             )
         )
 
+    def enqueue_unless_waiting(self, name: str, args: dict) -> None:
+        # SQLite has one writer at a time (BEGIN IMMEDIATE), so nothing slips in between the
+        # look and the insert. A periodic run waiting has the same name, so it counts too.
+        q = queued_jobs.c
+        waiting = sa.select(q.id).where(q.name == name, q.status == TODO).limit(1)
+        if self.session.execute(waiting).first() is None:
+            self.enqueue(name, args)
+
 
 def runner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"

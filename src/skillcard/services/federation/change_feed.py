@@ -19,7 +19,12 @@ that is still to come. The turn is held from the publish to the commit, so publi
 before committing. SQLite has one writer at a time, which gives the same order by itself.
 
 A rolled-back change is never published: its entries roll back with it, and so do the webhook
-deliveries queued beside them.
+deliveries queued beside them and the delivery job asked for at once.
+
+Webhooks go at once: a transaction that queues a delivery also enqueues the delivery job
+(``webhooks.deliver``) in itself, unless one is already waiting, which will post this one
+too; so a run of changes leaves one job waiting, not one each. The periodic run of the same job
+stays, to try again what failed.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from skillcard.domain.card_changes import (
 )
 from skillcard.domain.webhooks import WebhookDelivery
 from skillcard.errors import NotFound
+from skillcard.services import jobs
 from skillcard.services.ports.federation import NewChange, StoredChange
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -154,6 +160,8 @@ def _queue_webhooks(
             by_target.setdefault(("scheme", row.scheme_id), []).append(change)
         for business_id in businesses.get(row.card_id, []):
             by_target.setdefault(("business", business_id), []).append(change)
+    if by_target:  # posted at once by a worker, not at the next periodic run
+        uow.jobs.enqueue_unless_waiting(jobs.WEBHOOKS, {})
     for (kind, target_id), changes in sorted(by_target.items()):
         body = {
             "event": WEBHOOK_EVENT,
