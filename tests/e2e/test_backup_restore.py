@@ -16,6 +16,7 @@ import sys
 import pytest
 
 from skillcard.adapters.db.engine import make_engine
+from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.file_stores import DatabaseFileStore
 from skillcard.adapters.jobs.procrastinate_queue import conninfo
 from skillcard.adapters.photos import PhotoStore, drawn_portrait
@@ -49,7 +50,7 @@ def test_a_dump_restored_into_an_empty_database_verifies_and_a_tampered_one_does
 ):
     source_url, target_url = two_databases
     source = make_engine(source_url)
-    shared.upgrade(source)
+    upgrade(source)
     uows = shared.SqlAlchemyUnitOfWork
     secret = shared.Settings(environment="test").secret_key
 

@@ -77,7 +77,7 @@ def test_an_existing_files_directory_is_copied_into_the_shared_store(
     code, out, _ = cli("files", "copy", str(files_dir), "--json")
     assert code == 0, out
     assert json.loads(out)["copied"] == {
-        "photos": 1, "evidence": 0, "snapshots": 0, "uploads": 0, "results": 1,
+        "photos": 1, "evidence": 0, "snapshots": 0, "uploads": 0, "results": 1, "reports": 0,
     }  # fmt: skip
     shared = DatabaseFileStore(engine)
     assert PhotoStore(shared).get(digest) == PhotoStore(local).get(digest)

@@ -19,8 +19,16 @@ from skillcard.services.credentials.signing import SchemeHoldsOwnKeys
 from skillcard.services.credentials.verification import text_from_cose, verify
 from tests.factories import OPERATOR
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)  # taken again as each test starts
 YEAR = dt.timedelta(days=365)
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    """Each test's NOW is when it starts, after its registry's keys were made: under two
+    processes a test may run many minutes after this module was imported."""
+    global NOW
+    NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def register(uow_factory, who=OPERATOR, scheme="ECS", key=None, **window):
@@ -33,23 +41,26 @@ def register(uow_factory, who=OPERATOR, scheme="ECS", key=None, **window):
     return key, stored
 
 
-def scheme_signed(uow_factory, registry, holder: str, key, *, signed=NOW, changes=None) -> str:
+def scheme_signed(uow_factory, registry, holder: str, key, *, signed=None, changes=None) -> str:
     """What the scheme's own system makes from the hub's claims (see docs/scheme-keys.md)."""
     answer = scheme_keys.card_claims(
         uow=uow_factory(), who=OPERATOR, scheme_code="ECS", number=registry.cards[holder], now=NOW
     )
     claims = cbor2.loads(base64.urlsafe_b64decode(answer["cbor"] + "=="))
-    claims |= {12: int(signed.timestamp()), **(changes or {})}
+    claims |= {12: int((signed or NOW).timestamp()), **(changes or {})}
     return text_from_cose(sign(cbor2.dumps(claims), key, keys.key_id(key)))
 
 
-def bundle_at(uow_factory, now=NOW):
+def bundle_at(uow_factory, now=None):
+    now = now or NOW
     raw = json.dumps(trust.verifier_bundle(uow=uow_factory(), now=now))
     return trust.bundle_from_json(raw, now), json.loads(raw)
 
 
 def test_a_registered_key_is_listed_as_the_schemes_and_its_cards_verify(registry, uow_factory):
-    hub_signed = credentials.printed_credential(uow=uow_factory(), number=registry.cards["ann"])
+    hub_signed = credentials.printed_credential(
+        uow=uow_factory(), number=registry.cards["ann"], now=NOW
+    )  # signed at NOW: a test may run minutes after NOW was taken (two processes)
     key, stored = register(uow_factory, who=registry.principals["ecs_admin"])
     assert stored.private_key_encrypted is None and stored.holder == "scheme"
     bundle, raw = bundle_at(uow_factory)
