@@ -27,13 +27,13 @@ import collections
 import datetime as dt
 import os
 import statistics
+import sys
 import threading
 import time
 
-import sqlalchemy as sa
+sys.path.insert(0, os.path.dirname(__file__))  # run as a script: bench/ beside it
+import load
 
-from skillcard.adapters.db.engine import make_engine
-from skillcard.adapters.db.migrate import upgrade
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from skillcard.adapters.signed_json import gunzip_b64
 from skillcard.domain.accounts import Principal
@@ -44,18 +44,6 @@ from skillcard.services.registry import cardholders, cards
 
 OPERATOR = Principal.operator()
 DEFAULT_URL = "postgresql+psycopg://postgres@/feed_bench?host=/var/run/postgresql"
-
-
-def fresh_database(url: str) -> sa.Engine:
-    target = sa.make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
-    admin.dispose()
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
 
 
 def setup(uows, count: int) -> dict[str, int]:
@@ -190,7 +178,7 @@ def main() -> None:
         change_feed_connector.main(args, report)
         return
     print(f"load average before: {os.getloadavg()}", flush=True)
-    engine = fresh_database(args.postgres_url)
+    engine = load._fresh_postgres(args.postgres_url)
 
     def uows(read_only: bool = False) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(engine, read_only=read_only)
