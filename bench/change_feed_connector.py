@@ -26,7 +26,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.webhook_receiver, for --webhook
 
-from change_feed import OPERATOR, fresh_database, listed_status  # noqa: E402
+from change_feed import OPERATOR, listed_status  # noqa: E402
+from load import _fresh_postgres  # noqa: E402
 
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork  # noqa: E402
 from skillcard.domain.schemes import CardCategory, CardType, Scheme  # noqa: E402
@@ -250,7 +251,7 @@ def start_webhooks(engine, url: str):
 
 
 def main(args, report) -> None:
-    engine = fresh_database(args.postgres_url)
+    engine = _fresh_postgres(args.postgres_url)
     print(f"load average before: {os.getloadavg()}", flush=True)
     log = Path(tempfile.gettempdir()) / f"change_feed_serve_{args.port}.log"
     server = Server(args.postgres_url, args.port, args.serve_workers, log)
