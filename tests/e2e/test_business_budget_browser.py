@@ -3,6 +3,7 @@ approve, and a business check refused plainly once the business's allowance is s
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -28,13 +29,22 @@ def test_a_spent_allowance_is_said_plainly_and_the_hub_approves(
 ):
     business_id, admin = register(uow_factory)
     budget = business_budget()  # the live server's: the settings' defaults
-    for _ in range(budget.rules.unapproved.per_minute):
+    # The day's allowance is spent, a minute's worth at a time over the minutes before now, so
+    # the page's check is refused whenever it lands (a minute's allowance alone is renewed if
+    # the minute turns meanwhile, which a loaded machine made happen).
+    allowance = budget.rules.unapproved
+    now = dt.datetime.now(dt.UTC)
+    minutes = -(-allowance.per_day // allowance.per_minute)
+    if (now - dt.timedelta(minutes=minutes)).date() != now.date():
+        now += dt.timedelta(minutes=minutes)  # just after midnight: spend the next minutes
+    for n in range(allowance.per_day):
         business_checks.check_for_business(
             uow=uow_factory(),
             who=admin,
             budget=budget,
             number=registry.cards["bob"],
             surname="Smith",
+            now=now - dt.timedelta(minutes=n // allowance.per_minute),
         )
     sign_in(page, live_server, "boss@acme.test", "/business/check")
     page.get_by_label("Card number").fill(registry.cards["bob"])
