@@ -130,16 +130,7 @@ def run(uows, entries: dict[str, int], changes: int, writers: int) -> list[float
 
     reader = threading.Thread(target=read)
     reader.start()
-    started = time.perf_counter()
-    threads = [
-        threading.Thread(target=write, args=(mine, changes // writers + (i < changes % writers)))
-        for i, mine in enumerate(per_writer)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_writers(write, per_writer, changes)
     done.wait(120)
     print(f"{changes} changes by {writers} writers in {elapsed:.1f} s ({changes / elapsed:.0f}/s)")
     return latencies
@@ -190,6 +181,22 @@ def main() -> None:
     report("commit -> on the pull feed and in the signed status list", latencies)
     print(f"load average after: {os.getloadavg()}")
     engine.dispose()
+
+
+def run_writers(write, per_writer: list, changes: int) -> float:
+    """Share ``changes`` among the writers (one thread each, over its own cards) and run them
+    to the end; the seconds they took."""
+    writers = len(per_writer)
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=write, args=(mine, changes // writers + (i < changes % writers)))
+        for i, mine in enumerate(per_writer)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.webhook_receiver, for --webhook
 
-from change_feed import OPERATOR, listed_status  # noqa: E402
+from change_feed import OPERATOR, listed_status, run_writers  # noqa: E402
 from load import _fresh_postgres  # noqa: E402
 
 from skillcard.adapters.db.unit_of_work import SqlAlchemyUnitOfWork  # noqa: E402
@@ -174,16 +174,7 @@ def run(base, token, entries, changes, writers, receiver=None):
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    started = time.perf_counter()
-    threads = [
-        threading.Thread(target=write, args=(mine, changes // writers + (i < changes % writers)))
-        for i, mine in enumerate(per_writer)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_writers(write, per_writer, changes)
     reader.join(120)
     hooked: list[float] = []
     if receiver is not None:
