@@ -17,19 +17,26 @@ from skillcard.services.files.file_store import FileKind
 
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024  # a webcam frame as JPEG is far smaller
 MAX_ID_PHOTO_BYTES = 5 * 1024 * 1024
+# A webcam frame is kept at its own size up to VGA. Fitting a 640 x 480 frame into the
+# portrait box of ID photos (600 x 750) resampled it for nothing an invigilator needs, and the
+# resampling cost more than decoding and encoding together: 11 of 15 ms of CPU per snapshot,
+# at 500 candidates a snapshot every 30 s a fifth of a core (bench/README.md, issue 15).
+WEBCAM_BOX = (640, 640)
 
 
 class InvigilationFileStore(PhotoStore):
     kind: FileKind = "snapshots"
 
-    def check(self, data: bytes, limit: int, what: str) -> tuple[str, bytes]:
+    def check(
+        self, data: bytes, limit: int, what: str, *, webcam: bool = False
+    ) -> tuple[str, bytes]:
         """The SHA-256 and normalised JPEG of an upload, or PhotoRefused; nothing written."""
         if len(data) > limit:
             raise PhotoRefused(f"the {what} is larger than {limit // 1024 // 1024} MB")
         if not data:
             raise PhotoRefused(f"the {what} is empty: take the picture again")
         try:
-            jpeg = normalise_photo(data)
+            jpeg = normalise_photo(data, WEBCAM_BOX) if webcam else normalise_photo(data)
         except PhotoRefused as refused:
             raise PhotoRefused(f"the {what} was not accepted: {refused.message}") from None
         return hashlib.sha256(jpeg).hexdigest(), jpeg

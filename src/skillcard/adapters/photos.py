@@ -43,8 +43,9 @@ def is_sha256(text: str) -> bool:
     return bool(_SHA256.match(text or ""))
 
 
-def normalise_photo(data: bytes) -> bytes:
-    """The photo in ``data`` re-encoded as a plain JPEG; PhotoRefused for anything else."""
+def normalise_photo(data: bytes, box: tuple[int, int] = STORED_BOX) -> bytes:
+    """The photo in ``data`` re-encoded as a plain JPEG no larger than ``box``; PhotoRefused
+    for anything else."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not data:
@@ -76,7 +77,7 @@ def normalise_photo(data: bytes) -> bytes:
         raise PhotoRefused("the file is not a JPEG or PNG photo skillcard can read") from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError):
         raise PhotoRefused("the photo is damaged or cut short: choose another file") from None
-    rgb.thumbnail(STORED_BOX, Image.Resampling.LANCZOS)
+    rgb.thumbnail(box, Image.Resampling.LANCZOS)  # only ever shrinks
     rgb.info.clear()  # Pillow would copy a comment, ICC profile or EXIF into the new file
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=85, optimize=True, progressive=False)

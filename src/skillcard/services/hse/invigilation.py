@@ -83,7 +83,7 @@ def add_snapshot(
 ) -> int:
     """Store a webcam frame and flag it if it shows no face or several; the face count."""
     now = now or utcnow()
-    digest, jpeg = store.check(data, MAX_SNAPSHOT_BYTES, "webcam snapshot")
+    digest, jpeg = store.check(data, MAX_SNAPSHOT_BYTES, "webcam snapshot", webcam=True)
     with uow:  # a stranger's or a finished attempt is refused before the detector's time
         _running(uow, who, attempt_id, now)
     faces = count_faces(jpeg)  # outside the transaction: it would hold the attempt's row lock

@@ -36,8 +36,11 @@ class EvidenceFiles(Protocol):
 
 
 class InvigilationFiles(Protocol):
-    def check(self, data: bytes, limit: int, what: str) -> tuple[str, bytes]:
-        """The SHA-256 and normalised JPEG of an upload, or refused; nothing written."""
+    def check(
+        self, data: bytes, limit: int, what: str, *, webcam: bool = False
+    ) -> tuple[str, bytes]:
+        """The SHA-256 and normalised JPEG of an upload, or refused; nothing written. A
+        ``webcam`` frame keeps its landscape shape (an ID photo is fitted to a portrait)."""
         ...
 
     def keep(self, digest: str, jpeg: bytes) -> None: ...
