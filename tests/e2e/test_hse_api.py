@@ -127,7 +127,7 @@ def test_snapshots_waiting_for_the_face_detector_leave_the_answers_a_thread(
         release.wait(120)
         return 1
 
-    monkeypatch.setattr(hse_api, "count_faces", stuck_detector)
+    monkeypatch.setattr(hse_api, "count_faces_at_low_priority", stuck_detector)
     frame = {"snapshot": ("s.png", drawn_portrait("Ann now"), "image/png")}
     shots: list[int] = []
 

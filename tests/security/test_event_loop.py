@@ -37,6 +37,7 @@ WEB = Path(__file__).parents[2] / "src" / "skillcard" / "web"
 # an async function calls them only through run_in_threadpool / to_thread.run_sync.
 BLOCKING = {
     "count_faces",
+    "count_faces_at_low_priority",
     "start_upload",
     "read_files",
     "limit_checks",

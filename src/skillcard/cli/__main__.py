@@ -1,3 +1,4 @@
 from skillcard.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned helper process imports this module again
+    main()

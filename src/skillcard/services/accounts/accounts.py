@@ -250,14 +250,29 @@ def token_principal(
     to note the token's last use, at most once a minute."""
     now = now or utcnow()
     with uow:
-        row = uow.credentials.api_token_holder(_digest(token)) if token else None
-        if row is None or row.revoked_at is not None or not row.active:
-            raise NotAuthenticated("the API token is not valid")
-        if row.expires_at <= now:
-            raise SessionExpired("the API token has expired")
-        who = Principal.of(row)  # the row has the user's fields Principal.of reads
+        who, row = _token_holder(uow, token, now)
     if note_use is not None and last_use_is_stale(row.last_used_at, now):
         api_tokens.note_use(
             uow=note_use(), token_id=row.token_id, now=now, stale_before=now - LAST_USED_GRAIN
         )
     return who
+
+
+def token_principal_within(uow: AbstractUnitOfWork, token: str, now: dt.datetime) -> Principal:
+    """``token_principal`` inside a writing unit of work the caller has open and commits:
+    the look-up and the last-use note are part of the caller's transaction. For the busiest
+    writes (an HSE answer: every click of every candidate), where a transaction of its own
+    for the token was three of the request's eight round trips to the database."""
+    who, row = _token_holder(uow, token, now)
+    if last_use_is_stale(row.last_used_at, now):
+        uow.credentials.note_api_token_use(row.token_id, now, now - LAST_USED_GRAIN)
+    return who
+
+
+def _token_holder(uow: AbstractUnitOfWork, token: str, now: dt.datetime):
+    row = uow.credentials.api_token_holder(_digest(token)) if token else None
+    if row is None or row.revoked_at is not None or not row.active:
+        raise NotAuthenticated("the API token is not valid")
+    if row.expires_at <= now:
+        raise SessionExpired("the API token has expired")
+    return Principal.of(row), row  # the row has the user's fields Principal.of reads

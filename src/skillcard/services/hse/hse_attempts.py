@@ -30,6 +30,7 @@ from skillcard.domain.assessment import (
 from skillcard.domain.assessment_attempts import Attempt, AttemptState
 from skillcard.domain.invigilation import VIOLATIONS, EventKind, InvigilationEvent
 from skillcard.errors import Conflict, InvalidInput, NotFound
+from skillcard.services.accounts import accounts
 from skillcard.services.audit.audit import record, utcnow
 from skillcard.services.hse.hse_bank import ASSESSMENT_CODE
 from skillcard.services.ports.files import InvigilationFiles
@@ -255,7 +256,7 @@ class Saved:
 def save_answer(
     *,
     uow: AbstractUnitOfWork,
-    who: Principal,
+    who: Principal | str,
     attempt_id: int,
     item_id: int,
     choice: int | None,
@@ -263,9 +264,12 @@ def save_answer(
     now: dt.datetime | None = None,
 ) -> Saved:
     """Save one click. Refused (nothing stored) after the deadline, for another's attempt,
-    for a question not on this form, for a choice that is not offered, or a replay."""
+    for a question not on this form, for a choice that is not offered, or a replay. ``who``
+    is the candidate, or their API token: it is then looked up in the save's transaction."""
     now = now or utcnow()
     with uow:
+        if isinstance(who, str):
+            who = accounts.token_principal_within(uow, who, now)
         attempt = own_attempt(uow, who, attempt_id, for_update=True)
         if finalise_if_overdue(uow, attempt, now):
             uow.commit()

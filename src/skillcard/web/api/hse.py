@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from skillcard.adapters.face_detection import count_faces
+from skillcard.adapters.face_detection import count_faces_at_low_priority
 from skillcard.adapters.invigilation_files import (
     MAX_ID_PHOTO_BYTES,
     MAX_SNAPSHOT_BYTES,
@@ -20,7 +20,7 @@ from skillcard.adapters.invigilation_files import (
 from skillcard.adapters.qti import MAX_PACKAGE_BYTES
 from skillcard.services.hse import hse_attempts, hse_bank, hse_review, invigilation
 from skillcard.web.api.schemas import ERRORS
-from skillcard.web.deps import ApiWho, BearerToken, SettingsDep, Uows, api_principal
+from skillcard.web.deps import ApiWho, BearerToken, SettingsDep, Uows
 from skillcard.web.snapshot_threads import in_snapshot_thread
 
 router = APIRouter(prefix="/hse", tags=["hse"], responses=ERRORS)
@@ -118,11 +118,11 @@ async def answer(attempt_id: int, body: AnswerIn, token: BearerToken, uows: Uows
 
 def _look_up_and_save(attempt_id: int, body: AnswerIn, token: str, uows) -> hse_attempts.Saved:
     # Every click of every candidate comes here: the token's look-up and the save share one
-    # worker thread rather than taking one each, half the hand-overs under load. (So a bad
-    # token with a malformed body gets the 422; with no token at all it is still a 401.)
+    # worker thread and one transaction rather than taking one each. (So a bad token with a
+    # malformed body gets the 422; with no token at all it is still a 401.)
     return hse_attempts.save_answer(
         uow=uows(),
-        who=api_principal(token, uows),
+        who=token,
         attempt_id=attempt_id,
         item_id=body.item_id,
         choice=body.choice,
@@ -158,7 +158,7 @@ async def snapshot(
             invigilation.add_snapshot,
             uow=uows(),
             store=_store(request),
-            count_faces=count_faces,
+            count_faces=count_faces_at_low_priority,
             who=who,
             attempt_id=attempt_id,
             data=data,

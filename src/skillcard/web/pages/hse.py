@@ -17,7 +17,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from skillcard.adapters.face_detection import count_faces
+from skillcard.adapters.face_detection import count_faces_at_low_priority
 from skillcard.adapters.invigilation_files import (
     MAX_ID_PHOTO_BYTES,
     MAX_SNAPSHOT_BYTES,
@@ -195,7 +195,7 @@ async def snapshot(
         invigilation.add_snapshot,
         uow=uows(),
         store=file_store(request),
-        count_faces=count_faces,
+        count_faces=count_faces_at_low_priority,
         who=who,
         attempt_id=attempt_id,
         data=data,
