@@ -204,6 +204,7 @@ class Tally:
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.errors: list[str] = []
+        self.sent_at: list[float] = []  # seconds since the run began, one per latency
 
 
 SNAPSHOT_BOUNDARY = b"benchsnapshotboundary"
@@ -214,6 +215,7 @@ async def _candidates_at_work(base: str, candidates, args, frames: list[bytes]):
 
     answers, shots = Tally(), Tally()
     stop = time.monotonic() + args.seconds
+    started = time.perf_counter()
     port = int(base.rsplit(":", 1)[1])
 
     def answer_request(attempt: int, token: str, body: bytes) -> bytes:
@@ -252,6 +254,7 @@ async def _candidates_at_work(base: str, candidates, args, frames: list[bytes]):
                 connection.transport.close()
                 connection = await connect(port)
             tally.latencies.append(time.perf_counter() - began)
+            tally.sent_at.append(began - started)
             await asyncio.sleep(max(0.0, interval - (time.perf_counter() - began)))
         connection.transport.close()
 
@@ -300,12 +303,23 @@ def _kinds(errors: list[str]) -> str:
     return "".join(f"; {n} {kind}" for kind, n in counted)
 
 
+def _windows(tally: Tally) -> str:
+    windows: dict[int, list[float]] = collections.defaultdict(list)
+    for at, seconds in zip(tally.sent_at, tally.latencies, strict=True):
+        windows[int(at // 10)].append(seconds * 1000)
+    return ", ".join(
+        f"{w * 10}-{w * 10 + 10} s {_pct(sorted(ms), 0.99):.0f} ms"
+        for w, ms in sorted(windows.items())
+    )
+
+
 def _report(answers: Tally, shots: Tally, elapsed: float) -> None:
     ms = sorted(x * 1000 for x in answers.latencies)
     print(f"answers saved: {len(ms):,} in {elapsed:.1f} s ({len(ms) / elapsed:,.0f}/s)")
     print(f"answer-save latency: p50 {_pct(ms, 0.50):.1f} ms, p95 {_pct(ms, 0.95):.1f} ms, "
           f"p99 {_pct(ms, 0.99):.1f} ms (goal < 50 ms), max {ms[-1]:.1f} ms")  # fmt: skip
     print(f"answer errors: {len(answers.errors)} (goal 0){_kinds(answers.errors)}")
+    print("answer-save p99 by 10 s of the run (where the slow ones were): " + _windows(answers))
     if shots.latencies:
         ms = sorted(x * 1000 for x in shots.latencies)
         print(f"snapshots stored: {len(ms):,} ({len(ms) / elapsed:,.1f}/s), "

@@ -6,11 +6,7 @@ loaded once per process; detection holds a lock because one classifier is shared
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 _lock = threading.Lock()
 _cascade = None
@@ -64,54 +60,6 @@ def count_faces(image: bytes) -> int:
     return len(faces)
 
 
-# What a server counts faces with: ``count_faces`` in a helper process of its own at the
-# lowest CPU priority. A candidate waits for an answer's save, never for a snapshot's face
-# count (it is for the invigilator, who reads it later), yet both ran at one priority on the
-# same cores: with 500 candidates, the counts took a third of this machine's two cores at the
-# moments answers needed them. At nice 19 the counts take what the answers leave. A
-# process, not a thread given a lower priority: a thread of the server's own, starved while
-# it held the interpreter's lock, would stall the answers of its whole process. The helper
-# starts on the first snapshot (spawned: forking a server process with its threads running is
-# unsafe) and ends with its server; one per server process, as detection is one at a time.
-_helper: ProcessPoolExecutor | None = None
-_helper_of_pid = 0
-_helper_lock = threading.Lock()
-
-
-def count_faces_at_low_priority(image: bytes) -> int:
-    """``count_faces(image)`` in the low-priority helper; in this thread if the helper
-    cannot be started or keeps dying."""
-    for _ in range(2):
-        helper = _the_helper()
-        try:
-            return helper.submit(count_faces, image).result()
-        except BrokenProcessPool:  # killed (out of memory, an operator): start another
-            _forget(helper)
-        except OSError:
-            break
-    return count_faces(image)
-
-
-def _the_helper() -> ProcessPoolExecutor:
-    global _helper, _helper_of_pid
-    with _helper_lock:
-        if _helper is None or _helper_of_pid != os.getpid():
-            _helper = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lowest_priority,
-            )
-            _helper_of_pid = os.getpid()
-        return _helper
-
-
-def _forget(helper: ProcessPoolExecutor) -> None:
-    global _helper
-    with _helper_lock:
-        if _helper is helper:
-            _helper = None
-    helper.shutdown(wait=False, cancel_futures=True)
-
-
-def _lowest_priority() -> None:
-    os.nice(19)  # lowering one's own priority needs no privilege
+def load_the_cascade() -> None:
+    """Load the classifier now rather than at the first count (a helper process's start)."""
+    _classifier()

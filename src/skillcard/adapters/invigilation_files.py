@@ -11,9 +11,11 @@ service writes a file only once the change it belongs to is allowed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from pathlib import Path
 
-from skillcard.adapters.photos import PhotoRefused, PhotoStore, normalise_photo
-from skillcard.services.files.file_store import FileKind
+from skillcard.adapters.photos import STORED_BOX, PhotoRefused, PhotoStore, normalise_photo
+from skillcard.services.files.file_store import FileKind, FileStore
 
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024  # a webcam frame as JPEG is far smaller
 MAX_ID_PHOTO_BYTES = 5 * 1024 * 1024
@@ -25,7 +27,18 @@ WEBCAM_BOX = (640, 640)
 
 
 class InvigilationFileStore(PhotoStore):
+    """``normalise`` re-encodes an upload: ``normalise_photo`` itself, or a server's way of
+    running it elsewhere (``image_helper.normalise_at_low_priority``)."""
+
     kind: FileKind = "snapshots"
+
+    def __init__(
+        self,
+        files: FileStore | Path | str,
+        normalise: Callable[[bytes, tuple[int, int]], bytes] = normalise_photo,
+    ) -> None:
+        super().__init__(files)
+        self.normalise = normalise
 
     def check(
         self, data: bytes, limit: int, what: str, *, webcam: bool = False
@@ -36,7 +49,7 @@ class InvigilationFileStore(PhotoStore):
         if not data:
             raise PhotoRefused(f"the {what} is empty: take the picture again")
         try:
-            jpeg = normalise_photo(data, WEBCAM_BOX) if webcam else normalise_photo(data)
+            jpeg = self.normalise(data, WEBCAM_BOX if webcam else STORED_BOX)
         except PhotoRefused as refused:
             raise PhotoRefused(f"the {what} was not accepted: {refused.message}") from None
         return hashlib.sha256(jpeg).hexdigest(), jpeg

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from skillcard import __version__
 from skillcard.adapters.db.engine import make_engine
 from skillcard.adapters.file_stores import file_store_for
+from skillcard.adapters.image_helper import start_the_helper, stop_the_helper
 from skillcard.config import Settings, get_settings
 from skillcard.web import api, api_docs, business_uploads, checking, errors, ops, pages
 from skillcard.web.deps import UnitOfWorkFactory
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if runner is not None:
             await run_in_threadpool(runner.stop)
         await checking.close_check_desk(app)
+        stop_the_helper()
         if owns_engine:
             app.state.engine.dispose()
         if app.state.read_engine is not None:
@@ -101,6 +103,7 @@ def create_served_app() -> FastAPI:
     if problems:  # `skillcard serve` said so already; this guards other process managers
         raise RuntimeError("unsafe settings for production: " + "; ".join(problems))
     app = create_app(settings)
+    start_the_helper()
     gc.collect()
     gc.freeze()
     return app

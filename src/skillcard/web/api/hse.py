@@ -9,9 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from skillcard.adapters.face_detection import count_faces_at_low_priority
+from skillcard.adapters.image_helper import (
+    count_faces_at_low_priority,
+    normalise_at_low_priority,
+)
 from skillcard.adapters.invigilation_files import (
     MAX_ID_PHOTO_BYTES,
     MAX_SNAPSHOT_BYTES,
@@ -21,13 +23,14 @@ from skillcard.adapters.qti import MAX_PACKAGE_BYTES
 from skillcard.services.hse import hse_attempts, hse_bank, hse_review, invigilation
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import ApiWho, BearerToken, SettingsDep, Uows
-from skillcard.web.snapshot_threads import in_snapshot_thread
+from skillcard.web.hse_threads import in_answer_thread, in_snapshot_thread
 
 router = APIRouter(prefix="/hse", tags=["hse"], responses=ERRORS)
 
 
 def _store(request: Request) -> InvigilationFileStore:
-    return InvigilationFileStore(request.app.state.files)
+    # the server's store re-encodes uploads in the image helper (adapters/image_helper.py)
+    return InvigilationFileStore(request.app.state.files, normalise_at_low_priority)
 
 
 class QuestionOut(BaseModel):
@@ -109,10 +112,12 @@ class SavedOut(BaseModel):
 
 
 @router.put("/attempts/{attempt_id}/answer", response_model=SavedOut)
-async def answer(attempt_id: int, body: AnswerIn, token: BearerToken, uows: Uows):
+async def answer(request: Request, attempt_id: int, body: AnswerIn, token: BearerToken, uows: Uows):
     """Save one answer. 409 after the deadline (the attempt is then submitted) or for a
     replayed seq; 422 for a question not on the form; 404 for another's attempt."""
-    saved = await run_in_threadpool(_look_up_and_save, attempt_id, body, token, uows)
+    saved = await in_answer_thread(
+        request, partial(_look_up_and_save, attempt_id, body, token, uows)
+    )
     return SavedOut.model_validate(saved, from_attributes=True)
 
 

@@ -17,7 +17,10 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from skillcard.adapters.face_detection import count_faces_at_low_priority
+from skillcard.adapters.image_helper import (
+    count_faces_at_low_priority,
+    normalise_at_low_priority,
+)
 from skillcard.adapters.invigilation_files import (
     MAX_ID_PHOTO_BYTES,
     MAX_SNAPSHOT_BYTES,
@@ -27,10 +30,10 @@ from skillcard.errors import SkillcardError
 from skillcard.services.hse import hse_attempts, hse_review, invigilation
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.errors import error_body
+from skillcard.web.hse_threads import in_answer_thread, in_snapshot_thread
 from skillcard.web.pages import invigilation as invigilation_pages
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
-from skillcard.web.snapshot_threads import in_snapshot_thread
 
 router = APIRouter()
 router.include_router(invigilation_pages.router)
@@ -43,7 +46,8 @@ PAGE_OF_STATE = {
 
 
 def file_store(request: Request) -> InvigilationFileStore:
-    return InvigilationFileStore(request.app.state.files)
+    # the server's store re-encodes uploads in the image helper (adapters/image_helper.py)
+    return InvigilationFileStore(request.app.state.files, normalise_at_low_priority)
 
 
 def _json(call):
@@ -140,26 +144,30 @@ class AnswerIn(BaseModel):
 
 
 @router.post("/hse/attempts/{attempt_id}/answer")
-def answer(request: Request, attempt_id: int, body: AnswerIn, session: PageSession, uows: Uows):
+async def answer(
+    request: Request, attempt_id: int, body: AnswerIn, session: PageSession, uows: Uows
+):
     who, csrf = session
     _csrf_header(request, csrf)
+    return await in_answer_thread(
+        request, partial(_json, partial(_save, uows, who, attempt_id, body))
+    )
 
-    def call():
-        saved = hse_attempts.save_answer(
-            uow=uows(),
-            who=who,
-            attempt_id=attempt_id,
-            item_id=body.item_id,
-            choice=body.choice,
-            seq=body.seq,
-        )
-        return {
-            "seq": saved.seq,
-            "seconds_left": saved.seconds_left,
-            "server_now_ms": int(saved.server_now.timestamp() * 1000),
-        }
 
-    return _json(call)
+def _save(uows, who, attempt_id: int, body: AnswerIn) -> dict:
+    saved = hse_attempts.save_answer(
+        uow=uows(),
+        who=who,
+        attempt_id=attempt_id,
+        item_id=body.item_id,
+        choice=body.choice,
+        seq=body.seq,
+    )
+    return {
+        "seq": saved.seq,
+        "seconds_left": saved.seconds_left,
+        "server_now_ms": int(saved.server_now.timestamp() * 1000),
+    }
 
 
 class EventIn(BaseModel):
