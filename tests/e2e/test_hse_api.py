@@ -109,7 +109,7 @@ def test_snapshots_waiting_for_the_face_detector_leave_the_answers_a_thread(
     client, tokens, registry, uow_factory, monkeypatch
 ):
     """More snapshots than the server has pool threads, all stuck in face detection: an
-    answer is still saved (snapshots wait for threads of their own, web/hse_threads.py)."""
+    answer is still saved (snapshots wait for threads of their own, web/snapshot_threads.py)."""
     hse_bank.import_items(uow=uow_factory(), who=OPERATOR, items=demo_items())
     ann = bearer(tokens["ann"])
     url = f"/api/v1/hse/attempts/{client.post('/api/v1/hse/attempts', headers=ann).json()['id']}"

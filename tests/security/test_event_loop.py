@@ -56,7 +56,7 @@ BLOCKING = {
 }
 # A call inside these runs in a worker thread (or, for partial, is only bound: throttle_sign_in
 # runs the password check it is given in a thread of its own).
-THREAD_HOPS = {"run_in_threadpool", "run_sync", "partial", "in_snapshot_thread", "in_answer_thread"}
+THREAD_HOPS = {"run_in_threadpool", "run_sync", "partial", "in_snapshot_thread"}
 
 
 def _name(call: ast.Call) -> str:

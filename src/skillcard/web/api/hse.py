@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from skillcard.adapters.image_helper import (
     count_faces_at_low_priority,
@@ -23,7 +24,7 @@ from skillcard.adapters.qti import MAX_PACKAGE_BYTES
 from skillcard.services.hse import hse_attempts, hse_bank, hse_review, invigilation
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import ApiWho, BearerToken, SettingsDep, Uows
-from skillcard.web.hse_threads import in_answer_thread, in_snapshot_thread
+from skillcard.web.snapshot_threads import in_snapshot_thread
 
 router = APIRouter(prefix="/hse", tags=["hse"], responses=ERRORS)
 
@@ -112,12 +113,10 @@ class SavedOut(BaseModel):
 
 
 @router.put("/attempts/{attempt_id}/answer", response_model=SavedOut)
-async def answer(request: Request, attempt_id: int, body: AnswerIn, token: BearerToken, uows: Uows):
+async def answer(attempt_id: int, body: AnswerIn, token: BearerToken, uows: Uows):
     """Save one answer. 409 after the deadline (the attempt is then submitted) or for a
     replayed seq; 422 for a question not on the form; 404 for another's attempt."""
-    saved = await in_answer_thread(
-        request, partial(_look_up_and_save, attempt_id, body, token, uows)
-    )
+    saved = await run_in_threadpool(_look_up_and_save, attempt_id, body, token, uows)
     return SavedOut.model_validate(saved, from_attributes=True)
 
 

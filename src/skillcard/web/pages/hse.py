@@ -30,10 +30,10 @@ from skillcard.errors import SkillcardError
 from skillcard.services.hse import hse_attempts, hse_review, invigilation
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.errors import error_body
-from skillcard.web.hse_threads import in_answer_thread, in_snapshot_thread
 from skillcard.web.pages import invigilation as invigilation_pages
 from skillcard.web.pages.forms import check_csrf
 from skillcard.web.pages.rendering import render
+from skillcard.web.snapshot_threads import in_snapshot_thread
 
 router = APIRouter()
 router.include_router(invigilation_pages.router)
@@ -144,30 +144,26 @@ class AnswerIn(BaseModel):
 
 
 @router.post("/hse/attempts/{attempt_id}/answer")
-async def answer(
-    request: Request, attempt_id: int, body: AnswerIn, session: PageSession, uows: Uows
-):
+def answer(request: Request, attempt_id: int, body: AnswerIn, session: PageSession, uows: Uows):
     who, csrf = session
     _csrf_header(request, csrf)
-    return await in_answer_thread(
-        request, partial(_json, partial(_save, uows, who, attempt_id, body))
-    )
 
+    def call():
+        saved = hse_attempts.save_answer(
+            uow=uows(),
+            who=who,
+            attempt_id=attempt_id,
+            item_id=body.item_id,
+            choice=body.choice,
+            seq=body.seq,
+        )
+        return {
+            "seq": saved.seq,
+            "seconds_left": saved.seconds_left,
+            "server_now_ms": int(saved.server_now.timestamp() * 1000),
+        }
 
-def _save(uows, who, attempt_id: int, body: AnswerIn) -> dict:
-    saved = hse_attempts.save_answer(
-        uow=uows(),
-        who=who,
-        attempt_id=attempt_id,
-        item_id=body.item_id,
-        choice=body.choice,
-        seq=body.seq,
-    )
-    return {
-        "seq": saved.seq,
-        "seconds_left": saved.seconds_left,
-        "server_now_ms": int(saved.server_now.timestamp() * 1000),
-    }
+    return _json(call)
 
 
 class EventIn(BaseModel):
