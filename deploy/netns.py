@@ -108,6 +108,8 @@ class Deployment:
 
     # -- building ---------------------------------------------------------------------------
     def up(self, *, cards: int = 20_000, app_workers: int = 1) -> None:
+        if shutil.which("haproxy") is None:  # else the hosts wait two minutes for a dead one
+            raise SystemExit("HAProxy is not installed: apt-get install haproxy (Debian's)")
         if self.state.exists():
             raise SystemExit(f"{self.state} exists: run `deploy/netns.py down` first")
         self.state.mkdir(parents=True)
