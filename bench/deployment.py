@@ -3,7 +3,7 @@ application hosts, a worker host and a spare, HAProxy, a PostgreSQL primary and 
 Redis, each in a network namespace), driven through HAProxy while its parts are killed.
 
     sudo .venv/bin/python bench/deployment.py [--rate 500] [--seconds 20] [--rows 50000]
-                                              [--cards 20000] [--reuse]
+                                              [--cards 20000] [--app-workers 2] [--reuse]
 
 1. Public checks at ``--rate`` a second through HAProxy; at a quarter of the run one
    application host is killed (SIGKILL to its process group, mid-request). Then it is
@@ -455,7 +455,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--cards", type=int, default=20_000)
-    parser.add_argument("--app-workers", type=int, default=1)
+    parser.add_argument("--app-workers", type=int, default=netns.APP_WORKERS)
     parser.add_argument("--reuse", action="store_true", help="drive a deployment already up")
     parser.add_argument("--only", choices=["host", "worker", "primary"], action="append")
     args = parser.parse_args()
