@@ -29,6 +29,7 @@ from skillcard.domain.passwords import check_new_password
 from skillcard.errors import InvalidInput, NotAuthenticated, NotFound, SessionExpired
 from skillcard.services.accounts import api_tokens
 from skillcard.services.audit.audit import record, utcnow
+from skillcard.services.ports.accounts import ApiTokenHolder
 from skillcard.services.registry.registry import scheme_named
 from skillcard.services.unit_of_work import AbstractUnitOfWork
 
@@ -269,7 +270,9 @@ def token_principal_within(uow: AbstractUnitOfWork, token: str, now: dt.datetime
     return who
 
 
-def _token_holder(uow: AbstractUnitOfWork, token: str, now: dt.datetime):
+def _token_holder(
+    uow: AbstractUnitOfWork, token: str, now: dt.datetime
+) -> tuple[Principal, ApiTokenHolder]:
     row = uow.credentials.api_token_holder(_digest(token)) if token else None
     if row is None or row.revoked_at is not None or not row.active:
         raise NotAuthenticated("the API token is not valid")
