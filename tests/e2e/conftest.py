@@ -25,9 +25,16 @@ def files_dir(tmp_path):
 
 @pytest.fixture
 def app(engine, database_url, files_dir):
-    # Jobs (bulk checks) run in the app's process on PostgreSQL too: no worker to start.
+    # Jobs (bulk checks) run in the app's process on PostgreSQL too: no worker to start. No
+    # periodic audit checkpoint: Procrastinate defers a periodic job missed in the last ten
+    # minutes when its worker starts, so an app started just after the hour signed the chain's
+    # head while a test was making its own checkpoints (a clash on the checkpoint's seq).
     settings = Settings(
-        environment="test", database_url=database_url, files_dir=files_dir, jobs_in_process=True
+        environment="test",
+        database_url=database_url,
+        files_dir=files_dir,
+        jobs_in_process=True,
+        audit_checkpoint_minutes=0,
     )
     return create_app(settings, engine=engine)
 

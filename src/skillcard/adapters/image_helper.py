@@ -47,8 +47,9 @@ def normalise_at_low_priority(data: bytes, box: tuple[int, int]) -> bytes:
 
 def start_the_helper() -> None:
     """Start this process's helper now rather than on the first image (a server's start):
-    starting one costs a second of CPU, which 500 candidates' first answers then waited for."""
-    _the_helper().submit(int).result()
+    starting one costs a second of CPU, which 500 candidates' first answers then waited for.
+    Not waited for: at nice 19 on a busy machine it may take a while to be ready."""
+    _the_helper().submit(int)
 
 
 def stop_the_helper() -> None:
