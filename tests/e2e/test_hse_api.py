@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
@@ -70,6 +71,36 @@ def test_an_attempt_over_the_api_never_shows_a_key(client, tokens, registry, uow
         files={"package": ("b.zip", exported.content, "application/zip")},
     )
     assert again.json()["unchanged"] == len(demo_items())
+
+
+def test_an_answer_after_the_deadline_is_refused_and_the_attempt_handed_in(
+    client, tokens, registry, uow_factory
+):
+    """On PostgreSQL an answer is saved on the event loop; one that must first end the
+    attempt is handed to the threaded save (web/api/hse.py): the candidate sees no seam."""
+    hse_bank.import_items(uow=uow_factory(), who=OPERATOR, items=demo_items())
+    ann = bearer(tokens["ann"])
+    attempt_id = client.post("/api/v1/hse/attempts", headers=ann).json()["id"]
+    url = f"/api/v1/hse/attempts/{attempt_id}"
+    photos = {
+        "face": ("f.png", drawn_portrait("Ann"), "image/png"),
+        "id_document": ("d.png", drawn_portrait("Ann ID"), "image/png"),
+    }
+    client.post(f"{url}/id-check", headers=ann, files=photos)
+    client.post(f"{url}/start", headers=ann)
+    item = client.get(url, headers=ann).json()["questions"][0]["item_id"]
+    body = {"item_id": item, "choice": 1, "seq": 1}
+    assert client.put(f"{url}/answer", headers=ann, json=body).status_code == 200
+    with uow_factory() as uow:  # the clock runs out
+        attempt = uow.hse_attempts.get(attempt_id)
+        attempt.deadline = attempt.started_at - dt.timedelta(minutes=1)
+        uow.commit()
+    late = client.put(f"{url}/answer", headers=ann, json={**body, "seq": 2, "choice": 2})
+    assert late.status_code == 409 and "time for this attempt is up" in late.text
+    view = client.get(url, headers=ann).json()
+    assert view["state"] == "timed_out" and view["answer_seq"] == 1
+    again = client.put(f"{url}/answer", headers=ann, json={**body, "seq": 3})
+    assert again.status_code == 409 and "not in progress" in again.text
 
 
 def test_adjustments_and_conflicts_over_the_api(client, tokens, registry, uow_factory):

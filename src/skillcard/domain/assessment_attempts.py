@@ -132,6 +132,10 @@ class Attempt:
             and now > self.deadline + GRACE
         )
 
+    def attention_missed(self, now: dt.datetime) -> bool:
+        """An attention check was shown and its time to click has passed."""
+        return self.attention_due is not None and now > self.attention_due
+
     def seconds_left(self, now: dt.datetime) -> int:
         if self.deadline is None:
             return 0

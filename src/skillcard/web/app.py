@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _report_the_job_queue(app.state.engine)
     app.state.passwords = settings.passwords()
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None  # lifespan's
+    app.state.answer_desk = None  # lifespan's too
     errors.install(app)
     app.add_middleware(RefuseNul)
     if settings.environment == "test":

@@ -89,9 +89,11 @@ async def open_check_desk(app) -> None:
     loop: PostgreSQL only (see services/checks/online_checks.py); the rate counters in Redis when
     ``SKILLCARD_REDIS_URL`` is set, as the threaded limiter's are."""
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None
+    app.state.answer_desk = None
     engine, settings = app.state.engine, app.state.settings
     if engine.dialect.name != "postgresql":
         return
+    from skillcard.adapters.db.answer_desk import PostgresAnswerDesk
     from skillcard.adapters.db.async_pool import AsyncPool
     from skillcard.adapters.db.check_desk import PostgresCheckDesk
     from skillcard.adapters.db.rate_counters import PostgresRateLimiter
@@ -105,6 +107,7 @@ async def open_check_desk(app) -> None:
     await pool.open()
     app.state.async_pool = pool
     app.state.check_desk = PostgresCheckDesk(pool)
+    app.state.answer_desk = PostgresAnswerDesk(primary)  # the HSE answers' (web/api/hse.py)
     if settings.redis_url:
         from skillcard.adapters.rate_limits import AsyncLimitsRateLimiter
 
@@ -147,6 +150,7 @@ async def close_check_desk(app) -> None:
         await app.state.async_limiter.close()  # Redis's
     await app.state.async_pool.close()
     app.state.check_desk = app.state.async_limiter = app.state.async_pool = None
+    app.state.answer_desk = None
 
 
 def with_photo_url(request: Request, result: PublicCheckResult) -> PublicCheckResult:

@@ -113,21 +113,17 @@ class CredentialRepository(_Repository):
 
     def note_api_token_use(self, token_id: int, now: dt.datetime, stale_before: dt.datetime):
         """Set the last use unless another request already did within the grain."""
-        t = tables.api_tokens.c
         self.session.execute(
-            tables.api_tokens.update()
-            .where(t.id == token_id)
-            .where(sa.or_(t.last_used_at.is_(None), t.last_used_at < stale_before))
-            .values(last_used_at=now)
+            NOTE_TOKEN_USE, {"token_id": token_id, "now": now, "stale_before": stale_before}
         )
 
     def api_token_holder(self, token_hash: str):
         """The token's dates and its user's role and ties, in one query: every API request
-        asks this first, so the statement is built once (see ``_TOKEN_HOLDER``)."""
-        return self.session.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).first()
+        asks this first, so the statement is built once (see ``TOKEN_HOLDER``)."""
+        return self.session.execute(TOKEN_HOLDER, {"token_hash": token_hash}).first()
 
 
-_TOKEN_HOLDER = (
+TOKEN_HOLDER = (
     sa.select(
         tables.api_tokens.c.id.label("token_id"),
         tables.api_tokens.c.expires_at,
@@ -143,4 +139,13 @@ _TOKEN_HOLDER = (
     )
     .join_from(tables.api_tokens, tables.users, tables.users.c.id == tables.api_tokens.c.user_id)
     .where(tables.api_tokens.c.token_hash == sa.bindparam("token_hash"))
+)
+_token = tables.api_tokens.c
+NOTE_TOKEN_USE = (
+    tables.api_tokens.update()
+    .where(_token.id == sa.bindparam("token_id"))
+    .where(
+        sa.or_(_token.last_used_at.is_(None), _token.last_used_at < sa.bindparam("stale_before"))
+    )
+    .values(last_used_at=sa.bindparam("now"))
 )

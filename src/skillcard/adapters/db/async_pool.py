@@ -125,9 +125,14 @@ class AsyncPool:
                 if attempt:
                     raise
                 log.warning("a database connection was lost: connecting again")
-                await self._give_back_idle()
-                await self._pool.check()
+                await self.reconnect()
         raise AssertionError("unreachable")
+
+    async def reconnect(self) -> None:
+        """After a lost connection: give back the idle ones, likely lost too, to be checked
+        (and replaced) by the pool."""
+        await self._give_back_idle()
+        await self._pool.check()
 
     async def _give_back_idle(self) -> None:
         for _ in range(self._slots.qsize()):

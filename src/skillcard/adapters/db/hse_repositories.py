@@ -203,7 +203,7 @@ class AttemptRepository(_Repository):
         self.session.expunge(attempt)
         postgres = is_postgresql(self.session.get_bind())
         values = {"attempt_id": attempt.id, "item_id": item_id, "choice": choice, "seq": seq}
-        self.session.execute(_answer_upsert(postgres), {**values, "at": now})
+        self.session.execute(answer_upsert(postgres), {**values, "at": now})
         if not postgres:
             self.session.execute(_SEQ_UPDATE, {"attempt_id": attempt.id, "seq": seq})
 
@@ -214,7 +214,7 @@ def _attempt_for_update() -> sa.Select:
 
 
 @functools.cache
-def _answer_upsert(postgres: bool) -> sa.Insert:
+def answer_upsert(postgres: bool) -> sa.Insert:
     """Insert or overwrite one answer (INSERT ... ON CONFLICT, which both databases speak)."""
     insert = (postgresql_insert if postgres else sqlite_insert)(t.hse_answers).values(
         attempt_id=sa.bindparam("attempt_id"),

@@ -274,8 +274,21 @@ def _token_holder(
     uow: AbstractUnitOfWork, token: str, now: dt.datetime
 ) -> tuple[Principal, ApiTokenHolder]:
     row = uow.credentials.api_token_holder(_digest(token)) if token else None
+    who = token_holder_principal(row, now)
+    assert row is not None  # refused otherwise
+    return who, row
+
+
+def token_holder_principal(row: ApiTokenHolder | None, now: dt.datetime) -> Principal:
+    """Who the token found (``row``, by :func:`token_hash`) acts for: refused if none was
+    found, if it is revoked or expired, or if its user is no longer active."""
     if row is None or row.revoked_at is not None or not row.active:
         raise NotAuthenticated("the API token is not valid")
     if row.expires_at <= now:
         raise SessionExpired("the API token has expired")
-    return Principal.of(row), row  # the row has the user's fields Principal.of reads
+    return Principal.of(row)  # the row has the user's fields Principal.of reads
+
+
+def token_hash(token: str) -> str:
+    """What a bearer token is stored and looked up as."""
+    return _digest(token)

@@ -54,11 +54,22 @@ def own_attempt(
     uow: AbstractUnitOfWork, who: Principal, attempt_id: int, *, for_update: bool = False
 ) -> Attempt:
     """The candidate's own attempt; another's is 'not found' (its existence is not revealed)."""
+    return owned(who, uow.hse_attempts.get(attempt_id, for_update=for_update), attempt_id)
+
+
+def owned(who: Principal, attempt: Attempt | None, attempt_id: int) -> Attempt:
+    """``attempt`` if it is the candidate's own; another's is 'not found'."""
     holder = _candidate(who)
-    attempt = uow.hse_attempts.get(attempt_id, for_update=for_update)
     if attempt is None or attempt.cardholder_id != holder:
         raise NotFound(f"no attempt {attempt_id} of yours")
     return attempt
+
+
+def ends_before_an_answer(attempt: Attempt, now: dt.datetime) -> bool:
+    """Whether ``save_answer`` must first end something (the attempt at its deadline, or a
+    missed attention check) before it can look at the answer: writes a quick path leaves to
+    it (see ``answers_online.py``)."""
+    return attempt.is_overdue(now) or attempt.attention_missed(now)
 
 
 def start_attempt(
@@ -356,8 +367,7 @@ def note(
 def missed_attention(uow: AbstractUnitOfWork, attempt: Attempt, now: dt.datetime) -> bool:
     """An attention check shown and not clicked in time is a violation, whichever request
     notices it first. True if one was missed."""
-    due = attempt.attention_due
-    if due is None or now <= due:
+    if not attempt.attention_missed(now):
         return False
     attempt.attention_token = attempt.attention_due = None
     note(uow, attempt, EventKind.ATTENTION_MISSED, now)

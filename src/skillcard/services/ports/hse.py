@@ -3,6 +3,7 @@ passes recorded on the registry."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Protocol
 
@@ -10,6 +11,7 @@ from skillcard.domain.assessment import Assessment, Item
 from skillcard.domain.assessment_attempts import Attempt
 from skillcard.domain.invigilation import Adjustment, DeclaredConflict, InvigilationEvent
 from skillcard.domain.people import HseRecord
+from skillcard.services.ports.accounts import ApiTokenHolder
 
 
 class Assessments(Protocol):
@@ -64,3 +66,28 @@ class Conflicts(Protocol):
 class HseRecords(Protocol):
     def add(self, record: HseRecord) -> None: ...
     def of_cardholder(self, cardholder_id: int) -> list[HseRecord]: ...
+
+
+class OpenAnswer(Protocol):
+    """One answer's transaction on an :class:`AnswerDesk`: what ``save_answer`` reads and
+    writes through a unit of work, on the server's event loop."""
+
+    async def token_holder(self, token_hash: str) -> ApiTokenHolder | None: ...
+    async def attempt(self, attempt_id: int) -> Attempt | None:
+        """The attempt, its row locked until the transaction ends."""
+        ...
+
+    async def save(
+        self, attempt: Attempt, item_id: int, choice: int | None, seq: int, now: dt.datetime
+    ) -> None: ...
+    async def note_token_use(
+        self, token_id: int, now: dt.datetime, stale_before: dt.datetime
+    ) -> None: ...
+
+
+class AnswerDesk(Protocol):
+    """HSE answers saved on the server's event loop (PostgreSQL: ``answer_desk.py``)."""
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[OpenAnswer]:
+        """Committed, durably, when the block ends; rolled back if it raises."""
+        ...

@@ -21,7 +21,7 @@ from skillcard.adapters.invigilation_files import (
     InvigilationFileStore,
 )
 from skillcard.adapters.qti import MAX_PACKAGE_BYTES
-from skillcard.services.hse import hse_attempts, hse_bank, hse_review, invigilation
+from skillcard.services.hse import answers_online, hse_attempts, hse_bank, hse_review, invigilation
 from skillcard.web.api.schemas import ERRORS
 from skillcard.web.deps import ApiWho, BearerToken, SettingsDep, Uows
 from skillcard.web.snapshot_threads import in_snapshot_thread
@@ -113,10 +113,21 @@ class SavedOut(BaseModel):
 
 
 @router.put("/attempts/{attempt_id}/answer", response_model=SavedOut)
-async def answer(attempt_id: int, body: AnswerIn, token: BearerToken, uows: Uows):
+async def answer(attempt_id: int, body: AnswerIn, token: BearerToken, uows: Uows, request: Request):
     """Save one answer. 409 after the deadline (the attempt is then submitted) or for a
     replayed seq; 422 for a question not on the form; 404 for another's attempt."""
-    saved = await run_in_threadpool(_look_up_and_save, attempt_id, body, token, uows)
+    saved, desk = None, request.app.state.answer_desk
+    if desk is not None:  # PostgreSQL: on the event loop (services/hse/answers_online.py)
+        saved = await answers_online.save_answer(
+            desk=desk,
+            token=token,
+            attempt_id=attempt_id,
+            item_id=body.item_id,
+            choice=body.choice,
+            seq=body.seq,
+        )
+    if saved is None:
+        saved = await run_in_threadpool(_look_up_and_save, attempt_id, body, token, uows)
     return SavedOut.model_validate(saved, from_attributes=True)
 
 
