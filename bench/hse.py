@@ -255,7 +255,9 @@ async def _candidates_at_work(base: str, candidates, args, frames: list[bytes]):
                 connection = await connect(port)
             tally.latencies.append(time.perf_counter() - began)
             tally.sent_at.append(began - started)
-            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - began)))
+            # not past the stop: a 30 s snapshot loop would otherwise hold the run's end
+            wait = min(interval - (time.perf_counter() - began), stop - time.monotonic())
+            await asyncio.sleep(max(0.0, wait))
         connection.transport.close()
 
     def candidate(attempt: int, token: str, items: list[int]):

@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import re
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -304,14 +305,53 @@ def test_an_answer_waits_for_its_commit_to_reach_the_disk(world, engine):
     async def inside():
         pool = AsyncPool.for_url(engine.url, connections=1)
         await pool.open()
+
+        async def setting(answer):
+            cursor = answer._cursor  # the transaction's own connection
+            await cursor.execute("SELECT current_setting('synchronous_commit')")
+            return (await cursor.fetchone())[0]
+
         try:
-            async with PostgresAnswerDesk(pool).transaction() as answer:
-                cursor = answer._cursor  # the transaction's own connection
-                await cursor.execute("SELECT current_setting('synchronous_commit')")
-                during = (await cursor.fetchone())[0]
+            during = await PostgresAnswerDesk(pool).run(setting)
             outside = await pool.read("SELECT current_setting('synchronous_commit')")
             return during, outside[0][0]
         finally:
             await pool.close()
 
     assert asyncio.run(inside()) == ("on", "off")
+
+
+def test_a_failed_write_leaves_the_connection_fit_for_the_next_answer(world, engine):
+    """A statement that fails in the last round trip (here an answer to no item at all,
+    which only the rules keep out) rolls its transaction back; the connection, the pool's
+    only one, saves the next answer."""
+    attempt_id, token = world["ann"]["attempt"], world["ann"]["token"]
+    with engine.connect() as connection:
+        item = connection.execute(
+            sa.select(tables_hse.hse_attempts.c.form).where(
+                tables_hse.hse_attempts.c.id == attempt_id
+            )
+        ).scalar_one()[0][0]
+
+    async def bad_then_good():
+        pool = AsyncPool.for_url(engine.url, connections=1)
+        await pool.open()
+        desk = PostgresAnswerDesk(pool)
+
+        async def no_such_item(answer):
+            _, attempt = await answer.holder_and_attempt("no token", attempt_id)
+            await answer.save(attempt, 999_999_999, 0, 1, T0)
+
+        try:
+            with pytest.raises(psycopg.IntegrityError):
+                await desk.run(no_such_item)
+            return await answers_online.save_answer(
+                desk=desk, token=token, attempt_id=attempt_id, item_id=item, choice=1, seq=1,
+                now=T0,
+            )  # fmt: skip
+        finally:
+            await pool.close()
+
+    assert asyncio.run(bad_then_good()).seq == 1
+    kept = stored(engine, attempt_id, world["ann"]["user_id"])
+    assert [(row.item_id, row.choice) for row in kept["answers"]] == [(item, 1)]

@@ -25,7 +25,7 @@ from skillcard.services.accounts import accounts
 from skillcard.services.audit.audit import utcnow
 from skillcard.services.hse import hse_attempts
 from skillcard.services.hse.hse_attempts import Saved
-from skillcard.services.ports.hse import AnswerDesk
+from skillcard.services.ports.hse import AnswerDesk, OpenAnswer
 
 
 class _EndsFirst(Exception):
@@ -46,18 +46,21 @@ async def save_answer(
     does, refused in the same cases with the same errors; ``None`` if the attempt must first
     be ended (then nothing is stored: see the module's note)."""
     now = now or utcnow()
+
+    async def save(answer: OpenAnswer) -> Saved:
+        holder, found = await answer.holder_and_attempt(accounts.token_hash(token), attempt_id)
+        who = accounts.token_holder_principal(holder if token else None, now)
+        attempt = hse_attempts.owned(who, found, attempt_id)
+        if hse_attempts.ends_before_an_answer(attempt, now):
+            raise _EndsFirst
+        attempt.check_answer(item_id=item_id, choice=choice, seq=seq, now=now)
+        await answer.save(attempt, item_id, choice, seq, now)
+        assert holder is not None  # token_holder_principal refused it otherwise
+        if last_use_is_stale(holder.last_used_at, now):
+            await answer.note_token_use(holder.token_id, now, now - LAST_USED_GRAIN)
+        return Saved(seq=seq, seconds_left=attempt.seconds_left(now), server_now=now)
+
     try:
-        async with desk.transaction() as answer:
-            holder = await answer.token_holder(accounts.token_hash(token)) if token else None
-            who = accounts.token_holder_principal(holder, now)
-            attempt = hse_attempts.owned(who, await answer.attempt(attempt_id), attempt_id)
-            if hse_attempts.ends_before_an_answer(attempt, now):
-                raise _EndsFirst
-            attempt.check_answer(item_id=item_id, choice=choice, seq=seq, now=now)
-            await answer.save(attempt, item_id, choice, seq, now)
-            assert holder is not None  # token_holder_principal refused it otherwise
-            if last_use_is_stale(holder.last_used_at, now):
-                await answer.note_token_use(holder.token_id, now, now - LAST_USED_GRAIN)
+        return await desk.run(save)
     except _EndsFirst:
         return None
-    return Saved(seq=seq, seconds_left=attempt.seconds_left(now), server_now=now)

@@ -3,15 +3,17 @@ passes recorded on the registry."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from skillcard.domain.assessment import Assessment, Item
 from skillcard.domain.assessment_attempts import Attempt
 from skillcard.domain.invigilation import Adjustment, DeclaredConflict, InvigilationEvent
 from skillcard.domain.people import HseRecord
 from skillcard.services.ports.accounts import ApiTokenHolder
+
+T = TypeVar("T")
 
 
 class Assessments(Protocol):
@@ -72,9 +74,11 @@ class OpenAnswer(Protocol):
     """One answer's transaction on an :class:`AnswerDesk`: what ``save_answer`` reads and
     writes through a unit of work, on the server's event loop."""
 
-    async def token_holder(self, token_hash: str) -> ApiTokenHolder | None: ...
-    async def attempt(self, attempt_id: int) -> Attempt | None:
-        """The attempt, its row locked until the transaction ends."""
+    async def holder_and_attempt(
+        self, token_hash: str, attempt_id: int
+    ) -> tuple[ApiTokenHolder | None, Attempt | None]:
+        """The token's holder (``credentials.api_token_holder``) and the attempt, its row
+        locked until the transaction ends (``hse_attempts.get(for_update=True)``)."""
         ...
 
     async def save(
@@ -88,6 +92,7 @@ class OpenAnswer(Protocol):
 class AnswerDesk(Protocol):
     """HSE answers saved on the server's event loop (PostgreSQL: ``answer_desk.py``)."""
 
-    def transaction(self) -> contextlib.AbstractAsyncContextManager[OpenAnswer]:
-        """Committed, durably, when the block ends; rolled back if it raises."""
+    async def run(self, work: Callable[[OpenAnswer], Awaitable[T]]) -> T:
+        """``work`` in a transaction: committed, durably, when it returns; rolled back if
+        it raises."""
         ...
