@@ -103,6 +103,30 @@ def test_an_answer_after_the_deadline_is_refused_and_the_attempt_handed_in(
     assert again.status_code == 409 and "not in progress" in again.text
 
 
+def test_a_hostile_answer_gets_a_clear_4xx_and_the_route_is_documented(client, tokens):
+    """The answer reads its own path, token and body (it is a lane: web/lanes.py), with the
+    answers FastAPI's parameters gave."""
+    ann, url = bearer(tokens["ann"]), "/api/v1/hse/attempts/{}/answer"
+    body = {"item_id": 1, "choice": 0, "seq": 1}
+    refused = [
+        (client.put(url.format(1), json=body), 401, "API token"),
+        (client.put(url.format("one"), headers=ann, json=body), 422, "attempt_id"),
+        (client.put(url.format(2**31), headers=ann, json=body), 422, "attempt_id"),
+        (client.put(url.format(1), headers=ann, content=b"{not json"), 422, "JSON"),
+        (client.put(url.format(1), headers=ann, json={**body, "seq": 0}), 422, "seq"),
+        (client.put(url.format(1), headers=ann, json={"seq": 1}), 422, "item_id"),
+        (client.put(url.format(1), headers=ann, json={**body, "x": "a" * 5000}), 413, "4096"),
+        (client.put(url.format(10**6), headers=ann, json=body), 404, "no attempt"),
+    ]
+    for answer, status, said in refused:
+        assert (answer.status_code, said in answer.json()["error"]["message"]) == (status, True)
+    documented = client.get("/openapi.json").json()["paths"][url.format("{attempt_id}")]["put"]
+    assert [p["name"] for p in documented["parameters"]] == ["attempt_id"]
+    schema = documented["requestBody"]["content"]["application/json"]["schema"]
+    assert set(schema["properties"]) == {"item_id", "choice", "seq"}
+    assert "SavedOut" in str(documented["responses"]["200"])
+
+
 def test_adjustments_and_conflicts_over_the_api(client, tokens, registry, uow_factory):
     hse_bank.import_items(uow=uow_factory(), who=OPERATOR, items=demo_items())
     ann_id = registry.holders["ann"]

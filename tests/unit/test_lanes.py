@@ -26,9 +26,14 @@ async def echo(request: Request) -> JSONResponse:
     return JSONResponse({"surname": query.surname, "app": request.app.title})
 
 
+async def numbered(request: Request) -> JSONResponse:
+    return JSONResponse({"params": request.path_params, "lane": request.scope["lane"]})
+
+
 @pytest.fixture
 def app():
-    app = AppWithLanes(title="lanes under test", lanes={("GET", "/lane"): echo})
+    lanes = {("GET", "/lane"): echo, ("PUT", "/things/{thing_id}/answer"): numbered}
+    app = AppWithLanes(title="lanes under test", lanes=lanes)
 
     @app.middleware("http")
     async def tag(request, call_next):  # stands for every layer a lane goes past
@@ -60,6 +65,18 @@ def test_other_paths_and_methods_go_through_fastapi(app):
     assert routed.json() == {"routed": True} and routed.headers["x-tagged"] == "yes"
     posted = client.post("/lane")  # another method: not the lane, so FastAPI routes it
     assert posted.status_code == 404 and posted.headers["x-tagged"] == "yes"
+
+
+def test_a_lane_with_a_parameter_is_named_by_its_template(app):
+    """The template, not the path, is what metrics label the request with: a label per
+    attempt would be a metric per attempt."""
+    client = TestClient(app)
+    answer = client.put("/things/42/answer")
+    assert answer.json() == {"params": {"thing_id": "42"}, "lane": "/things/{thing_id}/answer"}
+    assert "x-tagged" not in answer.headers
+    for elsewhere in ("/things/42/answer/more", "/things//answer", "/things/42"):
+        assert client.put(elsewhere).headers["x-tagged"] == "yes"  # FastAPI's, not the lane's
+    assert client.get("/things/42/answer").headers["x-tagged"] == "yes"
 
 
 def test_a_lanes_errors_go_through_the_apps_handlers(app):

@@ -55,7 +55,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url=None,  # served by api_docs, with no CDN and no inline script
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
-        lanes={("GET", f"{api.PREFIX}/check"): api.checks.check},
+        lanes={
+            ("GET", f"{api.PREFIX}/check"): api.checks.check,
+            ("PUT", f"{api.PREFIX}/hse/attempts/{{attempt_id}}/answer"): api.hse.answer,
+        },
         front=[RequestContext, SecurityHeaders],  # outermost first
     )
     app.state.settings = settings

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from skillcard.web.hostile_input import nul_in_target, refusal
@@ -32,7 +33,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 class AppWithLanes(FastAPI):
     """FastAPI, with ``(method, path) -> endpoint`` lanes taken before anything else, and
-    ``front`` middleware (outermost first) before the lanes."""
+    ``front`` middleware (outermost first) before the lanes. A lane's path may have
+    parameters, as a route's does (``/attempts/{attempt_id}/answer``): the endpoint reads
+    them from ``request.path_params``, as strings."""
 
     def __init__(
         self,
@@ -42,7 +45,12 @@ class AppWithLanes(FastAPI):
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.lanes = lanes
+        self.lanes = {key: endpoint for key, endpoint in lanes.items() if "{" not in key[1]}
+        self._templated = [
+            (method, compile_path(path)[0], path, endpoint)
+            for (method, path), endpoint in lanes.items()
+            if "{" in path
+        ]
         entry: ASGIApp = self._lane_or_app
         for middleware in reversed(front):
             entry = middleware(entry)
@@ -52,9 +60,7 @@ class AppWithLanes(FastAPI):
         await self._entry(scope, receive, send)
 
     async def _lane_or_app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = (
-            self.lanes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
-        )
+        endpoint = self._lane(scope) if scope["type"] == "http" else None
         if endpoint is None:
             await super().__call__(scope, receive, send)
             return
@@ -72,6 +78,21 @@ class AppWithLanes(FastAPI):
                 raise  # to uvicorn, which logs it and answers 500, as on any route
             response = await handler(request, error)
         await response(scope, receive, send)
+
+    def _lane(self, scope: Scope) -> Endpoint | None:
+        """The lane for the request, if one: ``scope["lane"]`` names it (its path template,
+        the metrics' route label) and ``scope["path_params"]`` has its parameters."""
+        method, path = scope["method"], scope["path"]
+        endpoint = self.lanes.get((method, path))
+        if endpoint is not None:
+            scope["lane"] = path
+            return endpoint
+        for lane_method, pattern, template, endpoint in self._templated:
+            matched = pattern.match(path) if lane_method == method else None
+            if matched is not None:
+                scope["lane"], scope["path_params"] = template, matched.groupdict()
+                return endpoint
+        return None
 
 
 def _handler_for(handlers: dict, error: Exception):

@@ -107,10 +107,7 @@ def _route(scope: Scope) -> str:
     route = scope.get("route")
     if route is not None:
         return getattr(route, "path", "unmatched") or "unmatched"
-    endpoint = scope.get("endpoint")
-    if endpoint is not None:  # a lane: its path is its route
-        return scope["path"]
-    return "unmatched"
+    return scope.get("lane", "unmatched")  # a lane's template, if a lane took it
 
 
 class WithRequestId(logging.Filter):

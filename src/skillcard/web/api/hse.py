@@ -21,9 +21,10 @@ from skillcard.adapters.invigilation_files import (
     InvigilationFileStore,
 )
 from skillcard.adapters.qti import MAX_PACKAGE_BYTES
+from skillcard.errors import TooLarge
 from skillcard.services.hse import answers_online, hse_attempts, hse_bank, hse_review, invigilation
-from skillcard.web.api.schemas import ERRORS
-from skillcard.web.deps import ApiWho, BearerToken, SettingsDep, Uows
+from skillcard.web.api.schemas import ERRORS, json_body, parse_body, parse_path, query_parameters
+from skillcard.web.deps import ApiWho, SettingsDep, Uows, bearer_token
 from skillcard.web.snapshot_threads import in_snapshot_thread
 
 router = APIRouter(prefix="/hse", tags=["hse"], responses=ERRORS)
@@ -112,29 +113,61 @@ class SavedOut(BaseModel):
     server_now: dt.datetime
 
 
-@router.put("/attempts/{attempt_id}/answer", response_model=SavedOut)
-async def answer(attempt_id: int, body: AnswerIn, token: BearerToken, uows: Uows, request: Request):
+class AnswerPath(BaseModel):
+    attempt_id: int = Field(ge=1, le=2**31 - 1)
+
+
+# An answer is a few dozen bytes; what is read of a body is capped before it is parsed.
+MAX_ANSWER_BYTES = 4096
+
+
+@router.put(
+    "/attempts/{attempt_id}/answer",
+    response_model=SavedOut,
+    openapi_extra={
+        "parameters": query_parameters(AnswerPath, where="path"),
+        "requestBody": json_body(AnswerIn),
+    },
+)
+async def answer(request: Request) -> Response:
     """Save one answer. 409 after the deadline (the attempt is then submitted) or for a
     replayed seq; 422 for a question not on the form; 404 for another's attempt."""
-    saved, desk = None, request.app.state.answer_desk
-    if desk is not None:  # PostgreSQL: on the event loop (services/hse/answers_online.py)
+    # Every click of every candidate comes here: a lane (web/lanes.py) that reads its own
+    # path, token and body. FastAPI's routing, parameters and body handling cost a third of
+    # the request's CPU once the save itself was on the event loop (bench/README.md).
+    token = await bearer_token(request)  # first, as FastAPI solves dependencies first
+    attempt_id = parse_path(AnswerPath, request).attempt_id
+    body = parse_body(AnswerIn, await _capped_body(request, MAX_ANSWER_BYTES))
+    saved, state = None, request.app.state
+    if state.answer_desk is not None:  # PostgreSQL: on the event loop
         saved = await answers_online.save_answer(
-            desk=desk,
+            desk=state.answer_desk,
             token=token,
             attempt_id=attempt_id,
             item_id=body.item_id,
             choice=body.choice,
             seq=body.seq,
         )
-    if saved is None:
-        saved = await run_in_threadpool(_look_up_and_save, attempt_id, body, token, uows)
-    return SavedOut.model_validate(saved, from_attributes=True)
+    if saved is None:  # SQLite, or the attempt must first be ended (answers_online.py)
+        saved = await run_in_threadpool(_look_up_and_save, attempt_id, body, token, state.uows)
+    out = SavedOut.model_validate(saved, from_attributes=True)
+    return Response(out.model_dump_json(), media_type="application/json")
+
+
+async def _capped_body(request: Request, cap: int) -> bytes:
+    """The body, refused (413) once past ``cap`` bytes, without reading the rest."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            raise TooLarge(f"a request here is at most {cap} bytes")
+    return body
 
 
 def _look_up_and_save(attempt_id: int, body: AnswerIn, token: str, uows) -> hse_attempts.Saved:
-    # Every click of every candidate comes here: the token's look-up and the save share one
-    # worker thread and one transaction rather than taking one each. (So a bad token with a
-    # malformed body gets the 422; with no token at all it is still a 401.)
+    # The token's look-up and the save share one worker thread and one transaction rather
+    # than taking one each. (So a bad token with a malformed body gets the 422; with no
+    # token at all it is still a 401.)
     return hse_attempts.save_answer(
         uow=uows(),
         who=token,

@@ -25,15 +25,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 Query = TypeVar("Query", bound=BaseModel)
 
 
-def query_parameters(model: type[BaseModel]) -> list[dict]:
-    """OpenAPI's description of a query that a route reads with :func:`parse_query`."""
+def query_parameters(model: type[BaseModel], where: str = "query") -> list[dict]:
+    """OpenAPI's description of a query that a route reads with :func:`parse_query` (or of
+    the path's parameters, ``where="path"``, read with :func:`parse_path`)."""
     schema = model.model_json_schema()
     required = set(schema.get("required", ()))
     return [
         {
             "name": name,
-            "in": "query",
-            "required": name in required,
+            "in": where,
+            "required": where == "path" or name in required,
             "description": field.get("description", ""),
             "schema": {k: v for k, v in field.items() if k not in ("description", "title")},
         }
@@ -46,8 +47,32 @@ def parse_query(model: type[Query], request) -> Query:
     # What Starlette's request.query_params holds (the last of repeated names), without
     # building it: the busiest endpoint reads its query once.
     query = dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
+    return _validated(model, query)
+
+
+def parse_path(model: type[Query], request) -> Query:
+    """The path's parameters as ``model`` (for an endpoint that takes only the request: a
+    lane, see ``web/lanes.py``), or the same 422 as FastAPI's own parameters give."""
+    return _validated(model, request.scope.get("path_params", {}))
+
+
+def json_body(model: type[Query]) -> dict:
+    """OpenAPI's description of a JSON body that a route reads with :func:`parse_body`."""
+    schema = model.model_json_schema()
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def parse_body(model: type[Query], body: bytes) -> Query:
+    """A JSON body as ``model``, or the same 422 as FastAPI's own body handling gives."""
     try:
-        return model.model_validate(query)
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        raise RequestValidationError(error.errors(include_url=False)) from None
+
+
+def _validated(model: type[Query], values: dict) -> Query:
+    try:
+        return model.model_validate(values)
     except ValidationError as error:
         raise RequestValidationError(error.errors(include_url=False)) from None
 
