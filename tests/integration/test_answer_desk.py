@@ -57,6 +57,7 @@ def world(registry, uow_factory, engine, tmp_path):
                 .where(tables.api_tokens.c.token_hash == digest)
                 .values(revoked_at=T0 - DAYS)
             )
+    world["hub"] = registry.principals["hub"]
     world["admin"] = accounts.create_api_token(
         uow=uow_factory(), who=OPERATOR, email=registry.emails["hub"], name="a", days=30, now=T0
     )
@@ -79,7 +80,7 @@ def on_the_desk(uow_factory, engine, token, **answer):
         await pool.open()
         try:
             desk = PostgresAnswerDesk(pool)
-            return await answers_online.save_answer(desk=desk, token=token, **answer)
+            return await answers_online.save_answer(desk=desk, who=token, **answer)
         finally:
             await pool.close()
 
@@ -172,6 +173,14 @@ def every_case(uow_factory, engine, world, door, me, other):
     return got, stored(engine, attempt_id, mine["user_id"])
 
 
+def paper(engine, attempt_id: int) -> list[int]:
+    """The attempt's questions (item ids), in their order."""
+    a = tables_hse.hse_attempts.c
+    with engine.connect() as connection:
+        form = connection.execute(sa.select(a.form).where(a.id == attempt_id)).scalar_one()
+    return [int(entry[0]) for entry in form]
+
+
 def set_active(engine, user_id: int, active: bool) -> None:
     with engine.begin() as connection:
         users = tables.users.c
@@ -206,6 +215,36 @@ def test_both_doors_answer_alike_and_store_the_same_rows(world, uow_factory, eng
     assert last_use["old"] is None and last_use["gone"] is None
 
 
+def test_a_signed_in_candidate_is_answered_alike_by_both_doors(world, uow_factory, engine):
+    """The page's answers: the candidate known from their page session, not a token."""
+    got = {}
+    for door, me, other in ((threaded, "ann", "bob"), (on_the_desk, "bob", "ann")):
+        attempt_id, who = world[me]["attempt"], world[me]["who"]
+        item = paper(engine, attempt_id)[0]
+
+        def send(as_who, seq, seconds, attempt_id=attempt_id, item=item, door=door):
+            at = T0 + dt.timedelta(seconds=seconds)
+            return outcome(door, uow_factory, engine, as_who, attempt_id, item_id=item,
+                           choice=seq % 4, seq=seq, now=at)  # fmt: skip
+
+        said = [
+            send(who, 1, 1),
+            send(who, 1, 2),  # a replay
+            send(world[other]["who"], 2, 3),  # another's attempt
+            send(world["hub"], 2, 4),  # not a candidate
+            send(who, 2, 5),
+            send(who, 3, 31 * 60),  # past the deadline
+        ]
+        got[me] = said, stored(engine, attempt_id, world[me]["user_id"])
+    assert got["bob"] == got["ann"]
+    said, kept = got["ann"]
+    assert [s[0] for s in said] == [
+        "saved", "Conflict", "NotFound", "PermissionDenied", "saved", "Conflict",
+    ]  # fmt: skip
+    assert kept["attempt"].state == "timed_out" and kept["attempt"].answer_seq == 2
+    assert all(token.last_used_at is None for token in kept["tokens"])  # no token was used
+
+
 def test_a_missed_check_under_fail_ends_the_attempt_whichever_door(world, uow_factory, engine):
     with uow_factory() as uow:
         assessment = uow.hse_assessments.by_code("HSE")
@@ -232,13 +271,7 @@ def test_answers_sent_together_are_saved_one_after_another(world, engine):
     """A browser that resends, or two tabs: the attempt's row is locked for each answer, so
     every one is either saved or refused as a replay, and the highest seq is the last."""
     attempt_id, token = world["ann"]["attempt"], world["ann"]["token"]
-    with engine.connect() as connection:
-        form = connection.execute(
-            sa.select(tables_hse.hse_attempts.c.form).where(
-                tables_hse.hse_attempts.c.id == attempt_id
-            )
-        ).scalar_one()
-    items = [int(entry[0]) for entry in form]
+    items = paper(engine, attempt_id)
 
     async def together():
         pool = AsyncPool.for_url(engine.url, connections=4)
@@ -249,7 +282,7 @@ def test_answers_sent_together_are_saved_one_after_another(world, engine):
             async def send(seq):
                 try:
                     await answers_online.save_answer(
-                        desk=desk, token=token, attempt_id=attempt_id,
+                        desk=desk, who=token, attempt_id=attempt_id,
                         item_id=items[seq % len(items)], choice=1, seq=seq, now=T0,
                     )  # fmt: skip
                 except Exception as error:
@@ -272,19 +305,14 @@ def test_answers_sent_together_are_saved_one_after_another(world, engine):
 
 def test_a_lost_connection_is_made_again(world, engine):
     attempt_id, token = world["ann"]["attempt"], world["ann"]["token"]
-    with engine.connect() as connection:
-        item = connection.execute(
-            sa.select(tables_hse.hse_attempts.c.form).where(
-                tables_hse.hse_attempts.c.id == attempt_id
-            )
-        ).scalar_one()[0][0]
+    item = paper(engine, attempt_id)[0]
 
     async def twice():
         pool = AsyncPool.for_url(engine.url, connections=1)
         await pool.open()
         try:
             desk = PostgresAnswerDesk(pool)
-            answer = {"token": token, "attempt_id": attempt_id, "item_id": item, "now": T0}
+            answer = {"who": token, "attempt_id": attempt_id, "item_id": item, "now": T0}
             await answers_online.save_answer(desk=desk, choice=0, seq=1, **answer)
             async with pool.connection() as connection:
                 mine = connection.info.backend_pid
@@ -326,12 +354,7 @@ def test_a_failed_write_leaves_the_connection_fit_for_the_next_answer(world, eng
     which only the rules keep out) rolls its transaction back; the connection, the pool's
     only one, saves the next answer."""
     attempt_id, token = world["ann"]["attempt"], world["ann"]["token"]
-    with engine.connect() as connection:
-        item = connection.execute(
-            sa.select(tables_hse.hse_attempts.c.form).where(
-                tables_hse.hse_attempts.c.id == attempt_id
-            )
-        ).scalar_one()[0][0]
+    item = paper(engine, attempt_id)[0]
 
     async def bad_then_good():
         pool = AsyncPool.for_url(engine.url, connections=1)
@@ -346,7 +369,7 @@ def test_a_failed_write_leaves_the_connection_fit_for_the_next_answer(world, eng
             with pytest.raises(psycopg.IntegrityError):
                 await desk.run(no_such_item)
             return await answers_online.save_answer(
-                desk=desk, token=token, attempt_id=attempt_id, item_id=item, choice=1, seq=1,
+                desk=desk, who=token, attempt_id=attempt_id, item_id=item, choice=1, seq=1,
                 now=T0,
             )  # fmt: skip
         finally:

@@ -4,8 +4,8 @@ What :func:`skillcard.services.hse.answers_online.save_answer` reads and writes,
 async pool the Smart Check uses (``async_pool.py``) instead of the ORM in a worker thread: the
 same statements as the unit of work's repositories (built once from them, and prepared), one
 connection held for the transaction. In-process, a request saved through the ORM in a worker
-thread cost 3.5 ms of CPU, and through this desk 1.5 ms (bench/README.md, issue 15, eighth
-session).
+thread cost 3.5 ms of CPU, and through this desk 1.1 ms (0.7 ms once the answer was a lane
+too: bench/README.md, issue 15, eighth session).
 
 The pool's connections commit asynchronously (fit for check log lines); an answer is the
 candidate's work, so its transaction waits for its commit to reach the disk, as the unit of
@@ -55,7 +55,8 @@ class PostgresAnswerDesk:
 
     An answer is two round trips to PostgreSQL, in psycopg's pipeline mode: the transaction
     begun, the token's holder and the attempt locked, in one; the writes and the commit in
-    the other (five, one statement at a time, cost a fifth more CPU: bench/README.md)."""
+    the other (five, one statement at a time, cost 1.50 ms of CPU against 1.08 ms:
+    bench/README.md)."""
 
     def __init__(self, pool: AsyncPool) -> None:
         self._pool = pool
@@ -113,12 +114,15 @@ class _OpenAnswer:
         await self._cursor.execute("COMMIT")
 
     async def holder_and_attempt(
-        self, token_hash: str, attempt_id: int
+        self, token_hash: str | None, attempt_id: int
     ) -> tuple[ApiTokenHolder | None, Attempt | None]:
         self._cursor.row_factory, self._other.row_factory = namedtuple_row, dict_row
-        await self._cursor.execute(_TOKEN_HOLDER, {"token_hash": token_hash}, prepare=True)
+        if token_hash is not None:
+            await self._cursor.execute(_TOKEN_HOLDER, {"token_hash": token_hash}, prepare=True)
         await self._other.execute(_ATTEMPT, {"id": attempt_id}, prepare=True)
-        holder: ApiTokenHolder | None = await self._cursor.fetchone()
+        holder: ApiTokenHolder | None = None
+        if token_hash is not None:
+            holder = await self._cursor.fetchone()
         row = await self._other.fetchone()
         # psycopg gives a timestamptz in the session's zone; stored moments are read in UTC
         attempt = None if row is None else Attempt(**{k: _in_utc(v) for k, v in row.items()})

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from skillcard.domain.accounts import LAST_USED_GRAIN, last_use_is_stale
+from skillcard.domain.accounts import LAST_USED_GRAIN, Principal, last_use_is_stale
 from skillcard.services.accounts import accounts
 from skillcard.services.audit.audit import utcnow
 from skillcard.services.hse import hse_attempts
@@ -35,28 +35,30 @@ class _EndsFirst(Exception):
 async def save_answer(
     *,
     desk: AnswerDesk,
-    token: str,
+    who: Principal | str,
     attempt_id: int,
     item_id: int,
     choice: int | None,
     seq: int,
     now: dt.datetime | None = None,
 ) -> Saved | None:
-    """Save one click for the holder of the API ``token``, as ``hse_attempts.save_answer``
-    does, refused in the same cases with the same errors; ``None`` if the attempt must first
-    be ended (then nothing is stored: see the module's note)."""
+    """Save one click, as ``hse_attempts.save_answer`` does, refused in the same cases with
+    the same errors; ``None`` if the attempt must first be ended (then nothing is stored: see
+    the module's note). ``who`` is the candidate, or their API token: it is then looked up in
+    the save's transaction."""
+    digest = accounts.token_hash(who) if isinstance(who, str) and who else None
     now = now or utcnow()
 
     async def save(answer: OpenAnswer) -> Saved:
-        holder, found = await answer.holder_and_attempt(accounts.token_hash(token), attempt_id)
-        who = accounts.token_holder_principal(holder if token else None, now)
-        attempt = hse_attempts.owned(who, found, attempt_id)
+        holder, found = await answer.holder_and_attempt(digest, attempt_id)
+        token_holder = accounts.token_holder_principal
+        candidate = token_holder(holder, now) if isinstance(who, str) else who
+        attempt = hse_attempts.owned(candidate, found, attempt_id)
         if hse_attempts.ends_before_an_answer(attempt, now):
             raise _EndsFirst
         attempt.check_answer(item_id=item_id, choice=choice, seq=seq, now=now)
         await answer.save(attempt, item_id, choice, seq, now)
-        assert holder is not None  # token_holder_principal refused it otherwise
-        if last_use_is_stale(holder.last_used_at, now):
+        if holder is not None and last_use_is_stale(holder.last_used_at, now):
             await answer.note_token_use(holder.token_id, now, now - LAST_USED_GRAIN)
         return Saved(seq=seq, seconds_left=attempt.seconds_left(now), server_now=now)
 

@@ -75,10 +75,11 @@ class OpenAnswer(Protocol):
     writes through a unit of work, on the server's event loop."""
 
     async def holder_and_attempt(
-        self, token_hash: str, attempt_id: int
+        self, token_hash: str | None, attempt_id: int
     ) -> tuple[ApiTokenHolder | None, Attempt | None]:
-        """The token's holder (``credentials.api_token_holder``) and the attempt, its row
-        locked until the transaction ends (``hse_attempts.get(for_update=True)``)."""
+        """The token's holder (``credentials.api_token_holder``; none asked for without a
+        token) and the attempt, its row locked until the transaction ends
+        (``hse_attempts.get(for_update=True)``)."""
         ...
 
     async def save(

@@ -21,6 +21,7 @@ from skillcard.adapters.invigilation_files import (
     InvigilationFileStore,
 )
 from skillcard.adapters.qti import MAX_PACKAGE_BYTES
+from skillcard.domain.accounts import Principal
 from skillcard.errors import TooLarge
 from skillcard.services.hse import answers_online, hse_attempts, hse_bank, hse_review, invigilation
 from skillcard.web.api.schemas import ERRORS, json_body, parse_body, parse_path, query_parameters
@@ -138,20 +139,28 @@ async def answer(request: Request) -> Response:
     token = await bearer_token(request)  # first, as FastAPI solves dependencies first
     attempt_id = parse_path(AnswerPath, request).attempt_id
     body = parse_body(AnswerIn, await _capped_body(request, MAX_ANSWER_BYTES))
+    saved = await save_the_answer(request, token, attempt_id, body)
+    out = SavedOut.model_validate(saved, from_attributes=True)
+    return Response(out.model_dump_json(), media_type="application/json")
+
+
+async def save_the_answer(
+    request: Request, who: Principal | str, attempt_id: int, body: AnswerIn
+) -> hse_attempts.Saved:
+    """Save a click for the candidate (from a page) or their API token (the API)."""
     saved, state = None, request.app.state
     if state.answer_desk is not None:  # PostgreSQL: on the event loop
         saved = await answers_online.save_answer(
             desk=state.answer_desk,
-            token=token,
+            who=who,
             attempt_id=attempt_id,
             item_id=body.item_id,
             choice=body.choice,
             seq=body.seq,
         )
     if saved is None:  # SQLite, or the attempt must first be ended (answers_online.py)
-        saved = await run_in_threadpool(_look_up_and_save, attempt_id, body, token, state.uows)
-    out = SavedOut.model_validate(saved, from_attributes=True)
-    return Response(out.model_dump_json(), media_type="application/json")
+        saved = await run_in_threadpool(_look_up_and_save, attempt_id, body, who, state.uows)
+    return saved
 
 
 async def _capped_body(request: Request, cap: int) -> bytes:
@@ -164,13 +173,15 @@ async def _capped_body(request: Request, cap: int) -> bytes:
     return body
 
 
-def _look_up_and_save(attempt_id: int, body: AnswerIn, token: str, uows) -> hse_attempts.Saved:
-    # The token's look-up and the save share one worker thread and one transaction rather
+def _look_up_and_save(
+    attempt_id: int, body: AnswerIn, who: Principal | str, uows
+) -> hse_attempts.Saved:
+    # A token's look-up and the save share one worker thread and one transaction rather
     # than taking one each. (So a bad token with a malformed body gets the 422; with no
     # token at all it is still a 401.)
     return hse_attempts.save_answer(
         uow=uows(),
-        who=token,
+        who=who,
         attempt_id=attempt_id,
         item_id=body.item_id,
         choice=body.choice,

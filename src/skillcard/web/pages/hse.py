@@ -28,6 +28,7 @@ from skillcard.adapters.invigilation_files import (
 )
 from skillcard.errors import SkillcardError
 from skillcard.services.hse import hse_attempts, hse_review, invigilation
+from skillcard.web.api import hse as hse_api
 from skillcard.web.deps import PageSession, Uows
 from skillcard.web.errors import error_body
 from skillcard.web.pages import invigilation as invigilation_pages
@@ -137,33 +138,22 @@ def start(
     return RedirectResponse(f"/hse/attempts/{attempt_id}", status_code=303)
 
 
-class AnswerIn(BaseModel):
-    item_id: int
-    choice: int | None = Field(None, ge=0, le=7)
-    seq: int = Field(ge=1, le=1_000_000)
-
-
 @router.post("/hse/attempts/{attempt_id}/answer")
-def answer(request: Request, attempt_id: int, body: AnswerIn, session: PageSession, uows: Uows):
+async def answer(request: Request, attempt_id: int, body: hse_api.AnswerIn, session: PageSession):
+    """Saved as the API saves it (on PostgreSQL, on the event loop: ``web/api/hse.py``)."""
     who, csrf = session
     _csrf_header(request, csrf)
-
-    def call():
-        saved = hse_attempts.save_answer(
-            uow=uows(),
-            who=who,
-            attempt_id=attempt_id,
-            item_id=body.item_id,
-            choice=body.choice,
-            seq=body.seq,
-        )
-        return {
+    try:
+        saved = await hse_api.save_the_answer(request, who, attempt_id, body)
+    except SkillcardError as error:  # JSON for the page's script, never an error page
+        return JSONResponse(error_body(error.code, error.message), error.http_status)
+    return JSONResponse(
+        {
             "seq": saved.seq,
             "seconds_left": saved.seconds_left,
             "server_now_ms": int(saved.server_now.timestamp() * 1000),
         }
-
-    return _json(call)
+    )
 
 
 class EventIn(BaseModel):
