@@ -81,6 +81,12 @@ def test_a_candidate_sits_and_an_invigilator_verifies_over_http(client, bank, ap
         headers={"X-CSRF-Token": csrf},
     )
     assert replay.status_code == 409 and "replay" in replay.json()["error"]["message"]
+    beyond = client.post(  # an id no attempt can have: refused before the database is asked
+        f"/hse/attempts/{2**31}/answer",
+        json={"item_id": items[0], "choice": 1, "seq": 2},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert beyond.status_code == 422
     again = client.get(url)
     assert re.search(rf'name="q-{items[0]}" value="2" checked', again.text)
     event = client.post(

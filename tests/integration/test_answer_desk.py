@@ -19,6 +19,7 @@ from skillcard.adapters.db.async_pool import AsyncPool
 from skillcard.adapters.invigilation_files import InvigilationFileStore
 from skillcard.adapters.item_bank_csv import demo_items
 from skillcard.domain.assessment import AssessmentSettings
+from skillcard.errors import Unavailable
 from skillcard.services.accounts import accounts
 from skillcard.services.hse import answers_online, hse_attempts, hse_bank, invigilation
 from tests.factories import OPERATOR
@@ -378,3 +379,30 @@ def test_a_failed_write_leaves_the_connection_fit_for_the_next_answer(world, eng
     assert asyncio.run(bad_then_good()).seq == 1
     kept = stored(engine, attempt_id, world["ann"]["user_id"])
     assert [(row.item_id, row.choice) for row in kept["answers"]] == [(item, 1)]
+
+
+def test_a_database_that_stays_away_is_unavailable_not_a_crash(world, engine, monkeypatch):
+    """Lost once, the connection is made again; lost again, the candidate is told to try
+    again (503), as the threaded save's lost database is answered."""
+    attempt_id, token = world["ann"]["attempt"], world["ann"]["token"]
+    item = paper(engine, attempt_id)[0]
+
+    async def lost(self):
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("skillcard.adapters.db.answer_desk._OpenAnswer.begin", lost)
+
+    async def answer():
+        pool = AsyncPool.for_url(engine.url, connections=1)
+        await pool.open()
+        try:
+            return await answers_online.save_answer(
+                desk=PostgresAnswerDesk(pool), who=token, attempt_id=attempt_id,
+                item_id=item, choice=0, seq=1, now=T0,
+            )  # fmt: skip
+        finally:
+            await pool.close()
+
+    with pytest.raises(Unavailable):
+        asyncio.run(answer())
+    assert stored(engine, attempt_id, world["ann"]["user_id"])["answers"] == []

@@ -30,6 +30,7 @@ from skillcard.adapters.db.account_repositories import NOTE_TOKEN_USE, TOKEN_HOL
 from skillcard.adapters.db.async_pool import AsyncPool, compiled
 from skillcard.adapters.db.hse_repositories import answer_upsert
 from skillcard.domain.assessment_attempts import Attempt
+from skillcard.errors import Unavailable
 from skillcard.services.ports.accounts import ApiTokenHolder
 from skillcard.services.ports.hse import OpenAnswer
 
@@ -78,9 +79,10 @@ class PostgresAnswerDesk:
                         return done
                     finally:
                         await _end_if_open(connection)
-            except psycopg.OperationalError:
+            except psycopg.OperationalError as error:
                 if tries or answer is None or answer.wrote:
-                    raise
+                    # as the unit of work's lost database is answered: 503, try again
+                    raise Unavailable() from error
                 log.warning("a database connection was lost: connecting again")
                 await self._pool.reconnect()
         raise AssertionError("unreachable")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -139,7 +139,12 @@ def start(
 
 
 @router.post("/hse/attempts/{attempt_id}/answer")
-async def answer(request: Request, attempt_id: int, body: hse_api.AnswerIn, session: PageSession):
+async def answer(
+    request: Request,
+    attempt_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: hse_api.AnswerIn,
+    session: PageSession,
+):
     """Saved as the API saves it (on PostgreSQL, on the event loop: ``web/api/hse.py``)."""
     who, csrf = session
     _csrf_header(request, csrf)
