@@ -1,4 +1,5 @@
-"""An HSE answer saved as the API receives it, on the server's event loop.
+"""An HSE answer saved as the API and the candidate's page receive it, on the server's event
+loop.
 
 The same save as :func:`skillcard.services.hse.hse_attempts.save_answer`, with the same rules
 (the token by :func:`~skillcard.services.accounts.accounts.token_holder_principal`, the
@@ -7,8 +8,8 @@ attempt by :func:`~skillcard.services.hse.hse_attempts.owned`, the answer by
 :class:`AnswerDesk` instead of a unit of work in a worker thread. Every click of every
 candidate comes here: 500 candidates answering every 2 s are 250 saves a second, and the
 worker thread and the ORM cost the server more CPU than the rest of the request
-(bench/README.md, issue 15, eighth session). The desk is PostgreSQL's; on SQLite the API saves
-in a worker thread.
+(bench/README.md, issue 15, eighth session). The desk is PostgreSQL's; on SQLite both doors
+save in a worker thread (``web/api/hse.save_the_answer``).
 
 An answer that would first have to end something (the deadline passed, an attention check
 missed) is not saved here: the desk's transaction is rolled back and ``None`` returned, and
